@@ -1,0 +1,267 @@
+//! Batch folders on disk: layout, crash-safe writes and the readable preview.
+//!
+//! ```text
+//! <data dir>/<batch_id>/batch.json              metadata + all conversations; written last
+//! <data dir>/<batch_id>/preview.txt             human-readable transcripts
+//! <data dir>/<batch_id>/conversations/<id>.json one file per conversation
+//! ```
+//!
+//! Every file goes to a temporary sibling, is synced, then renamed over its
+//! final name, so a reader (or a crash) never sees half a file.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::io::{self, Write};
+
+use camino::{Utf8Path, Utf8PathBuf};
+use serde::Serialize;
+
+use crate::conversation::{Batch, Conversation, Status};
+use crate::prompt::{sha256_hex, value_text};
+
+/// Name of a batch's metadata file.
+pub const BATCH_JSON: &str = "batch.json";
+/// Name of a batch's transcript file.
+pub const PREVIEW_TXT: &str = "preview.txt";
+/// Folder of a batch's conversation files.
+pub const CONVERSATIONS_DIR: &str = "conversations";
+
+/// The paths of one batch folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchDir {
+    root: Utf8PathBuf,
+}
+
+impl BatchDir {
+    /// The folder of `batch_id` inside `data_dir`.
+    pub fn new(data_dir: &Utf8Path, batch_id: &str) -> Self {
+        Self {
+            root: data_dir.join(batch_id),
+        }
+    }
+
+    /// The batch folder.
+    pub fn root(&self) -> &Utf8Path {
+        &self.root
+    }
+
+    /// `batch.json`.
+    pub fn batch_json(&self) -> Utf8PathBuf {
+        self.root.join(BATCH_JSON)
+    }
+
+    /// `preview.txt`.
+    pub fn preview(&self) -> Utf8PathBuf {
+        self.root.join(PREVIEW_TXT)
+    }
+
+    /// The conversations folder.
+    pub fn conversations(&self) -> Utf8PathBuf {
+        self.root.join(CONVERSATIONS_DIR)
+    }
+
+    /// One conversation's file.
+    pub fn conversation(&self, conversation_id: &str) -> Utf8PathBuf {
+        self.conversations().join(format!("{conversation_id}.json"))
+    }
+
+    /// Creates the folders.
+    pub fn create(&self) -> io::Result<()> {
+        fs::create_dir_all(self.conversations())
+    }
+}
+
+/// The temporary sibling a file is written to before its rename.
+pub fn temp_path(path: &Utf8Path) -> Utf8PathBuf {
+    let name = path.file_name().unwrap_or("file");
+    path.with_file_name(format!(".{name}.tmp"))
+}
+
+/// Writes `bytes` to `path` atomically: temp file, sync, rename.
+pub fn write_atomic(path: &Utf8Path, bytes: &[u8]) -> io::Result<()> {
+    let tmp = temp_path(path);
+    let result = (|| {
+        let mut file = fs::File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Syncs a directory, so the renames inside it survive a power loss.
+pub fn sync_dir(dir: &Utf8Path) -> io::Result<()> {
+    fs::File::open(dir)?.sync_all()
+}
+
+/// Pretty JSON with a final newline: the on-disk form of every artefact.
+pub fn to_json_bytes<T: Serialize>(value: &T) -> Vec<u8> {
+    // Artefacts are plain data with string keys: serialising cannot fail.
+    let mut bytes = serde_json::to_vec_pretty(value).unwrap_or_default();
+    bytes.push(b'\n');
+    bytes
+}
+
+/// A written file: its bytes' sha256.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    pub sha256: String,
+}
+
+/// Serialises and writes one conversation file.
+pub fn write_conversation(dir: &BatchDir, conv: &Conversation) -> io::Result<Written> {
+    let bytes = to_json_bytes(conv);
+    write_atomic(&dir.conversation(&conv.conversation_id), &bytes)?;
+    Ok(Written {
+        sha256: sha256_hex(&bytes),
+    })
+}
+
+/// Writes the preview, then `batch.json` last, and syncs the folders.
+pub fn write_batch_files(dir: &BatchDir, batch: &Batch) -> io::Result<(Written, Written)> {
+    sync_dir(&dir.conversations())?;
+    let preview = render_preview(batch);
+    write_atomic(&dir.preview(), preview.as_bytes())?;
+    let json = to_json_bytes(batch);
+    write_atomic(&dir.batch_json(), &json)?;
+    sync_dir(dir.root())?;
+    Ok((
+        Written {
+            sha256: sha256_hex(preview.as_bytes()),
+        },
+        Written {
+            sha256: sha256_hex(&json),
+        },
+    ))
+}
+
+/// The clock part (`HH:MM:SS`) of an RFC 3339 timestamp.
+fn clock(ts: &str) -> &str {
+    ts.get(11..19).unwrap_or(ts)
+}
+
+/// Renders one conversation as a readable transcript.
+pub fn render_conversation(conv: &Conversation, out: &mut String) {
+    let _ = writeln!(
+        out,
+        "{} · {}: {} · {}",
+        conv.conversation_id,
+        conv.scenario.id,
+        conv.scenario.title,
+        conv.status.as_str()
+    );
+    if !conv.variables.is_empty() {
+        let vars: Vec<String> = conv
+            .variables
+            .iter()
+            .map(|(k, v)| format!("{k}={}", value_text(v)))
+            .collect();
+        let _ = writeln!(out, "variables: {}", vars.join(", "));
+    }
+    if let Some(first) = conv.turns.first().and_then(|t| t.timestamp.as_deref()) {
+        let _ = writeln!(out, "started: {first}");
+    }
+    if conv.status == Status::Failed {
+        for issue in &conv.issues {
+            let _ = writeln!(out, "! {issue}");
+        }
+    }
+    let width = conv
+        .roles
+        .iter()
+        .map(|r| r.chars().count())
+        .max()
+        .unwrap_or(0);
+    out.push('\n');
+    for turn in &conv.turns {
+        match turn.timestamp.as_deref() {
+            Some(ts) => {
+                let _ = write!(out, "[{}] ", clock(ts));
+            }
+            None => {
+                let _ = write!(out, "{:>3}. ", turn.index);
+            }
+        }
+        let _ = writeln!(out, "{:<width$}  {}", turn.role, turn.text);
+    }
+}
+
+/// Renders the whole batch as `preview.txt`.
+pub fn render_preview(batch: &Batch) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Batch {} · {} · prompt {} (revision {}) · {} / {}",
+        batch.batch_id,
+        batch.run_id,
+        batch.prompt.name,
+        batch.prompt.revision,
+        batch.generator.provider,
+        batch.generator.model
+    );
+    let _ = writeln!(
+        out,
+        "{} conversations: {} valid, {} failed · scenario mode {} · seed {}",
+        batch.counts.requested,
+        batch.counts.valid,
+        batch.counts.failed,
+        batch.scenario_mode.label(),
+        batch.seed
+    );
+    for conv in &batch.conversations {
+        out.push_str("\n══════════════════════════════════════════════════════════════════════\n");
+        render_conversation(conv, &mut out);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_replaces_and_leaves_no_temp() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Utf8Path::from_path(dir.path()).unwrap();
+        let path = root.join("x.json");
+        write_atomic(&path, b"one").unwrap();
+        write_atomic(&path, b"two").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"two");
+        let names: Vec<_> = fs::read_dir(root)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 1, "{names:?}");
+    }
+
+    #[test]
+    fn atomic_write_into_missing_dir_fails_cleanly() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Utf8Path::from_path(dir.path()).unwrap();
+        assert!(write_atomic(&root.join("missing/x.json"), b"x").is_err());
+    }
+
+    #[test]
+    fn layout_is_as_specified() {
+        let d = BatchDir::new(Utf8Path::new("batches"), "p-000001");
+        assert_eq!(d.batch_json(), "batches/p-000001/batch.json");
+        assert_eq!(d.preview(), "batches/p-000001/preview.txt");
+        assert_eq!(
+            d.conversation("p-000001-0001"),
+            "batches/p-000001/conversations/p-000001-0001.json"
+        );
+        assert_eq!(
+            temp_path(&d.batch_json()),
+            "batches/p-000001/.batch.json.tmp"
+        );
+    }
+
+    #[test]
+    fn clock_takes_the_time_part() {
+        assert_eq!(clock("2026-01-01T09:08:07.123Z"), "09:08:07");
+        assert_eq!(clock("short"), "short");
+    }
+}

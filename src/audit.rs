@@ -1,0 +1,361 @@
+//! Audit: do the registry and the files agree, and does every conversation
+//! still pass the checks it passed when it was written? (SPEC §7)
+//!
+//! The registry is the reference: it holds the sha256 of every file it
+//! registered and the exact source of every prompt version, so an audit can
+//! tell an edited, missing or extra file apart from a genuine one without
+//! trusting anything on disk.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use camino::Utf8Path;
+use serde::Serialize;
+
+use crate::artefact::{self, BatchDir};
+use crate::conversation::{Batch, BatchStatus, Conversation, Status};
+use crate::prompt::{self, Prompt, sha256_hex};
+use crate::registry::{BatchRecord, ConversationFilter, Registry, RegistryError};
+use crate::validate;
+
+/// One thing an audit found wrong.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub batch_id: String,
+    /// The conversation at fault, when it is one.
+    pub conversation_id: Option<String>,
+    /// The file at fault, relative to the data dir, when it is one.
+    pub file: Option<String>,
+    /// A short machine-readable kind: `missing_file`, `sha256_mismatch`…
+    pub kind: &'static str,
+    pub message: String,
+}
+
+/// The audit of one batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BatchAudit {
+    pub batch_id: String,
+    pub run_id: String,
+    pub status: String,
+    /// Conversations checked.
+    pub conversations: u64,
+    /// Conversations recorded as failed at generation time (not findings).
+    pub recorded_failed: u64,
+    pub findings: Vec<Finding>,
+    /// Set when the batch was not audited, and why (e.g. still pending).
+    pub skipped: Option<String>,
+}
+
+/// Caches parsed prompt versions from the registry across batches.
+#[derive(Default)]
+pub struct PromptCache {
+    prompts: BTreeMap<String, Option<Prompt>>,
+}
+
+impl PromptCache {
+    /// The registered prompt version `prompt_id`, parsed from its stored source.
+    fn get(
+        &mut self,
+        registry: &Registry,
+        prompt_id: &str,
+    ) -> Result<Option<&Prompt>, RegistryError> {
+        if !self.prompts.contains_key(prompt_id) {
+            let parsed = match registry.prompt(prompt_id)? {
+                Some(record) => registry
+                    .prompt_source(&record.sha256)?
+                    .and_then(|bytes| prompt::parse(Utf8Path::new(&record.path), &bytes).ok()),
+                None => None,
+            };
+            self.prompts.insert(prompt_id.to_string(), parsed);
+        }
+        Ok(self.prompts.get(prompt_id).and_then(Option::as_ref))
+    }
+}
+
+struct Collector<'a> {
+    batch_id: &'a str,
+    findings: Vec<Finding>,
+}
+
+impl Collector<'_> {
+    fn add(
+        &mut self,
+        kind: &'static str,
+        conversation: Option<&str>,
+        file: Option<&str>,
+        message: String,
+    ) {
+        self.findings.push(Finding {
+            batch_id: self.batch_id.to_string(),
+            conversation_id: conversation.map(String::from),
+            file: file.map(String::from),
+            kind,
+            message,
+        });
+    }
+}
+
+/// Audits one registered batch against its files.
+pub fn audit_batch(
+    registry: &Registry,
+    batch: &BatchRecord,
+    prompts: &mut PromptCache,
+) -> Result<BatchAudit, RegistryError> {
+    let mut report = BatchAudit {
+        batch_id: batch.batch_id.clone(),
+        run_id: batch.run_id.clone(),
+        status: batch.status.as_str().to_string(),
+        conversations: 0,
+        recorded_failed: 0,
+        findings: Vec::new(),
+        skipped: None,
+    };
+    if batch.status == BatchStatus::Pending {
+        report.skipped =
+            Some("pending: not written yet (its run is running or was interrupted)".into());
+        return Ok(report);
+    }
+    let data_dir = registry.data_dir();
+    let dir = BatchDir::new(data_dir, &batch.path);
+    let mut out = Collector {
+        batch_id: &batch.batch_id,
+        findings: Vec::new(),
+    };
+    let rel = |p: &Utf8Path| p.strip_prefix(data_dir).unwrap_or(p).to_string();
+
+    if !dir.root().is_dir() {
+        out.add(
+            "missing_folder",
+            None,
+            Some(&batch.path),
+            format!("batch folder {} is missing", dir.root()),
+        );
+        report.findings = out.findings;
+        return Ok(report);
+    }
+
+    let registered = registry.conversations(&ConversationFilter {
+        batch: Some(batch.batch_id.clone()),
+        ..ConversationFilter::default()
+    })?;
+    let files = batch.files.clone().unwrap_or_default();
+
+    // batch.json: present, untouched, and telling the same story as the registry.
+    let batch_json = dir.batch_json();
+    match std::fs::read(&batch_json) {
+        Err(e) => out.add(
+            "missing_file",
+            None,
+            Some(&rel(&batch_json)),
+            format!("{batch_json} cannot be read: {e}"),
+        ),
+        Ok(bytes) => {
+            if sha256_hex(&bytes) != files.batch_json_sha256 {
+                out.add(
+                    "sha256_mismatch",
+                    None,
+                    Some(&rel(&batch_json)),
+                    format!("{batch_json} was modified after it was registered (sha256 differs)"),
+                );
+            }
+            match serde_json::from_slice::<Batch>(&bytes) {
+                Err(e) => out.add(
+                    "unreadable_file",
+                    None,
+                    Some(&rel(&batch_json)),
+                    format!("{batch_json} is not a valid batch file: {e}"),
+                ),
+                Ok(b) => {
+                    let mut disagree = Vec::new();
+                    if b.batch_id != batch.batch_id {
+                        disagree.push(format!("batch_id `{}`", b.batch_id));
+                    }
+                    if b.run_id != batch.run_id {
+                        disagree.push(format!("run_id `{}`", b.run_id));
+                    }
+                    if b.status != batch.status {
+                        disagree.push(format!("status `{}`", b.status.as_str()));
+                    }
+                    if b.counts != batch.counts {
+                        disagree.push(format!(
+                            "counts {}/{}/{}",
+                            b.counts.requested, b.counts.valid, b.counts.failed
+                        ));
+                    }
+                    let ids: Vec<&str> = b
+                        .conversations
+                        .iter()
+                        .map(|c| c.conversation_id.as_str())
+                        .collect();
+                    let reg_ids: Vec<&str> = registered
+                        .iter()
+                        .map(|c| c.conversation_id.as_str())
+                        .collect();
+                    if ids != reg_ids {
+                        disagree.push(format!(
+                            "{} conversations listed where the registry has {}",
+                            ids.len(),
+                            reg_ids.len()
+                        ));
+                    }
+                    if !disagree.is_empty() {
+                        out.add(
+                            "registry_mismatch",
+                            None,
+                            Some(&rel(&batch_json)),
+                            format!(
+                                "{batch_json} disagrees with the registry: {}",
+                                disagree.join(", ")
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    let preview = dir.preview();
+    match std::fs::read(&preview) {
+        Err(e) => out.add(
+            "missing_file",
+            None,
+            Some(&rel(&preview)),
+            format!("{preview} cannot be read: {e}"),
+        ),
+        Ok(bytes) if sha256_hex(&bytes) != files.preview_sha256 => out.add(
+            "sha256_mismatch",
+            None,
+            Some(&rel(&preview)),
+            format!("{preview} was modified after it was registered (sha256 differs)"),
+        ),
+        Ok(_) => {}
+    }
+
+    // Every registered conversation: present, untouched, still valid.
+    let mut expected: BTreeSet<String> = BTreeSet::new();
+    for record in &registered {
+        report.conversations += 1;
+        let path = data_dir.join(&record.file);
+        expected.insert(path.file_name().unwrap_or_default().to_string());
+        let id = Some(record.conversation_id.as_str());
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) => {
+                out.add(
+                    "missing_file",
+                    id,
+                    Some(&record.file),
+                    format!("{path} cannot be read: {e}"),
+                );
+                continue;
+            }
+        };
+        if sha256_hex(&bytes) != record.sha256 {
+            out.add(
+                "sha256_mismatch",
+                id,
+                Some(&record.file),
+                format!("{path} was modified after it was registered (sha256 differs)"),
+            );
+        }
+        let conv: Conversation = match serde_json::from_slice(&bytes) {
+            Ok(c) => c,
+            Err(e) => {
+                out.add(
+                    "unreadable_file",
+                    id,
+                    Some(&record.file),
+                    format!("{path} is not a valid conversation file: {e}"),
+                );
+                continue;
+            }
+        };
+        if conv.conversation_id != record.conversation_id || conv.batch_id != record.batch_id {
+            out.add(
+                "registry_mismatch",
+                id,
+                Some(&record.file),
+                format!(
+                    "{path} holds conversation `{}` of batch `{}`",
+                    conv.conversation_id, conv.batch_id
+                ),
+            );
+        }
+        if conv.status.as_str() != record.status {
+            out.add(
+                "registry_mismatch",
+                id,
+                Some(&record.file),
+                format!(
+                    "{path} says status `{}`, the registry `{}`",
+                    conv.status.as_str(),
+                    record.status
+                ),
+            );
+        }
+        match prompts.get(registry, &conv.prompt.id)? {
+            None => out.add(
+                "unregistered_prompt",
+                id,
+                Some(&record.file),
+                format!("prompt version `{}` is not registered", conv.prompt.id),
+            ),
+            Some(prompt) => {
+                if prompt.sha256 != conv.prompt.sha256 {
+                    out.add(
+                        "registry_mismatch",
+                        id,
+                        Some(&record.file),
+                        format!(
+                            "prompt sha256 {} differs from the registered one",
+                            conv.prompt.sha256
+                        ),
+                    );
+                }
+                if conv.status == Status::Valid {
+                    let issues = validate::check_conversation(&conv, prompt);
+                    if !issues.is_empty() {
+                        out.add(
+                            "check_failed",
+                            id,
+                            Some(&record.file),
+                            format!("fails the built-in checks: {}", issues.join("; ")),
+                        );
+                    }
+                }
+            }
+        }
+        if conv.status == Status::Failed {
+            report.recorded_failed += 1;
+        }
+    }
+
+    // Files nobody registered.
+    let conv_dir = dir.conversations();
+    if let Ok(entries) = std::fs::read_dir(&conv_dir) {
+        let mut extra: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|name| !expected.contains(name))
+            .collect();
+        extra.sort();
+        for name in extra {
+            let file = format!("{}/{}/{name}", batch.path, artefact::CONVERSATIONS_DIR);
+            let kind = if name.ends_with(".tmp") {
+                "leftover_temp_file"
+            } else {
+                "unregistered_file"
+            };
+            let message = if kind == "leftover_temp_file" {
+                format!(
+                    "{} is a leftover temporary file from an interrupted write",
+                    data_dir.join(&file)
+                )
+            } else {
+                format!("{} is not registered in this batch", data_dir.join(&file))
+            };
+            out.add(kind, None, Some(&file), message);
+        }
+    }
+    report.findings = out.findings;
+    Ok(report)
+}

@@ -1,0 +1,1125 @@
+//! The command line: flags in, components wired, results out.
+//!
+//! Commands are thin: they resolve settings, call the library and print.
+//! Human messages go to stderr; `--json` results and listings go to stdout.
+//! Exit codes: 0 success, 1 ran but found failures, 2 usage/input error.
+
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use camino::{Utf8Path, Utf8PathBuf};
+use chrono::{DateTime, SubsecRound, Utc};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::artefact;
+use crate::audit::{self, BatchAudit, PromptCache};
+use crate::conversation::{Conversation, ScenarioMode};
+use crate::error::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Error};
+use crate::generate::{self, BatchOutcome, NoScriptFactory, Observer, RunContext};
+use crate::llm::{Generator, MockGenerator};
+use crate::prompt::{self, Prompt};
+use crate::registry::{
+    BatchFilter, BatchRecord, ConversationFilter, Registry, RunConfig, RunRecord,
+};
+use crate::validate::format_timestamp;
+
+const EXAMPLES: &str = "\
+Examples:
+  convgen generate --prompt call_center_es --total 200 --batch-size 50 --seed 7
+  convgen list batches --prompt call_center_es
+  convgen show call_center_es-000001-0001
+  convgen audit --all
+  convgen check";
+
+/// convgen: realistic synthetic conversations, in batches, with full lineage.
+#[derive(Debug, Parser)]
+#[command(name = "convgen", version, about, after_help = EXAMPLES)]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Args)]
+struct GlobalArgs {
+    /// Where batches and the registry live.
+    #[arg(
+        long,
+        global = true,
+        env = "CONVGEN_DATA_DIR",
+        default_value = "batches",
+        value_name = "DIR"
+    )]
+    data_dir: Utf8PathBuf,
+    /// Where prompts are looked up by name.
+    #[arg(
+        long,
+        global = true,
+        env = "CONVGEN_PROMPTS_DIR",
+        default_value = "prompts",
+        value_name = "DIR"
+    )]
+    prompts_dir: Utf8PathBuf,
+    /// Where scripts paired with prompts live.
+    #[arg(
+        long,
+        global = true,
+        env = "CONVGEN_SCRIPTS_DIR",
+        default_value = "scripts",
+        value_name = "DIR"
+    )]
+    scripts_dir: Utf8PathBuf,
+    /// Print only errors on stderr.
+    #[arg(long, short, global = true)]
+    quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Generate conversations in batches.
+    #[command(after_help = "Examples:
+  convgen generate --prompt call_center_es --total 500 --batch-size 100
+  convgen generate --prompt prompts/support_en.md --total 20 --scenario refund_request --seed 1
+  convgen generate --prompt call_center_es --total 10 --json > run.json")]
+    Generate(GenerateArgs),
+    /// Check that the registry and the files agree, and that conversations pass the checks.
+    #[command(after_help = "Examples:
+  convgen audit --all
+  convgen audit call_center_es-000001 call_center_es-000002
+  convgen audit --run run-000003 --json
+
+Exit status: 0 clean, 1 findings, 2 could not run.")]
+    Audit(AuditArgs),
+    /// List prompts, runs, batches or conversations from the registry.
+    #[command(after_help = "Examples:
+  convgen list prompts
+  convgen list runs --status complete
+  convgen list batches --prompt call_center_es --since 2026-11-01
+  convgen list conversations --batch call_center_es-000001 --status failed --json")]
+    List(ListArgs),
+    /// Show a prompt, run, batch or conversation by id.
+    #[command(after_help = "Examples:
+  convgen show run-000001
+  convgen show call_center_es-000001
+  convgen show call_center_es-000001-0007
+  convgen show call_center_es@1a2b3c4d5e6f --json")]
+    Show(ShowArgs),
+    /// Lint prompts: front matter, catalog, placeholders.
+    #[command(after_help = "Examples:
+  convgen check
+  convgen check call_center_es prompts/support_en.md")]
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ModeArg {
+    /// Uniformly at random.
+    Random,
+    /// At random, in proportion to the catalog's weights.
+    Weighted,
+    /// The script's select_scenario hook decides.
+    Script,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum ProviderArg {
+    /// The first provider with credentials in the environment, else the mock.
+    Auto,
+    /// The deterministic offline generator.
+    Mock,
+}
+
+#[derive(Debug, Args)]
+struct GenerateArgs {
+    /// Prompt name (in the prompts dir) or path to a .md file.
+    #[arg(long, value_name = "NAME|PATH")]
+    prompt: String,
+    /// Number of conversations.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    total: u64,
+    /// Conversations per batch (default: 100, or the total when smaller).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=9_999))]
+    batch_size: Option<u64>,
+    /// Give every conversation this scenario.
+    #[arg(long, value_name = "ID", conflicts_with = "scenario_mode")]
+    scenario: Option<String>,
+    /// How scenarios are chosen (default: weighted).
+    #[arg(long, value_enum)]
+    scenario_mode: Option<ModeArg>,
+    /// Run seed (default: random, printed and recorded).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Base time of the simulated calls, RFC 3339 (default: the prompt's `start`, else now).
+    #[arg(long, value_name = "TIME")]
+    start: Option<String>,
+    /// Which generator writes the text.
+    #[arg(long, value_enum, default_value = "auto", env = "CONVGEN_PROVIDER")]
+    provider: ProviderArg,
+    /// Conversations made at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=256))]
+    concurrency: u32,
+    /// Tries per conversation before it is recorded as failed.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=20))]
+    max_attempts: u32,
+    /// Print a JSON summary on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct AuditArgs {
+    /// Batches to audit.
+    #[arg(value_name = "BATCH_ID", conflicts_with_all = ["run", "all"])]
+    batches: Vec<String>,
+    /// Audit every batch of this run.
+    #[arg(long, value_name = "RUN_ID", conflicts_with = "all")]
+    run: Option<String>,
+    /// Audit every batch in the registry.
+    #[arg(long)]
+    all: bool,
+    /// Print the report as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum ListKind {
+    Prompts,
+    Runs,
+    Batches,
+    Conversations,
+}
+
+#[derive(Debug, Args)]
+struct ListArgs {
+    /// What to list.
+    #[arg(value_enum)]
+    kind: ListKind,
+    /// Only this prompt (name or id): runs, batches.
+    #[arg(long)]
+    prompt: Option<String>,
+    /// Only this run: batches, conversations.
+    #[arg(long)]
+    run: Option<String>,
+    /// Only this batch: conversations.
+    #[arg(long)]
+    batch: Option<String>,
+    /// Only this scenario id: conversations.
+    #[arg(long)]
+    scenario: Option<String>,
+    /// Only this status (runs: running|interrupted|complete|failed; batches: pending|complete|partial|failed; conversations: valid|failed).
+    #[arg(long)]
+    status: Option<String>,
+    /// Only created at or after this date or time: batches, runs.
+    #[arg(long, value_name = "DATE|TIME")]
+    since: Option<String>,
+    /// Only created before this date or time: batches, runs.
+    #[arg(long, value_name = "DATE|TIME")]
+    until: Option<String>,
+    /// Print a JSON array on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct ShowArgs {
+    /// A run id, batch id, conversation id, prompt id or prompt name.
+    id: String,
+    /// Print JSON on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct CheckArgs {
+    /// Prompt names or paths (default: every .md in the prompts dir).
+    prompts: Vec<String>,
+}
+
+/// Runs the program; returns the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    EXIT_OK
+                }
+                _ => EXIT_ERROR,
+            };
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            e.code()
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<i32, Error> {
+    let g = &cli.global;
+    match cli.command {
+        None => {
+            let _ = Cli::command().print_help();
+            eprintln!();
+            Ok(EXIT_ERROR)
+        }
+        Some(Command::Generate(args)) => cmd_generate(g, args),
+        Some(Command::Audit(args)) => cmd_audit(g, args),
+        Some(Command::List(args)) => cmd_list(g, args),
+        Some(Command::Show(args)) => cmd_show(g, args),
+        Some(Command::Check(args)) => cmd_check(g, args),
+    }
+}
+
+/// Prints human messages on stderr unless `--quiet`.
+struct Say {
+    quiet: bool,
+}
+
+impl Say {
+    fn line(&self, msg: impl std::fmt::Display) {
+        if !self.quiet {
+            eprintln!("{msg}");
+        }
+    }
+}
+
+fn print_json<T: Serialize>(value: &T) -> Result<(), Error> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value)
+        .map_err(|e| Error::Io {
+            path: "stdout".into(),
+            message: e.to_string(),
+        })
+        .and_then(|_| {
+            writeln!(out).map_err(|e| Error::Io {
+                path: "stdout".into(),
+                message: e.to_string(),
+            })
+        })
+}
+
+/// Finds a prompt file by name (in the prompts dir) or path.
+fn resolve_prompt(g: &GlobalArgs, spec: &str) -> Result<Utf8PathBuf, Error> {
+    let as_path = Utf8Path::new(spec);
+    if as_path.is_file() {
+        return Ok(as_path.to_owned());
+    }
+    let looks_like_path = spec.contains('/') || spec.contains('\\') || spec.ends_with(".md");
+    let candidate = g.prompts_dir.join(format!("{spec}.md"));
+    if !looks_like_path && candidate.is_file() {
+        return Ok(candidate);
+    }
+    let available = prompt_files(&g.prompts_dir)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|p| p.file_stem().map(String::from))
+        .collect::<Vec<_>>();
+    let hint = if available.is_empty() {
+        format!("no prompts in {}", g.prompts_dir)
+    } else {
+        format!("available in {}: {}", g.prompts_dir, available.join(", "))
+    };
+    if looks_like_path {
+        Err(Error::Usage(format!(
+            "--prompt {spec}: no such file ({hint})"
+        )))
+    } else {
+        Err(Error::Usage(format!(
+            "--prompt {spec}: no prompt {candidate} ({hint})"
+        )))
+    }
+}
+
+/// The `.md` files of the prompts dir, sorted.
+fn prompt_files(dir: &Utf8Path) -> Result<Vec<Utf8PathBuf>, Error> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::Io {
+        path: dir.to_string(),
+        message: format!("cannot read the prompts dir: {e}"),
+    })?;
+    let mut files: Vec<Utf8PathBuf> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| Utf8PathBuf::from_path_buf(e.path()).ok())
+        .filter(|p| p.extension() == Some("md") && p.is_file())
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+fn load_prompt(path: &Utf8Path) -> Result<(Prompt, Vec<u8>), Error> {
+    let bytes = std::fs::read(path).map_err(|e| Error::Io {
+        path: path.to_string(),
+        message: format!("cannot read the prompt: {e}"),
+    })?;
+    let prompt = prompt::parse(path, &bytes)?;
+    Ok((prompt, bytes))
+}
+
+/// Normalises a `--since`/`--until` value to the registry's timestamp form.
+fn parse_bound(flag: &str, value: &str) -> Result<String, Error> {
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d") {
+        let t = d.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
+        if let Some(t) = t {
+            return Ok(format_timestamp(t));
+        }
+    }
+    prompt::parse_time(value)
+        .map(format_timestamp)
+        .map_err(|m| Error::Usage(format!("{flag}: {m}; or a date such as 2026-11-25")))
+}
+
+/// Prints batch progress lines on stderr.
+struct BatchLines {
+    say: Say,
+}
+
+impl Observer for BatchLines {
+    fn batch_done(&self, batch: &BatchRecord, path: &Utf8Path) {
+        self.say.line(format!(
+            "  {}: {} conversations ({} valid, {} failed) -> {}",
+            batch.batch_id, batch.counts.requested, batch.counts.valid, batch.counts.failed, path
+        ));
+    }
+}
+
+fn cmd_generate(g: &GlobalArgs, args: GenerateArgs) -> Result<i32, Error> {
+    let say = Say { quiet: g.quiet };
+    let path = resolve_prompt(g, &args.prompt)?;
+    let (prompt, source) = load_prompt(&path)?;
+
+    let mode = match (&args.scenario, args.scenario_mode) {
+        (Some(id), _) => ScenarioMode::Fixed(id.clone()),
+        (None, Some(ModeArg::Random)) => ScenarioMode::Random,
+        (None, Some(ModeArg::Weighted)) | (None, None) => ScenarioMode::Weighted,
+        (None, Some(ModeArg::Script)) => {
+            return Err(Error::Usage(format!(
+                "--scenario-mode script: {} has no script with a select_scenario hook; use random or weighted",
+                path
+            )));
+        }
+    };
+    generate::check_mode(&prompt, &mode).map_err(Error::Usage)?;
+    let batch_size = args.batch_size.unwrap_or(args.total.min(100));
+    if batch_size > args.total {
+        return Err(Error::Usage(format!(
+            "--batch-size {batch_size} is larger than --total {}; use a batch size of at most {}",
+            args.total, args.total
+        )));
+    }
+    let start: DateTime<Utc> = match (&args.start, prompt.start) {
+        (Some(s), _) => prompt::parse_time(s).map_err(|m| Error::Usage(format!("--start: {m}")))?,
+        (None, Some(t)) => t,
+        (None, None) => Utc::now().trunc_subsecs(0),
+    };
+    // Seeds stay below 2^53 so that every JSON reader (and SAS doubles) keeps them exact.
+    let seed = args
+        .seed
+        .unwrap_or_else(|| rand::random::<u64>() & generate::SEED_MASK);
+
+    let generator = MockGenerator;
+    let info = generator.info();
+    let registry = Registry::new(&g.data_dir);
+    let prompt_record = registry.register_prompt(&prompt, &source)?;
+    if args.provider == ProviderArg::Auto {
+        say.line("provider: mock (offline generator; no LLM provider is configured, nothing is sent anywhere)");
+    } else {
+        say.line("provider: mock (offline generator, as requested)");
+    }
+    let config = RunConfig {
+        prompt_id: prompt_record.prompt_id.clone(),
+        prompt_name: prompt.name.clone(),
+        prompt_sha256: prompt.sha256.clone(),
+        script: None,
+        scenario_mode: mode,
+        total: args.total,
+        batch_size,
+        seed,
+        start: format_timestamp(start),
+        provider: info.provider.clone(),
+        model: info.model.clone(),
+        endpoint_host: info.endpoint_host.clone(),
+        temperature: prompt.temperature,
+        concurrency: args.concurrency,
+        max_attempts: args.max_attempts,
+    };
+    let (run, batches) = registry.register_run(config)?;
+    say.line(format!(
+        "{}: {} conversations of {} (revision {}) in {} batch(es), seed {}, scenario mode {}",
+        run.run_id,
+        args.total,
+        prompt.name,
+        prompt_record.revision,
+        batches.len(),
+        seed,
+        run.config.scenario_mode.label()
+    ));
+
+    let stop = AtomicBool::new(false);
+    let observer = BatchLines {
+        say: Say { quiet: g.quiet },
+    };
+    let ctx = RunContext {
+        prompt: &prompt,
+        prompt_ref: prompt_record.to_ref(),
+        script: None,
+        run: &run,
+        start,
+        generator: &generator,
+        hosts: &NoScriptFactory,
+        data_dir: &g.data_dir,
+        concurrency: args.concurrency as usize,
+        observer: &observer,
+        stop: &stop,
+    };
+    let began = Instant::now();
+    let (run, outcomes) = generate::run_all(&ctx, &registry, &batches)?;
+    let elapsed = began.elapsed().as_secs_f64();
+    report_run(&say, &run, &outcomes, elapsed);
+    if args.json {
+        print_json(&run_summary(&run, &outcomes, elapsed))?;
+    }
+    Ok(if run.counts.failed > 0 {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    })
+}
+
+fn run_summary(run: &RunRecord, outcomes: &[BatchOutcome], elapsed: f64) -> serde_json::Value {
+    json!({
+        "run_id": run.run_id,
+        "status": run.status,
+        "prompt": {"id": run.config.prompt_id, "name": run.config.prompt_name},
+        "provider": run.config.provider,
+        "model": run.config.model,
+        "seed": run.config.seed,
+        "scenario_mode": run.config.scenario_mode.label(),
+        "counts": run.counts,
+        "usage": run.usage,
+        "elapsed_s": (elapsed * 1000.0).round() / 1000.0,
+        "batches": outcomes.iter().map(|o| json!({
+            "batch_id": o.record.batch_id,
+            "path": o.path,
+            "status": o.record.status,
+            "counts": o.record.counts,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn report_run(say: &Say, run: &RunRecord, outcomes: &[BatchOutcome], elapsed: f64) {
+    let rate = if elapsed > 0.0 {
+        run.counts.valid as f64 / elapsed
+    } else {
+        0.0
+    };
+    say.line(format!(
+        "{} {}: {} valid, {} failed of {} in {} batch(es), {:.1} s ({:.0} conversations/s), {} tokens",
+        run.run_id,
+        run.status.as_str(),
+        run.counts.valid,
+        run.counts.failed,
+        run.counts.requested,
+        outcomes.len(),
+        elapsed,
+        rate,
+        run.usage.total()
+    ));
+    if let Some(first) = outcomes.first() {
+        say.line(format!(
+            "next: convgen show {}   convgen audit --run {}",
+            first.record.batch_id, run.run_id
+        ));
+    }
+    if run.counts.failed > 0 {
+        say.line(format!(
+            "some conversations failed; see them with: convgen list conversations --run {} --status failed",
+            run.run_id
+        ));
+    }
+}
+
+fn cmd_audit(g: &GlobalArgs, args: AuditArgs) -> Result<i32, Error> {
+    let say = Say { quiet: g.quiet };
+    let registry = Registry::new(&g.data_dir);
+    if !registry.exists() {
+        return Err(Error::Usage(format!(
+            "no registry at {}: nothing has been generated in this data dir (check --data-dir)",
+            registry.path()
+        )));
+    }
+    let batches: Vec<BatchRecord> = if args.all {
+        registry.batches(&BatchFilter::default())?
+    } else if let Some(run_id) = &args.run {
+        let run = registry.run(run_id)?.ok_or_else(|| {
+            Error::Usage(format!(
+                "--run {run_id}: no such run in {} (see `convgen list runs`)",
+                registry.path()
+            ))
+        })?;
+        let mut out = Vec::new();
+        for id in &run.batches {
+            out.extend(registry.batch(id)?);
+        }
+        out
+    } else if !args.batches.is_empty() {
+        let mut out = Vec::new();
+        for id in &args.batches {
+            out.push(registry.batch(id)?.ok_or_else(|| {
+                Error::Usage(format!(
+                    "no batch `{id}` in {} (see `convgen list batches`)",
+                    registry.path()
+                ))
+            })?);
+        }
+        out
+    } else {
+        return Err(Error::Usage(
+            "name the batches to audit, or --run RUN_ID, or --all".into(),
+        ));
+    };
+    let mut prompts = PromptCache::default();
+    let mut reports: Vec<BatchAudit> = Vec::with_capacity(batches.len());
+    for batch in &batches {
+        reports.push(audit::audit_batch(&registry, batch, &mut prompts)?);
+    }
+    let findings: usize = reports.iter().map(|r| r.findings.len()).sum();
+    let conversations: u64 = reports.iter().map(|r| r.conversations).sum();
+    let recorded_failed: u64 = reports.iter().map(|r| r.recorded_failed).sum();
+    if args.json {
+        print_json(&json!({
+            "clean": findings == 0,
+            "batches": reports.len(),
+            "conversations": conversations,
+            "recorded_failed": recorded_failed,
+            "findings": findings,
+            "reports": reports,
+        }))?;
+    } else {
+        for r in &reports {
+            if let Some(why) = &r.skipped {
+                say.line(format!("{}: skipped, {why}", r.batch_id));
+            } else if r.findings.is_empty() {
+                say.line(format!(
+                    "{}: ok ({} conversations)",
+                    r.batch_id, r.conversations
+                ));
+            } else {
+                println!("{}: {} finding(s)", r.batch_id, r.findings.len());
+                for f in &r.findings {
+                    let who = f
+                        .conversation_id
+                        .as_deref()
+                        .or(f.file.as_deref())
+                        .unwrap_or(&f.batch_id);
+                    println!("  {} [{}] {}", who, f.kind, f.message);
+                }
+            }
+        }
+        let verdict = if findings == 0 { "clean" } else { "FINDINGS" };
+        let line = format!(
+            "audit {verdict}: {} batch(es), {conversations} conversation(s), {findings} finding(s){}",
+            reports.len(),
+            if recorded_failed > 0 {
+                format!(", {recorded_failed} recorded as failed at generation")
+            } else {
+                String::new()
+            }
+        );
+        if findings == 0 {
+            say.line(line);
+        } else {
+            println!("{line}");
+        }
+    }
+    Ok(if findings == 0 {
+        EXIT_OK
+    } else {
+        EXIT_FINDINGS
+    })
+}
+
+/// Rejects filters that do not apply to a listing.
+fn only_filters(args: &ListArgs, allowed: &[&str]) -> Result<(), Error> {
+    let given = [
+        ("prompt", args.prompt.is_some()),
+        ("run", args.run.is_some()),
+        ("batch", args.batch.is_some()),
+        ("scenario", args.scenario.is_some()),
+        ("status", args.status.is_some()),
+        ("since", args.since.is_some()),
+        ("until", args.until.is_some()),
+    ];
+    for (name, set) in given {
+        if set && !allowed.contains(&name) {
+            return Err(Error::Usage(format!(
+                "--{name} does not apply to `list {}` (it takes: {})",
+                format!("{:?}", args.kind).to_lowercase(),
+                if allowed.is_empty() {
+                    "no filters".to_string()
+                } else {
+                    allowed
+                        .iter()
+                        .map(|a| format!("--{a}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn check_status(value: &Option<String>, allowed: &[&str]) -> Result<(), Error> {
+    if let Some(s) = value
+        && !allowed.contains(&s.as_str())
+    {
+        return Err(Error::Usage(format!(
+            "--status {s}: expected one of {}",
+            allowed.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+/// Prints rows as aligned columns.
+fn print_table(header: &[&str], rows: Vec<Vec<String>>) {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in &rows {
+        for (i, cell) in row.iter().enumerate() {
+            widths[i] = widths[i].max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<String>| {
+        let last = cells.len().saturating_sub(1);
+        cells
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if i == last {
+                    c
+                } else {
+                    format!("{c:<w$}", w = widths[i])
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "{}",
+        line(header.iter().map(|h| h.to_string()).collect())
+    );
+    for row in rows {
+        let _ = writeln!(out, "{}", line(row));
+    }
+}
+
+fn cmd_list(g: &GlobalArgs, args: ListArgs) -> Result<i32, Error> {
+    let registry = Registry::new(&g.data_dir);
+    let since = args
+        .since
+        .as_deref()
+        .map(|v| parse_bound("--since", v))
+        .transpose()?;
+    let until = args
+        .until
+        .as_deref()
+        .map(|v| parse_bound("--until", v))
+        .transpose()?;
+    match args.kind {
+        ListKind::Prompts => {
+            only_filters(&args, &[])?;
+            let prompts = registry.prompts()?;
+            if args.json {
+                return print_json(&prompts).map(|_| EXIT_OK);
+            }
+            print_table(
+                &[
+                    "NAME",
+                    "REV",
+                    "PROMPT_ID",
+                    "SCENARIOS",
+                    "REGISTERED",
+                    "TITLE",
+                ],
+                prompts
+                    .iter()
+                    .map(|p| {
+                        vec![
+                            p.name.clone(),
+                            p.revision.to_string(),
+                            p.prompt_id.clone(),
+                            p.scenarios.to_string(),
+                            p.registered_at.clone(),
+                            p.title.clone(),
+                        ]
+                    })
+                    .collect(),
+            );
+        }
+        ListKind::Runs => {
+            only_filters(&args, &["prompt", "status", "since", "until"])?;
+            check_status(
+                &args.status,
+                &["running", "interrupted", "complete", "failed"],
+            )?;
+            let runs: Vec<RunRecord> = registry
+                .runs()?
+                .into_iter()
+                .filter(|r| {
+                    args.prompt
+                        .as_ref()
+                        .is_none_or(|p| &r.config.prompt_name == p || &r.config.prompt_id == p)
+                        && args.status.as_ref().is_none_or(|s| r.status.as_str() == s)
+                        && since.as_ref().is_none_or(|s| &r.created_at >= s)
+                        && until.as_ref().is_none_or(|u| &r.created_at < u)
+                })
+                .collect();
+            if args.json {
+                return print_json(&runs).map(|_| EXIT_OK);
+            }
+            print_table(
+                &[
+                    "RUN_ID", "STATUS", "PROMPT", "TOTAL", "VALID", "FAILED", "BATCHES", "SEED",
+                    "CREATED",
+                ],
+                runs.iter()
+                    .map(|r| {
+                        vec![
+                            r.run_id.clone(),
+                            r.status.as_str().into(),
+                            r.config.prompt_id.clone(),
+                            r.config.total.to_string(),
+                            r.counts.valid.to_string(),
+                            r.counts.failed.to_string(),
+                            r.batches.len().to_string(),
+                            r.config.seed.to_string(),
+                            r.created_at.clone(),
+                        ]
+                    })
+                    .collect(),
+            );
+        }
+        ListKind::Batches => {
+            only_filters(&args, &["prompt", "run", "status", "since", "until"])?;
+            check_status(&args.status, &["pending", "complete", "partial", "failed"])?;
+            let batches = registry.batches(&BatchFilter {
+                prompt: args.prompt.clone(),
+                run: args.run.clone(),
+                status: args.status.clone(),
+                since,
+                until,
+            })?;
+            if args.json {
+                let rows: Vec<_> = batches
+                    .iter()
+                    .map(|b| {
+                        let mut v = serde_json::to_value(b).unwrap_or_default();
+                        v["path"] = json!(g.data_dir.join(&b.path));
+                        v
+                    })
+                    .collect();
+                return print_json(&rows).map(|_| EXIT_OK);
+            }
+            print_table(
+                &[
+                    "BATCH_ID", "RUN_ID", "STATUS", "VALID", "FAILED", "CREATED", "PATH",
+                ],
+                batches
+                    .iter()
+                    .map(|b| {
+                        vec![
+                            b.batch_id.clone(),
+                            b.run_id.clone(),
+                            b.status.as_str().into(),
+                            b.counts.valid.to_string(),
+                            b.counts.failed.to_string(),
+                            b.created_at.clone(),
+                            g.data_dir.join(&b.path).to_string(),
+                        ]
+                    })
+                    .collect(),
+            );
+        }
+        ListKind::Conversations => {
+            only_filters(&args, &["run", "batch", "scenario", "status"])?;
+            check_status(&args.status, &["valid", "failed"])?;
+            let convs = registry.conversations(&ConversationFilter {
+                batch: args.batch.clone(),
+                run: args.run.clone(),
+                scenario: args.scenario.clone(),
+                status: args.status.clone(),
+            })?;
+            if args.json {
+                let rows: Vec<_> = convs
+                    .iter()
+                    .map(|c| {
+                        let mut v = serde_json::to_value(c).unwrap_or_default();
+                        v["path"] = json!(g.data_dir.join(&c.file));
+                        v
+                    })
+                    .collect();
+                return print_json(&rows).map(|_| EXIT_OK);
+            }
+            print_table(
+                &[
+                    "CONVERSATION_ID",
+                    "STATUS",
+                    "SCENARIO",
+                    "ATTEMPTS",
+                    "TURNS",
+                    "ISSUES",
+                ],
+                convs
+                    .iter()
+                    .map(|c| {
+                        vec![
+                            c.conversation_id.clone(),
+                            c.status.clone(),
+                            c.scenario_id.clone(),
+                            c.attempts.to_string(),
+                            c.turns.to_string(),
+                            c.issues.join("; "),
+                        ]
+                    })
+                    .collect(),
+            );
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+fn read_conversation(path: &Utf8Path) -> Result<Conversation, Error> {
+    let bytes = std::fs::read(path).map_err(|e| Error::Io {
+        path: path.to_string(),
+        message: format!(
+            "cannot read the conversation file: {e} (run `convgen audit` on its batch)"
+        ),
+    })?;
+    serde_json::from_slice(&bytes).map_err(|e| Error::Io {
+        path: path.to_string(),
+        message: format!("not a valid conversation file: {e}"),
+    })
+}
+
+fn cmd_show(g: &GlobalArgs, args: ShowArgs) -> Result<i32, Error> {
+    let registry = Registry::new(&g.data_dir);
+    let id = args.id.trim();
+    if let Some(run) = registry.run(id)? {
+        if args.json {
+            return print_json(&run).map(|_| EXIT_OK);
+        }
+        let c = &run.config;
+        println!("run {} · {}", run.run_id, run.status.as_str());
+        println!("prompt      {} ({})", c.prompt_id, c.prompt_name);
+        println!("scenarios   {}", c.scenario_mode.label());
+        println!("total       {} in batches of {}", c.total, c.batch_size);
+        println!("seed        {}", c.seed);
+        println!("start       {}", c.start);
+        println!("generator   {} / {}", c.provider, c.model);
+        println!("attempts    up to {}", c.max_attempts);
+        println!("created     {}", run.created_at);
+        if let Some(f) = &run.finished_at {
+            println!("finished    {f}");
+        }
+        println!(
+            "counts      {} valid, {} failed of {}",
+            run.counts.valid, run.counts.failed, run.counts.requested
+        );
+        println!(
+            "tokens      {} prompt + {} completion",
+            run.usage.prompt_tokens, run.usage.completion_tokens
+        );
+        if let Some(e) = &run.error {
+            println!("error       {e}");
+        }
+        println!("batches     {}", run.batches.join(" "));
+        return Ok(EXIT_OK);
+    }
+    if let Some(batch) = registry.batch(id)? {
+        let convs = registry.conversations(&ConversationFilter {
+            batch: Some(batch.batch_id.clone()),
+            ..ConversationFilter::default()
+        })?;
+        if args.json {
+            let mut v = serde_json::to_value(&batch).unwrap_or_default();
+            v["path"] = json!(g.data_dir.join(&batch.path));
+            v["conversations"] = serde_json::to_value(&convs).unwrap_or_default();
+            return print_json(&v).map(|_| EXIT_OK);
+        }
+        println!(
+            "batch {} · {} · {}",
+            batch.batch_id,
+            batch.run_id,
+            batch.status.as_str()
+        );
+        println!("prompt      {}", batch.prompt_id);
+        println!("folder      {}", g.data_dir.join(&batch.path));
+        println!(
+            "counts      {} valid, {} failed of {}",
+            batch.counts.valid, batch.counts.failed, batch.counts.requested
+        );
+        println!(
+            "tokens      {} prompt + {} completion",
+            batch.usage.prompt_tokens, batch.usage.completion_tokens
+        );
+        println!();
+        print_table(
+            &["CONVERSATION_ID", "STATUS", "SCENARIO", "ATTEMPTS"],
+            convs
+                .iter()
+                .map(|c| {
+                    vec![
+                        c.conversation_id.clone(),
+                        c.status.clone(),
+                        c.scenario_id.clone(),
+                        c.attempts.to_string(),
+                    ]
+                })
+                .collect(),
+        );
+        return Ok(EXIT_OK);
+    }
+    if let Some(record) = registry.conversation(id)? {
+        let conv = read_conversation(&g.data_dir.join(&record.file))?;
+        if args.json {
+            return print_json(&conv).map(|_| EXIT_OK);
+        }
+        let mut text = String::new();
+        artefact::render_conversation(&conv, &mut text);
+        println!(
+            "prompt {} · {} / {} · attempts {}",
+            conv.prompt.id, conv.generator.provider, conv.generator.model, conv.attempts
+        );
+        print!("{text}");
+        return Ok(EXIT_OK);
+    }
+    // A prompt id, or a prompt name (every registered revision).
+    let prompts: Vec<_> = registry
+        .prompts()?
+        .into_iter()
+        .filter(|p| p.prompt_id == id || p.name == id)
+        .collect();
+    if !prompts.is_empty() {
+        if args.json {
+            return print_json(&prompts).map(|_| EXIT_OK);
+        }
+        for p in &prompts {
+            println!(
+                "prompt {} · revision {} · {}",
+                p.prompt_id, p.revision, p.title
+            );
+            println!(
+                "  name {}, language {}, {} scenarios",
+                p.name, p.language, p.scenarios
+            );
+            println!("  sha256 {}", p.sha256);
+            println!("  registered {} from {}", p.registered_at, p.path);
+        }
+        return Ok(EXIT_OK);
+    }
+    Err(Error::Usage(format!(
+        "`{id}` is not a run, batch, conversation or prompt in {} (see `convgen list runs|batches|prompts`)",
+        registry.path()
+    )))
+}
+
+fn cmd_check(g: &GlobalArgs, args: CheckArgs) -> Result<i32, Error> {
+    let files = if args.prompts.is_empty() {
+        let files = prompt_files(&g.prompts_dir)?;
+        if files.is_empty() {
+            return Err(Error::Usage(format!("no .md prompts in {}", g.prompts_dir)));
+        }
+        files
+    } else {
+        args.prompts
+            .iter()
+            .map(|p| resolve_prompt(g, p))
+            .collect::<Result<Vec<_>, _>>()?
+    };
+    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let (ok_mark, bad_mark) = if color {
+        ("\x1b[32mok\x1b[0m", "\x1b[31merror\x1b[0m")
+    } else {
+        ("ok", "error")
+    };
+    let mut bad = 0;
+    for file in &files {
+        match prompt::load(file) {
+            Ok(p) => {
+                let placeholders: Vec<String> = std::iter::once(p.system.as_str())
+                    .chain(p.scenarios.iter().map(|s| s.text.as_str()))
+                    .flat_map(prompt::placeholders)
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect();
+                println!(
+                    "{ok_mark}  {file}: {} · {} · {} turns · roles {} · {} scenarios",
+                    p.name,
+                    p.language,
+                    p.turns,
+                    p.roles.join("/"),
+                    p.scenarios.len()
+                );
+                if !placeholders.is_empty() {
+                    println!(
+                        "    placeholders {} must be filled by a script's variables hook",
+                        placeholders
+                            .iter()
+                            .map(|p| format!("{{{{{p}}}}}"))
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    );
+                }
+            }
+            Err(e) => {
+                bad += 1;
+                println!("{bad_mark} {e}");
+            }
+        }
+    }
+    if bad > 0 {
+        eprintln!("error: {bad} of {} prompt(s) have problems", files.len());
+        return Ok(EXIT_ERROR);
+    }
+    Ok(EXIT_OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounds_accept_dates_and_times() {
+        assert_eq!(
+            parse_bound("--since", "2026-11-25").unwrap(),
+            "2026-11-25T00:00:00.000Z"
+        );
+        assert_eq!(
+            parse_bound("--since", "2026-11-25T10:00:00+01:00").unwrap(),
+            "2026-11-25T09:00:00.000Z"
+        );
+        let e = parse_bound("--until", "soon").unwrap_err().to_string();
+        assert!(e.starts_with("--until: "), "{e}");
+    }
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn timestamps_in_bounds_are_utc() {
+        use crate::validate::parse_utc_timestamp;
+        assert!(parse_utc_timestamp(&parse_bound("--since", "2026-01-01").unwrap()).is_some());
+    }
+}

@@ -1,0 +1,226 @@
+//! The artefact contract: conversations and batches as written to disk.
+//!
+//! Downstream tools (embeddings, clustering, BI) read these files, so the field
+//! names and their order here are a public interface (SPEC §5). Changing one
+//! means a new `SCHEMA_VERSION`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Version of the conversation and batch JSON layout.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Which prompt version a conversation came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PromptRef {
+    /// `<name>@<first 12 hex digits of sha256>`: stable across data dirs.
+    pub id: String,
+    pub name: String,
+    /// The author's label from the front matter, when set.
+    pub version: Option<String>,
+    /// 1 for the first content of this name seen by the registry, then 2, 3…
+    pub revision: u32,
+    pub sha256: String,
+}
+
+/// Which script shaped a conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScriptRef {
+    pub path: String,
+    pub sha256: String,
+}
+
+/// The chosen scenario.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScenarioRef {
+    pub id: String,
+    pub title: String,
+}
+
+/// Who wrote the text, and with which settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GeneratorRef {
+    pub provider: String,
+    pub model: String,
+    pub endpoint_host: Option<String>,
+    pub temperature: Option<f64>,
+    /// The conversation's own seed (derived from the run seed and its index).
+    pub seed: u64,
+}
+
+/// Token usage, summed per conversation, batch and run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Usage {
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+}
+
+impl Usage {
+    /// Adds another usage to this one.
+    pub fn add(&mut self, other: Usage) {
+        self.prompt_tokens += other.prompt_tokens;
+        self.completion_tokens += other.completion_tokens;
+    }
+
+    /// Prompt plus completion tokens.
+    pub fn total(&self) -> u64 {
+        self.prompt_tokens + self.completion_tokens
+    }
+}
+
+/// Whether a conversation passed every check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Valid,
+    Failed,
+}
+
+impl Status {
+    /// The name used in files, the registry and filters.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Status::Valid => "valid",
+            Status::Failed => "failed",
+        }
+    }
+}
+
+/// One utterance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Turn {
+    /// Position in the conversation, from 1.
+    pub index: u32,
+    pub role: String,
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<u64>,
+}
+
+/// One conversation file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Conversation {
+    pub schema_version: u32,
+    pub conversation_id: String,
+    pub batch_id: String,
+    pub run_id: String,
+    /// Conversation number in the run, from 1.
+    pub index: u64,
+    pub prompt: PromptRef,
+    pub script: Option<ScriptRef>,
+    pub scenario: ScenarioRef,
+    pub variables: BTreeMap<String, Value>,
+    pub language: String,
+    pub roles: Vec<String>,
+    pub generator: GeneratorRef,
+    pub attempts: u32,
+    pub status: Status,
+    pub issues: Vec<String>,
+    pub usage: Usage,
+    pub created_at: String,
+    pub turns: Vec<Turn>,
+}
+
+/// How scenarios are chosen for a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "scenario", rename_all = "lowercase")]
+pub enum ScenarioMode {
+    /// Every conversation gets this scenario.
+    Fixed(String),
+    /// Uniformly at random.
+    Random,
+    /// At random, in proportion to the catalog's weights.
+    Weighted,
+    /// The script's `select_scenario` hook decides.
+    Script,
+}
+
+impl ScenarioMode {
+    /// A short label: `fixed:<id>`, `random`, `weighted`, `script`.
+    pub fn label(&self) -> String {
+        match self {
+            ScenarioMode::Fixed(id) => format!("fixed:{id}"),
+            ScenarioMode::Random => "random".into(),
+            ScenarioMode::Weighted => "weighted".into(),
+            ScenarioMode::Script => "script".into(),
+        }
+    }
+}
+
+/// The state of a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BatchStatus {
+    /// Reserved by a run, not written yet.
+    Pending,
+    /// Every conversation valid.
+    Complete,
+    /// Written, some conversations failed.
+    Partial,
+    /// Written, every conversation failed.
+    Failed,
+}
+
+impl BatchStatus {
+    /// The name used in files, the registry and filters.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            BatchStatus::Pending => "pending",
+            BatchStatus::Complete => "complete",
+            BatchStatus::Partial => "partial",
+            BatchStatus::Failed => "failed",
+        }
+    }
+
+    /// The status of a written batch with these counts.
+    pub fn from_counts(valid: u64, failed: u64) -> Self {
+        match (valid, failed) {
+            (_, 0) => BatchStatus::Complete,
+            (0, _) => BatchStatus::Failed,
+            _ => BatchStatus::Partial,
+        }
+    }
+}
+
+/// Requested, valid and failed conversation counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    pub requested: u64,
+    pub valid: u64,
+    pub failed: u64,
+}
+
+/// The generator settings shared by a batch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BatchGenerator {
+    pub provider: String,
+    pub model: String,
+    pub endpoint_host: Option<String>,
+    pub temperature: Option<f64>,
+}
+
+/// `batch.json`: the batch's metadata and all its conversations.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Batch {
+    pub schema_version: u32,
+    pub batch_id: String,
+    pub run_id: String,
+    /// Position of the batch in its run, from 1.
+    pub batch_index: u32,
+    pub prompt: PromptRef,
+    pub script: Option<ScriptRef>,
+    pub scenario_mode: ScenarioMode,
+    pub generator: BatchGenerator,
+    /// The run seed.
+    pub seed: u64,
+    pub started_at: String,
+    pub finished_at: String,
+    pub status: BatchStatus,
+    pub counts: Counts,
+    pub usage: Usage,
+    pub conversations: Vec<Conversation>,
+}

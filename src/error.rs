@@ -1,0 +1,36 @@
+//! The top-level error: every failure a command can report, with its exit code.
+
+use crate::generate::GenerateError;
+use crate::prompt::PromptError;
+use crate::registry::RegistryError;
+
+/// Exit code: success.
+pub const EXIT_OK: i32 = 0;
+/// Exit code: the work ran and found failures (failed conversations, audit findings).
+pub const EXIT_FINDINGS: i32 = 1;
+/// Exit code: usage, configuration or input error; nothing useful was done.
+pub const EXIT_ERROR: i32 = 2;
+
+/// A command could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A flag or argument is wrong.
+    #[error("{0}")]
+    Usage(String),
+    #[error(transparent)]
+    Prompt(#[from] PromptError),
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+    #[error(transparent)]
+    Generate(#[from] GenerateError),
+    /// A file could not be read or written.
+    #[error("{path}: {message}")]
+    Io { path: String, message: String },
+}
+
+impl Error {
+    /// The process exit code for this error.
+    pub fn code(&self) -> i32 {
+        EXIT_ERROR
+    }
+}

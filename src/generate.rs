@@ -1,0 +1,592 @@
+//! Runs: plan each conversation, have it written, check it, store it.
+//!
+//! The data flow of one conversation is: seed from (run seed, index) → scenario
+//! (mode or `select_scenario`) → variables → placeholders filled → generator →
+//! timestamps from `turn_latency` → built-in checks and validation hooks →
+//! regenerate with the reasons until valid or out of attempts → conversation
+//! file. A batch's conversations are made by a pool of workers (each with its
+//! own hook host); `batch.json` is written last, then the batch is registered
+//! in one transaction.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use camino::{Utf8Path, Utf8PathBuf};
+use chrono::{DateTime, Duration, Utc};
+
+use crate::artefact::{self, BatchDir};
+use crate::conversation::{
+    Batch, BatchGenerator, BatchStatus, Conversation, Counts, GeneratorRef, PromptRef,
+    SCHEMA_VERSION, ScenarioMode, ScenarioRef, ScriptRef, Status, Turn, Usage,
+};
+use crate::hooks::{HookCtx, HookError, Hooks, default_latency};
+use crate::llm::{Generator, LlmError, Request};
+use crate::prompt::{self, Prompt, Scenario};
+use crate::registry::{
+    BatchFiles, BatchRecord, ConversationRecord, Registry, RegistryError, RunRecord, RunStatus,
+};
+use crate::rng::{ConvRng, derive_seed};
+use crate::validate::{self, format_timestamp};
+
+/// Why a run stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum GenerateError {
+    #[error(transparent)]
+    Hook(#[from] HookError),
+    #[error("{0}")]
+    Llm(String),
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+    #[error("cannot write {path}: {message}")]
+    Write { path: Utf8PathBuf, message: String },
+    #[error("{0}")]
+    Plan(String),
+}
+
+/// Builds one hook host per worker.
+pub trait HostFactory: Sync {
+    /// A fresh host (a new Lua state, for scripts).
+    fn host(&self) -> Result<Box<dyn Hooks + Send>, GenerateError>;
+}
+
+/// The factory for prompts without a script.
+pub struct NoScriptFactory;
+
+impl HostFactory for NoScriptFactory {
+    fn host(&self) -> Result<Box<dyn Hooks + Send>, GenerateError> {
+        Ok(Box::new(crate::hooks::NoScript))
+    }
+}
+
+/// Receives progress as a run goes; every method may be called from any worker.
+pub trait Observer: Sync {
+    /// A conversation was written.
+    fn conversation_done(&self, _conv: &Conversation) {}
+    /// A batch was written and registered.
+    fn batch_done(&self, _batch: &BatchRecord, _path: &Utf8Path) {}
+}
+
+/// An observer that ignores everything.
+pub struct Silent;
+impl Observer for Silent {}
+
+/// What the run needs besides the registry.
+pub struct RunContext<'a> {
+    pub prompt: &'a Prompt,
+    pub prompt_ref: PromptRef,
+    pub script: Option<ScriptRef>,
+    pub run: &'a RunRecord,
+    pub start: DateTime<Utc>,
+    pub generator: &'a dyn Generator,
+    pub hosts: &'a dyn HostFactory,
+    pub data_dir: &'a Utf8Path,
+    pub concurrency: usize,
+    pub observer: &'a dyn Observer,
+    /// Set to stop taking new conversations (Ctrl-C).
+    pub stop: &'a AtomicBool,
+}
+
+/// A written batch.
+#[derive(Debug, Clone)]
+pub struct BatchOutcome {
+    pub record: BatchRecord,
+    pub path: Utf8PathBuf,
+}
+
+/// Checks a run's scenario mode against the prompt before anything is written.
+pub fn check_mode(prompt: &Prompt, mode: &ScenarioMode) -> Result<(), String> {
+    if let ScenarioMode::Fixed(id) = mode
+        && prompt.scenario(id).is_none()
+    {
+        return Err(format!(
+            "--scenario {id}: no such scenario in {} (known: {})",
+            prompt.path,
+            prompt.scenario_ids().join(", ")
+        ));
+    }
+    Ok(())
+}
+
+/// Picks a scenario by mode (not `Script`), drawing from `rng`.
+pub fn pick_scenario<'p>(
+    prompt: &'p Prompt,
+    mode: &ScenarioMode,
+    rng: &mut ConvRng,
+) -> Option<&'p Scenario> {
+    match mode {
+        ScenarioMode::Fixed(id) => prompt.scenario(id),
+        ScenarioMode::Random => rng.choice(&prompt.scenarios),
+        ScenarioMode::Weighted | ScenarioMode::Script => {
+            let weights: Vec<f64> = prompt.scenarios.iter().map(|s| s.weight).collect();
+            rng.weighted_index(&weights).map(|i| &prompt.scenarios[i])
+        }
+    }
+}
+
+/// The conversation id of index `n` (1-based within the batch).
+pub fn conversation_id(batch_id: &str, n: u64) -> String {
+    format!("{batch_id}-{n:04}")
+}
+
+fn now() -> String {
+    Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Seeds recorded in artefacts stay below 2^53, so every JSON reader (and
+/// SAS, whose numbers are doubles) keeps them exact.
+pub const SEED_MASK: u64 = (1 << 53) - 1;
+
+/// Seconds of the working day over which conversation starts are spread.
+const START_SPREAD_S: f64 = 8.0 * 3600.0;
+
+/// Makes one conversation: plan, generate, time, check, regenerate.
+pub fn make_conversation<'a>(
+    ctx: &RunContext<'a>,
+    batch: &BatchRecord,
+    index: u64,
+    hooks: &mut dyn Hooks,
+) -> Result<Conversation, GenerateError> {
+    let prompt = ctx.prompt;
+    let mode = &ctx.run.config.scenario_mode;
+    let conv_seed = derive_seed(ctx.run.config.seed, index) & SEED_MASK;
+    let mut rng = ConvRng::new(conv_seed);
+    let conversation_id = conversation_id(&batch.batch_id, index - batch.first_index + 1);
+    let no_vars = BTreeMap::new();
+    let base_ctx = |scenario: Option<&'a Scenario>, vars| HookCtx {
+        prompt,
+        index,
+        batch_index: batch.batch_index,
+        mode,
+        scenario,
+        vars,
+        conversation_id: &conversation_id,
+    };
+
+    // Scenario.
+    let scenario = match mode {
+        ScenarioMode::Script => {
+            let picked = hooks.select_scenario(&base_ctx(None, &no_vars), &mut rng)?;
+            match picked {
+                Some(id) => prompt.scenario(&id).ok_or_else(|| HookError {
+                    script: ctx
+                        .script
+                        .as_ref()
+                        .map_or_else(|| "script".into(), |s| s.path.clone()),
+                    hook: "select_scenario",
+                    conversation_id: conversation_id.clone(),
+                    message: format!(
+                        "returned `{id}`, which is not in the catalog ({})",
+                        prompt.scenario_ids().join(", ")
+                    ),
+                })?,
+                None => pick_scenario(prompt, mode, &mut rng).ok_or_else(|| {
+                    GenerateError::Plan("the prompt has no scenario with a positive weight".into())
+                })?,
+            }
+        }
+        _ => pick_scenario(prompt, mode, &mut rng).ok_or_else(|| {
+            GenerateError::Plan("the prompt has no scenario with a positive weight".into())
+        })?,
+    };
+
+    // Variables, then placeholders.
+    let variables = hooks
+        .variables(&base_ctx(Some(scenario), &no_vars), &mut rng)?
+        .unwrap_or_default();
+    let ctx_full = base_ctx(Some(scenario), &variables);
+    let (system, mut missing) = prompt::fill(&prompt.system, &variables);
+    let (scenario_text, missing_s) = prompt::fill(&scenario.text, &variables);
+    for m in missing_s {
+        if !missing.contains(&m) {
+            missing.push(m);
+        }
+    }
+
+    let start = ctx.start + Duration::milliseconds((rng.float() * START_SPREAD_S * 1000.0) as i64);
+    let generator = ctx.generator.info();
+    let mut conv = Conversation {
+        schema_version: SCHEMA_VERSION,
+        conversation_id: conversation_id.clone(),
+        batch_id: batch.batch_id.clone(),
+        run_id: batch.run_id.clone(),
+        index,
+        prompt: ctx.prompt_ref.clone(),
+        script: ctx.script.clone(),
+        scenario: ScenarioRef {
+            id: scenario.id.clone(),
+            title: scenario.title.clone(),
+        },
+        variables: variables.clone(),
+        language: prompt.language.clone(),
+        roles: prompt.roles.clone(),
+        generator: GeneratorRef {
+            provider: generator.provider,
+            model: generator.model,
+            endpoint_host: generator.endpoint_host,
+            temperature: ctx.run.config.temperature,
+            seed: conv_seed,
+        },
+        attempts: 0,
+        status: Status::Failed,
+        issues: Vec::new(),
+        usage: Usage::default(),
+        created_at: String::new(),
+        turns: Vec::new(),
+    };
+
+    if !missing.is_empty() {
+        // Asking a model with holes in the prompt wastes money: record the failure instead.
+        conv.issues = missing
+            .iter()
+            .map(|m| format!("placeholder {{{{{m}}}}} has no value: define `{m}` in the script's variables hook"))
+            .collect();
+        conv.created_at = now();
+        return Ok(conv);
+    }
+
+    let mut feedback: Vec<String> = Vec::new();
+    for attempt in 1..=ctx.run.config.max_attempts.max(1) {
+        conv.attempts = attempt;
+        let request = Request {
+            prompt,
+            scenario,
+            system: &system,
+            scenario_text: &scenario_text,
+            variables: &variables,
+            seed: conv_seed,
+            attempt,
+            feedback: &feedback,
+        };
+        let reply = match ctx.generator.generate(&request) {
+            Ok(reply) => reply,
+            Err(LlmError::Fatal(m)) => return Err(GenerateError::Llm(m)),
+            Err(LlmError::Refused(m)) => {
+                conv.issues = vec![format!("refused by the provider: {m}")];
+                conv.turns.clear();
+                break;
+            }
+            Err(LlmError::Invalid(m)) => {
+                feedback = vec![m];
+                conv.issues = feedback.clone();
+                continue;
+            }
+        };
+        conv.usage.add(reply.usage);
+        conv.turns = time_turns(reply.turns, prompt, start, &ctx_full, hooks, &mut rng)?;
+        let mut issues = validate::check_conversation(&conv, prompt);
+        for turn in &conv.turns {
+            if let Some(reasons) = hooks.validate_turn(turn, &ctx_full, &mut rng)? {
+                issues.extend(
+                    reasons
+                        .into_iter()
+                        .map(|r| format!("turn {}: {r}", turn.index)),
+                );
+            }
+        }
+        if let Some(reasons) = hooks.validate_conversation(&conv, &ctx_full, &mut rng)? {
+            issues.extend(reasons);
+        }
+        conv.issues = issues;
+        if conv.issues.is_empty() {
+            conv.status = Status::Valid;
+            break;
+        }
+        feedback = conv.issues.clone();
+    }
+    conv.created_at = now();
+    Ok(conv)
+}
+
+/// Turns (role, text) pairs into turns with timestamps from the latency model.
+fn time_turns(
+    pairs: Vec<(String, String)>,
+    prompt: &Prompt,
+    start: DateTime<Utc>,
+    ctx: &HookCtx,
+    hooks: &mut dyn Hooks,
+    rng: &mut ConvRng,
+) -> Result<Vec<Turn>, GenerateError> {
+    let mut turns: Vec<Turn> = Vec::with_capacity(pairs.len());
+    let mut clock = start;
+    for (i, (role, text)) in pairs.into_iter().enumerate() {
+        let mut turn = Turn {
+            index: i as u32 + 1,
+            role,
+            text,
+            timestamp: None,
+            latency_ms: None,
+        };
+        if prompt.timestamps {
+            let seconds = match hooks.turn_latency(&turn, ctx, rng)? {
+                Some(s) if (0.0..86_400.0).contains(&s) => s,
+                Some(s) => {
+                    return Err(HookError {
+                        script: ctx.prompt.script.clone().unwrap_or_else(|| "script".into()),
+                        hook: "turn_latency",
+                        conversation_id: ctx.conversation_id.to_string(),
+                        message: format!(
+                            "returned {s}; it must be a number of seconds from 0 to 86400"
+                        ),
+                    }
+                    .into());
+                }
+                None => {
+                    let role_index = prompt
+                        .roles
+                        .iter()
+                        .position(|r| *r == turn.role)
+                        .unwrap_or(1);
+                    default_latency(
+                        turn.index,
+                        role_index,
+                        turns.last().map(|t| t.text.as_str()),
+                        rng,
+                    )
+                }
+            };
+            let ms = (seconds * 1000.0).round() as i64;
+            clock += Duration::milliseconds(ms);
+            turn.latency_ms = Some(ms as u64);
+            turn.timestamp = Some(format_timestamp(clock));
+        }
+        turns.push(turn);
+    }
+    Ok(turns)
+}
+
+/// Writes one batch: conversations by a worker pool, then preview and
+/// `batch.json`, then one registry transaction.
+pub fn run_batch(
+    ctx: &RunContext,
+    registry: &Registry,
+    batch: &BatchRecord,
+) -> Result<BatchOutcome, GenerateError> {
+    let dir = BatchDir::new(ctx.data_dir, &batch.batch_id);
+    let write_err = |path: &Utf8Path, e: std::io::Error| GenerateError::Write {
+        path: path.to_owned(),
+        message: e.to_string(),
+    };
+    dir.create().map_err(|e| write_err(dir.root(), e))?;
+    let started_at = now();
+
+    let next = AtomicU64::new(0);
+    let failed = AtomicBool::new(false);
+    let results: Mutex<Vec<Option<(Conversation, String)>>> =
+        Mutex::new(vec![None; batch.size as usize]);
+    let first_error: Mutex<Option<GenerateError>> = Mutex::new(None);
+    let workers = ctx.concurrency.clamp(1, batch.size.max(1) as usize);
+
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| {
+                let fail = |e: GenerateError| {
+                    failed.store(true, Ordering::SeqCst);
+                    let mut slot = first_error.lock().unwrap_or_else(|p| p.into_inner());
+                    slot.get_or_insert(e);
+                };
+                let mut hooks = match ctx.hosts.host() {
+                    Ok(h) => h,
+                    Err(e) => return fail(e),
+                };
+                loop {
+                    if failed.load(Ordering::SeqCst) || ctx.stop.load(Ordering::SeqCst) {
+                        return;
+                    }
+                    let n = next.fetch_add(1, Ordering::SeqCst);
+                    if n >= batch.size {
+                        return;
+                    }
+                    let index = batch.first_index + n;
+                    let conv = match make_conversation(ctx, batch, index, hooks.as_mut()) {
+                        Ok(c) => c,
+                        Err(e) => return fail(e),
+                    };
+                    let written = match artefact::write_conversation(&dir, &conv) {
+                        Ok(w) => w,
+                        Err(e) => {
+                            return fail(write_err(&dir.conversation(&conv.conversation_id), e));
+                        }
+                    };
+                    ctx.observer.conversation_done(&conv);
+                    let mut r = results.lock().unwrap_or_else(|p| p.into_inner());
+                    r[n as usize] = Some((conv, written.sha256));
+                }
+            });
+        }
+    });
+    if let Some(e) = first_error.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        return Err(e);
+    }
+    let results = results.into_inner().unwrap_or_else(|p| p.into_inner());
+    if results.iter().any(Option::is_none) {
+        return Err(GenerateError::Plan("interrupted".into()));
+    }
+    let mut conversations = Vec::with_capacity(results.len());
+    let mut records = Vec::with_capacity(results.len());
+    let mut counts = Counts {
+        requested: batch.size,
+        ..Counts::default()
+    };
+    let mut usage = Usage::default();
+    for (conv, sha256) in results.into_iter().flatten() {
+        match conv.status {
+            Status::Valid => counts.valid += 1,
+            Status::Failed => counts.failed += 1,
+        }
+        usage.add(conv.usage);
+        records.push(ConversationRecord {
+            conversation_id: conv.conversation_id.clone(),
+            batch_id: conv.batch_id.clone(),
+            run_id: conv.run_id.clone(),
+            index: conv.index,
+            prompt_id: conv.prompt.id.clone(),
+            scenario_id: conv.scenario.id.clone(),
+            status: conv.status.as_str().to_string(),
+            attempts: conv.attempts,
+            turns: conv.turns.len() as u32,
+            issues: conv.issues.clone(),
+            usage: conv.usage,
+            file: format!(
+                "{}/{}/{}.json",
+                batch.path,
+                artefact::CONVERSATIONS_DIR,
+                conv.conversation_id
+            ),
+            sha256,
+        });
+        conversations.push(conv);
+    }
+    let status = BatchStatus::from_counts(counts.valid, counts.failed);
+    let info = ctx.generator.info();
+    let finished_at = now();
+    let batch_file = Batch {
+        schema_version: SCHEMA_VERSION,
+        batch_id: batch.batch_id.clone(),
+        run_id: batch.run_id.clone(),
+        batch_index: batch.batch_index,
+        prompt: ctx.prompt_ref.clone(),
+        script: ctx.script.clone(),
+        scenario_mode: ctx.run.config.scenario_mode.clone(),
+        generator: BatchGenerator {
+            provider: info.provider,
+            model: info.model,
+            endpoint_host: info.endpoint_host,
+            temperature: ctx.run.config.temperature,
+        },
+        seed: ctx.run.config.seed,
+        started_at,
+        finished_at: finished_at.clone(),
+        status,
+        counts,
+        usage,
+        conversations,
+    };
+    let (preview, json) =
+        artefact::write_batch_files(&dir, &batch_file).map_err(|e| write_err(dir.root(), e))?;
+    let record = BatchRecord {
+        status,
+        counts,
+        usage,
+        files: Some(BatchFiles {
+            batch_json_sha256: json.sha256,
+            preview_sha256: preview.sha256,
+        }),
+        finished_at: Some(finished_at),
+        ..batch.clone()
+    };
+    registry.register_conversations(&record, &records)?;
+    ctx.observer.batch_done(&record, dir.root());
+    Ok(BatchOutcome {
+        record,
+        path: dir.root().to_owned(),
+    })
+}
+
+/// Writes every pending batch of a run, in order, and records the outcome.
+pub fn run_all(
+    ctx: &RunContext,
+    registry: &Registry,
+    batches: &[BatchRecord],
+) -> Result<(RunRecord, Vec<BatchOutcome>), GenerateError> {
+    let mut outcomes = Vec::with_capacity(batches.len());
+    for batch in batches {
+        if ctx.stop.load(Ordering::SeqCst) {
+            let run = registry.finish_run(&ctx.run.run_id, RunStatus::Interrupted, None)?;
+            return Ok((run, outcomes));
+        }
+        match run_batch(ctx, registry, batch) {
+            Ok(o) => outcomes.push(o),
+            Err(e) => {
+                let status = if ctx.stop.load(Ordering::SeqCst) {
+                    RunStatus::Interrupted
+                } else {
+                    RunStatus::Failed
+                };
+                let message = e.to_string();
+                registry.finish_run(&ctx.run.run_id, status, Some(message))?;
+                return Err(e);
+            }
+        }
+    }
+    let run = registry.finish_run(&ctx.run.run_id, RunStatus::Complete, None)?;
+    Ok((run, outcomes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prompt() -> Prompt {
+        let text = "+++\nlanguage = \"en\"\nroles = [\"agent\", \"client\"]\nturns = 4\n+++\nx\n## Scenarios\n### a: A\n```toml\nweight = 9\n```\nt\n### b: B\n```toml\nweight = 1\n```\nt\n";
+        prompt::parse(Utf8Path::new("p.md"), text.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn weighted_and_random_and_fixed_modes() {
+        let p = prompt();
+        let mut rng = ConvRng::new(5);
+        let weighted = (0..2000)
+            .filter(|_| {
+                pick_scenario(&p, &ScenarioMode::Weighted, &mut rng)
+                    .unwrap()
+                    .id
+                    == "a"
+            })
+            .count();
+        assert!((1700..1900).contains(&weighted), "{weighted}");
+        let random = (0..2000)
+            .filter(|_| {
+                pick_scenario(&p, &ScenarioMode::Random, &mut rng)
+                    .unwrap()
+                    .id
+                    == "a"
+            })
+            .count();
+        assert!((900..1100).contains(&random), "{random}");
+        for _ in 0..50 {
+            assert_eq!(
+                pick_scenario(&p, &ScenarioMode::Fixed("b".into()), &mut rng)
+                    .unwrap()
+                    .id,
+                "b"
+            );
+        }
+    }
+
+    #[test]
+    fn fixed_mode_must_name_a_catalog_scenario() {
+        let p = prompt();
+        assert!(check_mode(&p, &ScenarioMode::Fixed("a".into())).is_ok());
+        let e = check_mode(&p, &ScenarioMode::Fixed("zzz".into())).unwrap_err();
+        assert!(
+            e.contains("--scenario zzz") && e.contains("known: a, b"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn conversation_ids_are_padded() {
+        assert_eq!(conversation_id("p-000001", 7), "p-000001-0007");
+    }
+}

@@ -1,0 +1,21 @@
+//! convgen: synthetic, structured conversations with full lineage.
+//!
+//! The data flows one way, and the modules follow it:
+//! [`prompt`] (markdown + front matter + catalog) and [`hooks`] (the script
+//! seam) → [`generate`] (plan each conversation from [`rng`] seeds) →
+//! [`llm`] (the generator: offline [`llm::mock`], or an LLM) → [`validate`]
+//! (built-in checks) → [`artefact`] (files on disk, [`conversation`] is their
+//! schema) → [`registry`] (redb lineage) → [`audit`]. [`cli`] wires them.
+
+pub mod artefact;
+pub mod audit;
+pub mod cli;
+pub mod conversation;
+pub mod error;
+pub mod generate;
+pub mod hooks;
+pub mod llm;
+pub mod prompt;
+pub mod registry;
+pub mod rng;
+pub mod validate;

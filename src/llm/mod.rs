@@ -1,0 +1,122 @@
+//! Text generators: the seam between the core and whoever writes the turns.
+//!
+//! Generation asks a `Generator` for one conversation at a time. The offline
+//! mock implements it today; the Azure and OpenAI-compatible clients implement
+//! the same trait.
+
+pub mod mock;
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::conversation::Usage;
+use crate::prompt::{Prompt, Scenario};
+use crate::rng::{ConvRng, derive_seed};
+
+/// Which provider, model and endpoint a generator uses (never a key).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GeneratorInfo {
+    pub provider: String,
+    pub model: String,
+    pub endpoint_host: Option<String>,
+}
+
+/// One request for a conversation.
+pub struct Request<'a> {
+    pub prompt: &'a Prompt,
+    pub scenario: &'a Scenario,
+    /// System instructions with variables filled.
+    pub system: &'a str,
+    /// Scenario text with variables filled.
+    pub scenario_text: &'a str,
+    pub variables: &'a BTreeMap<String, Value>,
+    /// The conversation's seed.
+    pub seed: u64,
+    /// Attempt number, from 1.
+    pub attempt: u32,
+    /// Why the previous attempt was refused, to tell the model.
+    pub feedback: &'a [String],
+}
+
+/// A generated conversation, before checks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    /// (role, text) pairs in order.
+    pub turns: Vec<(String, String)>,
+    pub usage: Usage,
+}
+
+/// Why a generator produced no usable conversation.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LlmError {
+    /// The run cannot go on (bad credentials, unknown deployment…).
+    #[error("{0}")]
+    Fatal(String),
+    /// The provider refused the content: recorded, not retried.
+    #[error("refused by the provider: {0}")]
+    Refused(String),
+    /// The reply was unusable: counts as a failed attempt.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Something that writes conversations.
+pub trait Generator: Send + Sync {
+    /// Provider, model and endpoint host, for lineage and messages.
+    fn info(&self) -> GeneratorInfo;
+    /// Writes one conversation.
+    fn generate(&self, request: &Request) -> Result<Reply, LlmError>;
+}
+
+/// The deterministic offline generator.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct MockGenerator;
+
+/// The model name mock artefacts record.
+pub const MOCK_MODEL: &str = "convgen-mock-1";
+
+/// A rough token count (about four characters a token), so mock runs show
+/// plausible usage figures.
+fn estimate_tokens(text: &str) -> u64 {
+    (text.chars().count() as u64).div_ceil(4)
+}
+
+impl Generator for MockGenerator {
+    fn info(&self) -> GeneratorInfo {
+        GeneratorInfo {
+            provider: "mock".into(),
+            model: MOCK_MODEL.into(),
+            endpoint_host: None,
+        }
+    }
+
+    fn generate(&self, request: &Request) -> Result<Reply, LlmError> {
+        let prompt = request.prompt;
+        // Each attempt draws from its own stream, so a retry writes a new text.
+        let mut rng = ConvRng::new(derive_seed(request.seed, 1_000 + request.attempt as u64));
+        let input = mock::MockInput {
+            language: &prompt.language,
+            roles: &prompt.roles,
+            turns: prompt.turns as usize,
+            scenario_id: &request.scenario.id,
+            scenario_title: &request.scenario.title,
+            scenario_text: request.scenario_text,
+            attrs: &request.scenario.attrs,
+            variables: request.variables,
+            system: request.system,
+            title: &prompt.title,
+        };
+        let turns = mock::mock_conversation(&input, &mut rng);
+        let completion: u64 = turns.iter().map(|(_, t)| estimate_tokens(t) + 4).sum();
+        let prompt_tokens =
+            estimate_tokens(request.system) + estimate_tokens(request.scenario_text) + 60;
+        Ok(Reply {
+            turns,
+            usage: Usage {
+                prompt_tokens,
+                completion_tokens: completion,
+            },
+        })
+    }
+}

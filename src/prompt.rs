@@ -1,0 +1,1238 @@
+//! Markdown prompts: TOML front matter, system instructions and the scenario catalog.
+//!
+//! A prompt is the domain expert's artefact. Parsing is pure (bytes in, `Prompt`
+//! or one error naming the file and line out) so every malformed case is refused
+//! before any generation starts, and is unit-tested without a disk.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use camino::{Utf8Path, Utf8PathBuf};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+/// The front-matter keys a prompt may set.
+pub const KNOWN_KEYS: &[&str] = &[
+    "title",
+    "language",
+    "roles",
+    "turns",
+    "timestamps",
+    "name",
+    "version",
+    "script",
+    "start",
+    "temperature",
+    "max_tokens",
+    "mode",
+];
+
+/// The largest conversation length a prompt may ask for.
+pub const MAX_TURNS: u32 = 500;
+
+/// How the LLM is asked for a conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PromptMode {
+    /// The whole conversation in one request.
+    Whole,
+    /// One request per utterance, with the conversation so far.
+    Turns,
+}
+
+/// One entry of the scenario catalog.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Scenario {
+    pub id: String,
+    pub title: String,
+    pub weight: f64,
+    /// Attributes from the scenario's `toml` block other than `weight`.
+    pub attrs: BTreeMap<String, Value>,
+    /// The scenario's markdown text (may hold `{{placeholders}}`).
+    pub text: String,
+    /// Line of the `###` heading, for messages.
+    pub line: usize,
+}
+
+/// A parsed, validated prompt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prompt {
+    /// The file it was read from, as given.
+    pub path: Utf8PathBuf,
+    pub name: String,
+    pub title: String,
+    pub language: String,
+    pub roles: Vec<String>,
+    pub turns: u32,
+    pub timestamps: bool,
+    /// The author's version label, when the front matter sets one.
+    pub version: Option<String>,
+    /// The script path the front matter names, when it does.
+    pub script: Option<String>,
+    pub start: Option<DateTime<Utc>>,
+    pub temperature: Option<f64>,
+    pub max_tokens: Option<u32>,
+    pub mode: PromptMode,
+    /// Everything outside the catalog: the system instructions.
+    pub system: String,
+    pub scenarios: Vec<Scenario>,
+    /// Hex sha256 of the file's bytes: the prompt's identity.
+    pub sha256: String,
+}
+
+impl Prompt {
+    /// The scenario with this id.
+    pub fn scenario(&self, id: &str) -> Option<&Scenario> {
+        self.scenarios.iter().find(|s| s.id == id)
+    }
+
+    /// The catalog's ids, in file order.
+    pub fn scenario_ids(&self) -> Vec<&str> {
+        self.scenarios.iter().map(|s| s.id.as_str()).collect()
+    }
+}
+
+/// What is wrong with a prompt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PromptProblem {
+    Unreadable(String),
+    NotUtf8,
+    NoFrontMatter,
+    UnclosedFrontMatter,
+    InvalidToml(String),
+    UnknownKey {
+        key: String,
+        suggestion: Option<String>,
+    },
+    MissingKey(&'static str),
+    WrongType {
+        key: String,
+        expected: &'static str,
+    },
+    InvalidValue {
+        key: String,
+        message: String,
+    },
+    TooFewTurns(i64),
+    TooManyTurns(i64),
+    TooFewRoles(usize),
+    DuplicateRole(String),
+    InvalidName(String),
+    NoCatalog,
+    SecondCatalog,
+    EmptyCatalog,
+    InvalidHeading(String),
+    InvalidId(String),
+    DuplicateId {
+        id: String,
+        first_line: usize,
+    },
+    InvalidAttrs(String),
+    UnclosedAttrs,
+    InvalidWeight(String),
+}
+
+impl fmt::Display for PromptProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use PromptProblem::*;
+        match self {
+            Unreadable(e) => write!(f, "cannot read the prompt: {e}"),
+            NotUtf8 => write!(f, "the prompt is not valid UTF-8; save it as UTF-8"),
+            NoFrontMatter => write!(
+                f,
+                "no front matter: a prompt starts with a `+++` line, TOML settings, then a closing `+++` line"
+            ),
+            UnclosedFrontMatter => {
+                write!(
+                    f,
+                    "the front matter is not closed: add a `+++` line after the settings"
+                )
+            }
+            InvalidToml(m) => write!(f, "invalid front matter: {m}"),
+            UnknownKey { key, suggestion } => {
+                write!(f, "unknown front-matter key `{key}`")?;
+                match suggestion {
+                    Some(s) => write!(f, "; did you mean `{s}`?"),
+                    None => write!(f, "; known keys: {}", KNOWN_KEYS.join(", ")),
+                }
+            }
+            MissingKey(k) => write!(f, "the front matter has no `{k}`; it is required"),
+            WrongType { key, expected } => write!(f, "`{key}` must be {expected}"),
+            InvalidValue { key, message } => write!(f, "invalid `{key}`: {message}"),
+            TooFewTurns(n) => write!(f, "`turns` is {n}; a conversation needs at least 2 turns"),
+            TooManyTurns(n) => write!(f, "`turns` is {n}; at most {MAX_TURNS} are supported"),
+            TooFewRoles(n) => write!(
+                f,
+                "`roles` lists {n} role(s); a conversation needs at least two, e.g. [\"agent\", \"client\"]"
+            ),
+            DuplicateRole(r) => write!(f, "role `{r}` is listed twice in `roles`"),
+            InvalidName(n) => write!(
+                f,
+                "prompt name `{n}` is not usable in batch ids: use letters, digits, `_` and `-` (set `name` in the front matter)"
+            ),
+            NoCatalog => write!(
+                f,
+                "no scenario catalog: add a `## Scenarios` (or `## Escenarios`) section with `### id: title` entries"
+            ),
+            SecondCatalog => write!(
+                f,
+                "a second scenario catalog; keep all scenarios under one heading"
+            ),
+            EmptyCatalog => write!(
+                f,
+                "the scenario catalog is empty: add at least one `### id: title` entry"
+            ),
+            InvalidHeading(h) => write!(
+                f,
+                "scenario heading `### {h}` is not of the form `### id: title`"
+            ),
+            InvalidId(id) => write!(
+                f,
+                "invalid scenario id `{id}`: use lowercase letters, digits, `_` and `-`"
+            ),
+            DuplicateId { id, first_line } => {
+                write!(
+                    f,
+                    "duplicate scenario id `{id}` (first defined on line {first_line})"
+                )
+            }
+            InvalidAttrs(m) => write!(f, "invalid scenario attributes: {m}"),
+            UnclosedAttrs => write!(f, "the scenario's ```toml block is not closed"),
+            InvalidWeight(w) => write!(f, "invalid weight {w}: it must be a number greater than 0"),
+        }
+    }
+}
+
+/// A refused prompt: the file, the line where it applies, and the problem.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct PromptError {
+    pub file: String,
+    pub line: Option<usize>,
+    pub problem: PromptProblem,
+}
+
+impl fmt::Display for PromptError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}: {}", self.file, line, self.problem),
+            None => write!(f, "{}: {}", self.file, self.problem),
+        }
+    }
+}
+
+/// Reads and parses a prompt file.
+pub fn load(path: &Utf8Path) -> Result<Prompt, PromptError> {
+    let bytes = std::fs::read(path).map_err(|e| PromptError {
+        file: path.to_string(),
+        line: None,
+        problem: PromptProblem::Unreadable(e.to_string()),
+    })?;
+    parse(path, &bytes)
+}
+
+/// Hex sha256 of some bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut out = String::with_capacity(64);
+    for b in digest.iter() {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
+/// True when `s` is a valid scenario id (`[a-z0-9_-]+`).
+pub fn is_valid_id(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+}
+
+/// True when `s` can name a prompt inside batch ids and folder names.
+pub fn is_valid_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// Parses a prompt from its bytes; `path` names it in messages and gives the default name.
+pub fn parse(path: &Utf8Path, bytes: &[u8]) -> Result<Prompt, PromptError> {
+    let file = path.to_string();
+    let err = |line: Option<usize>, problem| PromptError {
+        file: file.clone(),
+        line,
+        problem,
+    };
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let line = bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1;
+        err(Some(line), PromptProblem::NotUtf8)
+    })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let lines: Vec<&str> = text.lines().collect();
+
+    // Front matter: the first non-blank line must be `+++`.
+    let open = lines.iter().position(|l| !l.trim().is_empty());
+    let open = match open {
+        Some(i) if lines[i].trim_end() == "+++" => i,
+        Some(i) => return Err(err(Some(i + 1), PromptProblem::NoFrontMatter)),
+        None => return Err(err(Some(1), PromptProblem::NoFrontMatter)),
+    };
+    let close = lines[open + 1..]
+        .iter()
+        .position(|l| l.trim_end() == "+++")
+        .map(|i| i + open + 1)
+        .ok_or_else(|| err(Some(open + 1), PromptProblem::UnclosedFrontMatter))?;
+    let front_lines = &lines[open + 1..close];
+    let front =
+        FrontMatter::parse(front_lines, open + 2, path).map_err(|(line, p)| err(line, p))?;
+
+    let body_start = close + 1;
+    let (system, scenarios) =
+        parse_body(&lines[body_start..], body_start + 1).map_err(|(line, p)| err(Some(line), p))?;
+
+    Ok(Prompt {
+        path: path.to_owned(),
+        name: front.name,
+        title: front.title,
+        language: front.language,
+        roles: front.roles,
+        turns: front.turns,
+        timestamps: front.timestamps,
+        version: front.version,
+        script: front.script,
+        start: front.start,
+        temperature: front.temperature,
+        max_tokens: front.max_tokens,
+        mode: front.mode,
+        system,
+        scenarios,
+        sha256: sha256_hex(bytes),
+    })
+}
+
+/// The validated front matter.
+struct FrontMatter {
+    name: String,
+    title: String,
+    language: String,
+    roles: Vec<String>,
+    turns: u32,
+    timestamps: bool,
+    version: Option<String>,
+    script: Option<String>,
+    start: Option<DateTime<Utc>>,
+    temperature: Option<f64>,
+    max_tokens: Option<u32>,
+    mode: PromptMode,
+}
+
+type Located = (Option<usize>, PromptProblem);
+
+impl FrontMatter {
+    fn parse(lines: &[&str], first_line: usize, path: &Utf8Path) -> Result<Self, Located> {
+        let source = lines.join("\n");
+        let table: toml::Table = toml::from_str(&source).map_err(|e| {
+            let line = e
+                .span()
+                .map(|s| first_line + source[..s.start.min(source.len())].matches('\n').count());
+            (
+                line.or(Some(first_line)),
+                PromptProblem::InvalidToml(e.message().trim().to_string()),
+            )
+        })?;
+        let key_line = |key: &str| -> Option<usize> {
+            lines
+                .iter()
+                .position(|l| {
+                    let l = l.trim_start();
+                    l.strip_prefix(key)
+                        .is_some_and(|rest| rest.trim_start().starts_with('='))
+                        || l.strip_prefix(&format!("\"{key}\"")).is_some()
+                })
+                .map(|i| i + first_line)
+                .or(Some(first_line))
+        };
+        for key in table.keys() {
+            if !KNOWN_KEYS.contains(&key.as_str()) {
+                return Err((
+                    key_line(key),
+                    PromptProblem::UnknownKey {
+                        key: key.clone(),
+                        suggestion: nearest_key(key),
+                    },
+                ));
+            }
+        }
+        let wrong = |key: &str, expected| {
+            (
+                key_line(key),
+                PromptProblem::WrongType {
+                    key: key.into(),
+                    expected,
+                },
+            )
+        };
+        let invalid = |key: &str, message: String| {
+            (
+                key_line(key),
+                PromptProblem::InvalidValue {
+                    key: key.into(),
+                    message,
+                },
+            )
+        };
+        let string = |key: &str| -> Result<Option<String>, Located> {
+            match table.get(key) {
+                None => Ok(None),
+                Some(toml::Value::String(s)) => Ok(Some(s.clone())),
+                Some(_) => Err(wrong(key, "a string")),
+            }
+        };
+
+        let stem = path.file_stem().unwrap_or("prompt").to_string();
+        let name = string("name")?.unwrap_or(stem);
+        if !is_valid_name(&name) {
+            return Err((key_line("name"), PromptProblem::InvalidName(name)));
+        }
+        let language = string("language")?.ok_or((
+            Some(first_line.saturating_sub(1).max(1)),
+            PromptProblem::MissingKey("language"),
+        ))?;
+        if language.trim().is_empty() {
+            return Err(invalid(
+                "language",
+                "it is empty; use a code such as \"es\" or \"en\"".into(),
+            ));
+        }
+        let title = match string("title")? {
+            Some(t) if t.trim().is_empty() => return Err(invalid("title", "it is empty".into())),
+            Some(t) => t,
+            None => name.clone(),
+        };
+
+        let roles = match table.get("roles") {
+            None => {
+                return Err((
+                    Some(first_line.saturating_sub(1).max(1)),
+                    PromptProblem::MissingKey("roles"),
+                ));
+            }
+            Some(toml::Value::Array(items)) => {
+                let mut roles = Vec::with_capacity(items.len());
+                for item in items {
+                    match item {
+                        toml::Value::String(s) if !s.trim().is_empty() => {
+                            if roles.contains(s) {
+                                return Err((
+                                    key_line("roles"),
+                                    PromptProblem::DuplicateRole(s.clone()),
+                                ));
+                            }
+                            roles.push(s.clone());
+                        }
+                        _ => return Err(wrong("roles", "a list of non-empty strings")),
+                    }
+                }
+                roles
+            }
+            Some(_) => return Err(wrong("roles", "a list of non-empty strings")),
+        };
+        if roles.len() < 2 {
+            return Err((key_line("roles"), PromptProblem::TooFewRoles(roles.len())));
+        }
+
+        let turns = match table.get("turns") {
+            None => {
+                return Err((
+                    Some(first_line.saturating_sub(1).max(1)),
+                    PromptProblem::MissingKey("turns"),
+                ));
+            }
+            Some(toml::Value::Integer(n)) if *n < 2 => {
+                return Err((key_line("turns"), PromptProblem::TooFewTurns(*n)));
+            }
+            Some(toml::Value::Integer(n)) if *n > MAX_TURNS as i64 => {
+                return Err((key_line("turns"), PromptProblem::TooManyTurns(*n)));
+            }
+            Some(toml::Value::Integer(n)) => *n as u32,
+            Some(_) => return Err(wrong("turns", "a whole number")),
+        };
+
+        let timestamps = match table.get("timestamps") {
+            None => true,
+            Some(toml::Value::Boolean(b)) => *b,
+            Some(_) => return Err(wrong("timestamps", "true or false")),
+        };
+        let version = match table.get("version") {
+            None => None,
+            Some(toml::Value::String(s)) => Some(s.clone()),
+            Some(toml::Value::Integer(n)) => Some(n.to_string()),
+            Some(toml::Value::Float(f)) => Some(f.to_string()),
+            Some(_) => return Err(wrong("version", "a string or a number")),
+        };
+        let script = string("script")?;
+        let start = match table.get("start") {
+            None => None,
+            Some(toml::Value::String(s)) => Some(parse_time(s).map_err(|m| invalid("start", m))?),
+            Some(toml::Value::Datetime(d)) => {
+                Some(parse_time(&d.to_string()).map_err(|m| invalid("start", m))?)
+            }
+            Some(_) => {
+                return Err(wrong(
+                    "start",
+                    "an RFC 3339 time such as 2026-03-02T09:00:00Z",
+                ));
+            }
+        };
+        let temperature = match table.get("temperature") {
+            None => None,
+            Some(v) => {
+                let t = match v {
+                    toml::Value::Float(f) => *f,
+                    toml::Value::Integer(i) => *i as f64,
+                    _ => return Err(wrong("temperature", "a number")),
+                };
+                if !(0.0..=2.0).contains(&t) {
+                    return Err(invalid("temperature", format!("{t} is outside 0 to 2")));
+                }
+                Some(t)
+            }
+        };
+        let max_tokens = match table.get("max_tokens") {
+            None => None,
+            Some(toml::Value::Integer(n)) if *n > 0 && *n <= u32::MAX as i64 => Some(*n as u32),
+            Some(toml::Value::Integer(n)) => {
+                return Err(invalid(
+                    "max_tokens",
+                    format!("{n} must be a positive number"),
+                ));
+            }
+            Some(_) => return Err(wrong("max_tokens", "a whole number")),
+        };
+        let mode = match string("mode")?.as_deref() {
+            None | Some("whole") => PromptMode::Whole,
+            Some("turns") => PromptMode::Turns,
+            Some(other) => {
+                return Err(invalid(
+                    "mode",
+                    format!("`{other}` is neither \"whole\" nor \"turns\""),
+                ));
+            }
+        };
+        Ok(FrontMatter {
+            name,
+            title,
+            language,
+            roles,
+            turns,
+            timestamps,
+            version,
+            script,
+            start,
+            temperature,
+            max_tokens,
+            mode,
+        })
+    }
+}
+
+/// Parses an RFC 3339 time into UTC.
+pub fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(s.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| format!("`{s}` is not an RFC 3339 time such as 2026-03-02T09:00:00Z ({e})"))
+}
+
+/// The known key closest to `key`, when one is close enough to be a typo.
+fn nearest_key(key: &str) -> Option<String> {
+    let key = key.to_lowercase();
+    KNOWN_KEYS
+        .iter()
+        .map(|k| (edit_distance(&key, k), *k))
+        .filter(|(d, k)| *d <= 2.max(k.len() / 3))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k.to_string())
+}
+
+/// Levenshtein distance over chars.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// A markdown ATX heading: its level and its text.
+fn heading(line: &str) -> Option<(usize, &str)> {
+    let indent = line.len() - line.trim_start_matches(' ').len();
+    if indent > 3 {
+        return None;
+    }
+    let rest = &line[indent..];
+    let level = rest.bytes().take_while(|b| *b == b'#').count();
+    if level == 0 || level > 6 {
+        return None;
+    }
+    let after = &rest[level..];
+    if !after.is_empty() && !after.starts_with([' ', '\t']) {
+        return None;
+    }
+    let text = after.trim();
+    // Optional closing sequence of #s.
+    let text = text.trim_end_matches('#').trim_end();
+    Some((level, text))
+}
+
+/// A fence opening or closing line: its character and length, and the info string.
+fn fence(line: &str) -> Option<(char, usize, &str)> {
+    let indent = line.len() - line.trim_start_matches(' ').len();
+    if indent > 3 {
+        return None;
+    }
+    let rest = &line[indent..];
+    let ch = rest.chars().next()?;
+    if ch != '`' && ch != '~' {
+        return None;
+    }
+    let len = rest.chars().take_while(|c| *c == ch).count();
+    if len < 3 {
+        return None;
+    }
+    Some((ch, len, rest[len..].trim()))
+}
+
+fn is_catalog_heading(text: &str) -> bool {
+    let t = text.trim().to_lowercase();
+    t == "scenarios" || t == "escenarios"
+}
+
+struct RawScenario<'a> {
+    id: String,
+    title: String,
+    line: usize,
+    body: Vec<(usize, &'a str)>,
+}
+
+/// Splits the body into system text and scenarios. `first_line` is the 1-based
+/// number of `lines[0]`. Errors carry a line number.
+fn parse_body(
+    lines: &[&str],
+    first_line: usize,
+) -> Result<(String, Vec<Scenario>), (usize, PromptProblem)> {
+    let mut system: Vec<&str> = Vec::new();
+    let mut raw: Vec<RawScenario> = Vec::new();
+    let mut in_catalog = false;
+    let mut seen_catalog = false;
+    let mut open_fence: Option<(char, usize)> = None;
+
+    for (i, line) in lines.iter().enumerate() {
+        let n = first_line + i;
+        if let Some((ch, len)) = open_fence {
+            if let Some((c, l, info)) = fence(line)
+                && c == ch
+                && l >= len
+                && info.is_empty()
+            {
+                open_fence = None;
+            }
+            push_line(in_catalog, &mut system, &mut raw, n, line);
+            continue;
+        }
+        if let Some((ch, len, _)) = fence(line) {
+            open_fence = Some((ch, len));
+            push_line(in_catalog, &mut system, &mut raw, n, line);
+            continue;
+        }
+        match heading(line) {
+            Some((2, text)) if is_catalog_heading(text) => {
+                if seen_catalog {
+                    return Err((n, PromptProblem::SecondCatalog));
+                }
+                seen_catalog = true;
+                in_catalog = true;
+            }
+            Some((level, _)) if level <= 2 && in_catalog => {
+                in_catalog = false;
+                system.push(line);
+            }
+            Some((3, text)) if in_catalog => {
+                let (id, title) = match text.split_once(':') {
+                    Some((id, title)) if !title.trim().is_empty() => (id.trim(), title.trim()),
+                    _ => return Err((n, PromptProblem::InvalidHeading(text.to_string()))),
+                };
+                if !is_valid_id(id) {
+                    return Err((n, PromptProblem::InvalidId(id.to_string())));
+                }
+                if let Some(first) = raw.iter().find(|s| s.id == id) {
+                    return Err((
+                        n,
+                        PromptProblem::DuplicateId {
+                            id: id.to_string(),
+                            first_line: first.line,
+                        },
+                    ));
+                }
+                raw.push(RawScenario {
+                    id: id.to_string(),
+                    title: title.to_string(),
+                    line: n,
+                    body: Vec::new(),
+                });
+            }
+            _ => push_line(in_catalog, &mut system, &mut raw, n, line),
+        }
+    }
+    if !seen_catalog {
+        return Err((first_line.max(1), PromptProblem::NoCatalog));
+    }
+    if raw.is_empty() {
+        let line = lines
+            .iter()
+            .position(|l| heading(l).is_some_and(|(lvl, t)| lvl == 2 && is_catalog_heading(t)))
+            .map(|i| first_line + i)
+            .unwrap_or(first_line);
+        return Err((line, PromptProblem::EmptyCatalog));
+    }
+    let scenarios = raw
+        .into_iter()
+        .map(finish_scenario)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((trim_block(&system), scenarios))
+}
+
+fn push_line<'a>(
+    in_catalog: bool,
+    system: &mut Vec<&'a str>,
+    raw: &mut [RawScenario<'a>],
+    n: usize,
+    line: &'a str,
+) {
+    if !in_catalog {
+        system.push(line);
+    } else if let Some(last) = raw.last_mut() {
+        last.body.push((n, line));
+    }
+    // Text between the catalog heading and its first scenario is an intro for humans.
+}
+
+/// Reads the optional ```toml attribute block and the scenario text.
+fn finish_scenario(raw: RawScenario) -> Result<Scenario, (usize, PromptProblem)> {
+    let mut body = raw.body.as_slice();
+    while let Some(((_, l), rest)) = body.split_first() {
+        if l.trim().is_empty() {
+            body = rest;
+        } else {
+            break;
+        }
+    }
+    let mut weight = 1.0;
+    let mut attrs = BTreeMap::new();
+    if let Some(((open_line, l), rest)) = body.split_first()
+        && let Some((ch, len, info)) = fence(l)
+        && info.split_whitespace().next() == Some("toml")
+    {
+        let close = rest
+            .iter()
+            .position(|(_, l)| {
+                fence(l).is_some_and(|(c, n, i)| c == ch && n >= len && i.is_empty())
+            })
+            .ok_or((*open_line, PromptProblem::UnclosedAttrs))?;
+        let source: Vec<&str> = rest[..close].iter().map(|(_, l)| *l).collect();
+        let source = source.join("\n");
+        let table: toml::Table = toml::from_str(&source).map_err(|e| {
+            let line = e
+                .span()
+                .map(|s| open_line + 1 + source[..s.start.min(source.len())].matches('\n').count())
+                .unwrap_or(*open_line);
+            (
+                line,
+                PromptProblem::InvalidAttrs(e.message().trim().to_string()),
+            )
+        })?;
+        for (key, value) in table {
+            if key == "weight" {
+                let line = rest[..close]
+                    .iter()
+                    .find(|(_, l)| l.trim_start().starts_with("weight"))
+                    .map(|(n, _)| *n)
+                    .unwrap_or(*open_line);
+                weight = match value {
+                    toml::Value::Integer(i) if i > 0 => i as f64,
+                    toml::Value::Float(f) if f.is_finite() && f > 0.0 => f,
+                    other => return Err((line, PromptProblem::InvalidWeight(other.to_string()))),
+                };
+            } else {
+                let json = serde_json::to_value(&value).map_err(|e| {
+                    (
+                        *open_line,
+                        PromptProblem::InvalidAttrs(format!("`{key}`: {e}")),
+                    )
+                })?;
+                attrs.insert(key, json);
+            }
+        }
+        body = &rest[close + 1..];
+    }
+    let text: Vec<&str> = body.iter().map(|(_, l)| *l).collect();
+    Ok(Scenario {
+        id: raw.id,
+        title: raw.title,
+        weight,
+        attrs,
+        text: trim_block(&text),
+        line: raw.line,
+    })
+}
+
+/// Joins lines, dropping leading and trailing blank lines.
+fn trim_block(lines: &[&str]) -> String {
+    let start = lines
+        .iter()
+        .position(|l| !l.trim().is_empty())
+        .unwrap_or(lines.len());
+    let end = lines
+        .iter()
+        .rposition(|l| !l.trim().is_empty())
+        .map_or(start, |i| i + 1);
+    lines[start..end].join("\n")
+}
+
+/// The `{{placeholder}}` names in a text, unique, in order of appearance.
+pub fn placeholders(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    scan_placeholders(text, |name, _| {
+        if !out.iter().any(|n| n == name) {
+            out.push(name.to_string());
+        }
+    });
+    out
+}
+
+/// Calls `f(name, byte range)` for each well-formed `{{ name }}` in `text`.
+fn scan_placeholders(text: &str, mut f: impl FnMut(&str, std::ops::Range<usize>)) {
+    let mut from = 0;
+    while let Some(open) = text[from..].find("{{").map(|i| i + from) {
+        let Some(close) = text[open + 2..].find("}}").map(|i| i + open + 2) else {
+            break;
+        };
+        let name = text[open + 2..close].trim();
+        let ok = !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-');
+        if ok {
+            f(name, open..close + 2);
+            from = close + 2;
+        } else {
+            from = open + 2;
+        }
+    }
+}
+
+/// Renders a variable as text: strings as they are, other values as JSON.
+pub fn value_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// Fills `{{placeholders}}` from `vars`; names without a value are left as
+/// they are and returned, so the caller can report them.
+pub fn fill(text: &str, vars: &BTreeMap<String, Value>) -> (String, Vec<String>) {
+    let mut out = String::with_capacity(text.len());
+    let mut missing: Vec<String> = Vec::new();
+    let mut last = 0;
+    scan_placeholders(text, |name, range| {
+        if let Some(v) = vars.get(name) {
+            out.push_str(&text[last..range.start]);
+            out.push_str(&value_text(v));
+            last = range.end;
+        } else if !missing.iter().any(|m| m == name) {
+            missing.push(name.to_string());
+        }
+    });
+    out.push_str(&text[last..]);
+    (out, missing)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"+++
+title = "Atención al cliente"
+language = "es"
+roles = ["agent", "client"]
+turns = 12
+timestamps = true
++++
+Usted es un agente. Cliente: {{customer}}.
+
+## Escenarios
+
+Intro for humans.
+
+### billing_dispute: Disputa de factura
+```toml
+weight = 3
+tone = "molesto"
+```
+El cliente llama porque se le ha cobrado dos veces.
+
+```text
+### not_a_scenario: inside a fence
+```
+
+### cancel_service: Baja del servicio
+Quiere darse de baja.
+
+## Notas finales
+Siempre cierre con la fórmula.
+"#;
+
+    fn parse_str(s: &str) -> Result<Prompt, PromptError> {
+        parse(Utf8Path::new("prompts/test_prompt.md"), s.as_bytes())
+    }
+
+    fn problem(s: &str) -> (Option<usize>, PromptProblem) {
+        let e = parse_str(s).expect_err("prompt should be refused");
+        (e.line, e.problem)
+    }
+
+    fn with_front(front: &str) -> String {
+        format!("+++\n{front}\n+++\nSystem.\n\n## Scenarios\n\n### a: A\ntext\n")
+    }
+
+    const BASE: &str = "language = \"en\"\nroles = [\"agent\", \"client\"]\nturns = 4";
+
+    #[test]
+    fn parses_a_good_prompt() {
+        let p = parse_str(GOOD).unwrap();
+        assert_eq!(p.name, "test_prompt");
+        assert_eq!(p.title, "Atención al cliente");
+        assert_eq!(p.language, "es");
+        assert_eq!(p.roles, vec!["agent", "client"]);
+        assert_eq!(p.turns, 12);
+        assert!(p.timestamps);
+        assert_eq!(p.mode, PromptMode::Whole);
+        assert_eq!(p.scenario_ids(), vec!["billing_dispute", "cancel_service"]);
+        let b = &p.scenarios[0];
+        assert_eq!(b.title, "Disputa de factura");
+        assert_eq!(b.weight, 3.0);
+        assert_eq!(b.attrs.get("tone"), Some(&Value::String("molesto".into())));
+        assert!(!b.attrs.contains_key("weight"));
+        assert!(b.text.starts_with("El cliente llama"));
+        assert!(
+            b.text.contains("### not_a_scenario"),
+            "fenced heading stays text"
+        );
+        assert_eq!(b.line, 14);
+        assert_eq!(p.scenarios[1].weight, 1.0);
+        assert_eq!(p.scenarios[1].text, "Quiere darse de baja.");
+        assert!(p.system.starts_with("Usted es un agente."));
+        assert!(
+            p.system.contains("## Notas finales"),
+            "text after the catalog is system text"
+        );
+        assert!(!p.system.contains("Intro for humans"));
+        assert!(!p.system.contains("Disputa"));
+        assert_eq!(p.sha256, sha256_hex(GOOD.as_bytes()));
+        assert_eq!(p.sha256.len(), 64);
+    }
+
+    #[test]
+    fn optional_keys_are_read() {
+        let p = parse_str(&with_front(&format!(
+            "{BASE}\nname = \"other\"\nversion = 3\nscript = \"scripts/x.lua\"\nstart = 2026-03-02T09:00:00+01:00\ntemperature = 0.7\nmax_tokens = 900\nmode = \"turns\"\ntimestamps = false"
+        )))
+        .unwrap();
+        assert_eq!(p.name, "other");
+        assert_eq!(p.title, "other");
+        assert_eq!(p.version.as_deref(), Some("3"));
+        assert_eq!(p.script.as_deref(), Some("scripts/x.lua"));
+        assert_eq!(p.start.unwrap().to_rfc3339(), "2026-03-02T08:00:00+00:00");
+        assert_eq!(p.temperature, Some(0.7));
+        assert_eq!(p.max_tokens, Some(900));
+        assert_eq!(p.mode, PromptMode::Turns);
+        assert!(!p.timestamps);
+    }
+
+    #[test]
+    fn crlf_and_bom_are_accepted() {
+        let s = format!("\u{feff}{}", with_front(BASE).replace('\n', "\r\n"));
+        let p = parse_str(&s).unwrap();
+        assert_eq!(p.scenarios[0].text, "text");
+    }
+
+    #[test]
+    fn refuses_missing_front_matter() {
+        assert_eq!(
+            problem("# Title\n"),
+            (Some(1), PromptProblem::NoFrontMatter)
+        );
+        assert_eq!(problem(""), (Some(1), PromptProblem::NoFrontMatter));
+        assert_eq!(problem("\n\n"), (Some(1), PromptProblem::NoFrontMatter));
+    }
+
+    #[test]
+    fn refuses_unclosed_front_matter() {
+        assert_eq!(
+            problem("+++\nturns = 2\n"),
+            (Some(1), PromptProblem::UnclosedFrontMatter)
+        );
+    }
+
+    #[test]
+    fn refuses_invalid_toml_with_its_line() {
+        let (line, p) = problem(&with_front(&format!("{BASE}\ntitle = \"unterminated")));
+        assert_eq!(line, Some(5));
+        assert!(matches!(p, PromptProblem::InvalidToml(_)), "{p:?}");
+    }
+
+    #[test]
+    fn refuses_empty_front_matter() {
+        let (line, p) = problem("+++\n+++\n## Scenarios\n### a: A\n");
+        assert_eq!(p, PromptProblem::MissingKey("language"));
+        assert_eq!(line, Some(1));
+    }
+
+    #[test]
+    fn unknown_key_suggests_the_nearest() {
+        let (line, p) = problem(&with_front(&format!("{BASE}\ntimestamp = true")));
+        assert_eq!(line, Some(5));
+        assert_eq!(
+            p,
+            PromptProblem::UnknownKey {
+                key: "timestamp".into(),
+                suggestion: Some("timestamps".into())
+            }
+        );
+        let (_, p) = problem(&with_front(&format!("{BASE}\nzzzzzzzzzz = 1")));
+        assert_eq!(
+            p,
+            PromptProblem::UnknownKey {
+                key: "zzzzzzzzzz".into(),
+                suggestion: None
+            }
+        );
+        assert!(p.to_string().contains("known keys: title"));
+    }
+
+    #[test]
+    fn refuses_too_few_turns() {
+        let (line, p) = problem(&with_front(
+            "language = \"en\"\nroles = [\"a\", \"b\"]\nturns = 1",
+        ));
+        assert_eq!(line, Some(4));
+        assert_eq!(p, PromptProblem::TooFewTurns(1));
+        let (_, p) = problem(&with_front(
+            "language = \"en\"\nroles = [\"a\", \"b\"]\nturns = -3",
+        ));
+        assert_eq!(p, PromptProblem::TooFewTurns(-3));
+        let (_, p) = problem(&with_front(
+            "language = \"en\"\nroles = [\"a\", \"b\"]\nturns = 100000",
+        ));
+        assert_eq!(p, PromptProblem::TooManyTurns(100000));
+        let (_, p) = problem(&with_front(
+            "language = \"en\"\nroles = [\"a\", \"b\"]\nturns = \"12\"",
+        ));
+        assert!(matches!(p, PromptProblem::WrongType { .. }));
+    }
+
+    #[test]
+    fn refuses_too_few_or_bad_roles() {
+        let (line, p) = problem(&with_front(
+            "language = \"en\"\nroles = [\"agent\"]\nturns = 4",
+        ));
+        assert_eq!((line, p), (Some(3), PromptProblem::TooFewRoles(1)));
+        let (_, p) = problem(&with_front("language = \"en\"\nroles = []\nturns = 4"));
+        assert_eq!(p, PromptProblem::TooFewRoles(0));
+        let (_, p) = problem(&with_front(
+            "language = \"en\"\nroles = [\"a\", \"a\"]\nturns = 4",
+        ));
+        assert_eq!(p, PromptProblem::DuplicateRole("a".into()));
+        let (_, p) = problem(&with_front(
+            "language = \"en\"\nroles = [\"a\", 3]\nturns = 4",
+        ));
+        assert!(matches!(p, PromptProblem::WrongType { .. }));
+        let (_, p) = problem(&with_front("language = \"en\"\nturns = 4"));
+        assert_eq!(p, PromptProblem::MissingKey("roles"));
+    }
+
+    #[test]
+    fn refuses_bad_optional_values() {
+        for (front, key) in [
+            ("start = \"yesterday\"", "start"),
+            ("temperature = 5", "temperature"),
+            ("max_tokens = 0", "max_tokens"),
+            ("mode = \"stream\"", "mode"),
+        ] {
+            let (_, p) = problem(&with_front(&format!("{BASE}\n{front}")));
+            assert!(
+                matches!(&p, PromptProblem::InvalidValue { key: k, .. } if k == key),
+                "{front}: {p:?}"
+            );
+        }
+        let (_, p) = problem(&with_front(&format!("{BASE}\nname = \"has space\"")));
+        assert_eq!(p, PromptProblem::InvalidName("has space".into()));
+    }
+
+    #[test]
+    fn refuses_missing_or_empty_catalog() {
+        let (_, p) = problem(&format!("+++\n{BASE}\n+++\nJust text.\n"));
+        assert_eq!(p, PromptProblem::NoCatalog);
+        let (line, p) = problem(&format!(
+            "+++\n{BASE}\n+++\nText.\n\n## Scenarios\n\nnothing here\n"
+        ));
+        assert_eq!((line, p), (Some(8), PromptProblem::EmptyCatalog));
+        let (line, p) = problem(&format!(
+            "+++\n{BASE}\n+++\n## Scenarios\n### a: A\nx\n## Escenarios\n### b: B\n"
+        ));
+        assert_eq!((line, p), (Some(9), PromptProblem::SecondCatalog));
+    }
+
+    #[test]
+    fn refuses_duplicate_and_invalid_ids() {
+        let (line, p) = problem(&format!(
+            "+++\n{BASE}\n+++\n## Scenarios\n### a: A\nx\n### a: Again\ny\n"
+        ));
+        assert_eq!(line, Some(9));
+        assert_eq!(
+            p,
+            PromptProblem::DuplicateId {
+                id: "a".into(),
+                first_line: 7
+            }
+        );
+        let (line, p) = problem(&format!("+++\n{BASE}\n+++\n## Scenarios\n### Bad Id: A\n"));
+        assert_eq!(
+            (line, p),
+            (Some(7), PromptProblem::InvalidId("Bad Id".into()))
+        );
+        let (_, p) = problem(&format!(
+            "+++\n{BASE}\n+++\n## Scenarios\n### no title here\n"
+        ));
+        assert!(matches!(p, PromptProblem::InvalidHeading(_)));
+        let (_, p) = problem(&format!("+++\n{BASE}\n+++\n## Scenarios\n### a:   \n"));
+        assert!(matches!(p, PromptProblem::InvalidHeading(_)));
+    }
+
+    #[test]
+    fn refuses_invalid_weights_and_attrs() {
+        for w in ["0", "-1", "\"heavy\"", "nan", "inf"] {
+            let (line, p) = problem(&format!(
+                "+++\n{BASE}\n+++\n## Scenarios\n### a: A\n```toml\nweight = {w}\n```\n"
+            ));
+            assert_eq!(line, Some(9), "weight {w}");
+            assert!(
+                matches!(p, PromptProblem::InvalidWeight(_)),
+                "weight {w}: {p:?}"
+            );
+        }
+        let (line, p) = problem(&format!(
+            "+++\n{BASE}\n+++\n## Scenarios\n### a: A\n```toml\ntone = \n```\n"
+        ));
+        assert_eq!(line, Some(9));
+        assert!(matches!(p, PromptProblem::InvalidAttrs(_)));
+        let (line, p) = problem(&format!(
+            "+++\n{BASE}\n+++\n## Scenarios\n### a: A\n```toml\nweight = 2\n"
+        ));
+        assert_eq!((line, p), (Some(8), PromptProblem::UnclosedAttrs));
+    }
+
+    #[test]
+    fn float_weight_is_accepted() {
+        let p = parse_str(&format!(
+            "+++\n{BASE}\n+++\n## Scenarios\n### a: A\n```toml\nweight = 0.25\nproduct = \"fibra\"\n```\nText\n"
+        ))
+        .unwrap();
+        assert_eq!(p.scenarios[0].weight, 0.25);
+        assert_eq!(p.scenarios[0].text, "Text");
+    }
+
+    #[test]
+    fn refuses_non_utf8_with_line() {
+        let mut bytes = with_front(BASE).into_bytes();
+        bytes.extend_from_slice(b"\nmore\n\xff\xfe\n");
+        let e = parse(Utf8Path::new("p.md"), &bytes).unwrap_err();
+        assert_eq!(e.problem, PromptProblem::NotUtf8);
+        assert_eq!(e.line, Some(14));
+        assert!(e.to_string().starts_with("p.md:14: "));
+    }
+
+    #[test]
+    fn refuses_unreadable_file() {
+        let e = load(Utf8Path::new("/nonexistent/dir/p.md")).unwrap_err();
+        assert!(matches!(e.problem, PromptProblem::Unreadable(_)));
+        assert!(
+            e.to_string()
+                .starts_with("/nonexistent/dir/p.md: cannot read")
+        );
+    }
+
+    #[test]
+    fn messages_name_file_and_line() {
+        let e = parse_str(&with_front(
+            "language = \"en\"\nroles = [\"a\", \"b\"]\nturns = 1",
+        ))
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "prompts/test_prompt.md:4: `turns` is 1; a conversation needs at least 2 turns"
+        );
+    }
+
+    #[test]
+    fn placeholders_are_found_and_filled() {
+        let text = "Hola {{customer}}, {{ amount }} € {{customer}} {{bad name}} {{missing}} {{";
+        assert_eq!(placeholders(text), vec!["customer", "amount", "missing"]);
+        let mut vars = BTreeMap::new();
+        vars.insert("customer".to_string(), Value::String("Lucía".into()));
+        vars.insert("amount".to_string(), serde_json::json!(42.5));
+        let (filled, missing) = fill(text, &vars);
+        assert_eq!(
+            filled,
+            "Hola Lucía, 42.5 € Lucía {{bad name}} {{missing}} {{"
+        );
+        assert_eq!(missing, vec!["missing"]);
+    }
+
+    #[test]
+    fn edit_distance_works() {
+        assert_eq!(edit_distance("turn", "turns"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(nearest_key("langauge").as_deref(), Some("language"));
+        assert_eq!(nearest_key("Roles").as_deref(), Some("roles"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics_on_arbitrary_bytes(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..400)) {
+            let _ = parse(Utf8Path::new("fuzz.md"), &bytes);
+        }
+
+        #[test]
+        fn never_panics_on_prompt_like_text(body in "(\\+\\+\\+|##|###|```toml|```|~~~|weight = |:|[a-z_ ]{0,8}|\n|\r|\\{\\{|\\}\\}|é|=|\"){0,60}") {
+            let _ = parse(Utf8Path::new("fuzz.md"), format!("+++\n{BASE}\n+++\n{body}").as_bytes());
+            let _ = parse(Utf8Path::new("fuzz.md"), body.as_bytes());
+            let _ = placeholders(&body);
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! `convgen audit`: clean data passes; tampering is found and named.
+
+use crate::common::{Env, read_json, small_prompt};
+
+fn generated() -> (Env, String) {
+    let env = Env::new();
+    env.write("prompts/demo.md", small_prompt("", None));
+    let v = env.generate("demo", 6, 3, 5, &[]);
+    (env, v["run_id"].as_str().unwrap().to_string())
+}
+
+#[test]
+fn clean_data_audits_clean() {
+    let (env, run_id) = generated();
+    let all = env.run(&["audit", "--all"]);
+    all.expect(0);
+    assert!(
+        all.stderr
+            .contains("audit clean: 2 batch(es), 6 conversation(s), 0 finding(s)"),
+        "{}",
+        all.stderr
+    );
+    env.run(&["audit", "--run", &run_id]).expect(0);
+    env.run(&["audit", "demo-000002"]).expect(0);
+    let json = env.run(&["audit", "--all", "--json"]);
+    let v = json.expect(0).json();
+    assert_eq!(v["clean"], true);
+    assert_eq!(v["conversations"], 6);
+}
+
+#[test]
+fn edited_text_is_found_by_sha256_and_by_the_checks() {
+    let (env, _) = generated();
+    let file = env
+        .data()
+        .join("demo-000001/conversations/demo-000001-0002.json");
+    let mut conv = read_json(&file);
+    conv["turns"][1]["role"] = "agent".into();
+    std::fs::write(&file, serde_json::to_vec_pretty(&conv).unwrap()).unwrap();
+    let run = env.run(&["audit", "--all", "--json"]);
+    let v = run.expect(1).json();
+    assert_eq!(v["clean"], false);
+    let findings = v["reports"][0]["findings"].as_array().unwrap();
+    let kinds: Vec<&str> = findings
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        vec!["sha256_mismatch", "check_failed"],
+        "{findings:?}"
+    );
+    for f in findings {
+        assert_eq!(f["conversation_id"], "demo-000001-0002");
+    }
+    assert!(
+        findings[1]["message"]
+            .as_str()
+            .unwrap()
+            .contains("breaks the alternation")
+    );
+    // Human output names the culprit on stdout.
+    let human = env.run(&["audit", "demo-000001"]);
+    human.expect(1);
+    assert!(
+        human.stdout.contains("demo-000001-0002 [sha256_mismatch]"),
+        "{}",
+        human.stdout
+    );
+    // The untouched batch stays clean.
+    env.run(&["audit", "demo-000002"]).expect(0);
+}
+
+#[test]
+fn a_one_character_edit_is_found() {
+    let (env, _) = generated();
+    let file = env
+        .data()
+        .join("demo-000002/conversations/demo-000002-0001.json");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let edited = text.replacen("\"text\": \"", "\"text\": \"X", 1);
+    assert_ne!(text, edited);
+    std::fs::write(&file, edited).unwrap();
+    let run = env.run(&["audit", "--all"]);
+    run.expect(1);
+    assert!(
+        run.stdout.contains("demo-000002-0001 [sha256_mismatch]"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn deleted_and_extra_files_are_named() {
+    let (env, _) = generated();
+    let conv_dir = env.data().join("demo-000001/conversations");
+    std::fs::remove_file(conv_dir.join("demo-000001-0003.json")).unwrap();
+    std::fs::write(conv_dir.join("stray.json"), "{}").unwrap();
+    let v = env.run(&["audit", "--all", "--json"]).expect(1).json();
+    let findings = v["reports"][0]["findings"].as_array().unwrap();
+    let summary: Vec<(String, String)> = findings
+        .iter()
+        .map(|f| {
+            (
+                f["kind"].as_str().unwrap().to_string(),
+                f["file"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            (
+                "missing_file".to_string(),
+                "demo-000001/conversations/demo-000001-0003.json".to_string()
+            ),
+            (
+                "unregistered_file".to_string(),
+                "demo-000001/conversations/stray.json".to_string()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn batch_json_disagreeing_with_the_registry_is_reported() {
+    let (env, _) = generated();
+    let file = env.data().join("demo-000001/batch.json");
+    let mut batch = read_json(&file);
+    batch["counts"]["valid"] = 99.into();
+    std::fs::write(&file, serde_json::to_vec_pretty(&batch).unwrap()).unwrap();
+    let v = env
+        .run(&["audit", "demo-000001", "--json"])
+        .expect(1)
+        .json();
+    let kinds: Vec<&str> = v["reports"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, vec!["sha256_mismatch", "registry_mismatch"]);
+    let message = v["reports"][0]["findings"][1]["message"].as_str().unwrap();
+    assert!(message.contains("counts 3/99/0"), "{message}");
+}
+
+#[test]
+fn missing_batch_folder_and_preview_are_reported() {
+    let (env, _) = generated();
+    std::fs::remove_file(env.data().join("demo-000001/preview.txt")).unwrap();
+    std::fs::remove_dir_all(env.data().join("demo-000002")).unwrap();
+    let v = env.run(&["audit", "--all", "--json"]).expect(1).json();
+    assert_eq!(v["reports"][0]["findings"][0]["kind"], "missing_file");
+    assert_eq!(
+        v["reports"][0]["findings"][0]["file"],
+        "demo-000001/preview.txt"
+    );
+    assert_eq!(v["reports"][1]["findings"][0]["kind"], "missing_folder");
+}
+
+#[test]
+fn audit_usage_errors_exit_2() {
+    let (env, _) = generated();
+    let run = env.run(&["audit", "nope-000001"]);
+    run.expect(2);
+    assert!(
+        run.stderr.contains("no batch `nope-000001`"),
+        "{}",
+        run.stderr
+    );
+    env.run(&["audit"]).expect(2);
+    env.run(&["audit", "--run", "run-999999"]).expect(2);
+    let empty = Env::new();
+    let run = empty.run(&["audit", "--all"]);
+    run.expect(2);
+    assert!(run.stderr.contains("no registry"), "{}", run.stderr);
+}

@@ -1,0 +1,177 @@
+//! Runs the real binary in a temp dir.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// A temp working dir with a prompts dir, where convgen runs.
+pub struct Env {
+    pub dir: tempfile::TempDir,
+}
+
+/// What a run of the binary printed and returned.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Parses stdout as JSON.
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+
+    /// Asserts the exit code, showing the output when it differs.
+    pub fn expect(&self, code: i32) -> &Self {
+        assert_eq!(
+            self.code, code,
+            "exit code {} (expected {code})\nstdout:\n{}\nstderr:\n{}",
+            self.code, self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+impl Env {
+    /// An empty working dir with an empty `prompts/`.
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir_all(dir.path().join("prompts")).unwrap();
+        Self { dir }
+    }
+
+    /// A working dir holding copies of the shipped prompts.
+    pub fn with_shipped_prompts() -> Self {
+        let env = Self::new();
+        for entry in std::fs::read_dir(repo().join("prompts")).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "md") {
+                std::fs::copy(
+                    &path,
+                    env.path().join("prompts").join(path.file_name().unwrap()),
+                )
+                .unwrap();
+            }
+        }
+        env
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The default data dir.
+    pub fn data(&self) -> PathBuf {
+        self.path().join("batches")
+    }
+
+    /// Writes a file relative to the working dir.
+    pub fn write(&self, rel: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, contents).unwrap();
+        path
+    }
+
+    /// A command for the binary, in the working dir, with a clean environment.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_convgen"));
+        cmd.args(args).current_dir(self.path());
+        for (key, _) in std::env::vars_os() {
+            let key = key.to_string_lossy().to_string();
+            if key.starts_with("CONVGEN_")
+                || key.starts_with("AZURE_OPENAI")
+                || key.starts_with("OPENAI_")
+            {
+                cmd.env_remove(&key);
+            }
+        }
+        cmd.env("NO_COLOR", "1");
+        cmd
+    }
+
+    /// Runs the binary to completion.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let out: Output = self.command(args).output().expect("run convgen");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Generates with fixed seed and start; returns the `--json` summary.
+    pub fn generate(
+        &self,
+        prompt: &str,
+        total: u32,
+        batch: u32,
+        seed: u64,
+        extra: &[&str],
+    ) -> Value {
+        let total = total.to_string();
+        let batch = batch.to_string();
+        let seed = seed.to_string();
+        let mut args = vec![
+            "generate",
+            "--prompt",
+            prompt,
+            "--total",
+            &total,
+            "--batch-size",
+            &batch,
+            "--seed",
+            &seed,
+            "--start",
+            "2026-03-02T09:00:00Z",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        let run = self.run(&args);
+        run.expect(0);
+        run.json()
+    }
+
+    /// Every conversation file under the data dir, sorted by path.
+    pub fn conversation_files(&self) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        for batch in std::fs::read_dir(self.data()).unwrap() {
+            let conv = batch.unwrap().path().join("conversations");
+            if conv.is_dir() {
+                for f in std::fs::read_dir(conv).unwrap() {
+                    out.push(f.unwrap().path());
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+}
+
+/// Reads a JSON file.
+pub fn read_json(path: &Path) -> Value {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A small valid prompt; `extra_front` adds front-matter lines, `body` replaces the catalog.
+pub fn small_prompt(extra_front: &str, body: Option<&str>) -> String {
+    let body = body.unwrap_or(
+        "## Scenarios\n\n### billing: Disputa de factura\n```toml\nweight = 3\ntone = \"molesto\"\n```\nCobro doble.\n\n### cancel: Baja del servicio\nQuiere la baja.\n",
+    );
+    format!(
+        "+++\ntitle = \"Prueba\"\nlanguage = \"es\"\nroles = [\"agent\", \"client\"]\nturns = 6\ntimestamps = true\n{extra_front}\n+++\nUsted es un agente de atención al cliente.\n\n{body}"
+    )
+}

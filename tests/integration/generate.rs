@@ -1,0 +1,367 @@
+//! `convgen generate` with the mock: the artefact contract and determinism.
+
+use std::collections::BTreeSet;
+
+use camino::Utf8Path;
+use serde_json::Value;
+
+use crate::common::{Env, read_json, small_prompt};
+
+const CONVERSATION_KEYS: &[&str] = &[
+    "schema_version",
+    "conversation_id",
+    "batch_id",
+    "run_id",
+    "index",
+    "prompt",
+    "script",
+    "scenario",
+    "variables",
+    "language",
+    "roles",
+    "generator",
+    "attempts",
+    "status",
+    "issues",
+    "usage",
+    "created_at",
+    "turns",
+];
+
+fn ts(v: &Value) -> chrono::DateTime<chrono::Utc> {
+    let s = v.as_str().expect("timestamp is a string");
+    assert!(s.ends_with('Z'), "timestamp {s} is not UTC");
+    chrono::DateTime::parse_from_rfc3339(s)
+        .unwrap_or_else(|e| panic!("{s}: {e}"))
+        .with_timezone(&chrono::Utc)
+}
+
+#[test]
+fn shipped_prompt_generates_files_that_honour_the_contract() {
+    let env = Env::with_shipped_prompts();
+    let prompt = convgen::prompt::load(
+        Utf8Path::from_path(&env.path().join("prompts/call_center_es.md")).unwrap(),
+    )
+    .expect("shipped prompt parses");
+    let catalog: BTreeSet<String> = prompt.scenarios.iter().map(|s| s.id.clone()).collect();
+    let summary = env.generate("call_center_es", 30, 12, 1, &[]);
+
+    assert_eq!(summary["counts"]["requested"], 30);
+    assert_eq!(summary["counts"]["valid"], 30);
+    assert_eq!(summary["provider"], "mock");
+    let run_id = summary["run_id"].as_str().unwrap();
+    assert!(run_id.starts_with("run-") && run_id.len() == 10, "{run_id}");
+    let batches = summary["batches"].as_array().unwrap();
+    assert_eq!(batches.len(), 3);
+    let sizes: Vec<usize> = vec![12, 12, 6];
+    for (i, b) in batches.iter().enumerate() {
+        let batch_id = b["batch_id"].as_str().unwrap();
+        assert_eq!(batch_id, format!("call_center_es-{:06}", i + 1));
+        let dir = env.path().join(b["path"].as_str().unwrap());
+        assert!(dir.join("preview.txt").is_file());
+        let batch = read_json(&dir.join("batch.json"));
+        assert_eq!(batch["batch_id"], batch_id);
+        assert_eq!(batch["run_id"], run_id);
+        assert_eq!(batch["status"], "complete");
+        assert_eq!(batch["counts"]["requested"], sizes[i]);
+        assert_eq!(batch["counts"]["valid"], sizes[i]);
+        assert_eq!(batch["counts"]["failed"], 0);
+        assert_eq!(batch["generator"]["provider"], "mock");
+        assert_eq!(batch["seed"], 1);
+        let listed = batch["conversations"].as_array().unwrap();
+        assert_eq!(listed.len(), sizes[i]);
+
+        let mut files: Vec<_> = std::fs::read_dir(dir.join("conversations"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        assert_eq!(
+            files.len(),
+            sizes[i],
+            "no temp files, one file per conversation"
+        );
+        for (n, file) in files.iter().enumerate() {
+            let conv = read_json(file);
+            let keys: Vec<&str> = conv
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(String::as_str)
+                .collect();
+            let mut expected: Vec<&str> = CONVERSATION_KEYS.to_vec();
+            expected.sort();
+            let mut got = keys.clone();
+            got.sort();
+            assert_eq!(got, expected, "conversation fields");
+            let id = format!("{batch_id}-{:04}", n + 1);
+            assert_eq!(conv["conversation_id"], id.as_str());
+            assert_eq!(
+                file.file_name().unwrap().to_str().unwrap(),
+                format!("{id}.json")
+            );
+            assert_eq!(conv["batch_id"], batch_id);
+            assert_eq!(conv["run_id"], run_id);
+            assert_eq!(conv["status"], "valid");
+            assert_eq!(conv["attempts"], 1);
+            assert_eq!(conv["language"], "es");
+            assert_eq!(conv["prompt"]["name"], "call_center_es");
+            assert_eq!(conv["prompt"]["sha256"], prompt.sha256.as_str());
+            assert_eq!(conv["generator"]["provider"], "mock");
+            assert!(conv["generator"]["seed"].as_u64().unwrap() < (1u64 << 53));
+            assert!(conv["usage"]["completion_tokens"].as_u64().unwrap() > 0);
+            let scenario = conv["scenario"]["id"].as_str().unwrap();
+            assert!(
+                catalog.contains(scenario),
+                "scenario {scenario} not in the catalog"
+            );
+            assert_eq!(
+                conv["scenario"]["title"],
+                prompt.scenario(scenario).unwrap().title.as_str()
+            );
+            let turns = conv["turns"].as_array().unwrap();
+            assert_eq!(turns.len(), prompt.turns as usize);
+            let mut previous = None;
+            for (t, turn) in turns.iter().enumerate() {
+                assert_eq!(turn["index"], t + 1);
+                assert_eq!(
+                    turn["role"],
+                    prompt.roles[t % 2].as_str(),
+                    "alternation from roles[0]"
+                );
+                assert!(!turn["text"].as_str().unwrap().trim().is_empty());
+                let at = ts(&turn["timestamp"]);
+                if let Some(p) = previous {
+                    assert!(at > p, "timestamps strictly increase");
+                }
+                assert!(turn["latency_ms"].as_u64().is_some());
+                previous = Some(at);
+            }
+            assert_eq!(&listed[n], &conv, "batch.json lists the same conversation");
+        }
+    }
+}
+
+#[test]
+fn same_seed_gives_identical_files_across_data_dirs_and_concurrency() {
+    let a = Env::with_shipped_prompts();
+    let b = Env::with_shipped_prompts();
+    a.generate("call_center_es", 20, 7, 42, &["--concurrency", "1"]);
+    b.generate("call_center_es", 20, 7, 42, &["--concurrency", "8"]);
+    let fa = a.conversation_files();
+    let fb = b.conversation_files();
+    assert_eq!(fa.len(), 20);
+    let strip = |p: &std::path::Path| -> String {
+        std::fs::read_to_string(p)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("\"created_at\""))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    for (x, y) in fa.iter().zip(&fb) {
+        assert_eq!(x.file_name(), y.file_name());
+        assert_eq!(strip(x), strip(y), "{} differs", x.display());
+    }
+}
+
+#[test]
+fn another_seed_gives_other_conversations() {
+    let a = Env::with_shipped_prompts();
+    let b = Env::with_shipped_prompts();
+    a.generate("call_center_es", 5, 5, 1, &[]);
+    b.generate("call_center_es", 5, 5, 2, &[]);
+    let turns = |e: &Env| -> Vec<Value> {
+        e.conversation_files()
+            .iter()
+            .map(|f| read_json(f)["turns"].clone())
+            .collect()
+    };
+    assert_ne!(turns(&a), turns(&b));
+}
+
+#[test]
+fn mock_conversations_of_one_scenario_are_not_copies() {
+    let env = Env::with_shipped_prompts();
+    let prompt = convgen::prompt::load(
+        Utf8Path::from_path(&env.path().join("prompts/call_center_es.md")).unwrap(),
+    )
+    .unwrap();
+    let scenario = prompt.scenarios[0].id.clone();
+    env.generate("call_center_es", 20, 20, 9, &["--scenario", &scenario]);
+    let texts: BTreeSet<String> = env
+        .conversation_files()
+        .iter()
+        .map(|f| {
+            let conv = read_json(f);
+            assert_eq!(conv["scenario"]["id"], scenario.as_str());
+            conv["turns"].to_string()
+        })
+        .collect();
+    assert!(
+        texts.len() >= 18,
+        "only {} distinct conversations of 20",
+        texts.len()
+    );
+}
+
+#[test]
+fn english_prompt_writes_english() {
+    let env = Env::with_shipped_prompts();
+    env.generate("support_en", 4, 4, 3, &[]);
+    for f in env.conversation_files() {
+        let conv = read_json(&f);
+        assert_eq!(conv["language"], "en");
+        assert!(!conv["turns"].to_string().contains('¿'));
+    }
+}
+
+#[test]
+fn json_summary_is_alone_on_stdout() {
+    let env = Env::new();
+    env.write("prompts/demo.md", small_prompt("", None));
+    let run = env.run(&["generate", "--prompt", "demo", "--total", "3", "--json"]);
+    run.expect(0);
+    let v = run.json();
+    assert_eq!(v["counts"]["valid"], 3);
+    assert!(v["seed"].as_u64().is_some(), "a random seed is recorded");
+    assert!(
+        run.stderr.contains("mock"),
+        "stderr says the mock is used: {}",
+        run.stderr
+    );
+}
+
+#[test]
+fn fixed_random_and_weighted_modes() {
+    let env = Env::new();
+    env.write("prompts/demo.md", small_prompt("", None));
+    let fixed = env.generate("demo", 10, 10, 1, &["--scenario", "cancel"]);
+    let dir = env
+        .path()
+        .join(fixed["batches"][0]["path"].as_str().unwrap());
+    let batch = read_json(&dir.join("batch.json"));
+    assert_eq!(batch["scenario_mode"]["kind"], "fixed");
+    for c in batch["conversations"].as_array().unwrap() {
+        assert_eq!(c["scenario"]["id"], "cancel");
+    }
+    let weighted = env.generate("demo", 200, 200, 1, &["--scenario-mode", "weighted"]);
+    let dir = env
+        .path()
+        .join(weighted["batches"][0]["path"].as_str().unwrap());
+    let batch = read_json(&dir.join("batch.json"));
+    let billing = batch["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["scenario"]["id"] == "billing")
+        .count();
+    assert!(
+        (130..170).contains(&billing),
+        "weight 3:1 gave {billing} of 200"
+    );
+    let unknown = env.run(&[
+        "generate",
+        "--prompt",
+        "demo",
+        "--total",
+        "1",
+        "--scenario",
+        "nope",
+    ]);
+    unknown.expect(2);
+    assert!(
+        unknown.stderr.contains("--scenario nope") && unknown.stderr.contains("billing, cancel")
+    );
+}
+
+#[test]
+fn unfilled_placeholders_fail_the_conversation_with_a_reason() {
+    let env = Env::new();
+    env.write(
+        "prompts/holes.md",
+        small_prompt("", None).replace(
+            "Usted es un agente",
+            "Usted atiende a {{customer}}, un agente",
+        ),
+    );
+    let run = env.run(&[
+        "generate", "--prompt", "holes", "--total", "2", "--seed", "1", "--json",
+    ]);
+    run.expect(1);
+    let v = run.json();
+    assert_eq!(v["counts"]["failed"], 2);
+    for f in env.conversation_files() {
+        let conv = read_json(&f);
+        assert_eq!(conv["status"], "failed");
+        assert!(
+            conv["issues"][0].as_str().unwrap().contains("{{customer}}"),
+            "{}",
+            conv["issues"]
+        );
+    }
+    let failed = env.run(&["list", "conversations", "--status", "failed", "--json"]);
+    assert_eq!(failed.expect(0).json().as_array().unwrap().len(), 2);
+    // Recorded failures are not integrity findings.
+    env.run(&["audit", "--all"]).expect(0);
+}
+
+#[test]
+fn flags_are_validated() {
+    let env = Env::new();
+    env.write("prompts/demo.md", small_prompt("", None));
+    let cases: &[(&[&str], &str)] = &[
+        (&["generate", "--prompt", "demo", "--total", "0"], "--total"),
+        (
+            &[
+                "generate",
+                "--prompt",
+                "demo",
+                "--total",
+                "5",
+                "--batch-size",
+                "9",
+            ],
+            "--batch-size 9",
+        ),
+        (
+            &[
+                "generate", "--prompt", "demo", "--total", "5", "--start", "tomorrow",
+            ],
+            "--start",
+        ),
+        (
+            &["generate", "--prompt", "nope", "--total", "5"],
+            "available in prompts: demo",
+        ),
+        (
+            &[
+                "generate",
+                "--prompt",
+                "demo",
+                "--total",
+                "5",
+                "--scenario-mode",
+                "script",
+            ],
+            "select_scenario",
+        ),
+    ];
+    for (args, needle) in cases {
+        let run = env.run(args);
+        run.expect(2);
+        assert!(run.stderr.contains(needle), "{args:?}: {}", run.stderr);
+    }
+    assert!(
+        !env.data().join("registry.redb").exists(),
+        "nothing registered by refused runs"
+    );
+}
+
+#[test]
+fn no_arguments_without_a_terminal_prints_help_and_exits_2() {
+    let env = Env::new();
+    let run = env.run(&[]);
+    run.expect(2);
+    assert!(run.stdout.contains("Usage") || run.stderr.contains("Usage"));
+}

@@ -1,0 +1,236 @@
+//! Prompt versions, runs, batches and conversations as the registry records them.
+
+use crate::common::{Env, read_json, small_prompt};
+
+#[test]
+fn an_edited_prompt_is_a_second_version_and_old_batches_keep_the_first() {
+    let env = Env::new();
+    env.write("prompts/demo.md", small_prompt("", None));
+    env.generate("demo", 2, 2, 1, &[]);
+    // Same content again: same prompt version.
+    env.generate("demo", 2, 2, 1, &[]);
+    let prompts = env.run(&["list", "prompts", "--json"]).expect(0).json();
+    assert_eq!(prompts.as_array().unwrap().len(), 1);
+
+    env.write(
+        "prompts/demo.md",
+        small_prompt("", None).replace("Usted es un agente", "Usted es un agente amable"),
+    );
+    env.generate("demo", 2, 2, 1, &[]);
+    let prompts = env.run(&["list", "prompts", "--json"]).expect(0).json();
+    let prompts = prompts.as_array().unwrap();
+    assert_eq!(prompts.len(), 2);
+    assert_eq!(prompts[0]["name"], "demo");
+    assert_eq!(prompts[0]["revision"], 1);
+    assert_eq!(prompts[1]["revision"], 2);
+    assert_ne!(prompts[0]["sha256"], prompts[1]["sha256"]);
+    assert_ne!(prompts[0]["prompt_id"], prompts[1]["prompt_id"]);
+
+    let old = read_json(
+        &env.data()
+            .join("demo-000001/conversations/demo-000001-0001.json"),
+    );
+    let new = read_json(
+        &env.data()
+            .join("demo-000003/conversations/demo-000003-0001.json"),
+    );
+    assert_eq!(old["prompt"]["id"], prompts[0]["prompt_id"]);
+    assert_eq!(old["prompt"]["revision"], 1);
+    assert_eq!(new["prompt"]["id"], prompts[1]["prompt_id"]);
+    assert_eq!(new["prompt"]["revision"], 2);
+    // Old batches still audit clean against the version they were made with.
+    env.run(&["audit", "--all"]).expect(0);
+    let shown = env.run(&["show", "demo"]).expect(0).stdout.clone();
+    assert!(
+        shown.contains("revision 1") && shown.contains("revision 2"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn listings_filter_by_metadata() {
+    let env = Env::new();
+    env.write("prompts/demo.md", small_prompt("", None));
+    env.write(
+        "prompts/other.md",
+        small_prompt("", None).replace("title = \"Prueba\"", "title = \"Otra\""),
+    );
+    let first = env.generate("demo", 4, 2, 1, &["--scenario", "billing"]);
+    env.generate("other", 3, 3, 2, &["--scenario", "cancel"]);
+    let run_id = first["run_id"].as_str().unwrap();
+
+    let runs = env.run(&["list", "runs", "--json"]).expect(0).json();
+    assert_eq!(runs.as_array().unwrap().len(), 2);
+    assert_eq!(runs[0]["run_id"], run_id);
+    assert_eq!(runs[0]["status"], "complete");
+    assert_eq!(runs[0]["config"]["seed"], 1);
+
+    let batches = env
+        .run(&["list", "batches", "--prompt", "demo", "--json"])
+        .expect(0)
+        .json();
+    let ids: Vec<&str> = batches
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["batch_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec!["demo-000001", "demo-000002"]);
+    let by_run = env
+        .run(&["list", "batches", "--run", run_id, "--json"])
+        .expect(0)
+        .json();
+    assert_eq!(by_run.as_array().unwrap().len(), 2);
+    let complete = env
+        .run(&["list", "batches", "--status", "complete", "--json"])
+        .expect(0)
+        .json();
+    assert_eq!(complete.as_array().unwrap().len(), 3);
+    let none = env
+        .run(&["list", "batches", "--until", "2000-01-01", "--json"])
+        .expect(0)
+        .json();
+    assert!(none.as_array().unwrap().is_empty());
+    let all = env
+        .run(&["list", "batches", "--since", "2000-01-01", "--json"])
+        .expect(0)
+        .json();
+    assert_eq!(all.as_array().unwrap().len(), 3);
+
+    let convs = env
+        .run(&["list", "conversations", "--batch", "demo-000002", "--json"])
+        .expect(0)
+        .json();
+    let ids: Vec<&str> = convs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["conversation_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec!["demo-000002-0001", "demo-000002-0002"]);
+    let cancel = env
+        .run(&["list", "conversations", "--scenario", "cancel", "--json"])
+        .expect(0)
+        .json();
+    assert_eq!(cancel.as_array().unwrap().len(), 3);
+    for c in cancel.as_array().unwrap() {
+        assert_eq!(c["batch_id"], "other-000001");
+        assert_eq!(c["status"], "valid");
+    }
+    let by_run = env
+        .run(&["list", "conversations", "--run", run_id, "--json"])
+        .expect(0)
+        .json();
+    assert_eq!(by_run.as_array().unwrap().len(), 4);
+
+    let table = env.run(&["list", "batches"]).expect(0).stdout.clone();
+    assert!(table.starts_with("BATCH_ID"), "{table}");
+    assert!(table.contains("other-000001"), "{table}");
+
+    let wrong = env.run(&["list", "prompts", "--batch", "x"]);
+    wrong.expect(2);
+    assert!(
+        wrong
+            .stderr
+            .contains("--batch does not apply to `list prompts`"),
+        "{}",
+        wrong.stderr
+    );
+    let wrong = env.run(&["list", "batches", "--status", "done"]);
+    wrong.expect(2);
+    assert!(
+        wrong.stderr.contains("pending, complete, partial, failed"),
+        "{}",
+        wrong.stderr
+    );
+}
+
+#[test]
+fn show_finds_runs_batches_conversations_and_prompts() {
+    let env = Env::new();
+    env.write("prompts/demo.md", small_prompt("", None));
+    env.generate("demo", 2, 2, 1, &[]);
+    let run = env.run(&["show", "run-000001"]).expect(0).stdout.clone();
+    assert!(
+        run.contains("run run-000001 · complete") && run.contains("seed        1"),
+        "{run}"
+    );
+    let batch = env.run(&["show", "demo-000001"]).expect(0).stdout.clone();
+    assert!(batch.contains("demo-000001-0002"), "{batch}");
+    let conv = env
+        .run(&["show", "demo-000001-0001"])
+        .expect(0)
+        .stdout
+        .clone();
+    assert!(conv.contains("[09:") || conv.contains("agent"), "{conv}");
+    assert!(
+        conv.contains("agent ") && conv.contains("client "),
+        "{conv}"
+    );
+    let json = env
+        .run(&["show", "demo-000001-0001", "--json"])
+        .expect(0)
+        .json();
+    assert_eq!(json["conversation_id"], "demo-000001-0001");
+    let missing = env.run(&["show", "nothing-here"]);
+    missing.expect(2);
+    assert!(
+        missing
+            .stderr
+            .contains("`nothing-here` is not a run, batch, conversation or prompt")
+    );
+}
+
+#[test]
+fn data_dir_comes_from_flag_or_environment() {
+    let env = Env::new();
+    env.write("prompts/demo.md", small_prompt("", None));
+    env.run(&[
+        "--data-dir",
+        "elsewhere",
+        "generate",
+        "--prompt",
+        "demo",
+        "--total",
+        "1",
+    ])
+    .expect(0);
+    assert!(
+        env.path()
+            .join("elsewhere/demo-000001/batch.json")
+            .is_file()
+    );
+    let out = env
+        .command(&["list", "batches", "--json"])
+        .env("CONVGEN_DATA_DIR", "elsewhere")
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 1);
+    // Global flags go after the subcommand too.
+    env.run(&[
+        "generate",
+        "--prompt",
+        "demo",
+        "--total",
+        "1",
+        "--data-dir",
+        "third",
+    ])
+    .expect(0);
+    assert!(env.path().join("third/registry.redb").is_file());
+    // A prompt by path, from another prompts dir.
+    env.write("more/p.md", small_prompt("", None));
+    env.run(&["generate", "--prompt", "more/p.md", "--total", "1"])
+        .expect(0);
+    env.run(&[
+        "--prompts-dir",
+        "more",
+        "generate",
+        "--prompt",
+        "p",
+        "--total",
+        "1",
+    ])
+    .expect(0);
+}

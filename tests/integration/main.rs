@@ -1,0 +1,10 @@
+//! Integration tests: the real `convgen` binary, real files in a temp dir, a
+//! real redb registry. One module per feature.
+
+mod common;
+
+mod audit;
+mod generate;
+mod lineage;
+mod prompts;
+mod registry;

@@ -111,18 +111,59 @@ pub struct Written {
     pub sha256: String,
 }
 
-/// Serialises and writes one conversation file.
-pub fn write_conversation(dir: &BatchDir, conv: &Conversation) -> io::Result<Written> {
+/// Serialises one conversation into its temporary file, unsynced: the batch
+/// makes it durable and visible with [`commit_conversations`].
+pub fn stage_conversation(dir: &BatchDir, conv: &Conversation) -> io::Result<Written> {
     let bytes = to_json_bytes(conv);
-    write_atomic(&dir.conversation(&conv.conversation_id), &bytes)?;
+    let tmp = temp_path(&dir.conversation(&conv.conversation_id));
+    fs::write(&tmp, &bytes)?;
     Ok(Written {
         sha256: sha256_hex(&bytes),
     })
 }
 
+/// Makes staged conversation files durable, then gives them their final names.
+///
+/// One filesystem sync for the whole batch replaces a hundred `fsync` calls
+/// that would each force a journal commit; the renames happen only after it,
+/// so a final name never points at unsynced bytes.
+pub fn commit_conversations(dir: &BatchDir, ids: &[&str]) -> io::Result<()> {
+    sync_filesystem(
+        &dir.conversations(),
+        ids.iter().map(|id| temp_path(&dir.conversation(id))),
+    )?;
+    for id in ids {
+        let path = dir.conversation(id);
+        fs::rename(temp_path(&path), &path)?;
+    }
+    sync_dir(&dir.conversations())
+}
+
+/// Flushes the filesystem holding `dir` (Linux `syncfs`), or, elsewhere, each file.
+fn sync_filesystem(dir: &Utf8Path, files: impl Iterator<Item = Utf8PathBuf>) -> io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        let _ = files;
+        let handle = fs::File::open(dir)?;
+        // SAFETY: syncfs only reads the descriptor, which `handle` keeps open.
+        if unsafe { libc::syncfs(handle.as_raw_fd()) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = dir;
+        for f in files {
+            fs::File::open(&f)?.sync_all()?;
+        }
+        Ok(())
+    }
+}
+
 /// Writes the preview, then `batch.json` last, and syncs the folders.
 pub fn write_batch_files(dir: &BatchDir, batch: &Batch) -> io::Result<(Written, Written)> {
-    sync_dir(&dir.conversations())?;
     let preview = render_preview(batch);
     write_atomic(&dir.preview(), preview.as_bytes())?;
     let json = to_json_bytes(batch);
@@ -242,6 +283,32 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let root = Utf8Path::from_path(dir.path()).unwrap();
         assert!(write_atomic(&root.join("missing/x.json"), b"x").is_err());
+    }
+
+    #[test]
+    fn staged_conversations_appear_only_when_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let batch = BatchDir::new(Utf8Path::from_path(dir.path()).unwrap(), "b-000001");
+        batch.create().unwrap();
+        let conv: Conversation = serde_json::from_value(serde_json::json!({
+            "schema_version": 1, "conversation_id": "b-000001-0001", "batch_id": "b-000001",
+            "run_id": "run-000001", "index": 1,
+            "prompt": {"id": "p@0", "name": "p", "version": null, "revision": 1, "sha256": "0"},
+            "script": null, "scenario": {"id": "a", "title": "A"}, "variables": {},
+            "language": "en", "roles": ["a", "b"],
+            "generator": {"provider": "mock", "model": "m", "endpoint_host": null, "temperature": null, "seed": 1},
+            "attempts": 1, "status": "valid", "issues": [],
+            "usage": {"prompt_tokens": 0, "completion_tokens": 0},
+            "created_at": "2026-01-01T00:00:00Z", "turns": []
+        }))
+        .unwrap();
+        let written = stage_conversation(&batch, &conv).unwrap();
+        let path = batch.conversation("b-000001-0001");
+        assert!(!path.exists(), "not visible before the commit");
+        commit_conversations(&batch, &["b-000001-0001"]).unwrap();
+        let bytes = fs::read(&path).unwrap();
+        assert_eq!(sha256_hex(&bytes), written.sha256);
+        assert!(!temp_path(&path).exists());
     }
 
     #[test]

@@ -61,9 +61,9 @@ const CONVS_BY_STATUS: MultimapTableDefinition<&str, &str> =
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
     #[error(
-        "registry busy: {path} is held by another convgen process (waited {waited_s} s; set CONVGEN_LOCK_TIMEOUT to wait longer)"
+        "registry busy: {path} is held by another convgen process (waited {waited_s:.1} s; set CONVGEN_LOCK_TIMEOUT to wait longer)"
     )]
-    Busy { path: Utf8PathBuf, waited_s: u64 },
+    Busy { path: Utf8PathBuf, waited_s: f64 },
     #[error("cannot use the data dir {path}: {message}")]
     DataDir { path: Utf8PathBuf, message: String },
     #[error(
@@ -325,7 +325,7 @@ impl Registry {
             if started.elapsed() >= self.lock_timeout {
                 return Err(RegistryError::Busy {
                     path: self.db_path.clone(),
-                    waited_s: self.lock_timeout.as_secs(),
+                    waited_s: self.lock_timeout.as_secs_f64(),
                 });
             }
             std::thread::sleep(pause);

@@ -119,3 +119,28 @@ fn listing_an_empty_data_dir_is_empty_not_an_error() {
     assert_eq!(v, serde_json::json!([]));
     assert!(!env.data().exists(), "listing creates nothing");
 }
+
+#[test]
+fn a_busy_registry_is_a_bounded_wait_and_a_clear_message() {
+    let env = Env::new();
+    env.write("prompts/demo.md", small_prompt("", None));
+    env.generate("demo", 1, 1, 1, &[]);
+    let mut lock = fslock::LockFile::open(&env.data().join("registry.lock")).unwrap();
+    lock.lock().unwrap();
+    let started = std::time::Instant::now();
+    let out = env
+        .command(&["list", "batches"])
+        .env("CONVGEN_LOCK_TIMEOUT", "0.5")
+        .output()
+        .unwrap();
+    let waited = started.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("registry busy") && stderr.contains("CONVGEN_LOCK_TIMEOUT"),
+        "{stderr}"
+    );
+    assert!(waited.as_secs_f64() >= 0.5, "it waited before giving up");
+    lock.unlock().unwrap();
+    env.run(&["list", "batches"]).expect(0);
+}

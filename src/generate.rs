@@ -47,14 +47,14 @@ pub enum GenerateError {
 /// Builds one hook host per worker.
 pub trait HostFactory: Sync {
     /// A fresh host (a new Lua state, for scripts).
-    fn host(&self) -> Result<Box<dyn Hooks + Send>, GenerateError>;
+    fn host(&self) -> Result<Box<dyn Hooks>, GenerateError>;
 }
 
 /// The factory for prompts without a script.
 pub struct NoScriptFactory;
 
 impl HostFactory for NoScriptFactory {
-    fn host(&self) -> Result<Box<dyn Hooks + Send>, GenerateError> {
+    fn host(&self) -> Result<Box<dyn Hooks>, GenerateError> {
         Ok(Box::new(crate::hooks::NoScript))
     }
 }

@@ -18,4 +18,5 @@ pub mod llm;
 pub mod prompt;
 pub mod registry;
 pub mod rng;
+pub mod script;
 pub mod validate;

@@ -1,0 +1,750 @@
+//! Lua scripts: the domain expert's hooks, and QA audit scripts (SPEC §3).
+//!
+//! A script is loaded once per worker into its own sandboxed state
+//! ([`sandbox`]) and returns a table of optional hooks. [`ScriptHost`] fills
+//! the [`Hooks`] seam with whichever hooks the script defines; the core's
+//! defaults cover the rest. Return values are checked strictly: a hook that
+//! returns the wrong type is an error naming the hook and the type received.
+
+pub mod api;
+pub mod sandbox;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use camino::{Utf8Path, Utf8PathBuf};
+use mlua::{Function, Lua, LuaSerdeExt, MultiValue, Table, Value};
+use serde::Serialize;
+
+use crate::conversation::{Conversation, ScenarioMode, ScriptRef, Turn};
+use crate::hooks::{HookCtx, HookError, Hooks};
+use crate::prompt::{Prompt, Scenario, sha256_hex};
+use crate::rng::ConvRng;
+use sandbox::{Limits, LogSink, LuaFailure, Sandbox};
+
+/// The hooks a generation script may define.
+pub const HOOKS: &[&str] = &[
+    "select_scenario",
+    "variables",
+    "turn_latency",
+    "validate_turn",
+    "validate_conversation",
+];
+
+/// A script's bytes and where they came from.
+#[derive(Debug, Clone)]
+pub struct ScriptSource {
+    /// The path as shown in messages and recorded in artefacts.
+    pub path: Utf8PathBuf,
+    pub bytes: Arc<[u8]>,
+    pub sha256: String,
+}
+
+impl ScriptSource {
+    /// Reads a script file.
+    pub fn read(path: &Utf8Path) -> Result<Self, String> {
+        let bytes =
+            std::fs::read(path).map_err(|e| format!("{path}: cannot read the script: {e}"))?;
+        Ok(Self {
+            path: path.to_owned(),
+            sha256: sha256_hex(&bytes),
+            bytes: bytes.into(),
+        })
+    }
+
+    /// The lineage reference artefacts carry.
+    pub fn to_ref(&self) -> ScriptRef {
+        ScriptRef {
+            path: self.path.to_string(),
+            sha256: self.sha256.clone(),
+        }
+    }
+}
+
+/// Finds the script paired with a prompt: the front matter's `script` (relative
+/// to the working dir, else to the prompt's folder), else `<scripts dir>/<stem>.lua`.
+pub fn discover(prompt: &Prompt, scripts_dir: &Utf8Path) -> Result<Option<Utf8PathBuf>, String> {
+    if let Some(named) = &prompt.script {
+        let direct = Utf8PathBuf::from(named);
+        if direct.is_file() {
+            return Ok(Some(direct));
+        }
+        if let Some(dir) = prompt.path.parent() {
+            let beside = dir.join(named);
+            if beside.is_file() {
+                return Ok(Some(beside));
+            }
+        }
+        return Err(format!(
+            "{}: front matter names script `{named}`, which does not exist",
+            prompt.path
+        ));
+    }
+    let stem = prompt.path.file_stem().unwrap_or(&prompt.name);
+    let paired = scripts_dir.join(format!("{stem}.lua"));
+    Ok(paired.is_file().then_some(paired))
+}
+
+/// The name of a scenario mode as scripts see it.
+pub fn mode_name(mode: &ScenarioMode) -> &'static str {
+    match mode {
+        ScenarioMode::Fixed(_) => "fixed",
+        ScenarioMode::Random => "random",
+        ScenarioMode::Weighted => "weighted",
+        ScenarioMode::Script => "script",
+    }
+}
+
+fn lua_type(values: &MultiValue) -> String {
+    match values.front() {
+        None | Some(Value::Nil) => "nil".into(),
+        Some(v) => v.type_name().to_string(),
+    }
+}
+
+/// Reads `true` | `false, "reason"` | `false, {reasons}` into a list of reasons.
+pub fn verdict(values: &MultiValue) -> Result<Vec<String>, String> {
+    match values.front() {
+        Some(Value::Boolean(true)) => Ok(Vec::new()),
+        Some(Value::Boolean(false)) => match values.get(1) {
+            None | Some(Value::Nil) => Ok(vec!["rejected (no reason given)".into()]),
+            Some(Value::String(s)) => Ok(vec![s.to_string_lossy()]),
+            Some(Value::Table(t)) => {
+                let mut reasons = Vec::new();
+                for v in t.sequence_values::<Value>() {
+                    match v.map_err(|e| e.to_string())? {
+                        Value::String(s) => reasons.push(s.to_string_lossy()),
+                        other => {
+                            return Err(format!(
+                                "returned false and a list holding a {}; reasons must be strings",
+                                other.type_name()
+                            ));
+                        }
+                    }
+                }
+                if reasons.is_empty() {
+                    reasons.push("rejected (no reason given)".into());
+                }
+                Ok(reasons)
+            }
+            Some(other) => Err(format!(
+                "returned false and a {}; give a reason string or a list of them",
+                other.type_name()
+            )),
+        },
+        _ => Err(format!(
+            "returned {}; expected true, or false and a reason",
+            lua_type(values)
+        )),
+    }
+}
+
+/// Builds the Lua tables the hooks receive; shared parts are built once per state.
+struct Tables {
+    prompt: Table,
+    scenarios: Table,
+    /// Each scenario's table, by catalog position.
+    scenario: Vec<Table>,
+    rng: mlua::AnyUserData,
+}
+
+fn to_lua<T: Serialize + ?Sized>(lua: &Lua, value: &T) -> mlua::Result<Value> {
+    lua.to_value_with(
+        value,
+        mlua::serde::SerializeOptions::new().serialize_none_to_null(false),
+    )
+}
+
+impl Tables {
+    fn new(lua: &Lua, prompt: &Prompt) -> mlua::Result<Self> {
+        let p = lua.create_table()?;
+        p.set("name", prompt.name.as_str())?;
+        p.set("title", prompt.title.as_str())?;
+        p.set("language", prompt.language.as_str())?;
+        p.set(
+            "roles",
+            lua.create_sequence_from(prompt.roles.iter().map(String::as_str))?,
+        )?;
+        p.set("turns", prompt.turns)?;
+        let scenarios = lua.create_table()?;
+        let mut scenario = Vec::with_capacity(prompt.scenarios.len());
+        for (i, s) in prompt.scenarios.iter().enumerate() {
+            let t = lua.create_table()?;
+            t.set("id", s.id.as_str())?;
+            t.set("title", s.title.as_str())?;
+            t.set("weight", s.weight)?;
+            t.set("attrs", to_lua(lua, &s.attrs)?)?;
+            t.set("text", s.text.as_str())?;
+            scenarios.raw_set(i + 1, t.clone())?;
+            scenario.push(t);
+        }
+        Ok(Self {
+            prompt: p,
+            scenarios,
+            scenario,
+            rng: api::rng_handle(lua)?,
+        })
+    }
+
+    fn scenario_table(&self, prompt: &Prompt, s: &Scenario) -> Option<Table> {
+        prompt
+            .scenarios
+            .iter()
+            .position(|x| x.id == s.id)
+            .and_then(|i| self.scenario.get(i).cloned())
+    }
+}
+
+/// The per-conversation ctx table, reused across one conversation's hook calls.
+struct CurrentCtx {
+    conversation_id: String,
+    table: Table,
+    has_scenario: bool,
+    has_vars: bool,
+}
+
+/// A script loaded into one sandboxed state, implementing the hooks it defines.
+pub struct ScriptHost {
+    sandbox: Sandbox,
+    prompt: Prompt,
+    hooks: BTreeMap<&'static str, Function>,
+    tables: Tables,
+    current: Option<CurrentCtx>,
+}
+
+/// The script's returned table, checked: hooks are functions, and names close
+/// to a hook's are refused as typos.
+fn read_module(
+    script: &str,
+    value: Value,
+    known: &[&'static str],
+) -> Result<BTreeMap<&'static str, Function>, String> {
+    let Value::Table(module) = value else {
+        return Err(format!(
+            "{script}: the script must end with `return` and a table of hooks (it returned {})",
+            value.type_name()
+        ));
+    };
+    let mut hooks = BTreeMap::new();
+    for pair in module.pairs::<Value, Value>() {
+        let (k, v) = pair.map_err(|e| format!("{script}: {e}"))?;
+        let Value::String(name) = &k else { continue };
+        let name = name.to_string_lossy();
+        match known.iter().find(|h| **h == name) {
+            Some(hook) => match v {
+                Value::Function(f) => {
+                    hooks.insert(*hook, f);
+                }
+                other => {
+                    return Err(format!(
+                        "{script}: `{name}` must be a function, it is a {}",
+                        other.type_name()
+                    ));
+                }
+            },
+            None => {
+                if let Some(close) = known.iter().find(|h| near(&name, h)) {
+                    return Err(format!(
+                        "{script}: the script defines `{name}`, which is not a hook; did you mean `{close}`?"
+                    ));
+                }
+            }
+        }
+    }
+    Ok(hooks)
+}
+
+/// True when two names are within two edits (typos), but not equal.
+fn near(a: &str, b: &str) -> bool {
+    if a == b {
+        return false;
+    }
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()] <= 2
+}
+
+impl ScriptHost {
+    /// Loads `source` into a fresh sandbox for `prompt`.
+    pub fn load(
+        source: &ScriptSource,
+        prompt: &Prompt,
+        limits: Limits,
+        log: Arc<dyn LogSink>,
+    ) -> Result<Self, String> {
+        let script = source.path.to_string();
+        let sandbox = Sandbox::new(&script, limits, log).map_err(|LuaFailure(m)| m)?;
+        let module = sandbox
+            .load(&source.bytes)
+            .map_err(|LuaFailure(m)| with_script(&script, m))?;
+        let hooks = read_module(&script, module, HOOKS)?;
+        let tables = Tables::new(sandbox.lua(), prompt).map_err(|e| format!("{script}: {e}"))?;
+        Ok(Self {
+            sandbox,
+            prompt: prompt.clone(),
+            hooks,
+            tables,
+            current: None,
+        })
+    }
+
+    /// The hooks the script defines.
+    pub fn defined(&self) -> Vec<&'static str> {
+        self.hooks.keys().copied().collect()
+    }
+
+    /// True when the script defines `hook`.
+    pub fn has(&self, hook: &str) -> bool {
+        self.hooks.contains_key(hook)
+    }
+
+    fn error(&self, hook: &'static str, ctx: &HookCtx, message: String) -> HookError {
+        HookError {
+            script: self.sandbox.script.clone(),
+            hook,
+            conversation_id: ctx.conversation_id.to_string(),
+            message,
+        }
+    }
+
+    fn lua_error(&self, hook: &'static str, ctx: &HookCtx, e: mlua::Error) -> HookError {
+        self.error(hook, ctx, sandbox::describe(&e))
+    }
+
+    /// The ctx table for this call, kept in step with what the core knows.
+    fn ctx_table(&mut self, hook: &'static str, ctx: &HookCtx) -> Result<Table, HookError> {
+        let fresh = self
+            .current
+            .as_ref()
+            .is_none_or(|c| c.conversation_id != ctx.conversation_id);
+        if fresh {
+            let lua = self.sandbox.lua();
+            let build = || -> mlua::Result<Table> {
+                let t = lua.create_table()?;
+                t.set("prompt", self.tables.prompt.clone())?;
+                t.set("scenarios", self.tables.scenarios.clone())?;
+                t.set("index", ctx.index)?;
+                t.set("batch_index", ctx.batch_index)?;
+                t.set("mode", mode_name(ctx.mode))?;
+                t.set("vars", lua.create_table()?)?;
+                t.set("rng", self.tables.rng.clone())?;
+                t.set("conversation_id", ctx.conversation_id)?;
+                Ok(t)
+            };
+            let table = build().map_err(|e| self.lua_error(hook, ctx, e))?;
+            self.current = Some(CurrentCtx {
+                conversation_id: ctx.conversation_id.to_string(),
+                table,
+                has_scenario: false,
+                has_vars: false,
+            });
+        }
+        let scenario = match (
+            ctx.scenario,
+            self.current.as_ref().is_some_and(|c| c.has_scenario),
+        ) {
+            (Some(s), false) => self.tables.scenario_table(&self.prompt, s),
+            _ => None,
+        };
+        let vars = match (
+            ctx.vars.is_empty(),
+            self.current.as_ref().is_some_and(|c| c.has_vars),
+        ) {
+            (false, false) => Some(
+                to_lua(self.sandbox.lua(), ctx.vars).map_err(|e| self.lua_error(hook, ctx, e))?,
+            ),
+            _ => None,
+        };
+        let Some(current) = self.current.as_mut() else {
+            unreachable!("set above")
+        };
+        if let Some(s) = scenario {
+            current.table.set("scenario", s).map_err(|e| HookError {
+                script: self.sandbox.script.clone(),
+                hook,
+                conversation_id: ctx.conversation_id.to_string(),
+                message: e.to_string(),
+            })?;
+            current.has_scenario = true;
+        }
+        if let Some(v) = vars {
+            current.table.set("vars", v).map_err(|e| HookError {
+                script: self.sandbox.script.clone(),
+                hook,
+                conversation_id: ctx.conversation_id.to_string(),
+                message: e.to_string(),
+            })?;
+            current.has_vars = true;
+        }
+        Ok(current.table.clone())
+    }
+
+    fn turn_table(
+        &self,
+        hook: &'static str,
+        ctx: &HookCtx,
+        turn: &Turn,
+    ) -> Result<Value, HookError> {
+        to_lua(self.sandbox.lua(), turn).map_err(|e| self.lua_error(hook, ctx, e))
+    }
+
+    /// Calls `hook` (when defined) with `args` followed by ctx.
+    fn call(
+        &mut self,
+        hook: &'static str,
+        ctx: &HookCtx,
+        first: Option<Value>,
+        rng: &mut ConvRng,
+    ) -> Result<Option<MultiValue>, HookError> {
+        let Some(f) = self.hooks.get(hook).cloned() else {
+            return Ok(None);
+        };
+        let ctx_table = self.ctx_table(hook, ctx)?;
+        let mut args = MultiValue::new();
+        if let Some(v) = first {
+            args.push_back(v);
+        }
+        args.push_back(Value::Table(ctx_table));
+        let label = format!(
+            "{}: hook `{hook}` for {}",
+            self.sandbox.script, ctx.conversation_id
+        );
+        self.sandbox
+            .call(label, &f, args, rng)
+            .map(Some)
+            .map_err(|LuaFailure(m)| self.error(hook, ctx, strip_script(&self.sandbox.script, m)))
+    }
+}
+
+/// Error text already starting with `script:` loses that prefix (HookError adds it).
+fn strip_script(script: &str, m: String) -> String {
+    m.strip_prefix(script)
+        .and_then(|rest| rest.strip_prefix(':'))
+        .map(|rest| format!("line{rest}"))
+        .unwrap_or(m)
+}
+
+/// Prefixes a message with the script path unless it already names it.
+fn with_script(script: &str, m: String) -> String {
+    if m.starts_with(script) {
+        m
+    } else {
+        format!("{script}: {m}")
+    }
+}
+
+impl Hooks for ScriptHost {
+    fn select_scenario(
+        &mut self,
+        ctx: &HookCtx,
+        rng: &mut ConvRng,
+    ) -> Result<Option<String>, HookError> {
+        let Some(values) = self.call("select_scenario", ctx, None, rng)? else {
+            return Ok(None);
+        };
+        match values.front() {
+            Some(Value::String(s)) => Ok(Some(s.to_string_lossy())),
+            Some(Value::Table(t)) => match t.get::<Value>("id") {
+                Ok(Value::String(s)) => Ok(Some(s.to_string_lossy())),
+                _ => Err(self.error(
+                    "select_scenario",
+                    ctx,
+                    "returned a table without a string `id`; return a scenario id".into(),
+                )),
+            },
+            _ => Err(self.error(
+                "select_scenario",
+                ctx,
+                format!(
+                    "returned {}; expected a scenario id string",
+                    lua_type(&values)
+                ),
+            )),
+        }
+    }
+
+    fn variables(
+        &mut self,
+        ctx: &HookCtx,
+        rng: &mut ConvRng,
+    ) -> Result<Option<BTreeMap<String, serde_json::Value>>, HookError> {
+        let Some(values) = self.call("variables", ctx, None, rng)? else {
+            return Ok(None);
+        };
+        match values.front() {
+            Some(v @ Value::Table(t)) => {
+                for pair in t.pairs::<Value, Value>() {
+                    let (k, _) = pair.map_err(|e| self.lua_error("variables", ctx, e))?;
+                    if !matches!(k, Value::String(_)) {
+                        return Err(self.error(
+                            "variables",
+                            ctx,
+                            format!(
+                                "returned a table with a {} key; variable names must be strings",
+                                k.type_name()
+                            ),
+                        ));
+                    }
+                }
+                let map: BTreeMap<String, serde_json::Value> =
+                    self.sandbox.lua().from_value(v.clone()).map_err(|e| {
+                        self.error(
+                            "variables",
+                            ctx,
+                            format!("returned a value that is not plain data: {e}"),
+                        )
+                    })?;
+                Ok(Some(map))
+            }
+            _ => Err(self.error(
+                "variables",
+                ctx,
+                format!(
+                    "returned {}; expected a table of variables",
+                    lua_type(&values)
+                ),
+            )),
+        }
+    }
+
+    fn turn_latency(
+        &mut self,
+        turn: &Turn,
+        ctx: &HookCtx,
+        rng: &mut ConvRng,
+    ) -> Result<Option<f64>, HookError> {
+        if !self.has("turn_latency") {
+            return Ok(None);
+        }
+        let t = self.turn_table("turn_latency", ctx, turn)?;
+        let Some(values) = self.call("turn_latency", ctx, Some(t), rng)? else {
+            return Ok(None);
+        };
+        match values.front() {
+            Some(Value::Integer(i)) => Ok(Some(*i as f64)),
+            Some(Value::Number(n)) => Ok(Some(*n)),
+            _ => Err(self.error(
+                "turn_latency",
+                ctx,
+                format!(
+                    "returned {}; expected a number of seconds",
+                    lua_type(&values)
+                ),
+            )),
+        }
+    }
+
+    fn validate_turn(
+        &mut self,
+        turn: &Turn,
+        ctx: &HookCtx,
+        rng: &mut ConvRng,
+    ) -> Result<Option<Vec<String>>, HookError> {
+        if !self.has("validate_turn") {
+            return Ok(None);
+        }
+        let t = self.turn_table("validate_turn", ctx, turn)?;
+        let Some(values) = self.call("validate_turn", ctx, Some(t), rng)? else {
+            return Ok(None);
+        };
+        verdict(&values)
+            .map(Some)
+            .map_err(|m| self.error("validate_turn", ctx, m))
+    }
+
+    fn validate_conversation(
+        &mut self,
+        conv: &Conversation,
+        ctx: &HookCtx,
+        rng: &mut ConvRng,
+    ) -> Result<Option<Vec<String>>, HookError> {
+        if !self.has("validate_conversation") {
+            return Ok(None);
+        }
+        let c = to_lua(self.sandbox.lua(), conv)
+            .map_err(|e| self.lua_error("validate_conversation", ctx, e))?;
+        let Some(values) = self.call("validate_conversation", ctx, Some(c), rng)? else {
+            return Ok(None);
+        };
+        verdict(&values)
+            .map(Some)
+            .map_err(|m| self.error("validate_conversation", ctx, m))
+    }
+}
+
+/// Makes one [`ScriptHost`] per worker from a script loaded and checked once.
+pub struct ScriptFactory {
+    pub source: ScriptSource,
+    prompt: Prompt,
+    limits: Limits,
+    log: Arc<dyn LogSink>,
+    defined: Vec<&'static str>,
+}
+
+impl ScriptFactory {
+    /// Loads the script once to check it, and remembers which hooks it defines.
+    pub fn new(
+        source: ScriptSource,
+        prompt: &Prompt,
+        limits: Limits,
+        log: Arc<dyn LogSink>,
+    ) -> Result<Self, String> {
+        let probe = ScriptHost::load(&source, prompt, limits, log.clone())?;
+        let defined = probe.defined();
+        Ok(Self {
+            source,
+            prompt: prompt.clone(),
+            limits,
+            log,
+            defined,
+        })
+    }
+
+    /// The hooks the script defines.
+    pub fn defined(&self) -> &[&'static str] {
+        &self.defined
+    }
+
+    /// True when the script defines `hook`.
+    pub fn has(&self, hook: &str) -> bool {
+        self.defined.contains(&hook)
+    }
+
+    /// A fresh host for one worker.
+    pub fn load_host(&self) -> Result<ScriptHost, String> {
+        ScriptHost::load(&self.source, &self.prompt, self.limits, self.log.clone())
+    }
+}
+
+impl crate::generate::HostFactory for ScriptFactory {
+    fn host(&self) -> Result<Box<dyn Hooks>, crate::generate::GenerateError> {
+        self.load_host()
+            .map(|h| Box::new(h) as Box<dyn Hooks>)
+            .map_err(crate::generate::GenerateError::Plan)
+    }
+}
+
+/// One conversation's outcome in an audit script, as `summary(results)` sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditResult {
+    pub conversation_id: String,
+    pub ok: bool,
+    pub reasons: Vec<String>,
+}
+
+/// A QA audit script: `check(conv, ctx)` and an optional `summary(results)`.
+pub struct AuditScript {
+    sandbox: Sandbox,
+    check: Function,
+    summary: Option<Function>,
+    tables: BTreeMap<String, Tables>,
+}
+
+impl AuditScript {
+    /// Loads an audit script.
+    pub fn load(
+        source: &ScriptSource,
+        limits: Limits,
+        log: Arc<dyn LogSink>,
+    ) -> Result<Self, String> {
+        let script = source.path.to_string();
+        let sandbox = Sandbox::new(&script, limits, log).map_err(|LuaFailure(m)| m)?;
+        let module = sandbox
+            .load(&source.bytes)
+            .map_err(|LuaFailure(m)| with_script(&script, m))?;
+        let mut hooks = read_module(&script, module, &["check", "summary"])?;
+        let check = hooks.remove("check").ok_or_else(|| {
+            format!("{script}: an audit script must return a table with a `check` function")
+        })?;
+        Ok(Self {
+            sandbox,
+            check,
+            summary: hooks.remove("summary"),
+            tables: BTreeMap::new(),
+        })
+    }
+
+    /// Runs `check` on one conversation; returns its reasons (empty: passed).
+    pub fn check(
+        &mut self,
+        conv: &Conversation,
+        prompt: &Prompt,
+        batch_index: u32,
+        mode: &ScenarioMode,
+    ) -> Result<Vec<String>, String> {
+        let script = self.sandbox.script.clone();
+        let fail =
+            |m: String| format!("{script}: `check` failed for {}: {m}", conv.conversation_id);
+        let lua = self.sandbox.lua();
+        if !self.tables.contains_key(&prompt.sha256) {
+            let t = Tables::new(lua, prompt).map_err(|e| fail(e.to_string()))?;
+            self.tables.insert(prompt.sha256.clone(), t);
+        }
+        let tables = &self.tables[&prompt.sha256];
+        let build = || -> mlua::Result<(Value, Table)> {
+            let c = to_lua(lua, conv)?;
+            let ctx = lua.create_table()?;
+            ctx.set("prompt", tables.prompt.clone())?;
+            ctx.set("scenarios", tables.scenarios.clone())?;
+            if let Some(s) = prompt.scenario(&conv.scenario.id) {
+                ctx.set("scenario", tables.scenario_table(prompt, s))?;
+            }
+            ctx.set("index", conv.index)?;
+            ctx.set("batch_index", batch_index)?;
+            ctx.set("mode", mode_name(mode))?;
+            ctx.set("vars", to_lua(lua, &conv.variables)?)?;
+            ctx.set("rng", tables.rng.clone())?;
+            ctx.set("conversation_id", conv.conversation_id.as_str())?;
+            Ok((c, ctx))
+        };
+        let (c, ctx) = build().map_err(|e| fail(e.to_string()))?;
+        let mut rng = ConvRng::new(conv.generator.seed);
+        let label = format!("{script}: `check` for {}", conv.conversation_id);
+        let args = MultiValue::from_iter([c, Value::Table(ctx)]);
+        let values = self
+            .sandbox
+            .call(label, &self.check, args, &mut rng)
+            .map_err(|LuaFailure(m)| fail(m))?;
+        verdict(&values).map_err(fail)
+    }
+
+    /// Runs `summary(results)` when defined; returns its text.
+    pub fn summary(&mut self, results: &[AuditResult]) -> Result<Option<String>, String> {
+        let Some(f) = self.summary.clone() else {
+            return Ok(None);
+        };
+        let script = self.sandbox.script.clone();
+        let lua = self.sandbox.lua();
+        let arg = to_lua(lua, results).map_err(|e| format!("{script}: `summary`: {e}"))?;
+        let mut rng = ConvRng::new(0);
+        let values = self
+            .sandbox
+            .call(
+                format!("{script}: `summary`"),
+                &f,
+                MultiValue::from_iter([arg]),
+                &mut rng,
+            )
+            .map_err(|LuaFailure(m)| format!("{script}: `summary` failed: {m}"))?;
+        match values.front() {
+            None | Some(Value::Nil) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.to_string_lossy())),
+            Some(v) => {
+                let json: serde_json::Value = lua.from_value(v.clone()).map_err(|e| {
+                    format!("{script}: `summary` returned a value that is not plain data: {e}")
+                })?;
+                Ok(Some(json.to_string()))
+            }
+        }
+    }
+}

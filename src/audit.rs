@@ -17,6 +17,19 @@ use crate::prompt::{self, Prompt, sha256_hex};
 use crate::registry::{BatchRecord, ConversationFilter, Registry, RegistryError};
 use crate::validate;
 
+/// Why an audit could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+    /// The QA script failed.
+    #[error("{0}")]
+    Script(String),
+}
+
+/// Called for every conversation whose file matches the registry.
+pub type Visitor<'a> = dyn FnMut(&Conversation, &Prompt) -> Result<(), String> + 'a;
+
 /// One thing an audit found wrong.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
@@ -99,7 +112,8 @@ pub fn audit_batch(
     registry: &Registry,
     batch: &BatchRecord,
     prompts: &mut PromptCache,
-) -> Result<BatchAudit, RegistryError> {
+    visit: &mut Visitor,
+) -> Result<BatchAudit, AuditError> {
     let mut report = BatchAudit {
         batch_id: batch.batch_id.clone(),
         run_id: batch.run_id.clone(),
@@ -249,7 +263,8 @@ pub fn audit_batch(
                 continue;
             }
         };
-        if sha256_hex(&bytes) != record.sha256 {
+        let untouched = sha256_hex(&bytes) == record.sha256;
+        if !untouched {
             out.add(
                 "sha256_mismatch",
                 id,
@@ -310,6 +325,9 @@ pub fn audit_batch(
                             conv.prompt.sha256
                         ),
                     );
+                }
+                if untouched {
+                    visit(&conv, prompt).map_err(AuditError::Script)?;
                 }
                 if conv.status == Status::Valid {
                     let issues = validate::check_conversation(&conv, prompt);

@@ -5,6 +5,7 @@
 //! Exit codes: 0 success, 1 ran but found failures, 2 usage/input error.
 
 use std::io::{IsTerminal, Write};
+use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
@@ -24,6 +25,9 @@ use crate::prompt::{self, Prompt};
 use crate::registry::{
     BatchFilter, BatchRecord, ConversationFilter, Registry, RunConfig, RunRecord,
 };
+use crate::runlog::RunLog;
+use crate::script::sandbox::{Limits, LogSink};
+use crate::script::{self, AuditResult, AuditScript, ScriptFactory, ScriptSource};
 use crate::validate::format_timestamp;
 
 const EXAMPLES: &str = "\
@@ -108,7 +112,12 @@ Exit status: 0 clean, 1 findings, 2 could not run.")]
   convgen show call_center_es-000001-0007
   convgen show call_center_es@1a2b3c4d5e6f --json")]
     Show(ShowArgs),
-    /// Lint prompts: front matter, catalog, placeholders.
+    /// Print one conversation made through the prompt's script; nothing is stored.
+    #[command(after_help = "Examples:
+  convgen preview --prompt call_center_es
+  convgen preview --prompt call_center_es --scenario billing_dispute --seed 3 --json")]
+    Preview(PreviewArgs),
+    /// Lint prompts and their scripts; run every hook on sample conversations.
     #[command(after_help = "Examples:
   convgen check
   convgen check call_center_es prompts/support_en.md")]
@@ -181,6 +190,9 @@ struct AuditArgs {
     /// Audit every batch in the registry.
     #[arg(long)]
     all: bool,
+    /// A QA script (returning `{ check = function(conv, ctx) … end }`) to run on every conversation.
+    #[arg(long, value_name = "FILE")]
+    script: Option<Utf8PathBuf>,
     /// Print the report as JSON on stdout.
     #[arg(long)]
     json: bool,
@@ -189,6 +201,7 @@ struct AuditArgs {
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 enum ListKind {
     Prompts,
+    Scripts,
     Runs,
     Batches,
     Conversations,
@@ -276,6 +289,7 @@ fn run(cli: Cli) -> Result<i32, Error> {
         Some(Command::List(args)) => cmd_list(g, args),
         Some(Command::Show(args)) => cmd_show(g, args),
         Some(Command::Check(args)) => cmd_check(g, args),
+        Some(Command::Preview(args)) => cmd_preview(g, args),
     }
 }
 
@@ -363,6 +377,75 @@ fn load_prompt(path: &Utf8Path) -> Result<(Prompt, Vec<u8>), Error> {
     Ok((prompt, bytes))
 }
 
+/// Loads the script paired with a prompt, if any, checking it once.
+fn load_script(
+    g: &GlobalArgs,
+    prompt: &Prompt,
+    log: Arc<dyn LogSink>,
+) -> Result<Option<ScriptFactory>, Error> {
+    let Some(path) = script::discover(prompt, &g.scripts_dir).map_err(Error::Script)? else {
+        return Ok(None);
+    };
+    let source = ScriptSource::read(&path).map_err(Error::Script)?;
+    ScriptFactory::new(source, prompt, Limits::from_env(), log)
+        .map(Some)
+        .map_err(Error::Script)
+}
+
+/// Runs every hook once on a sample mock conversation, so that a script that
+/// cannot work fails before anything is registered or written.
+fn preflight(factory: &ScriptFactory, prompt: &Prompt, mode: &ScenarioMode) -> Result<(), Error> {
+    let mut host = factory.load_host().map_err(Error::Script)?;
+    let sample = generate::Sample {
+        prompt,
+        script: Some(factory.source.to_ref()),
+        mode: mode.clone(),
+        seed: 0,
+        start: prompt.start.unwrap_or_else(|| Utc::now().trunc_subsecs(0)),
+        generator: &MockGenerator,
+        max_attempts: 1,
+    };
+    sample.make(1, &mut host).map(|_| ()).map_err(|e| {
+        Error::Script(format!(
+            "{e} (on a sample conversation, before the run; nothing was written)"
+        ))
+    })
+}
+
+/// Placeholders need a `variables` hook to fill them; refuse before any work.
+fn check_placeholders(prompt: &Prompt, factory: Option<&ScriptFactory>) -> Result<(), Error> {
+    let used = prompt_placeholders(prompt);
+    if used.is_empty() || factory.is_some_and(|f| f.has("variables")) {
+        return Ok(());
+    }
+    let list = used
+        .iter()
+        .map(|p| format!("{{{{{p}}}}}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let fix = match factory {
+        Some(f) => format!("add a `variables` hook to {}", f.source.path),
+        None => format!(
+            "add a script with a `variables` hook (scripts/{}.lua)",
+            prompt.path.file_stem().unwrap_or(&prompt.name)
+        ),
+    };
+    Err(Error::Usage(format!(
+        "{}: uses {list}, but nothing fills them: {fix}",
+        prompt.path
+    )))
+}
+
+/// Every placeholder of the system text and the scenario texts.
+fn prompt_placeholders(prompt: &Prompt) -> Vec<String> {
+    std::iter::once(prompt.system.as_str())
+        .chain(prompt.scenarios.iter().map(|s| s.text.as_str()))
+        .flat_map(prompt::placeholders)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
 /// Normalises a `--since`/`--until` value to the registry's timestamp form.
 fn parse_bound(flag: &str, value: &str) -> Result<String, Error> {
     if let Ok(d) = chrono::NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d") {
@@ -395,10 +478,16 @@ fn cmd_generate(g: &GlobalArgs, args: GenerateArgs) -> Result<i32, Error> {
     let path = resolve_prompt(g, &args.prompt)?;
     let (prompt, source) = load_prompt(&path)?;
 
+    let log = Arc::new(RunLog::new(&g.data_dir, !g.quiet));
+    let factory = load_script(g, &prompt, log.clone())?;
+    let has = |hook: &str| factory.as_ref().is_some_and(|f| f.has(hook));
     let mode = match (&args.scenario, args.scenario_mode) {
         (Some(id), _) => ScenarioMode::Fixed(id.clone()),
         (None, Some(ModeArg::Random)) => ScenarioMode::Random,
-        (None, Some(ModeArg::Weighted)) | (None, None) => ScenarioMode::Weighted,
+        (None, Some(ModeArg::Weighted)) => ScenarioMode::Weighted,
+        (None, None) if has("select_scenario") => ScenarioMode::Script,
+        (None, None) => ScenarioMode::Weighted,
+        (None, Some(ModeArg::Script)) if has("select_scenario") => ScenarioMode::Script,
         (None, Some(ModeArg::Script)) => {
             return Err(Error::Usage(format!(
                 "--scenario-mode script: {} has no script with a select_scenario hook; use random or weighted",
@@ -406,7 +495,11 @@ fn cmd_generate(g: &GlobalArgs, args: GenerateArgs) -> Result<i32, Error> {
             )));
         }
     };
+    check_placeholders(&prompt, factory.as_ref())?;
     generate::check_mode(&prompt, &mode).map_err(Error::Usage)?;
+    if let Some(f) = &factory {
+        preflight(f, &prompt, &mode)?;
+    }
     let batch_size = args.batch_size.unwrap_or(args.total.min(100));
     if batch_size > args.total {
         return Err(Error::Usage(format!(
@@ -428,6 +521,9 @@ fn cmd_generate(g: &GlobalArgs, args: GenerateArgs) -> Result<i32, Error> {
     let info = generator.info();
     let registry = Registry::new(&g.data_dir);
     let prompt_record = registry.register_prompt(&prompt, &source)?;
+    if let Some(f) = &factory {
+        registry.register_script(f.source.path.as_str(), &f.source.sha256, &f.source.bytes)?;
+    }
     if args.provider == ProviderArg::Auto {
         say.line("provider: mock (offline generator; no LLM provider is configured, nothing is sent anywhere)");
     } else {
@@ -437,7 +533,7 @@ fn cmd_generate(g: &GlobalArgs, args: GenerateArgs) -> Result<i32, Error> {
         prompt_id: prompt_record.prompt_id.clone(),
         prompt_name: prompt.name.clone(),
         prompt_sha256: prompt.sha256.clone(),
-        script: None,
+        script: factory.as_ref().map(|f| f.source.to_ref()),
         scenario_mode: mode,
         total: args.total,
         batch_size,
@@ -451,6 +547,18 @@ fn cmd_generate(g: &GlobalArgs, args: GenerateArgs) -> Result<i32, Error> {
         max_attempts: args.max_attempts,
     };
     let (run, batches) = registry.register_run(config)?;
+    log.set_run(&run.run_id);
+    if let Some(f) = &factory {
+        say.line(format!(
+            "script: {} (hooks: {})",
+            f.source.path,
+            if f.defined().is_empty() {
+                "none".to_string()
+            } else {
+                f.defined().join(", ")
+            }
+        ));
+    }
     say.line(format!(
         "{}: {} conversations of {} (revision {}) in {} batch(es), seed {}, scenario mode {}",
         run.run_id,
@@ -469,11 +577,14 @@ fn cmd_generate(g: &GlobalArgs, args: GenerateArgs) -> Result<i32, Error> {
     let ctx = RunContext {
         prompt: &prompt,
         prompt_ref: prompt_record.to_ref(),
-        script: None,
+        script: run.config.script.clone(),
         run: &run,
         start,
         generator: &generator,
-        hosts: &NoScriptFactory,
+        hosts: match &factory {
+            Some(f) => f,
+            None => &NoScriptFactory,
+        },
         data_dir: &g.data_dir,
         concurrency: args.concurrency as usize,
         observer: &observer,
@@ -585,17 +696,61 @@ fn cmd_audit(g: &GlobalArgs, args: AuditArgs) -> Result<i32, Error> {
             "name the batches to audit, or --run RUN_ID, or --all".into(),
         ));
     };
+    let mut qa = match &args.script {
+        Some(path) => {
+            let source =
+                ScriptSource::read(path).map_err(|e| Error::Usage(format!("--script: {e}")))?;
+            let log: Arc<dyn LogSink> = Arc::new(RunLog::new(&g.data_dir, !args.json && !g.quiet));
+            Some(AuditScript::load(&source, Limits::from_env(), log).map_err(Error::Script)?)
+        }
+        None => None,
+    };
     let mut prompts = PromptCache::default();
     let mut reports: Vec<BatchAudit> = Vec::with_capacity(batches.len());
+    let mut results: Vec<AuditResult> = Vec::new();
     for batch in &batches {
-        reports.push(audit::audit_batch(&registry, batch, &mut prompts)?);
+        let mode = registry
+            .run(&batch.run_id)?
+            .map(|r| r.config.scenario_mode)
+            .unwrap_or(ScenarioMode::Weighted);
+        let mut visit = |conv: &Conversation, prompt: &Prompt| -> Result<(), String> {
+            let Some(qa) = qa.as_mut() else { return Ok(()) };
+            let reasons = qa.check(conv, prompt, batch.batch_index, &mode)?;
+            results.push(AuditResult {
+                conversation_id: conv.conversation_id.clone(),
+                ok: reasons.is_empty(),
+                reasons,
+            });
+            Ok(())
+        };
+        reports.push(audit::audit_batch(
+            &registry,
+            batch,
+            &mut prompts,
+            &mut visit,
+        )?);
     }
+    let qa_summary = match qa.as_mut() {
+        Some(qa) => qa.summary(&results).map_err(Error::Script)?,
+        None => None,
+    };
+    let qa_failed = results.iter().filter(|r| !r.ok).count();
     let findings: usize = reports.iter().map(|r| r.findings.len()).sum();
     let conversations: u64 = reports.iter().map(|r| r.conversations).sum();
     let recorded_failed: u64 = reports.iter().map(|r| r.recorded_failed).sum();
     if args.json {
+        let script = args.script.as_ref().map(|path| {
+            json!({
+                "path": path,
+                "checked": results.len(),
+                "failed": qa_failed,
+                "summary": qa_summary,
+                "results": results,
+            })
+        });
         print_json(&json!({
-            "clean": findings == 0,
+            "clean": findings == 0 && qa_failed == 0,
+            "script": script,
             "batches": reports.len(),
             "conversations": conversations,
             "recorded_failed": recorded_failed,
@@ -623,6 +778,24 @@ fn cmd_audit(g: &GlobalArgs, args: AuditArgs) -> Result<i32, Error> {
                 }
             }
         }
+        if let Some(path) = &args.script {
+            for r in results.iter().filter(|r| !r.ok) {
+                println!("{} [qa] {}", r.conversation_id, r.reasons.join("; "));
+            }
+            let line = format!(
+                "qa {path}: {} of {} conversation(s) pass",
+                results.len() - qa_failed,
+                results.len()
+            );
+            if qa_failed == 0 {
+                say.line(line);
+            } else {
+                println!("{line}");
+            }
+            if let Some(summary) = &qa_summary {
+                println!("qa summary: {summary}");
+            }
+        }
         let verdict = if findings == 0 { "clean" } else { "FINDINGS" };
         let line = format!(
             "audit {verdict}: {} batch(es), {conversations} conversation(s), {findings} finding(s){}",
@@ -639,7 +812,7 @@ fn cmd_audit(g: &GlobalArgs, args: AuditArgs) -> Result<i32, Error> {
             println!("{line}");
         }
     }
-    Ok(if findings == 0 {
+    Ok(if findings == 0 && qa_failed == 0 {
         EXIT_OK
     } else {
         EXIT_FINDINGS
@@ -763,6 +936,20 @@ fn cmd_list(g: &GlobalArgs, args: ListArgs) -> Result<i32, Error> {
                             p.title.clone(),
                         ]
                     })
+                    .collect(),
+            );
+        }
+        ListKind::Scripts => {
+            only_filters(&args, &[])?;
+            let scripts = registry.scripts()?;
+            if args.json {
+                return print_json(&scripts).map(|_| EXIT_OK);
+            }
+            print_table(
+                &["PATH", "SHA256", "REGISTERED"],
+                scripts
+                    .iter()
+                    .map(|s| vec![s.path.clone(), s.sha256.clone(), s.registered_at.clone()])
                     .collect(),
             );
         }
@@ -1047,43 +1234,34 @@ fn cmd_check(g: &GlobalArgs, args: CheckArgs) -> Result<i32, Error> {
             .collect::<Result<Vec<_>, _>>()?
     };
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let (ok_mark, bad_mark) = if color {
-        ("\x1b[32mok\x1b[0m", "\x1b[31merror\x1b[0m")
-    } else {
-        ("ok", "error")
+    let paint = |code: &str, text: &str| {
+        if color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
     };
+    let (ok_mark, bad_mark, warn_mark) = (
+        paint("32", "ok"),
+        paint("31", "error"),
+        paint("33", "warning"),
+    );
     let mut bad = 0;
     for file in &files {
-        match prompt::load(file) {
-            Ok(p) => {
-                let placeholders: Vec<String> = std::iter::once(p.system.as_str())
-                    .chain(p.scenarios.iter().map(|s| s.text.as_str()))
-                    .flat_map(prompt::placeholders)
-                    .collect::<std::collections::BTreeSet<_>>()
-                    .into_iter()
-                    .collect();
-                println!(
-                    "{ok_mark}  {file}: {} · {} · {} turns · roles {} · {} scenarios",
-                    p.name,
-                    p.language,
-                    p.turns,
-                    p.roles.join("/"),
-                    p.scenarios.len()
-                );
-                if !placeholders.is_empty() {
-                    println!(
-                        "    placeholders {} must be filled by a script's variables hook",
-                        placeholders
-                            .iter()
-                            .map(|p| format!("{{{{{p}}}}}"))
-                            .collect::<Vec<_>>()
-                            .join(" ")
-                    );
+        let problems = match check_one(g, file) {
+            Ok(report) => {
+                println!("{ok_mark}  {file}: {}", report.summary);
+                for w in &report.warnings {
+                    println!("    {warn_mark}: {w}");
                 }
+                report.errors
             }
-            Err(e) => {
-                bad += 1;
-                println!("{bad_mark} {e}");
+            Err(e) => vec![e.to_string()],
+        };
+        if !problems.is_empty() {
+            bad += 1;
+            for p in problems {
+                println!("{bad_mark} {p}");
             }
         }
     }
@@ -1092,6 +1270,164 @@ fn cmd_check(g: &GlobalArgs, args: CheckArgs) -> Result<i32, Error> {
         return Ok(EXIT_ERROR);
     }
     Ok(EXIT_OK)
+}
+
+/// What `check` found for one prompt.
+struct CheckReport {
+    summary: String,
+    errors: Vec<String>,
+    warnings: Vec<String>,
+}
+
+/// Lints one prompt and its script, and runs every hook on sample conversations.
+fn check_one(g: &GlobalArgs, file: &Utf8Path) -> Result<CheckReport, Error> {
+    let p = prompt::load(file)?;
+    let mut report = CheckReport {
+        summary: format!(
+            "{} · {} · {} turns · roles {} · {} scenarios",
+            p.name,
+            p.language,
+            p.turns,
+            p.roles.join("/"),
+            p.scenarios.len()
+        ),
+        errors: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let log: Arc<dyn LogSink> = Arc::new(crate::script::sandbox::StderrLog);
+    let factory = match load_script(g, &p, log) {
+        Ok(f) => f,
+        Err(e) => {
+            report.errors.push(e.to_string());
+            return Ok(report);
+        }
+    };
+    let placeholders = prompt_placeholders(&p);
+    if let Err(e) = check_placeholders(&p, factory.as_ref()) {
+        report.errors.push(e.to_string());
+    } else if !placeholders.is_empty() {
+        report.summary.push_str(&format!(
+            " · placeholders {}",
+            placeholders
+                .iter()
+                .map(|p| format!("{{{{{p}}}}}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ));
+    }
+    let Some(factory) = factory else {
+        return Ok(report);
+    };
+    report.summary.push_str(&format!(
+        " · script {} (hooks: {})",
+        factory.source.path,
+        if factory.defined().is_empty() {
+            "none".to_string()
+        } else {
+            factory.defined().join(", ")
+        }
+    ));
+    // One sample conversation per scenario, and some chosen by the script.
+    let mut host = factory.load_host().map_err(Error::Script)?;
+    let mut modes: Vec<ScenarioMode> = p
+        .scenarios
+        .iter()
+        .map(|s| ScenarioMode::Fixed(s.id.clone()))
+        .collect();
+    if factory.has("select_scenario") {
+        modes.extend(std::iter::repeat_n(ScenarioMode::Script, 5));
+    }
+    let mut index = 0;
+    for mode in modes {
+        index += 1;
+        let sample = generate::Sample {
+            prompt: &p,
+            script: Some(factory.source.to_ref()),
+            mode,
+            seed: 1,
+            start: p.start.unwrap_or_else(|| Utc::now().trunc_subsecs(0)),
+            generator: &MockGenerator,
+            max_attempts: 1,
+        };
+        match sample.make(index, &mut host) {
+            Ok(conv) if conv.status == crate::conversation::Status::Failed => {
+                report.warnings.push(format!(
+                    "a sample mock conversation of `{}` fails validation: {}",
+                    conv.scenario.id,
+                    conv.issues.join("; ")
+                ))
+            }
+            Ok(_) => {}
+            Err(e) => {
+                report.errors.push(e.to_string());
+                break;
+            }
+        }
+    }
+    Ok(report)
+}
+
+#[derive(Debug, Args)]
+struct PreviewArgs {
+    /// Prompt name (in the prompts dir) or path to a .md file.
+    #[arg(long, value_name = "NAME|PATH")]
+    prompt: String,
+    /// The scenario to use (default: as the script or the weights choose).
+    #[arg(long, value_name = "ID")]
+    scenario: Option<String>,
+    /// Seed (default: random).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Print the conversation as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+fn cmd_preview(g: &GlobalArgs, args: PreviewArgs) -> Result<i32, Error> {
+    let path = resolve_prompt(g, &args.prompt)?;
+    let (prompt, _) = load_prompt(&path)?;
+    let log: Arc<dyn LogSink> = Arc::new(crate::script::sandbox::StderrLog);
+    let factory = load_script(g, &prompt, log)?;
+    check_placeholders(&prompt, factory.as_ref())?;
+    let mode = match &args.scenario {
+        Some(id) => ScenarioMode::Fixed(id.clone()),
+        None if factory.as_ref().is_some_and(|f| f.has("select_scenario")) => ScenarioMode::Script,
+        None => ScenarioMode::Weighted,
+    };
+    generate::check_mode(&prompt, &mode).map_err(Error::Usage)?;
+    let seed = args
+        .seed
+        .unwrap_or_else(|| rand::random::<u64>() & generate::SEED_MASK);
+    let mut hooks: Box<dyn crate::hooks::Hooks> = match &factory {
+        Some(f) => Box::new(f.load_host().map_err(Error::Script)?),
+        None => Box::new(crate::hooks::NoScript),
+    };
+    let sample = generate::Sample {
+        prompt: &prompt,
+        script: factory.as_ref().map(|f| f.source.to_ref()),
+        mode,
+        seed,
+        start: prompt.start.unwrap_or_else(|| Utc::now().trunc_subsecs(0)),
+        generator: &MockGenerator,
+        max_attempts: 3,
+    };
+    let conv = sample.make(1, hooks.as_mut())?;
+    if args.json {
+        print_json(&conv)?;
+    } else {
+        let mut text = String::new();
+        artefact::render_conversation(&conv, &mut text);
+        println!(
+            "{} · seed {} · {} / {} · attempts {} · nothing stored",
+            prompt.name, seed, conv.generator.provider, conv.generator.model, conv.attempts
+        );
+        print!("{text}");
+    }
+    Ok(if conv.status == crate::conversation::Status::Valid {
+        EXIT_OK
+    } else {
+        EXIT_FINDINGS
+    })
 }
 
 #[cfg(test)]

@@ -23,9 +23,21 @@ pub enum Error {
     Registry(#[from] RegistryError),
     #[error(transparent)]
     Generate(#[from] GenerateError),
+    /// A script could not be loaded or failed.
+    #[error("{0}")]
+    Script(String),
     /// A file could not be read or written.
     #[error("{path}: {message}")]
     Io { path: String, message: String },
+}
+
+impl From<crate::audit::AuditError> for Error {
+    fn from(e: crate::audit::AuditError) -> Self {
+        match e {
+            crate::audit::AuditError::Registry(r) => Error::Registry(r),
+            crate::audit::AuditError::Script(m) => Error::Script(m),
+        }
+    }
 }
 
 impl Error {

@@ -152,6 +152,10 @@ pub fn make_conversation<'a>(
     let conv_seed = derive_seed(ctx.run.config.seed, index) & SEED_MASK;
     let mut rng = ConvRng::new(conv_seed);
     let conversation_id = conversation_id(&batch.batch_id, index - batch.first_index + 1);
+    let script_path = ctx
+        .script
+        .as_ref()
+        .map_or_else(|| "script".to_string(), |s| s.path.clone());
     let no_vars = BTreeMap::new();
     let base_ctx = |scenario: Option<&'a Scenario>, vars| HookCtx {
         prompt,
@@ -169,10 +173,7 @@ pub fn make_conversation<'a>(
             let picked = hooks.select_scenario(&base_ctx(None, &no_vars), &mut rng)?;
             match picked {
                 Some(id) => prompt.scenario(&id).ok_or_else(|| HookError {
-                    script: ctx
-                        .script
-                        .as_ref()
-                        .map_or_else(|| "script".into(), |s| s.path.clone()),
+                    script: script_path.clone(),
                     hook: "select_scenario",
                     conversation_id: conversation_id.clone(),
                     message: format!(
@@ -273,7 +274,15 @@ pub fn make_conversation<'a>(
             }
         };
         conv.usage.add(reply.usage);
-        conv.turns = time_turns(reply.turns, prompt, start, &ctx_full, hooks, &mut rng)?;
+        conv.turns = time_turns(
+            reply.turns,
+            prompt,
+            start,
+            &ctx_full,
+            hooks,
+            &mut rng,
+            &script_path,
+        )?;
         let mut issues = validate::check_conversation(&conv, prompt);
         for turn in &conv.turns {
             if let Some(reasons) = hooks.validate_turn(turn, &ctx_full, &mut rng)? {
@@ -284,6 +293,13 @@ pub fn make_conversation<'a>(
                 );
             }
         }
+        // The script sees the conversation as it would be written.
+        conv.status = if issues.is_empty() {
+            Status::Valid
+        } else {
+            Status::Failed
+        };
+        conv.issues = issues.clone();
         if let Some(reasons) = hooks.validate_conversation(&conv, &ctx_full, &mut rng)? {
             issues.extend(reasons);
         }
@@ -292,10 +308,94 @@ pub fn make_conversation<'a>(
             conv.status = Status::Valid;
             break;
         }
+        conv.status = Status::Failed;
         feedback = conv.issues.clone();
     }
     conv.created_at = now();
     Ok(conv)
+}
+
+/// Makes one conversation outside any run (`check`, `preview`): nothing is
+/// registered and nothing is written.
+pub struct Sample<'a> {
+    pub prompt: &'a Prompt,
+    pub script: Option<ScriptRef>,
+    pub mode: ScenarioMode,
+    pub seed: u64,
+    pub start: DateTime<Utc>,
+    pub generator: &'a dyn Generator,
+    pub max_attempts: u32,
+}
+
+impl Sample<'_> {
+    /// Conversation `index` of this sample run.
+    pub fn make(&self, index: u64, hooks: &mut dyn Hooks) -> Result<Conversation, GenerateError> {
+        let info = self.generator.info();
+        let run = RunRecord {
+            run_id: "preview".into(),
+            config: crate::registry::RunConfig {
+                prompt_id: crate::registry::prompt_id(&self.prompt.name, &self.prompt.sha256),
+                prompt_name: self.prompt.name.clone(),
+                prompt_sha256: self.prompt.sha256.clone(),
+                script: self.script.clone(),
+                scenario_mode: self.mode.clone(),
+                total: index,
+                batch_size: index,
+                seed: self.seed,
+                start: format_timestamp(self.start),
+                provider: info.provider,
+                model: info.model,
+                endpoint_host: info.endpoint_host,
+                temperature: self.prompt.temperature,
+                concurrency: 1,
+                max_attempts: self.max_attempts,
+            },
+            status: RunStatus::Running,
+            batches: Vec::new(),
+            counts: Counts::default(),
+            usage: Usage::default(),
+            created_at: now(),
+            finished_at: None,
+            error: None,
+        };
+        let batch = BatchRecord {
+            batch_id: format!("{}-preview", self.prompt.name),
+            run_id: run.run_id.clone(),
+            batch_index: 1,
+            prompt_id: run.config.prompt_id.clone(),
+            prompt_name: self.prompt.name.clone(),
+            first_index: 1,
+            size: index,
+            status: BatchStatus::Pending,
+            counts: Counts::default(),
+            usage: Usage::default(),
+            path: String::new(),
+            files: None,
+            created_at: run.created_at.clone(),
+            finished_at: None,
+        };
+        let stop = AtomicBool::new(false);
+        let ctx = RunContext {
+            prompt: self.prompt,
+            prompt_ref: PromptRef {
+                id: run.config.prompt_id.clone(),
+                name: self.prompt.name.clone(),
+                version: self.prompt.version.clone(),
+                revision: 0,
+                sha256: self.prompt.sha256.clone(),
+            },
+            script: self.script.clone(),
+            run: &run,
+            start: self.start,
+            generator: self.generator,
+            hosts: &NoScriptFactory,
+            data_dir: Utf8Path::new("."),
+            concurrency: 1,
+            observer: &Silent,
+            stop: &stop,
+        };
+        make_conversation(&ctx, &batch, index, hooks)
+    }
 }
 
 /// Turns (role, text) pairs into turns with timestamps from the latency model.
@@ -306,6 +406,7 @@ fn time_turns(
     ctx: &HookCtx,
     hooks: &mut dyn Hooks,
     rng: &mut ConvRng,
+    script_path: &str,
 ) -> Result<Vec<Turn>, GenerateError> {
     let mut turns: Vec<Turn> = Vec::with_capacity(pairs.len());
     let mut clock = start;
@@ -322,7 +423,7 @@ fn time_turns(
                 Some(s) if (0.0..86_400.0).contains(&s) => s,
                 Some(s) => {
                     return Err(HookError {
-                        script: ctx.prompt.script.clone().unwrap_or_else(|| "script".into()),
+                        script: script_path.to_string(),
                         hook: "turn_latency",
                         conversation_id: ctx.conversation_id.to_string(),
                         message: format!(

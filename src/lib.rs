@@ -18,5 +18,6 @@ pub mod llm;
 pub mod prompt;
 pub mod registry;
 pub mod rng;
+pub mod runlog;
 pub mod script;
 pub mod validate;

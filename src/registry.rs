@@ -37,6 +37,8 @@ const PROMPTS: TableDefinition<&str, &[u8]> = TableDefinition::new("prompts");
 const PROMPT_SOURCES: TableDefinition<&str, &[u8]> = TableDefinition::new("prompt_sources");
 const PROMPTS_BY_NAME: MultimapTableDefinition<&str, &str> =
     MultimapTableDefinition::new("prompts_by_name");
+const SCRIPTS: TableDefinition<&str, &[u8]> = TableDefinition::new("scripts");
+const SCRIPT_SOURCES: TableDefinition<&str, &[u8]> = TableDefinition::new("script_sources");
 const RUNS: TableDefinition<&str, &[u8]> = TableDefinition::new("runs");
 const BATCHES: TableDefinition<&str, &[u8]> = TableDefinition::new("batches");
 const BATCHES_BY_RUN: MultimapTableDefinition<&str, &str> =
@@ -111,6 +113,15 @@ impl PromptRecord {
             sha256: self.sha256.clone(),
         }
     }
+}
+
+/// A registered script version (content-addressed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScriptRecord {
+    pub sha256: String,
+    /// The path it was first registered from.
+    pub path: String,
+    pub registered_at: String,
 }
 
 /// The state of a run.
@@ -477,6 +488,49 @@ impl Registry {
                 .map_err(|e| self.storage(e))?;
             Ok(record)
         })
+    }
+
+    /// Registers a script version (idempotent per sha256) and keeps its source.
+    pub fn register_script(
+        &self,
+        path: &str,
+        sha256: &str,
+        source: &[u8],
+    ) -> Result<ScriptRecord, RegistryError> {
+        self.write(|txn| {
+            let mut scripts = txn.open_table(SCRIPTS).map_err(|e| self.storage(e))?;
+            if let Some(existing) = scripts.get(sha256).map_err(|e| self.storage(e))? {
+                return self.decode(existing.value(), "script", sha256);
+            }
+            let record = ScriptRecord {
+                sha256: sha256.to_string(),
+                path: path.to_string(),
+                registered_at: now(),
+            };
+            scripts
+                .insert(sha256, encode(&record).as_slice())
+                .map_err(|e| self.storage(e))?;
+            let mut sources = txn
+                .open_table(SCRIPT_SOURCES)
+                .map_err(|e| self.storage(e))?;
+            sources
+                .insert(sha256, source)
+                .map_err(|e| self.storage(e))?;
+            Ok(record)
+        })
+    }
+
+    /// Every registered script version, by path then time.
+    pub fn scripts(&self) -> Result<Vec<ScriptRecord>, RegistryError> {
+        let mut out: Vec<ScriptRecord> = self
+            .read(|txn| self.all(txn, SCRIPTS, "script"))?
+            .unwrap_or_default();
+        out.sort_by(|a, b| {
+            a.path
+                .cmp(&b.path)
+                .then(a.registered_at.cmp(&b.registered_at))
+        });
+        Ok(out)
     }
 
     /// Records a new run and reserves its batches (status pending). Returns the run.
@@ -955,7 +1009,15 @@ fn encode<T: Serialize>(value: &T) -> Vec<u8> {
 }
 
 fn create_tables(txn: &WriteTransaction) -> Result<(), redb::TableError> {
-    for t in [PROMPTS, PROMPT_SOURCES, RUNS, BATCHES, CONVERSATIONS] {
+    for t in [
+        PROMPTS,
+        PROMPT_SOURCES,
+        SCRIPTS,
+        SCRIPT_SOURCES,
+        RUNS,
+        BATCHES,
+        CONVERSATIONS,
+    ] {
         txn.open_table(t)?;
     }
     for t in [

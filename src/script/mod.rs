@@ -430,7 +430,7 @@ impl ScriptHost {
 fn strip_script(script: &str, m: String) -> String {
     m.strip_prefix(script)
         .and_then(|rest| rest.strip_prefix(':'))
-        .map(|rest| format!("line{rest}"))
+        .map(|rest| format!("line {}", rest.trim_start()))
         .unwrap_or(m)
 }
 

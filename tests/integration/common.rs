@@ -52,17 +52,21 @@ impl Env {
         Self { dir }
     }
 
-    /// A working dir holding copies of the shipped prompts.
+    /// A working dir holding copies of the shipped prompts and scripts.
     pub fn with_shipped_prompts() -> Self {
         let env = Self::new();
-        for entry in std::fs::read_dir(repo().join("prompts")).unwrap() {
-            let path = entry.unwrap().path();
-            if path.extension().is_some_and(|e| e == "md") {
-                std::fs::copy(
-                    &path,
-                    env.path().join("prompts").join(path.file_name().unwrap()),
-                )
-                .unwrap();
+        for (dir, ext) in [
+            ("prompts", "md"),
+            ("scripts", "lua"),
+            ("scripts/audits", "lua"),
+        ] {
+            std::fs::create_dir_all(env.path().join(dir)).unwrap();
+            for entry in std::fs::read_dir(repo().join(dir)).unwrap() {
+                let path = entry.unwrap().path();
+                if path.extension().is_some_and(|e| e == ext) {
+                    let to = env.path().join(dir).join(path.file_name().unwrap());
+                    std::fs::copy(&path, to).unwrap();
+                }
             }
         }
         env

@@ -276,7 +276,7 @@ fn fixed_random_and_weighted_modes() {
 }
 
 #[test]
-fn unfilled_placeholders_fail_the_conversation_with_a_reason() {
+fn placeholders_without_a_variables_hook_are_refused_before_any_work() {
     let env = Env::new();
     env.write(
         "prompts/holes.md",
@@ -285,25 +285,15 @@ fn unfilled_placeholders_fail_the_conversation_with_a_reason() {
             "Usted atiende a {{customer}}, un agente",
         ),
     );
-    let run = env.run(&[
-        "generate", "--prompt", "holes", "--total", "2", "--seed", "1", "--json",
-    ]);
-    run.expect(1);
-    let v = run.json();
-    assert_eq!(v["counts"]["failed"], 2);
-    for f in env.conversation_files() {
-        let conv = read_json(&f);
-        assert_eq!(conv["status"], "failed");
-        assert!(
-            conv["issues"][0].as_str().unwrap().contains("{{customer}}"),
-            "{}",
-            conv["issues"]
-        );
-    }
-    let failed = env.run(&["list", "conversations", "--status", "failed", "--json"]);
-    assert_eq!(failed.expect(0).json().as_array().unwrap().len(), 2);
-    // Recorded failures are not integrity findings.
-    env.run(&["audit", "--all"]).expect(0);
+    let run = env.run(&["generate", "--prompt", "holes", "--total", "2"]);
+    run.expect(2);
+    assert!(
+        run.stderr
+            .contains("prompts/holes.md: uses {{customer}}, but nothing fills them"),
+        "{}",
+        run.stderr
+    );
+    assert!(!env.data().exists());
 }
 
 #[test]

@@ -8,3 +8,4 @@ mod generate;
 mod lineage;
 mod prompts;
 mod registry;
+mod scripts;

@@ -118,7 +118,7 @@ fn check_reports_good_and_bad_prompts() {
         "prompts/holes.md",
         small_prompt("", None).replace("Usted es", "Hola {{customer}}, usted es"),
     );
-    let ok = env.run(&["check", "good", "holes"]);
+    let ok = env.run(&["check", "good"]);
     ok.expect(0);
     assert!(
         ok.stdout.contains(
@@ -127,10 +127,26 @@ fn check_reports_good_and_bad_prompts() {
         "{}",
         ok.stdout
     );
+    // Placeholders need a script that fills them.
+    let holes = env.run(&["check", "holes"]);
+    holes.expect(2);
     assert!(
-        ok.stdout.contains("placeholders {{customer}}"),
+        holes
+            .stdout
+            .contains("uses {{customer}}, but nothing fills them"),
         "{}",
-        ok.stdout
+        holes.stdout
+    );
+    env.write(
+        "scripts/holes.lua",
+        "return { variables = function(ctx) return { customer = 'Ana' } end }",
+    );
+    let filled = env.run(&["check", "holes"]);
+    filled.expect(0);
+    assert!(
+        filled.stdout.contains("placeholders {{customer}}"),
+        "{}",
+        filled.stdout
     );
     env.write("prompts/bad.md", small_prompt("turns = 3", None));
     let bad = env.run(&["check"]);

@@ -1,0 +1,65 @@
+//! The run log: what scripts `print` or `log`, on stderr and in `<data dir>/run.log`.
+//!
+//! Script output never goes to stdout, so `--json` stays machine-readable.
+
+use std::io::Write;
+use std::sync::Mutex;
+
+use camino::{Utf8Path, Utf8PathBuf};
+
+use crate::script::sandbox::LogSink;
+
+/// Appends script log lines to `run.log` (opened on the first line) and echoes them.
+pub struct RunLog {
+    path: Utf8PathBuf,
+    file: Mutex<Option<std::fs::File>>,
+    echo: bool,
+    run_id: Mutex<String>,
+}
+
+impl RunLog {
+    /// A log for the data dir; `echo` also prints lines on stderr.
+    pub fn new(data_dir: &Utf8Path, echo: bool) -> Self {
+        Self {
+            path: data_dir.join("run.log"),
+            file: Mutex::new(None),
+            echo,
+            run_id: Mutex::new("-".into()),
+        }
+    }
+
+    /// Tags the following lines with a run id.
+    pub fn set_run(&self, run_id: &str) {
+        if let Ok(mut r) = self.run_id.lock() {
+            *r = run_id.to_string();
+        }
+    }
+
+    /// The log file's path.
+    pub fn path(&self) -> &Utf8Path {
+        &self.path
+    }
+}
+
+impl LogSink for RunLog {
+    fn log(&self, level: &str, origin: &str, message: &str) {
+        let run = self.run_id.lock().map(|r| r.clone()).unwrap_or_default();
+        if self.echo {
+            eprintln!("[{level}] {origin}: {message}");
+        }
+        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
+        if file.is_none() {
+            let _ = std::fs::create_dir_all(self.path.parent().unwrap_or(Utf8Path::new(".")));
+            *file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&self.path)
+                .ok();
+        }
+        if let Some(f) = file.as_mut() {
+            // A log line that cannot be written must not stop the run.
+            let _ = writeln!(f, "{now} {run} [{level}] {origin}: {message}");
+        }
+    }
+}

@@ -456,159 +456,138 @@ fn time_turns(
     Ok(turns)
 }
 
-/// Writes one batch: conversations by `workers` threads, then preview and
-/// `batch.json`, then one registry transaction. `None` when stopped first: the
-/// batch stays pending and its staged files are left for `resume`.
-pub fn run_batch(
-    ctx: &RunContext,
-    registry: &Registry,
-    batch: &BatchRecord,
-    workers: usize,
-) -> Result<Option<BatchOutcome>, GenerateError> {
-    let dir = BatchDir::new(ctx.data_dir, &batch.batch_id);
-    let write_err = |path: &Utf8Path, e: std::io::Error| GenerateError::Write {
+/// A batch being written: its folder and the conversations staged so far.
+struct BatchWork<'b> {
+    batch: &'b BatchRecord,
+    dir: BatchDir,
+    started_at: std::sync::OnceLock<String>,
+    results: Mutex<Vec<Option<(Conversation, String)>>>,
+    remaining: AtomicU64,
+}
+
+fn write_err(path: &Utf8Path, e: std::io::Error) -> GenerateError {
+    GenerateError::Write {
         path: path.to_owned(),
         message: e.to_string(),
-    };
-    dir.create().map_err(|e| write_err(dir.root(), e))?;
-    let started_at = now();
+    }
+}
 
-    let next = AtomicU64::new(0);
-    let failed = AtomicBool::new(false);
-    let results: Mutex<Vec<Option<(Conversation, String)>>> =
-        Mutex::new(vec![None; batch.size as usize]);
-    let first_error: Mutex<Option<GenerateError>> = Mutex::new(None);
-    let workers = workers.clamp(1, batch.size.max(1) as usize);
+impl<'b> BatchWork<'b> {
+    fn new(batch: &'b BatchRecord, data_dir: &Utf8Path) -> Self {
+        Self {
+            batch,
+            dir: BatchDir::new(data_dir, &batch.batch_id),
+            started_at: std::sync::OnceLock::new(),
+            results: Mutex::new(Vec::new()),
+            remaining: AtomicU64::new(batch.size),
+        }
+    }
 
-    std::thread::scope(|s| {
-        for _ in 0..workers {
-            s.spawn(|| {
-                let fail = |e: GenerateError| {
-                    failed.store(true, Ordering::SeqCst);
-                    let mut slot = first_error.lock().unwrap_or_else(|p| p.into_inner());
-                    slot.get_or_insert(e);
-                };
-                let mut hooks = match ctx.hosts.host() {
-                    Ok(h) => h,
-                    Err(e) => return fail(e),
-                };
-                loop {
-                    if failed.load(Ordering::SeqCst) || ctx.stop.load(Ordering::SeqCst) {
-                        return;
-                    }
-                    let n = next.fetch_add(1, Ordering::SeqCst);
-                    if n >= batch.size {
-                        return;
-                    }
-                    let index = batch.first_index + n;
-                    let conv = match make_conversation(ctx, batch, index, hooks.as_mut()) {
-                        Ok(c) => c,
-                        Err(e) => return fail(e),
-                    };
-                    let written = match artefact::stage_conversation(&dir, &conv) {
-                        Ok(w) => w,
-                        Err(e) => {
-                            return fail(write_err(&dir.conversation(&conv.conversation_id), e));
-                        }
-                    };
-                    ctx.observer.conversation_done(&conv);
-                    let mut r = results.lock().unwrap_or_else(|p| p.into_inner());
-                    r[n as usize] = Some((conv, written.sha256));
-                }
+    /// Makes and stages conversation `n` (from 0); true when it was the batch's last.
+    fn make(&self, ctx: &RunContext, n: u64, hooks: &mut dyn Hooks) -> Result<bool, GenerateError> {
+        let conv = make_conversation(ctx, self.batch, self.batch.first_index + n, hooks)?;
+        let written = artefact::stage_conversation(&self.dir, &conv)
+            .map_err(|e| write_err(&self.dir.conversation(&conv.conversation_id), e))?;
+        ctx.observer.conversation_done(&conv);
+        let mut r = self.results.lock().unwrap_or_else(|p| p.into_inner());
+        if r.is_empty() {
+            r.resize(self.batch.size as usize, None);
+        }
+        r[n as usize] = Some((conv, written.sha256));
+        Ok(self.remaining.fetch_sub(1, Ordering::SeqCst) == 1)
+    }
+
+    /// Commits the staged files, writes preview and `batch.json`, registers the batch.
+    fn finish(&self, ctx: &RunContext, registry: &Registry) -> Result<BatchOutcome, GenerateError> {
+        let batch = self.batch;
+        let dir = &self.dir;
+        let results = std::mem::take(&mut *self.results.lock().unwrap_or_else(|p| p.into_inner()));
+        let mut conversations = Vec::with_capacity(results.len());
+        let mut records = Vec::with_capacity(results.len());
+        let mut counts = Counts {
+            requested: batch.size,
+            ..Counts::default()
+        };
+        let mut usage = Usage::default();
+        for (conv, sha256) in results.into_iter().flatten() {
+            match conv.status {
+                Status::Valid => counts.valid += 1,
+                Status::Failed => counts.failed += 1,
+            }
+            usage.add(conv.usage);
+            records.push(ConversationRecord {
+                conversation_id: conv.conversation_id.clone(),
+                batch_id: conv.batch_id.clone(),
+                run_id: conv.run_id.clone(),
+                index: conv.index,
+                prompt_id: conv.prompt.id.clone(),
+                scenario_id: conv.scenario.id.clone(),
+                status: conv.status.as_str().to_string(),
+                attempts: conv.attempts,
+                turns: conv.turns.len() as u32,
+                issues: conv.issues.clone(),
+                usage: conv.usage,
+                file: format!(
+                    "{}/{}/{}.json",
+                    batch.path,
+                    artefact::CONVERSATIONS_DIR,
+                    conv.conversation_id
+                ),
+                sha256,
             });
+            conversations.push(conv);
         }
-    });
-    if let Some(e) = first_error.into_inner().unwrap_or_else(|p| p.into_inner()) {
-        return Err(e);
+        let ids: Vec<&str> = conversations
+            .iter()
+            .map(|c| c.conversation_id.as_str())
+            .collect();
+        artefact::commit_conversations(dir, &ids)
+            .map_err(|e| write_err(&dir.conversations(), e))?;
+        let status = BatchStatus::from_counts(counts.valid, counts.failed);
+        let info = ctx.generator.info();
+        let finished_at = now();
+        let batch_file = Batch {
+            schema_version: SCHEMA_VERSION,
+            batch_id: batch.batch_id.clone(),
+            run_id: batch.run_id.clone(),
+            batch_index: batch.batch_index,
+            prompt: ctx.prompt_ref.clone(),
+            script: ctx.script.clone(),
+            scenario_mode: ctx.run.config.scenario_mode.clone(),
+            generator: BatchGenerator {
+                provider: info.provider,
+                model: info.model,
+                endpoint_host: info.endpoint_host,
+                temperature: ctx.run.config.temperature,
+            },
+            seed: ctx.run.config.seed,
+            started_at: self.started_at.get().cloned().unwrap_or_else(now),
+            finished_at: finished_at.clone(),
+            status,
+            counts,
+            usage,
+            conversations,
+        };
+        let (preview, json) =
+            artefact::write_batch_files(dir, &batch_file).map_err(|e| write_err(dir.root(), e))?;
+        let record = BatchRecord {
+            status,
+            counts,
+            usage,
+            files: Some(BatchFiles {
+                batch_json_sha256: json.sha256,
+                preview_sha256: preview.sha256,
+            }),
+            finished_at: Some(finished_at),
+            ..batch.clone()
+        };
+        registry.register_conversations(&record, &records)?;
+        ctx.observer.batch_done(&record, dir.root());
+        Ok(BatchOutcome {
+            record,
+            path: dir.root().to_owned(),
+        })
     }
-    let results = results.into_inner().unwrap_or_else(|p| p.into_inner());
-    if results.iter().any(Option::is_none) {
-        return Ok(None);
-    }
-    let mut conversations = Vec::with_capacity(results.len());
-    let mut records = Vec::with_capacity(results.len());
-    let mut counts = Counts {
-        requested: batch.size,
-        ..Counts::default()
-    };
-    let mut usage = Usage::default();
-    for (conv, sha256) in results.into_iter().flatten() {
-        match conv.status {
-            Status::Valid => counts.valid += 1,
-            Status::Failed => counts.failed += 1,
-        }
-        usage.add(conv.usage);
-        records.push(ConversationRecord {
-            conversation_id: conv.conversation_id.clone(),
-            batch_id: conv.batch_id.clone(),
-            run_id: conv.run_id.clone(),
-            index: conv.index,
-            prompt_id: conv.prompt.id.clone(),
-            scenario_id: conv.scenario.id.clone(),
-            status: conv.status.as_str().to_string(),
-            attempts: conv.attempts,
-            turns: conv.turns.len() as u32,
-            issues: conv.issues.clone(),
-            usage: conv.usage,
-            file: format!(
-                "{}/{}/{}.json",
-                batch.path,
-                artefact::CONVERSATIONS_DIR,
-                conv.conversation_id
-            ),
-            sha256,
-        });
-        conversations.push(conv);
-    }
-    let ids: Vec<&str> = conversations
-        .iter()
-        .map(|c| c.conversation_id.as_str())
-        .collect();
-    artefact::commit_conversations(&dir, &ids).map_err(|e| write_err(&dir.conversations(), e))?;
-    let status = BatchStatus::from_counts(counts.valid, counts.failed);
-    let info = ctx.generator.info();
-    let finished_at = now();
-    let batch_file = Batch {
-        schema_version: SCHEMA_VERSION,
-        batch_id: batch.batch_id.clone(),
-        run_id: batch.run_id.clone(),
-        batch_index: batch.batch_index,
-        prompt: ctx.prompt_ref.clone(),
-        script: ctx.script.clone(),
-        scenario_mode: ctx.run.config.scenario_mode.clone(),
-        generator: BatchGenerator {
-            provider: info.provider,
-            model: info.model,
-            endpoint_host: info.endpoint_host,
-            temperature: ctx.run.config.temperature,
-        },
-        seed: ctx.run.config.seed,
-        started_at,
-        finished_at: finished_at.clone(),
-        status,
-        counts,
-        usage,
-        conversations,
-    };
-    let (preview, json) =
-        artefact::write_batch_files(&dir, &batch_file).map_err(|e| write_err(dir.root(), e))?;
-    let record = BatchRecord {
-        status,
-        counts,
-        usage,
-        files: Some(BatchFiles {
-            batch_json_sha256: json.sha256,
-            preview_sha256: preview.sha256,
-        }),
-        finished_at: Some(finished_at),
-        ..batch.clone()
-    };
-    registry.register_conversations(&record, &records)?;
-    ctx.observer.batch_done(&record, dir.root());
-    Ok(Some(BatchOutcome {
-        record,
-        path: dir.root().to_owned(),
-    }))
 }
 
 /// How many batches are written side by side.
@@ -620,8 +599,13 @@ pub fn lanes(concurrency: usize, batches: usize) -> usize {
     (concurrency / 2).clamp(1, 4).min(batches.max(1))
 }
 
-/// Writes every pending batch of a run and records the outcome. Batches are
-/// spread over [`lanes`]; each lane writes its batches in order.
+/// Writes every pending batch of a run and records the outcome.
+///
+/// Batches are dealt to [`lanes`]; each lane has its own workers, which live
+/// for the whole run (one hook host, i.e. one Lua state, each) and take the
+/// lane's conversations in order. Whoever stages a batch's last conversation
+/// finishes that batch. A batch cut short by a stop stays pending, its staged
+/// files left for `resume`.
 pub fn run_all(
     ctx: &RunContext,
     registry: &Registry,
@@ -632,28 +616,59 @@ pub fn run_all(
     let failed = AtomicBool::new(false);
     let outcomes: Mutex<Vec<BatchOutcome>> = Mutex::new(Vec::with_capacity(batches.len()));
     let first_error: Mutex<Option<GenerateError>> = Mutex::new(None);
+    let fail = |e: GenerateError| {
+        failed.store(true, Ordering::SeqCst);
+        first_error
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_or_insert(e);
+    };
+    let works: Vec<BatchWork> = batches
+        .iter()
+        .map(|b| BatchWork::new(b, ctx.data_dir))
+        .collect();
+    let stride = batches.iter().map(|b| b.size).max().unwrap_or(1).max(1);
     std::thread::scope(|s| {
         for lane in 0..lanes {
-            let (failed, outcomes, first_error) = (&failed, &outcomes, &first_error);
-            s.spawn(move || {
-                for batch in batches.iter().skip(lane).step_by(lanes) {
-                    if failed.load(Ordering::SeqCst) || ctx.stop.load(Ordering::SeqCst) {
-                        return;
-                    }
-                    match run_batch(ctx, registry, batch, workers) {
-                        Ok(Some(o)) => outcomes.lock().unwrap_or_else(|p| p.into_inner()).push(o),
-                        Ok(None) => return,
-                        Err(e) => {
-                            failed.store(true, Ordering::SeqCst);
-                            first_error
-                                .lock()
-                                .unwrap_or_else(|p| p.into_inner())
-                                .get_or_insert(e);
+            let lane_works: Vec<&BatchWork> = works.iter().skip(lane).step_by(lanes).collect();
+            let next = std::sync::Arc::new(AtomicU64::new(0));
+            let prepared = std::sync::Arc::new(Mutex::new(0usize));
+            for _ in 0..workers {
+                let (lane_works, next, prepared) =
+                    (lane_works.clone(), next.clone(), prepared.clone());
+                let (failed, outcomes, fail) = (&failed, &outcomes, &fail);
+                s.spawn(move || {
+                    let mut hooks = match ctx.hosts.host() {
+                        Ok(h) => h,
+                        Err(e) => return fail(e),
+                    };
+                    loop {
+                        if failed.load(Ordering::SeqCst) || ctx.stop.load(Ordering::SeqCst) {
                             return;
                         }
+                        // Item k of the lane: conversation k % stride of its batch k / stride.
+                        let k = next.fetch_add(1, Ordering::SeqCst);
+                        let Some(work) = lane_works.get((k / stride) as usize) else {
+                            return;
+                        };
+                        let n = k % stride;
+                        if n >= work.batch.size {
+                            continue;
+                        }
+                        if let Err(e) = prepare(&prepared, &lane_works, (k / stride) as usize) {
+                            return fail(e);
+                        }
+                        match work.make(ctx, n, hooks.as_mut()) {
+                            Ok(false) => {}
+                            Ok(true) => match work.finish(ctx, registry) {
+                                Ok(o) => outcomes.lock().unwrap_or_else(|p| p.into_inner()).push(o),
+                                Err(e) => return fail(e),
+                            },
+                            Err(e) => return fail(e),
+                        }
                     }
-                }
-            });
+                });
+            }
         }
     });
     let mut outcomes = outcomes.into_inner().unwrap_or_else(|p| p.into_inner());
@@ -674,6 +689,24 @@ pub fn run_all(
     };
     let run = registry.finish_run(&ctx.run.run_id, status, None)?;
     Ok((run, outcomes))
+}
+
+/// Creates the folders of a lane's batches up to `upto`, once each, in order.
+fn prepare(
+    prepared: &Mutex<usize>,
+    works: &[&BatchWork],
+    upto: usize,
+) -> Result<(), GenerateError> {
+    let mut done = prepared.lock().unwrap_or_else(|p| p.into_inner());
+    while *done <= upto {
+        let work = works[*done];
+        work.dir
+            .create()
+            .map_err(|e| write_err(work.dir.root(), e))?;
+        let _ = work.started_at.set(now());
+        *done += 1;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -196,6 +196,13 @@ impl Tables {
 }
 
 /// The per-conversation ctx table, reused across one conversation's hook calls.
+/// A turn's Lua table, kept for the rest of its conversation.
+struct CachedTurn {
+    role: String,
+    text: String,
+    table: Table,
+}
+
 struct CurrentCtx {
     conversation_id: String,
     table: Table,
@@ -210,6 +217,8 @@ pub struct ScriptHost {
     hooks: BTreeMap<&'static str, Function>,
     tables: Tables,
     current: Option<CurrentCtx>,
+    turn_cache: Vec<CachedTurn>,
+    turn_cache_conv: String,
 }
 
 /// The script's returned table, checked: hooks are functions, and names close
@@ -295,6 +304,8 @@ impl ScriptHost {
             hooks,
             tables,
             current: None,
+            turn_cache: Vec::new(),
+            turn_cache_conv: String::new(),
         })
     }
 
@@ -389,13 +400,77 @@ impl ScriptHost {
         Ok(current.table.clone())
     }
 
-    fn turn_table(
-        &self,
-        hook: &'static str,
-        ctx: &HookCtx,
-        turn: &Turn,
-    ) -> Result<Value, HookError> {
-        to_lua(self.sandbox.lua(), turn).map_err(|e| self.lua_error(hook, ctx, e))
+    /// The Lua table of a turn. A conversation's turn tables are built once
+    /// (in `turn_latency`) and reused by `validate_turn` and in `conv.turns`:
+    /// marshalling, not the script, is what costs most per hook call.
+    fn turn_table(&mut self, ctx: &HookCtx, turn: &Turn) -> mlua::Result<Table> {
+        if self.turn_cache_conv != ctx.conversation_id {
+            self.turn_cache.clear();
+            self.turn_cache_conv = ctx.conversation_id.to_string();
+        }
+        let i = (turn.index as usize).saturating_sub(1);
+        let cached = self
+            .turn_cache
+            .get(i)
+            .filter(|c| c.role == turn.role && c.text == turn.text)
+            .map(|c| c.table.clone());
+        let table = match cached {
+            Some(t) => t,
+            None => {
+                let lua = self.sandbox.lua();
+                let t = lua.create_table_with_capacity(0, 5)?;
+                t.raw_set("index", turn.index)?;
+                t.raw_set("role", turn.role.as_str())?;
+                t.raw_set("text", turn.text.as_str())?;
+                if self.turn_cache.len() >= i {
+                    self.turn_cache.truncate(i);
+                    self.turn_cache.push(CachedTurn {
+                        role: turn.role.clone(),
+                        text: turn.text.clone(),
+                        table: t.clone(),
+                    });
+                }
+                t
+            }
+        };
+        table.raw_set("timestamp", turn.timestamp.as_deref())?;
+        table.raw_set("latency_ms", turn.latency_ms)?;
+        Ok(table)
+    }
+
+    /// The Lua table of a whole conversation, as written to disk.
+    fn conversation_table(&mut self, ctx: &HookCtx, conv: &Conversation) -> mlua::Result<Table> {
+        let turns = self
+            .sandbox
+            .lua()
+            .create_table_with_capacity(conv.turns.len(), 0)?;
+        for (i, turn) in conv.turns.iter().enumerate() {
+            turns.raw_set(i + 1, self.turn_table(ctx, turn)?)?;
+        }
+        let lua = self.sandbox.lua();
+        let t = lua.create_table_with_capacity(0, 19)?;
+        t.raw_set("schema_version", conv.schema_version)?;
+        t.raw_set("conversation_id", conv.conversation_id.as_str())?;
+        t.raw_set("batch_id", conv.batch_id.as_str())?;
+        t.raw_set("run_id", conv.run_id.as_str())?;
+        t.raw_set("index", conv.index)?;
+        t.raw_set("prompt", to_lua(lua, &conv.prompt)?)?;
+        t.raw_set("script", to_lua(lua, &conv.script)?)?;
+        t.raw_set("scenario", to_lua(lua, &conv.scenario)?)?;
+        t.raw_set("variables", to_lua(lua, &conv.variables)?)?;
+        t.raw_set("language", conv.language.as_str())?;
+        t.raw_set("roles", self.tables.prompt.raw_get::<Value>("roles")?)?;
+        t.raw_set("generator", to_lua(lua, &conv.generator)?)?;
+        t.raw_set("attempts", conv.attempts)?;
+        t.raw_set("status", conv.status.as_str())?;
+        t.raw_set(
+            "issues",
+            lua.create_sequence_from(conv.issues.iter().map(String::as_str))?,
+        )?;
+        t.raw_set("usage", to_lua(lua, &conv.usage)?)?;
+        t.raw_set("created_at", conv.created_at.as_str())?;
+        t.raw_set("turns", turns)?;
+        Ok(t)
     }
 
     /// Calls `hook` (when defined) with `args` followed by ctx.
@@ -526,7 +601,10 @@ impl Hooks for ScriptHost {
         if !self.has("turn_latency") {
             return Ok(None);
         }
-        let t = self.turn_table("turn_latency", ctx, turn)?;
+        let t = self
+            .turn_table(ctx, turn)
+            .map_err(|e| self.lua_error("turn_latency", ctx, e))?;
+        let t = Value::Table(t);
         let Some(values) = self.call("turn_latency", ctx, Some(t), rng)? else {
             return Ok(None);
         };
@@ -553,7 +631,10 @@ impl Hooks for ScriptHost {
         if !self.has("validate_turn") {
             return Ok(None);
         }
-        let t = self.turn_table("validate_turn", ctx, turn)?;
+        let t = self
+            .turn_table(ctx, turn)
+            .map_err(|e| self.lua_error("validate_turn", ctx, e))?;
+        let t = Value::Table(t);
         let Some(values) = self.call("validate_turn", ctx, Some(t), rng)? else {
             return Ok(None);
         };
@@ -571,8 +652,10 @@ impl Hooks for ScriptHost {
         if !self.has("validate_conversation") {
             return Ok(None);
         }
-        let c = to_lua(self.sandbox.lua(), conv)
+        let c = self
+            .conversation_table(ctx, conv)
             .map_err(|e| self.lua_error("validate_conversation", ctx, e))?;
+        let c = Value::Table(c);
         let Some(values) = self.call("validate_conversation", ctx, Some(c), rng)? else {
             return Ok(None);
         };

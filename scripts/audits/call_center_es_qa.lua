@@ -1,0 +1,252 @@
+-- scripts/audits/call_center_es_qa.lua
+--
+-- Auditoría de calidad (QA) de las llamadas de atención al cliente en español.
+-- Quality audit for the Spanish call-centre conversations.
+--
+-- Uso / usage:
+--   convgen audit --all --script scripts/audits/call_center_es_qa.lua
+--   (código de salida 0: todo limpio; 1: alguna conversación no pasa)
+--
+-- `check(conv, ctx)` revisa UNA conversación ya escrita en disco y devuelve
+-- `true` o `false, {motivos}`. `summary(results)` recibe el resultado de todas
+-- y devuelve una frase de resumen para el informe.
+--
+-- Cada motivo empieza por una etiqueta fija («saludo», «verificación», «cierre»,
+-- «inglés», «tuteo») seguida de «: » y el detalle; el resumen agrupa por etiqueta.
+
+---------------------------------------------------------------------------
+-- Vocabulario (ampliable por el equipo de QA sin programar)
+---------------------------------------------------------------------------
+
+-- Saludo del agente al descolgar.
+local SALUDOS = { "buenos días", "buenas tardes", "buenas noches", "buenas", "hola" }
+
+-- Fórmulas de cierre (ofrecer más ayuda o despedirse).
+local CIERRES = {
+  "algo más", "alguna otra cosa", "otra cosa", "otra gestión",
+  "gracias por llamar", "gracias por su llamada", "gracias por confiar",
+  "que tenga un", "que pase un", "no dude en", "hasta luego", "adiós",
+}
+
+-- El agente pide datos para verificar la identidad.
+local PIDE_VERIFICACION = {
+  "dni", "nie", "fecha de nacimiento", "dígitos", "últimas cifras",
+  "cuatro últimas", "verificar su identidad", "verificar que es usted",
+}
+
+-- El agente HACE un cambio en la cuenta (devolución, baja, cambio de tarifa,
+-- bloqueo, traslado, reclamación, visita técnica…). Antes de la primera de
+-- estas frases tiene que haber pedido la verificación. Son frases de acción
+-- hecha («le tramito», «he anulado»), no de intención («para tramitar…»), para
+-- no dar por cambio lo que solo es una explicación.
+local CAMBIOS_EN_CUENTA = {
+  "tramito", "tramitad",                                   -- le tramito / ya está tramitada
+  "he aplicado", "le aplico", "queda aplicad",
+  "he dado de baja", "le doy de baja", "baja queda", "he cursado",
+  "he bloqueado", "le bloqueo", "queda bloquead",
+  "he cambiado", "le cambio", "he activado", "le activo",
+  "he corregido", "he anulado",
+  "he programado", "le programo", "le voy a programar", "dejo programad",
+  "he abierto", "le abro", "he dejado abiert", "he escalado",
+  "he registrado", "queda registrad", "queda solicitad",
+  "abono de", "la devolución de", "le devolveremos", "se le reembolsar",
+}
+
+-- Palabras en inglés que un agente de un centro español no debe decir.
+-- Se permiten las que ya son de uso normal en España: «email», «wifi», «router»,
+-- «online», «SMS», «PIN».
+local INGLES = {}
+for _, p in ipairs({
+  "sorry", "please", "thanks", "thank", "okay", "ok", "hello", "hi", "bye",
+  "yes", "sure", "cool", "welcome", "customer", "ticket", "feedback",
+}) do INGLES[p] = true end
+
+-- Formas de «tú» (el agente siempre trata de usted).
+local TUTEO = {}
+for _, p in ipairs({
+  "tú", "tu", "tus", "te", "ti", "contigo", "tuyo", "tuya",
+  "puedes", "tienes", "quieres", "sabes", "necesitas", "eres", "estás", "has",
+  "prefieres", "llamas", "vives", "dices", "deseas", "recibirás", "podrás",
+  "dime", "oye", "mira", "fíjate", "espérate", "perdona", "disculpa",
+}) do TUTEO[p] = true end
+
+---------------------------------------------------------------------------
+-- Utilidades de texto
+---------------------------------------------------------------------------
+
+local ACENTOS = {
+  ["Á"] = "á", ["É"] = "é", ["Í"] = "í", ["Ó"] = "ó", ["Ú"] = "ú",
+  ["Ñ"] = "ñ", ["Ü"] = "ü",
+}
+
+---@param texto string
+---@return string
+local function minusculas(texto)
+  return (string.lower(texto):gsub("\195[\129\137\141\147\154\145\156]", ACENTOS))
+end
+
+---@param c integer
+---@return boolean
+local function es_letra(c)
+  return (c >= 65 and c <= 90) or (c >= 97 and c <= 122)
+      or (c >= 0xC0 and c <= 0x24F and c ~= 0xD7 and c ~= 0xF7)
+end
+
+--- Las palabras de un texto, en minúsculas.
+---@param texto string
+---@return string[]
+local function palabras(texto)
+  local lista, actual = {}, {}
+  if utf8.len(texto) == nil then
+    for p in string.gmatch(minusculas(texto), "%a+") do lista[#lista + 1] = p end
+    return lista
+  end
+  for _, c in utf8.codes(texto) do
+    if es_letra(c) then
+      actual[#actual + 1] = utf8.char(c)
+    elseif #actual > 0 then
+      lista[#lista + 1] = minusculas(table.concat(actual))
+      actual = {}
+    end
+  end
+  if #actual > 0 then lista[#lista + 1] = minusculas(table.concat(actual)) end
+  return lista
+end
+
+--- La primera expresión de `lista` que aparece en `texto`, o nil.
+---@param texto string
+---@param lista string[]
+---@return string|nil
+local function contiene(texto, lista)
+  local t = minusculas(texto)
+  for _, expresion in ipairs(lista) do
+    if string.find(t, expresion, 1, true) then return expresion end
+  end
+  return nil
+end
+
+--- La primera palabra de `texto` que está en el conjunto `conjunto`, o nil.
+---@param texto string
+---@param conjunto table<string, boolean>
+---@return string|nil
+local function palabra_de(texto, conjunto)
+  for _, p in ipairs(palabras(texto)) do
+    if conjunto[p] then return p end
+  end
+  return nil
+end
+
+---------------------------------------------------------------------------
+-- La auditoría
+---------------------------------------------------------------------------
+
+--- Revisa una conversación.
+---@param conv convgen.Conversation
+---@param ctx convgen.Ctx
+---@return boolean ok
+---@return string|string[]|nil motivos
+local function check(conv, ctx)
+  local motivos = {}
+  ---@type convgen.Turn[]
+  local del_agente = {}
+  for _, t in ipairs(conv.turns or {}) do
+    if t.role == "agent" then del_agente[#del_agente + 1] = t end
+  end
+  local primero = del_agente[1]
+  if not primero then
+    return false, { "saludo: el agente no habla en toda la llamada" }
+  end
+
+  -- 1. Saludo en el primer turno del agente.
+  if not contiene(primero.text, SALUDOS) then
+    motivos[#motivos + 1] = string.format(
+      "saludo: el primer turno del agente (turno %d) no saluda", primero.index)
+  end
+
+  -- 2. Verificación de identidad antes del primer cambio en la cuenta.
+  ---@type integer|nil, integer|nil, string|nil
+  local pide_en, cambia_en, cambio = nil, nil, nil
+  for _, t in ipairs(del_agente) do
+    if not pide_en and contiene(t.text, PIDE_VERIFICACION) then pide_en = t.index end
+    if not cambia_en then
+      cambio = contiene(t.text, CAMBIOS_EN_CUENTA)
+      if cambio then cambia_en = t.index end
+    end
+  end
+  if cambia_en and (not pide_en or pide_en > cambia_en) then
+    motivos[#motivos + 1] = string.format(
+      "verificación: el agente cambia la cuenta en el turno %d («%s») sin haber verificado antes la identidad",
+      cambia_en, cambio)
+  end
+
+  -- 3. Fórmula de cierre en uno de los dos últimos turnos del agente.
+  local cierre = false
+  for i = math.max(1, #del_agente - 1), #del_agente do
+    if contiene(del_agente[i].text, CIERRES) then cierre = true end
+  end
+  if not cierre then
+    motivos[#motivos + 1] = "cierre: falta la fórmula de cierre en los últimos turnos del agente"
+  end
+
+  -- 4 y 5. Ni inglés ni tuteo en los turnos del agente (un motivo por tipo).
+  local ingles_visto, tuteo_visto = false, false
+  for _, t in ipairs(del_agente) do
+    local en = not ingles_visto and palabra_de(t.text, INGLES)
+    if en then
+      ingles_visto = true
+      motivos[#motivos + 1] = string.format("inglés: «%s» en el turno %d", en, t.index)
+    end
+    local tu = not tuteo_visto and palabra_de(t.text, TUTEO)
+    if tu then
+      tuteo_visto = true
+      motivos[#motivos + 1] = string.format("tuteo: «%s» en el turno %d", tu, t.index)
+    end
+  end
+
+  if #motivos > 0 then return false, motivos end
+  return true
+end
+
+--- Resumen final: cuántas pasan y el fallo más frecuente.
+---@param results convgen.AuditResult[]
+---@return string
+local function summary(results)
+  local total, pasan = #results, 0
+  local por_tipo = {} -- etiqueta → número de conversaciones con ese fallo
+  for _, r in ipairs(results) do
+    if r.ok then
+      pasan = pasan + 1
+    else
+      local vistas = {}
+      for _, motivo in ipairs(r.reasons or {}) do
+        local etiqueta = string.match(motivo, "^([^:]+):") or motivo
+        if not vistas[etiqueta] then
+          vistas[etiqueta] = true
+          por_tipo[etiqueta] = (por_tipo[etiqueta] or 0) + 1
+        end
+      end
+    end
+  end
+  local texto = string.format("%d/%d conversaciones pasan la auditoría de calidad", pasan, total)
+  -- Ordenado de más a menos frecuente (y por nombre si empatan: resultado estable).
+  local tipos = {}
+  for etiqueta, n in pairs(por_tipo) do tipos[#tipos + 1] = { etiqueta = etiqueta, n = n } end
+  table.sort(tipos, function(a, b)
+    if a.n ~= b.n then return a.n > b.n end
+    return a.etiqueta < b.etiqueta
+  end)
+  if #tipos > 0 then
+    local partes = {}
+    for _, t in ipairs(tipos) do partes[#partes + 1] = string.format("%s (%d)", t.etiqueta, t.n) end
+    local empatados = {} -- los que comparten el primer puesto
+    for _, t in ipairs(tipos) do
+      if t.n == tipos[1].n then empatados[#empatados + 1] = t.etiqueta end
+    end
+    texto = texto .. (#empatados > 1 and "; fallos más frecuentes: " or "; fallo más frecuente: ")
+        .. table.concat(empatados, ", ") .. "; por tipo: " .. table.concat(partes, ", ")
+  end
+  return texto
+end
+
+---@type convgen.Audit
+return { check = check, summary = summary }

@@ -1,15 +1,18 @@
-//! Benchmark (SPEC §10): the mock provider, 10,000 conversations in batches of
-//! 100, through the real release binary. Reports the median conversations/s of
-//! several runs and the peak RSS, and checks the RSS does not grow with the total.
+//! Benchmark (SPEC §10): the mock provider, 10,000 conversations × 12 turns in
+//! batches of 100, through the real release binary, with the shipped script
+//! (every hook) and without a script. Reports medians of interleaved runs, the
+//! script's overhead, and the peak RSS (which must not grow with the total).
 //!
-//! `cargo bench --bench mock_throughput` (set `CONVGEN_BENCH_RUNS` for more runs).
+//! `cargo bench --bench mock_throughput`; `CONVGEN_BENCH_RUNS` sets the number
+//! of runs (default 5), `CONVGEN_BENCH_DIR` where data goes (default a temp
+//! dir; `/dev/shm` takes the disk out and shows CPU cost alone).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// Runs one generation; returns (seconds, peak RSS in KiB).
-fn run_once(work: &Path, total: u32) -> (f64, u64) {
+fn run_once(work: &Path, setup: &Path, total: u32) -> (f64, u64) {
     let data = work.join(format!("data-{total}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data);
     let started = Instant::now();
@@ -28,7 +31,9 @@ fn run_once(work: &Path, total: u32) -> (f64, u64) {
         .arg("--data-dir")
         .arg(&data)
         .arg("--prompts-dir")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("prompts"))
+        .arg(setup.join("prompts"))
+        .arg("--scripts-dir")
+        .arg(setup.join("scripts"))
         .spawn()
         .expect("start convgen");
     let status_file = format!("/proc/{}/status", child.id());
@@ -60,8 +65,33 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// Two setups: the shipped prompt and script, and the same prompt with its
+/// placeholders filled in and no script.
+fn setups(root: &Path) -> (PathBuf, PathBuf) {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let with = root.join("with-script");
+    let without = root.join("no-script");
+    for dir in [&with, &without] {
+        std::fs::create_dir_all(dir.join("prompts")).unwrap();
+        std::fs::create_dir_all(dir.join("scripts")).unwrap();
+    }
+    let prompt = std::fs::read_to_string(repo.join("prompts/call_center_es.md")).unwrap();
+    std::fs::write(with.join("prompts/call_center_es.md"), &prompt).unwrap();
+    std::fs::copy(
+        repo.join("scripts/call_center_es.lua"),
+        with.join("scripts/call_center_es.lua"),
+    )
+    .unwrap();
+    let mut filled = prompt.clone();
+    for name in convgen::prompt::placeholders(&prompt) {
+        filled = filled.replace(&format!("{{{{{name}}}}}"), &format!("<{name}>"));
+    }
+    std::fs::write(without.join("prompts/call_center_es.md"), filled).unwrap();
+    (with, without)
+}
+
 fn main() {
-    // `cargo test --benches` runs bench binaries with --bench absent: stay quick there.
+    // `cargo test --benches` runs bench binaries without --bench: stay quick there.
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }
@@ -69,32 +99,49 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(5);
-    let work = tempfile::tempdir().expect("temp dir");
-    let total = 10_000;
-    let mut rates = Vec::new();
-    let mut peaks = Vec::new();
-    for _ in 0..runs {
-        let (s, kib) = run_once(work.path(), total);
-        rates.push(total as f64 / s);
-        peaks.push(kib as f64);
+    let root = match std::env::var_os("CONVGEN_BENCH_DIR") {
+        Some(d) => tempfile::tempdir_in(d),
+        None => tempfile::tempdir(),
     }
-    let (_, small_peak) = run_once(work.path(), 1_000);
-    let rate = median(rates.clone());
-    let peak = peaks.iter().cloned().fold(0.0, f64::max);
+    .expect("temp dir");
+    let (with, without) = setups(root.path());
+    let total = 10_000;
+    let (mut rates_with, mut rates_without, mut peak) = (Vec::new(), Vec::new(), 0u64);
+    for _ in 0..runs {
+        let (s, kib) = run_once(root.path(), &without, total);
+        rates_without.push(total as f64 / s);
+        let (s, kib2) = run_once(root.path(), &with, total);
+        rates_with.push(total as f64 / s);
+        peak = peak.max(kib).max(kib2);
+    }
+    let (_, small_peak) = run_once(root.path(), &with, 1_000);
+    let (w, wo) = (median(rates_with.clone()), median(rates_without.clone()));
     println!(
-        "mock, {total} conversations x 12 turns, batch size 100, no script, {} cores",
+        "mock, {total} conversations x 12 turns, batch size 100, {} cores, data in {}",
         std::thread::available_parallelism()
             .map(|n| n.get())
-            .unwrap_or(1)
+            .unwrap_or(1),
+        root.path().display()
     );
+    let range = |v: &[f64]| {
+        (
+            v.iter().cloned().fold(f64::MAX, f64::min),
+            v.iter().cloned().fold(0.0, f64::max),
+        )
+    };
+    let (lo, hi) = range(&rates_with);
     println!(
-        "  throughput: median {rate:.0} conversations/s over {runs} runs (min {:.0}, max {:.0}); target >= 2000",
-        rates.iter().cloned().fold(f64::MAX, f64::min),
-        rates.iter().cloned().fold(0.0, f64::max)
+        "  script with every hook: median {w:.0} conversations/s over {runs} runs (min {lo:.0}, max {hi:.0}); target >= 2000"
+    );
+    let (lo, hi) = range(&rates_without);
+    println!("  no script:              median {wo:.0} conversations/s (min {lo:.0}, max {hi:.0})");
+    println!(
+        "  script overhead: {:.0}% (target <= 10%)",
+        (wo / w - 1.0) * 100.0
     );
     println!(
         "  peak RSS: {:.1} MiB for 10,000, {:.1} MiB for 1,000 conversations; target < 100 MiB, flat",
-        peak / 1024.0,
+        peak as f64 / 1024.0,
         small_peak as f64 / 1024.0
     );
 }

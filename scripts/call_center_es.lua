@@ -110,33 +110,17 @@ local function minusculas(texto)
   return (string.lower(texto):gsub("\195[\129\137\141\147\154\145\156]", ACENTOS))
 end
 
---- ¿Es una letra este carácter (código Unicode)? Letras latinas, con o sin acento.
----@param c integer
----@return boolean
-local function es_letra(c)
-  return (c >= 65 and c <= 90) or (c >= 97 and c <= 122)
-      or (c >= 0xC0 and c <= 0x24F and c ~= 0xD7 and c ~= 0xF7)
-end
-
 --- Las palabras de un texto, en minúsculas: "¿Puedes venir?" → {"puedes", "venir"}.
+--- Una palabra son letras seguidas: las de la A a la Z y las acentuadas
+--- (á, é, í, ó, ú, ñ, ü…, que en UTF-8 empiezan por el byte 195); los signos
+--- como «¿», «¡» o «»» las separan.
 ---@param texto string
 ---@return string[]
 local function palabras(texto)
-  local lista, actual = {}, {}
-  local ok = utf8.len(texto) ~= nil -- texto UTF-8 válido
-  if not ok then
-    for p in string.gmatch(minusculas(texto), "%a+") do lista[#lista + 1] = p end
-    return lista
+  local lista = {}
+  for p in string.gmatch(minusculas(texto), "[%a\195][%a\128-\191\195]*") do
+    lista[#lista + 1] = p
   end
-  for _, c in utf8.codes(texto) do
-    if es_letra(c) then
-      actual[#actual + 1] = utf8.char(c)
-    elseif #actual > 0 then
-      lista[#lista + 1] = minusculas(table.concat(actual))
-      actual = {}
-    end
-  end
-  if #actual > 0 then lista[#lista + 1] = minusculas(table.concat(actual)) end
   return lista
 end
 

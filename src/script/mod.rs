@@ -490,7 +490,7 @@ impl ScriptHost {
             args.push_back(v);
         }
         args.push_back(Value::Table(ctx_table));
-        let label = format!(
+        let label = format_args!(
             "{}: hook `{hook}` for {}",
             self.sandbox.script, ctx.conversation_id
         );
@@ -792,11 +792,15 @@ impl AuditScript {
         };
         let (c, ctx) = build().map_err(|e| fail(e.to_string()))?;
         let mut rng = ConvRng::new(conv.generator.seed);
-        let label = format!("{script}: `check` for {}", conv.conversation_id);
         let args = MultiValue::from_iter([c, Value::Table(ctx)]);
         let values = self
             .sandbox
-            .call(label, &self.check, args, &mut rng)
+            .call(
+                format_args!("{script}: `check` for {}", conv.conversation_id),
+                &self.check,
+                args,
+                &mut rng,
+            )
             .map_err(|LuaFailure(m)| fail(m))?;
         verdict(&values).map_err(fail)
     }
@@ -813,7 +817,7 @@ impl AuditScript {
         let values = self
             .sandbox
             .call(
-                format!("{script}: `summary`"),
+                format_args!("{script}: `summary`"),
                 &f,
                 MultiValue::from_iter([arg]),
                 &mut rng,
@@ -829,5 +833,195 @@ impl AuditScript {
                 Ok(Some(json.to_string()))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate::Sample;
+    use crate::llm::MockGenerator;
+    use std::collections::BTreeSet;
+
+    const PROMPT: &str = "+++\nlanguage = \"es\"\nroles = [\"agent\", \"client\"]\nturns = 4\n+++\nHola {{customer}}\n## Scenarios\n### a: A\n```toml\nweight = 2\ntone = \"x\"\n```\nt\n### b: B\nu\n";
+
+    /// Records the keys of every table handed to Lua, by kind.
+    const SPY: &str = r#"
+SEEN = { ctx = {}, turn = {}, conv = {}, scenario = {}, prompt = {} }
+local function keys(kind, t) for k in pairs(t) do SEEN[kind][k] = true end end
+local function spy(ctx)
+  keys("ctx", ctx); keys("prompt", ctx.prompt)
+  for _, s in ipairs(ctx.scenarios) do keys("scenario", s) end
+end
+local M = {}
+function M.select_scenario(ctx) spy(ctx) return "a" end
+function M.variables(ctx) spy(ctx) return { customer = "Ana" } end
+function M.turn_latency(turn, ctx) spy(ctx) keys("turn", turn) return 1 end
+function M.validate_turn(turn, ctx) spy(ctx) keys("turn", turn) return true end
+function M.validate_conversation(conv, ctx)
+  spy(ctx) keys("conv", conv)
+  for _, t in ipairs(conv.turns) do keys("turn", t) end
+  return true
+end
+return M
+"#;
+
+    fn prompt() -> Prompt {
+        crate::prompt::parse(Utf8Path::new("p.md"), PROMPT.as_bytes()).unwrap()
+    }
+
+    fn source(code: &str) -> ScriptSource {
+        ScriptSource {
+            path: "scripts/spy.lua".into(),
+            bytes: code.as_bytes().into(),
+            sha256: sha256_hex(code.as_bytes()),
+        }
+    }
+
+    /// The `---@field` names of each `---@class` in the LuaLS stub.
+    fn stub_classes() -> BTreeMap<String, BTreeSet<String>> {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/convgen.lua");
+        let text = std::fs::read_to_string(path).expect("the LuaLS stub ships in scripts/");
+        let mut classes: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let mut current = None;
+        for line in text.lines() {
+            if let Some(rest) = line.strip_prefix("---@class ") {
+                let name = rest.split_whitespace().next().unwrap_or("").to_string();
+                classes.entry(name.clone()).or_default();
+                current = Some(name);
+            } else if let Some(rest) = line.strip_prefix("---@field ") {
+                if let (Some(c), Some(field)) = (&current, rest.split_whitespace().next()) {
+                    let field = field.trim_end_matches('?').to_string();
+                    classes.entry(c.clone()).or_default().insert(field);
+                }
+            } else if !line.starts_with("---") {
+                current = None;
+            }
+        }
+        classes
+    }
+
+    #[test]
+    fn every_field_handed_to_lua_is_in_the_luals_stub() {
+        let p = prompt();
+        let mut host = ScriptHost::load(
+            &source(SPY),
+            &p,
+            Limits::default(),
+            Arc::new(sandbox::StderrLog),
+        )
+        .unwrap();
+        let sample = Sample {
+            prompt: &p,
+            script: None,
+            mode: ScenarioMode::Script,
+            seed: 1,
+            start: chrono::Utc::now(),
+            generator: &MockGenerator,
+            max_attempts: 1,
+        };
+        let conv = sample.make(1, &mut host).unwrap();
+        assert_eq!(
+            conv.status,
+            crate::conversation::Status::Valid,
+            "{:?}",
+            conv.issues
+        );
+        let seen: Table = host.sandbox.lua().globals().get("SEEN").unwrap();
+        let classes = stub_classes();
+        for (kind, class) in [
+            ("ctx", "convgen.Ctx"),
+            ("turn", "convgen.Turn"),
+            ("conv", "convgen.Conversation"),
+            ("scenario", "convgen.Scenario"),
+            ("prompt", "convgen.PromptInfo"),
+        ] {
+            let fields = classes
+                .get(class)
+                .unwrap_or_else(|| panic!("no class {class} in the stub"));
+            let keys: Table = seen.get(kind).unwrap();
+            let mut n = 0;
+            for pair in keys.pairs::<String, bool>() {
+                let (key, _) = pair.unwrap();
+                assert!(
+                    fields.contains(&key),
+                    "`{kind}.{key}` is handed to Lua but missing from {class} in scripts/convgen.lua"
+                );
+                n += 1;
+            }
+            assert!(n > 0, "no `{kind}` fields were seen");
+        }
+    }
+
+    #[test]
+    fn hooks_see_rng_and_math_random_from_the_same_seeded_stream() {
+        let code = "return { variables = function(ctx) return { customer = 'x', a = ctx.rng:int(1, 1000000), b = math.random(1, 1000000), f = ctx.rng:float(), c = ctx.rng:choice({'p','q'}), w = ctx.rng:weighted(ctx.scenarios, 'weight').id } end }";
+        let p = prompt();
+        let draw = || {
+            let mut host = ScriptHost::load(
+                &source(code),
+                &p,
+                Limits::default(),
+                Arc::new(sandbox::StderrLog),
+            )
+            .unwrap();
+            let sample = Sample {
+                prompt: &p,
+                script: None,
+                mode: ScenarioMode::Weighted,
+                seed: 7,
+                start: chrono::Utc::now(),
+                generator: &MockGenerator,
+                max_attempts: 1,
+            };
+            (
+                sample.make(3, &mut host).unwrap().variables,
+                sample.make(4, &mut host).unwrap().variables,
+            )
+        };
+        let (a3, a4) = draw();
+        let (b3, b4) = draw();
+        assert_eq!(
+            a3, b3,
+            "same seed and index, same draws, whatever state ran it"
+        );
+        assert_eq!(a4, b4);
+        assert_ne!(a3, a4, "other conversation, other draws");
+        assert!(["a", "b"].contains(&a3["w"].as_str().unwrap()));
+    }
+
+    #[test]
+    fn verdicts_follow_the_return_convention() {
+        let lua = Lua::new();
+        let eval = |code: &str| -> Result<Vec<String>, String> {
+            let values: MultiValue = lua.load(code).eval().unwrap();
+            verdict(&values)
+        };
+        assert_eq!(eval("return true"), Ok(vec![]));
+        assert_eq!(eval("return false, 'r'"), Ok(vec!["r".to_string()]));
+        assert_eq!(
+            eval("return false, {'a', 'b'}"),
+            Ok(vec!["a".to_string(), "b".to_string()])
+        );
+        assert_eq!(
+            eval("return false"),
+            Ok(vec!["rejected (no reason given)".to_string()])
+        );
+        assert!(
+            eval("return 'yes'")
+                .unwrap_err()
+                .contains("returned string")
+        );
+        assert!(eval("return nil").unwrap_err().contains("returned nil"));
+        assert!(
+            eval("return false, {1}")
+                .unwrap_err()
+                .contains("reasons must be strings")
+        );
+        assert!(
+            eval("return false, 3")
+                .unwrap_err()
+                .contains("returned false and a")
+        );
     }
 }

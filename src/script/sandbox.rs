@@ -288,17 +288,22 @@ impl Sandbox {
         &self.lua
     }
 
-    fn arm(&self, label: String) {
+    fn arm(&self, label: std::fmt::Arguments) {
+        use std::fmt::Write as _;
         self.guard.left.set(self.limits.instructions as i64);
         self.guard
             .deadline
             .set(Some(Instant::now() + self.limits.wall));
         *self.guard.killed.borrow_mut() = None;
         let deadline = watch_epoch().elapsed() + self.limits.wall;
+        // Reuse the buffers: this runs on every hook call.
+        let mut origin = self.origin.borrow_mut();
+        origin.clear();
+        let _ = origin.write_fmt(label);
         if let Ok(mut l) = self.watch.label.lock() {
-            *l = label.clone();
+            l.clear();
+            l.push_str(&origin);
         }
-        *self.origin.borrow_mut() = label;
         self.watch
             .deadline_ms
             .store(deadline.as_millis().max(1) as u64, Ordering::SeqCst);
@@ -311,7 +316,7 @@ impl Sandbox {
 
     /// Runs the script's source (chunk name = its path) and returns its value.
     pub fn load(&self, source: &[u8]) -> Result<Value, LuaFailure> {
-        self.arm(format!("{} (loading)", self.script));
+        self.arm(format_args!("{} (loading)", self.script));
         let result = self
             .lua
             .load(source)
@@ -325,7 +330,7 @@ impl Sandbox {
     /// `math.random`. `label` names the call in messages and logs.
     pub fn call(
         &self,
-        label: String,
+        label: std::fmt::Arguments,
         f: &Function,
         args: MultiValue,
         rng: &mut ConvRng,

@@ -483,3 +483,59 @@ fn audit_scripts_pass_and_fail() {
         broken.stderr
     );
 }
+
+#[test]
+fn shipped_script_and_qa_audit_work_together() {
+    let env = Env::with_shipped_prompts();
+    let v = env.generate("call_center_es", 40, 20, 11, &[]);
+    assert_eq!(v["scenario_mode"], "script");
+    assert_eq!(
+        v["counts"]["valid"], 40,
+        "the mock passes the shipped validation"
+    );
+    for f in env.conversation_files() {
+        let conv = read_json(&f);
+        assert_eq!(conv["script"]["path"], "scripts/call_center_es.lua");
+        let vars = conv["variables"].as_object().unwrap();
+        for key in ["customer", "agent", "company", "amount", "contract", "dni"] {
+            assert!(vars.contains_key(key), "variable {key} missing");
+        }
+        let text = conv["turns"].to_string();
+        assert!(
+            text.contains(
+                vars["customer"]
+                    .as_str()
+                    .unwrap()
+                    .split(' ')
+                    .next()
+                    .unwrap()
+            )
+        );
+    }
+    let audit = env.run(&[
+        "audit",
+        "--all",
+        "--script",
+        "scripts/audits/call_center_es_qa.lua",
+    ]);
+    audit.expect(0);
+    assert!(audit.stdout.contains("qa summary: "), "{}", audit.stdout);
+    // A hand-made agent turn in English is caught by the QA script.
+    let file = &env.conversation_files()[0];
+    let mut conv = read_json(file);
+    conv["turns"][0]["text"] = "Hello, sorry, please wait.".into();
+    std::fs::write(file, serde_json::to_vec_pretty(&conv).unwrap()).unwrap();
+    let tampered = env.run(&[
+        "audit",
+        "--all",
+        "--script",
+        "scripts/audits/call_center_es_qa.lua",
+    ]);
+    tampered.expect(1);
+    // Tampered files are reported by the integrity audit and not trusted for QA.
+    assert!(
+        tampered.stdout.contains("[sha256_mismatch]"),
+        "{}",
+        tampered.stdout
+    );
+}

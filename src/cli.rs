@@ -405,11 +405,33 @@ fn preflight(factory: &ScriptFactory, prompt: &Prompt, mode: &ScenarioMode) -> R
         generator: &MockGenerator,
         max_attempts: 1,
     };
-    sample.make(1, &mut host).map(|_| ()).map_err(|e| {
+    let conv = sample.make(1, &mut host).map_err(|e| {
         Error::Script(format!(
             "{e} (on a sample conversation, before the run; nothing was written)"
         ))
-    })
+    })?;
+    unfilled_error(factory, prompt, &conv).map_or(Ok(()), Err)
+}
+
+/// A clear error when a sample conversation leaves placeholders unfilled: the
+/// variables hook does not know them.
+fn unfilled_error(factory: &ScriptFactory, prompt: &Prompt, conv: &Conversation) -> Option<Error> {
+    let scenario = prompt.scenario(&conv.scenario.id)?;
+    let missing = generate::unfilled(prompt, scenario, &conv.variables);
+    if missing.is_empty() {
+        return None;
+    }
+    Some(Error::Script(format!(
+        "{}: the variables hook returns no {} for scenario `{}`, which {} uses",
+        factory.source.path,
+        missing
+            .iter()
+            .map(|m| format!("`{m}`"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        scenario.id,
+        prompt.path
+    )))
 }
 
 /// Placeholders need a `variables` hook to fill them; refuse before any work.
@@ -1350,6 +1372,11 @@ fn check_one(g: &GlobalArgs, file: &Utf8Path) -> Result<CheckReport, Error> {
             max_attempts: 1,
         };
         match sample.make(index, &mut host) {
+            Ok(conv) if unfilled_error(&factory, &p, &conv).is_some() => {
+                if let Some(e) = unfilled_error(&factory, &p, &conv) {
+                    report.errors.push(e.to_string());
+                }
+            }
             Ok(conv) if conv.status == crate::conversation::Status::Failed => {
                 report.warnings.push(format!(
                     "a sample mock conversation of `{}` fails validation: {}",

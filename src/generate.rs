@@ -133,6 +133,22 @@ fn now() -> String {
     Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
+/// The placeholders of the system text and of `scenario`'s text that `vars` leaves unfilled.
+pub fn unfilled(
+    prompt: &Prompt,
+    scenario: &Scenario,
+    vars: &BTreeMap<String, serde_json::Value>,
+) -> Vec<String> {
+    let mut names = prompt::placeholders(&prompt.system);
+    for n in prompt::placeholders(&scenario.text) {
+        if !names.contains(&n) {
+            names.push(n);
+        }
+    }
+    names.retain(|n| !vars.contains_key(n));
+    names
+}
+
 /// Seeds recorded in artefacts stay below 2^53, so every JSON reader (and
 /// SAS, whose numbers are doubles) keeps them exact.
 pub const SEED_MASK: u64 = (1 << 53) - 1;

@@ -340,6 +340,10 @@ fn broken_scripts_are_refused_with_file_and_line() {
         &["must end with `return` and a table of hooks"],
     );
     refused("return {}", &["uses {{customer}}, but nothing fills them"]);
+    refused(
+        "return { variables = function(ctx) return { client = 'Ana' } end }",
+        &["the variables hook returns no `customer` for scenario"],
+    );
 }
 
 #[test]

@@ -473,6 +473,22 @@ impl ScriptHost {
         Ok(t)
     }
 
+    /// Calls `hook` (when defined) with the table `build` makes, then ctx;
+    /// the table is only built when the hook exists.
+    fn call_with(
+        &mut self,
+        hook: &'static str,
+        ctx: &HookCtx,
+        rng: &mut ConvRng,
+        build: impl FnOnce(&mut Self) -> mlua::Result<Table>,
+    ) -> Result<Option<MultiValue>, HookError> {
+        if !self.has(hook) {
+            return Ok(None);
+        }
+        let arg = build(self).map_err(|e| self.lua_error(hook, ctx, e))?;
+        self.call(hook, ctx, Some(Value::Table(arg)), rng)
+    }
+
     /// Calls `hook` (when defined) with `args` followed by ctx.
     fn call(
         &mut self,
@@ -598,14 +614,8 @@ impl Hooks for ScriptHost {
         ctx: &HookCtx,
         rng: &mut ConvRng,
     ) -> Result<Option<f64>, HookError> {
-        if !self.has("turn_latency") {
-            return Ok(None);
-        }
-        let t = self
-            .turn_table(ctx, turn)
-            .map_err(|e| self.lua_error("turn_latency", ctx, e))?;
-        let t = Value::Table(t);
-        let Some(values) = self.call("turn_latency", ctx, Some(t), rng)? else {
+        let Some(values) = self.call_with("turn_latency", ctx, rng, |h| h.turn_table(ctx, turn))?
+        else {
             return Ok(None);
         };
         match values.front() {
@@ -628,14 +638,9 @@ impl Hooks for ScriptHost {
         ctx: &HookCtx,
         rng: &mut ConvRng,
     ) -> Result<Option<Vec<String>>, HookError> {
-        if !self.has("validate_turn") {
-            return Ok(None);
-        }
-        let t = self
-            .turn_table(ctx, turn)
-            .map_err(|e| self.lua_error("validate_turn", ctx, e))?;
-        let t = Value::Table(t);
-        let Some(values) = self.call("validate_turn", ctx, Some(t), rng)? else {
+        let Some(values) =
+            self.call_with("validate_turn", ctx, rng, |h| h.turn_table(ctx, turn))?
+        else {
             return Ok(None);
         };
         verdict(&values)
@@ -649,14 +654,10 @@ impl Hooks for ScriptHost {
         ctx: &HookCtx,
         rng: &mut ConvRng,
     ) -> Result<Option<Vec<String>>, HookError> {
-        if !self.has("validate_conversation") {
-            return Ok(None);
-        }
-        let c = self
-            .conversation_table(ctx, conv)
-            .map_err(|e| self.lua_error("validate_conversation", ctx, e))?;
-        let c = Value::Table(c);
-        let Some(values) = self.call("validate_conversation", ctx, Some(c), rng)? else {
+        let Some(values) = self.call_with("validate_conversation", ctx, rng, |h| {
+            h.conversation_table(ctx, conv)
+        })?
+        else {
             return Ok(None);
         };
         verdict(&values)

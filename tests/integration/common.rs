@@ -179,3 +179,14 @@ pub fn small_prompt(extra_front: &str, body: Option<&str>) -> String {
         "+++\ntitle = \"Prueba\"\nlanguage = \"es\"\nroles = [\"agent\", \"client\"]\nturns = 6\ntimestamps = true\n{extra_front}\n+++\nUsted es un agente de atención al cliente.\n\n{body}"
     )
 }
+
+/// A conversation file's text without its `created_at` line: what must be
+/// byte-identical between two runs with the same seed.
+pub fn without_created_at(path: &Path) -> String {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("\"created_at\""))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

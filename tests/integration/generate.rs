@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use camino::Utf8Path;
 use serde_json::Value;
 
-use crate::common::{Env, read_json, small_prompt};
+use crate::common::{Env, read_json, small_prompt, without_created_at};
 
 const CONVERSATION_KEYS: &[&str] = &[
     "schema_version",
@@ -151,17 +151,14 @@ fn same_seed_gives_identical_files_across_data_dirs_and_concurrency() {
     let fa = a.conversation_files();
     let fb = b.conversation_files();
     assert_eq!(fa.len(), 20);
-    let strip = |p: &std::path::Path| -> String {
-        std::fs::read_to_string(p)
-            .unwrap()
-            .lines()
-            .filter(|l| !l.trim_start().starts_with("\"created_at\""))
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
     for (x, y) in fa.iter().zip(&fb) {
         assert_eq!(x.file_name(), y.file_name());
-        assert_eq!(strip(x), strip(y), "{} differs", x.display());
+        assert_eq!(
+            without_created_at(x),
+            without_created_at(y),
+            "{} differs",
+            x.display()
+        );
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::common::{Env, read_json, small_prompt};
+use crate::common::{Env, read_json, small_prompt, without_created_at};
 
 /// A prompt whose system text uses {{customer}}, with the given script beside it.
 fn env_with_script(script: &str) -> Env {
@@ -165,18 +165,15 @@ fn scripted_runs_are_identical_across_concurrency() {
         "8",
     ])
     .expect(1);
-    let strip = |p: &std::path::Path| -> String {
-        std::fs::read_to_string(p)
-            .unwrap()
-            .lines()
-            .filter(|l| !l.trim_start().starts_with("\"created_at\""))
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
     let (fa, fb) = (a.conversation_files(), b.conversation_files());
     assert_eq!(fa.len(), 24);
     for (x, y) in fa.iter().zip(&fb) {
-        assert_eq!(strip(x), strip(y), "{} differs", x.display());
+        assert_eq!(
+            without_created_at(x),
+            without_created_at(y),
+            "{} differs",
+            x.display()
+        );
     }
 }
 

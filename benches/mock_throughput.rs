@@ -11,8 +11,18 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// Runs one generation; returns (seconds, peak RSS in KiB).
-fn run_once(work: &Path, setup: &Path, total: u32) -> (f64, u64) {
+/// CPU seconds (user + system) used by finished children so far.
+fn children_cpu() -> f64 {
+    // SAFETY: getrusage only writes into the zeroed struct we pass.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    secs(usage.ru_utime) + secs(usage.ru_stime)
+}
+
+/// Runs one generation; returns (wall seconds, peak RSS in KiB, CPU seconds).
+fn run_once(work: &Path, setup: &Path, total: u32) -> (f64, u64, f64) {
+    let cpu_before = children_cpu();
     let data = work.join(format!("data-{total}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data);
     let started = Instant::now();
@@ -56,8 +66,9 @@ fn run_once(work: &Path, setup: &Path, total: u32) -> (f64, u64) {
         std::thread::sleep(Duration::from_millis(5));
     }
     let seconds = started.elapsed().as_secs_f64();
+    let cpu = children_cpu() - cpu_before;
     let _ = std::fs::remove_dir_all(&data);
-    (seconds, peak_kib)
+    (seconds, peak_kib, cpu)
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -107,14 +118,17 @@ fn main() {
     let (with, without) = setups(root.path());
     let total = 10_000;
     let (mut rates_with, mut rates_without, mut peak) = (Vec::new(), Vec::new(), 0u64);
+    let (mut cpu_with, mut cpu_without) = (Vec::new(), Vec::new());
     for _ in 0..runs {
-        let (s, kib) = run_once(root.path(), &without, total);
+        let (s, kib, cpu) = run_once(root.path(), &without, total);
         rates_without.push(total as f64 / s);
-        let (s, kib2) = run_once(root.path(), &with, total);
+        cpu_without.push(cpu);
+        let (s, kib2, cpu) = run_once(root.path(), &with, total);
         rates_with.push(total as f64 / s);
+        cpu_with.push(cpu);
         peak = peak.max(kib).max(kib2);
     }
-    let (_, small_peak) = run_once(root.path(), &with, 1_000);
+    let (_, small_peak, _) = run_once(root.path(), &with, 1_000);
     let (w, wo) = (median(rates_with.clone()), median(rates_without.clone()));
     println!(
         "mock, {total} conversations x 12 turns, batch size 100, {} cores, data in {}",

@@ -146,7 +146,11 @@ struct Tables {
     /// Each scenario's table, by catalog position.
     scenario: Vec<Table>,
     rng: mlua::AnyUserData,
+    /// Interned keys of turn tables, set on every hook call.
+    keys: [mlua::LuaString; 5],
 }
+
+const TURN_KEYS: [&str; 5] = ["index", "role", "text", "timestamp", "latency_ms"];
 
 fn to_lua<T: Serialize + ?Sized>(lua: &Lua, value: &T) -> mlua::Result<Value> {
     lua.to_value_with(
@@ -183,6 +187,13 @@ impl Tables {
             scenarios,
             scenario,
             rng: api::rng_handle(lua)?,
+            keys: [
+                lua.create_string(TURN_KEYS[0])?,
+                lua.create_string(TURN_KEYS[1])?,
+                lua.create_string(TURN_KEYS[2])?,
+                lua.create_string(TURN_KEYS[3])?,
+                lua.create_string(TURN_KEYS[4])?,
+            ],
         })
     }
 
@@ -418,10 +429,11 @@ impl ScriptHost {
             Some(t) => t,
             None => {
                 let lua = self.sandbox.lua();
+                let k = &self.tables.keys;
                 let t = lua.create_table_with_capacity(0, 5)?;
-                t.raw_set("index", turn.index)?;
-                t.raw_set("role", turn.role.as_str())?;
-                t.raw_set("text", turn.text.as_str())?;
+                t.raw_set(&k[0], turn.index)?;
+                t.raw_set(&k[1], turn.role.as_str())?;
+                t.raw_set(&k[2], turn.text.as_str())?;
                 if self.turn_cache.len() >= i {
                     self.turn_cache.truncate(i);
                     self.turn_cache.push(CachedTurn {
@@ -433,8 +445,9 @@ impl ScriptHost {
                 t
             }
         };
-        table.raw_set("timestamp", turn.timestamp.as_deref())?;
-        table.raw_set("latency_ms", turn.latency_ms)?;
+        let k = &self.tables.keys;
+        table.raw_set(&k[3], turn.timestamp.as_deref())?;
+        table.raw_set(&k[4], turn.latency_ms)?;
         Ok(table)
     }
 

@@ -335,16 +335,20 @@ impl Sandbox {
         args: MultiValue,
         rng: &mut ConvRng,
     ) -> Result<MultiValue, LuaFailure> {
-        let taken = std::mem::replace(rng, ConvRng::new(0));
-        self.lua.set_app_data(taken);
+        // The state's generator slot lives for the whole state: swapping its
+        // contents in and out costs no allocation.
+        self.swap_rng(rng);
         self.arm(label);
         let result = f.call::<MultiValue>(args);
         self.disarm();
-        if let Some(r) = self.lua.remove_app_data::<ConvRng>() {
-            *rng = r;
-        }
-        self.lua.set_app_data(ConvRng::new(0));
+        self.swap_rng(rng);
         result.map_err(|e| LuaFailure(self.message(&e)))
+    }
+
+    fn swap_rng(&self, rng: &mut ConvRng) {
+        if let Some(mut slot) = self.lua.app_data_mut::<ConvRng>() {
+            std::mem::swap(&mut *slot, rng);
+        }
     }
 
     fn message(&self, e: &mlua::Error) -> String {

@@ -300,8 +300,8 @@ pub fn make_conversation<'a>(
             &script_path,
         )?;
         let mut issues = validate::check_conversation(&conv, prompt);
-        for turn in &conv.turns {
-            if let Some(reasons) = hooks.validate_turn(turn, &ctx_full, &mut rng)? {
+        if let Some(per_turn) = hooks.validate_turns(&conv.turns, &ctx_full, &mut rng)? {
+            for (turn, reasons) in conv.turns.iter().zip(per_turn) {
                 issues.extend(
                     reasons
                         .into_iter()
@@ -424,50 +424,51 @@ fn time_turns(
     rng: &mut ConvRng,
     script_path: &str,
 ) -> Result<Vec<Turn>, GenerateError> {
-    let mut turns: Vec<Turn> = Vec::with_capacity(pairs.len());
-    let mut clock = start;
-    for (i, (role, text)) in pairs.into_iter().enumerate() {
-        let mut turn = Turn {
+    let mut turns: Vec<Turn> = pairs
+        .into_iter()
+        .enumerate()
+        .map(|(i, (role, text))| Turn {
             index: i as u32 + 1,
             role,
             text,
             timestamp: None,
             latency_ms: None,
+        })
+        .collect();
+    if !prompt.timestamps {
+        return Ok(turns);
+    }
+    let scripted = hooks.turn_latencies(&turns, ctx, rng)?;
+    let mut clock = start;
+    for i in 0..turns.len() {
+        let seconds = match scripted.as_ref().and_then(|v| v.get(i)) {
+            Some(s) if (0.0..86_400.0).contains(s) => *s,
+            Some(s) => {
+                return Err(HookError {
+                    script: script_path.to_string(),
+                    hook: "turn_latency",
+                    conversation_id: ctx.conversation_id.to_string(),
+                    message: format!(
+                        "returned {s} for turn {}; it must be a number of seconds from 0 to 86400",
+                        i + 1
+                    ),
+                }
+                .into());
+            }
+            None => {
+                let role_index = prompt
+                    .roles
+                    .iter()
+                    .position(|r| *r == turns[i].role)
+                    .unwrap_or(1);
+                let previous = i.checked_sub(1).map(|p| turns[p].text.as_str());
+                default_latency(turns[i].index, role_index, previous, rng)
+            }
         };
-        if prompt.timestamps {
-            let seconds = match hooks.turn_latency(&turn, ctx, rng)? {
-                Some(s) if (0.0..86_400.0).contains(&s) => s,
-                Some(s) => {
-                    return Err(HookError {
-                        script: script_path.to_string(),
-                        hook: "turn_latency",
-                        conversation_id: ctx.conversation_id.to_string(),
-                        message: format!(
-                            "returned {s}; it must be a number of seconds from 0 to 86400"
-                        ),
-                    }
-                    .into());
-                }
-                None => {
-                    let role_index = prompt
-                        .roles
-                        .iter()
-                        .position(|r| *r == turn.role)
-                        .unwrap_or(1);
-                    default_latency(
-                        turn.index,
-                        role_index,
-                        turns.last().map(|t| t.text.as_str()),
-                        rng,
-                    )
-                }
-            };
-            let ms = (seconds * 1000.0).round() as i64;
-            clock += Duration::milliseconds(ms);
-            turn.latency_ms = Some(ms as u64);
-            turn.timestamp = Some(format_timestamp(clock));
-        }
-        turns.push(turn);
+        let ms = (seconds * 1000.0).round() as i64;
+        clock += Duration::milliseconds(ms);
+        turns[i].latency_ms = Some(ms as u64);
+        turns[i].timestamp = Some(format_timestamp(clock));
     }
     Ok(turns)
 }

@@ -53,20 +53,20 @@ pub trait Hooks {
         ctx: &HookCtx,
         rng: &mut ConvRng,
     ) -> Result<Option<BTreeMap<String, Value>>, HookError>;
-    /// Seconds before this turn.
-    fn turn_latency(
+    /// Seconds before each turn (turns without timestamps yet), one per turn.
+    fn turn_latencies(
         &mut self,
-        turn: &Turn,
+        turns: &[Turn],
         ctx: &HookCtx,
         rng: &mut ConvRng,
-    ) -> Result<Option<f64>, HookError>;
-    /// Reasons this turn is not acceptable (empty: fine).
-    fn validate_turn(
+    ) -> Result<Option<Vec<f64>>, HookError>;
+    /// Reasons each turn is not acceptable (empty: fine), one list per turn.
+    fn validate_turns(
         &mut self,
-        turn: &Turn,
+        turns: &[Turn],
         ctx: &HookCtx,
         rng: &mut ConvRng,
-    ) -> Result<Option<Vec<String>>, HookError>;
+    ) -> Result<Option<Vec<Vec<String>>>, HookError>;
     /// Reasons this conversation is not acceptable (empty: fine).
     fn validate_conversation(
         &mut self,
@@ -95,20 +95,20 @@ impl Hooks for NoScript {
     ) -> Result<Option<BTreeMap<String, Value>>, HookError> {
         Ok(None)
     }
-    fn turn_latency(
+    fn turn_latencies(
         &mut self,
-        _: &Turn,
+        _: &[Turn],
         _: &HookCtx,
         _: &mut ConvRng,
-    ) -> Result<Option<f64>, HookError> {
+    ) -> Result<Option<Vec<f64>>, HookError> {
         Ok(None)
     }
-    fn validate_turn(
+    fn validate_turns(
         &mut self,
-        _: &Turn,
+        _: &[Turn],
         _: &HookCtx,
         _: &mut ConvRng,
-    ) -> Result<Option<Vec<String>>, HookError> {
+    ) -> Result<Option<Vec<Vec<String>>>, HookError> {
         Ok(None)
     }
     fn validate_conversation(

@@ -96,9 +96,13 @@ pub fn mode_name(mode: &ScenarioMode) -> &'static str {
 }
 
 fn lua_type(values: &MultiValue) -> String {
-    match values.front() {
-        None | Some(Value::Nil) => "nil".into(),
-        Some(v) => v.type_name().to_string(),
+    values.front().map_or_else(|| "nil".into(), type_of)
+}
+
+fn type_of(v: &Value) -> String {
+    match v {
+        Value::Nil => "nil".into(),
+        v => v.type_name().to_string(),
     }
 }
 
@@ -486,6 +490,67 @@ impl ScriptHost {
         Ok(t)
     }
 
+    /// Runs a per-turn hook (when defined) over every turn in one call from
+    /// Rust; returns each turn's (first, second) return values.
+    fn each_turn(
+        &mut self,
+        hook: &'static str,
+        turns: &[Turn],
+        ctx: &HookCtx,
+        rng: &mut ConvRng,
+    ) -> Result<Option<Vec<(Value, Value)>>, HookError> {
+        let Some(f) = self.hooks.get(hook).cloned() else {
+            return Ok(None);
+        };
+        let ctx_table = self.ctx_table(hook, ctx)?;
+        let build = |h: &mut Self| -> mlua::Result<Table> {
+            let array = h.sandbox.lua().create_table_with_capacity(turns.len(), 0)?;
+            for (i, turn) in turns.iter().enumerate() {
+                array.raw_set(i + 1, h.turn_table(ctx, turn)?)?;
+            }
+            Ok(array)
+        };
+        let array = build(self).map_err(|e| self.lua_error(hook, ctx, e))?;
+        let args = MultiValue::from_iter([
+            Value::Function(f),
+            Value::Table(array),
+            Value::Table(ctx_table),
+        ]);
+        let label = format_args!(
+            "{}: hook `{hook}` for {}",
+            self.sandbox.script, ctx.conversation_id
+        );
+        let each = self.sandbox.each_turn.clone();
+        let values = self
+            .sandbox
+            .call(label, &each, args, rng)
+            .map_err(|LuaFailure(m)| {
+                self.error(hook, ctx, strip_script(&self.sandbox.script, m))
+            })?;
+        let table = |v: Option<&Value>| match v {
+            Some(Value::Table(t)) => Some(t.clone()),
+            _ => None,
+        };
+        let (Some(firsts), Some(seconds)) = (table(values.front()), table(values.get(1))) else {
+            return Err(self.error(
+                hook,
+                ctx,
+                "internal: the turn driver returned no results".into(),
+            ));
+        };
+        let mut out = Vec::with_capacity(turns.len());
+        for i in 1..=turns.len() {
+            let first = firsts
+                .raw_get::<Value>(i)
+                .map_err(|e| self.lua_error(hook, ctx, e))?;
+            let second = seconds
+                .raw_get::<Value>(i)
+                .map_err(|e| self.lua_error(hook, ctx, e))?;
+            out.push((first, second));
+        }
+        Ok(Some(out))
+    }
+
     /// Calls `hook` (when defined) with the table `build` makes, then ctx;
     /// the table is only built when the hook exists.
     fn call_with(
@@ -621,44 +686,51 @@ impl Hooks for ScriptHost {
         }
     }
 
-    fn turn_latency(
+    fn turn_latencies(
         &mut self,
-        turn: &Turn,
+        turns: &[Turn],
         ctx: &HookCtx,
         rng: &mut ConvRng,
-    ) -> Result<Option<f64>, HookError> {
-        let Some(values) = self.call_with("turn_latency", ctx, rng, |h| h.turn_table(ctx, turn))?
-        else {
+    ) -> Result<Option<Vec<f64>>, HookError> {
+        let Some(results) = self.each_turn("turn_latency", turns, ctx, rng)? else {
             return Ok(None);
         };
-        match values.front() {
-            Some(Value::Integer(i)) => Ok(Some(*i as f64)),
-            Some(Value::Number(n)) => Ok(Some(*n)),
-            _ => Err(self.error(
-                "turn_latency",
-                ctx,
-                format!(
-                    "returned {}; expected a number of seconds",
-                    lua_type(&values)
-                ),
-            )),
+        let mut out = Vec::with_capacity(results.len());
+        for (i, (first, _)) in results.into_iter().enumerate() {
+            match first {
+                Value::Integer(n) => out.push(n as f64),
+                Value::Number(n) => out.push(n),
+                other => {
+                    return Err(self.error(
+                        "turn_latency",
+                        ctx,
+                        format!(
+                            "returned {} for turn {}; expected a number of seconds",
+                            type_of(&other),
+                            i + 1
+                        ),
+                    ));
+                }
+            }
         }
+        Ok(Some(out))
     }
 
-    fn validate_turn(
+    fn validate_turns(
         &mut self,
-        turn: &Turn,
+        turns: &[Turn],
         ctx: &HookCtx,
         rng: &mut ConvRng,
-    ) -> Result<Option<Vec<String>>, HookError> {
-        let Some(values) =
-            self.call_with("validate_turn", ctx, rng, |h| h.turn_table(ctx, turn))?
-        else {
+    ) -> Result<Option<Vec<Vec<String>>>, HookError> {
+        let Some(results) = self.each_turn("validate_turn", turns, ctx, rng)? else {
             return Ok(None);
         };
-        verdict(&values)
-            .map(Some)
-            .map_err(|m| self.error("validate_turn", ctx, m))
+        let mut out = Vec::with_capacity(results.len());
+        for (first, second) in results {
+            let values = MultiValue::from_iter([first, second]);
+            out.push(verdict(&values).map_err(|m| self.error("validate_turn", ctx, m))?);
+        }
+        Ok(Some(out))
     }
 
     fn validate_conversation(

@@ -148,6 +148,8 @@ pub struct Sandbox {
     pub script: String,
     /// What is running now ("hook `x` for conv-id"), for log lines.
     origin: Rc<RefCell<String>>,
+    /// `each_turn(hook, turns, ctx)`: runs a per-turn hook over all turns.
+    pub each_turn: Function,
 }
 
 /// A failure inside the sandbox, already formatted for a user.
@@ -183,6 +185,15 @@ end
 pcall = function(...) return check(pack(raw_pcall(...))) end
 xpcall = function(...) return check(pack(raw_xpcall(...))) end
 coroutine.resume = function(...) return check(pack(raw_resume(...))) end
+-- Calls a per-turn hook on every turn in one trip from Rust; the caller reads
+-- result i from both tables (holes are nils).
+return function(hook, turns, ctx)
+  local firsts, seconds = {}, {}
+  for i = 1, #turns do
+    firsts[i], seconds[i] = hook(turns[i], ctx)
+  end
+  return firsts, seconds
+end
 "#;
 
 impl Sandbox {
@@ -259,9 +270,10 @@ impl Sandbox {
         let killed = lua
             .create_function(move |_, ()| Ok(killed_guard.killed.borrow().clone()))
             .map_err(fail)?;
-        lua.load(PRELUDE)
+        let each_turn = lua
+            .load(PRELUDE)
             .set_name("=convgen prelude")
-            .call::<()>(killed)
+            .call::<Function>(killed)
             .map_err(fail)?;
         lua.set_memory_limit(limits.memory).map_err(fail)?;
 
@@ -280,6 +292,7 @@ impl Sandbox {
             limits,
             script: script.to_string(),
             origin,
+            each_turn,
         })
     }
 

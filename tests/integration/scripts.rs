@@ -302,7 +302,10 @@ fn broken_scripts_are_refused_with_file_and_line() {
         &format!(
             "local M = {{}}\n{WITH_VARS}function M.turn_latency(turn, ctx) return 'fast' end\nreturn M"
         ),
-        &["hook `turn_latency`", "returned string; expected a number"],
+        &[
+            "hook `turn_latency`",
+            "returned string for turn 1; expected a number",
+        ],
     );
     refused(
         &format!(

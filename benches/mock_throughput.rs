@@ -150,8 +150,13 @@ fn main() {
     let (lo, hi) = range(&rates_without);
     println!("  no script:              median {wo:.0} conversations/s (min {lo:.0}, max {hi:.0})");
     println!(
-        "  script overhead: {:.0}% (target <= 10%)",
+        "  script overhead: {:.0}% in wall time (target <= 10%)",
         (wo / w - 1.0) * 100.0
+    );
+    let (cw, cwo) = (median(cpu_with), median(cpu_without));
+    println!(
+        "  CPU time: median {cw:.2} s with the script, {cwo:.2} s without ({:.0} µs of Lua per conversation)",
+        (cw - cwo) / total as f64 * 1e6
     );
     println!(
         "  peak RSS: {:.1} MiB for 10,000, {:.1} MiB for 1,000 conversations; target < 100 MiB, flat",

@@ -20,6 +20,7 @@ use crate::audit::{self, BatchAudit, PromptCache};
 use crate::conversation::{Conversation, ScenarioMode};
 use crate::error::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Error};
 use crate::generate::{self, BatchOutcome, NoScriptFactory, Observer, RunContext};
+use crate::llm::http::{ClientSettings, HttpConfig, HttpGenerator};
 use crate::llm::{Generator, MockGenerator};
 use crate::prompt::{self, Prompt};
 use crate::registry::{
@@ -136,8 +137,12 @@ enum ModeArg {
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 enum ProviderArg {
-    /// The first provider with credentials in the environment, else the mock.
+    /// Azure if AZURE_OPENAI_ENDPOINT and _API_KEY are set, else OpenAI-compatible if OPENAI_BASE_URL or OPENAI_API_KEY is, else the mock.
     Auto,
+    /// Azure OpenAI (AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY, AZURE_OPENAI_DEPLOYMENT, OPENAI_API_VERSION).
+    Azure,
+    /// Any OpenAI-compatible server (OPENAI_BASE_URL, OPENAI_API_KEY, --model).
+    Openai,
     /// The deterministic offline generator.
     Mock,
 }
@@ -168,6 +173,15 @@ struct GenerateArgs {
     /// Which generator writes the text.
     #[arg(long, value_enum, default_value = "auto", env = "CONVGEN_PROVIDER")]
     provider: ProviderArg,
+    /// Model name (OpenAI-compatible servers; recorded for Azure, which uses the deployment).
+    #[arg(long, env = "CONVGEN_MODEL")]
+    model: Option<String>,
+    /// Transport retries per request (408, 409, 429, 5xx, dropped connections, timeouts).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(0..=50))]
+    max_retries: u32,
+    /// Seconds a whole request may take.
+    #[arg(long, default_value_t = 120.0, value_name = "SECONDS")]
+    timeout: f64,
     /// Conversations made at once.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=256))]
     concurrency: u32,
@@ -392,6 +406,64 @@ fn load_script(
         .map_err(Error::Script)
 }
 
+/// Chooses the generator (SPEC §4) and says which, never showing a key.
+fn select_generator(args: &GenerateArgs) -> Result<(Box<dyn Generator>, String), Error> {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= 3600.0) {
+        return Err(Error::Usage(format!(
+            "--timeout {}: give a number of seconds from 0 to 3600",
+            args.timeout
+        )));
+    }
+    let settings = ClientSettings {
+        model: args.model.clone(),
+        timeout: std::time::Duration::from_secs_f64(args.timeout),
+        max_retries: args.max_retries,
+        concurrency: args.concurrency as usize,
+        max_tokens: None,
+    };
+    let provider = match args.provider {
+        ProviderArg::Auto
+            if env("AZURE_OPENAI_ENDPOINT").is_some() && env("AZURE_OPENAI_API_KEY").is_some() =>
+        {
+            ProviderArg::Azure
+        }
+        ProviderArg::Auto
+            if env("OPENAI_BASE_URL").is_some() || env("OPENAI_API_KEY").is_some() =>
+        {
+            ProviderArg::Openai
+        }
+        ProviderArg::Auto => {
+            return Ok((
+                Box::new(MockGenerator),
+                "provider: mock (offline generator: no AZURE_OPENAI_* or OPENAI_* settings found, nothing is sent anywhere)"
+                    .into(),
+            ));
+        }
+        other => other,
+    };
+    let cfg = match provider {
+        ProviderArg::Azure => HttpConfig::azure(&env, &settings),
+        ProviderArg::Openai => HttpConfig::openai(&env, &settings),
+        _ => {
+            return Ok((
+                Box::new(MockGenerator),
+                "provider: mock (offline generator, as requested)".into(),
+            ));
+        }
+    }
+    .map_err(Error::Usage)?;
+    let generator = HttpGenerator::new(cfg);
+    let info = generator.info();
+    let note = format!(
+        "provider: {}, model {}, endpoint {}",
+        info.provider,
+        info.model,
+        info.endpoint_host.unwrap_or_default()
+    );
+    Ok((Box::new(generator), note))
+}
+
 /// Runs every hook once on a sample mock conversation, so that a script that
 /// cannot work fails before anything is registered or written.
 fn preflight(factory: &ScriptFactory, prompt: &Prompt, mode: &ScenarioMode) -> Result<(), Error> {
@@ -539,18 +611,14 @@ fn cmd_generate(g: &GlobalArgs, args: GenerateArgs) -> Result<i32, Error> {
         .seed
         .unwrap_or_else(|| rand::random::<u64>() & generate::SEED_MASK);
 
-    let generator = MockGenerator;
+    let (generator, provider_note) = select_generator(&args)?;
     let info = generator.info();
     let registry = Registry::new(&g.data_dir);
     let prompt_record = registry.register_prompt(&prompt, &source)?;
     if let Some(f) = &factory {
         registry.register_script(f.source.path.as_str(), &f.source.sha256, &f.source.bytes)?;
     }
-    if args.provider == ProviderArg::Auto {
-        say.line("provider: mock (offline generator; no LLM provider is configured, nothing is sent anywhere)");
-    } else {
-        say.line("provider: mock (offline generator, as requested)");
-    }
+    say.line(provider_note);
     let config = RunConfig {
         prompt_id: prompt_record.prompt_id.clone(),
         prompt_name: prompt.name.clone(),
@@ -602,7 +670,7 @@ fn cmd_generate(g: &GlobalArgs, args: GenerateArgs) -> Result<i32, Error> {
         script: run.config.script.clone(),
         run: &run,
         start,
-        generator: &generator,
+        generator: generator.as_ref(),
         hosts: match &factory {
             Some(f) => f,
             None => &NoScriptFactory,

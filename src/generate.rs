@@ -283,8 +283,11 @@ pub fn make_conversation<'a>(
                 conv.turns.clear();
                 break;
             }
-            Err(LlmError::Invalid(m)) => {
-                feedback = vec![m];
+            Err(LlmError::Invalid { reason, usage }) => {
+                conv.usage.add(usage);
+                conv.turns.clear();
+                conv.status = Status::Failed;
+                feedback = vec![reason];
                 conv.issues = feedback.clone();
                 continue;
             }

@@ -1,9 +1,10 @@
 //! Text generators: the seam between the core and whoever writes the turns.
 //!
-//! Generation asks a `Generator` for one conversation at a time. The offline
-//! mock implements it today; the Azure and OpenAI-compatible clients implement
-//! the same trait.
+//! Generation asks a `Generator` for one conversation at a time: the offline
+//! mock, or the chat-completions client for Azure OpenAI and OpenAI-compatible
+//! servers ([`http`]).
 
+pub mod http;
 pub mod mock;
 
 use std::collections::BTreeMap;
@@ -56,9 +57,9 @@ pub enum LlmError {
     /// The provider refused the content: recorded, not retried.
     #[error("refused by the provider: {0}")]
     Refused(String),
-    /// The reply was unusable: counts as a failed attempt.
-    #[error("{0}")]
-    Invalid(String),
+    /// The reply was unusable: counts as a failed attempt (its tokens still count).
+    #[error("{reason}")]
+    Invalid { reason: String, usage: Usage },
 }
 
 /// Something that writes conversations.

@@ -6,6 +6,8 @@ mod common;
 mod audit;
 mod generate;
 mod lineage;
+mod llm_server;
 mod prompts;
+mod providers;
 mod registry;
 mod scripts;

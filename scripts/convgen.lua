@@ -131,6 +131,7 @@ function Rng:weighted(list, key) end
 ---@field issues string[]
 ---@field usage convgen.Usage
 ---@field created_at string
+---@field request_ids string[]|nil Provider request ids (absent for the mock).
 ---@field turns convgen.Turn[]
 
 --- The table a generation script returns. Every hook is optional; a missing

@@ -121,6 +121,9 @@ pub struct Conversation {
     pub status: Status,
     pub issues: Vec<String>,
     pub usage: Usage,
+    /// The provider's ids of the requests that wrote the accepted text.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub request_ids: Vec<String>,
     pub created_at: String,
     pub turns: Vec<Turn>,
 }

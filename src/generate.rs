@@ -248,6 +248,7 @@ pub fn make_conversation<'a>(
         status: Status::Failed,
         issues: Vec::new(),
         usage: Usage::default(),
+        request_ids: Vec::new(),
         created_at: String::new(),
         turns: Vec::new(),
     };
@@ -293,6 +294,7 @@ pub fn make_conversation<'a>(
             }
         };
         conv.usage.add(reply.usage);
+        conv.request_ids = reply.request_ids;
         conv.turns = time_turns(
             reply.turns,
             prompt,

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 
 use super::{Generator, GeneratorInfo, LlmError, Reply, Request};
 use crate::conversation::Usage;
+use crate::prompt::PromptMode;
 
 /// The GA Azure OpenAI API version used unless `OPENAI_API_VERSION` says otherwise.
 pub const DEFAULT_AZURE_API_VERSION: &str = "2024-10-21";
@@ -169,9 +170,16 @@ pub struct HttpGenerator {
     pause_until: Mutex<Option<Instant>>,
 }
 
+/// An accepted chat completion: its text, usage and request id.
+struct Completion {
+    content: String,
+    usage: Usage,
+    request_id: Option<String>,
+}
+
 /// What one HTTP exchange came to.
 enum Outcome {
-    Done(Reply),
+    Done(Completion),
     Failed(LlmError),
     /// Try again after this wait (server-given, or backoff when `None`).
     Retry(String, Option<Duration>),
@@ -259,10 +267,11 @@ impl HttpGenerator {
             &header("retry-after"),
         );
         let should_retry = header("x-should-retry");
+        let request_id = header("x-request-id").or_else(|| header("apim-request-id"));
         let text = response.into_body().read_to_string().unwrap_or_default();
         let error_message = error_message(&text);
         match status {
-            200..=299 => parse_completion(&text),
+            200..=299 => parse_completion(&text, request_id),
             _ if should_retry.as_deref() == Some("false") => Outcome::Failed(LlmError::Fatal(
                 format!("{host} answered HTTP {status} and asked not to retry: {error_message}"),
             )),
@@ -398,7 +407,7 @@ pub fn parse_turns(content: &str) -> Result<Vec<(String, String)>, String> {
     Ok(out)
 }
 
-fn parse_completion(text: &str) -> Outcome {
+fn parse_completion(text: &str, request_id: Option<String>) -> Outcome {
     let v: Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => {
@@ -436,11 +445,14 @@ fn parse_completion(text: &str) -> Outcome {
     let content = v
         .pointer("/choices/0/message/content")
         .and_then(Value::as_str)
-        .unwrap_or("");
-    match parse_turns(content) {
-        Ok(turns) => Outcome::Done(Reply { turns, usage }),
-        Err(reason) => Outcome::Failed(LlmError::Invalid { reason, usage }),
-    }
+        .unwrap_or("")
+        .to_string();
+    let request_id = request_id.or_else(|| v.get("id").and_then(Value::as_str).map(str::to_string));
+    Outcome::Done(Completion {
+        content,
+        usage,
+        request_id,
+    })
 }
 
 /// The chat request for one conversation.
@@ -535,17 +547,93 @@ impl Generator for HttpGenerator {
     }
 
     fn generate(&self, request: &Request) -> Result<Reply, LlmError> {
-        let model = match self.cfg.flavor {
+        match request.prompt.mode {
+            PromptMode::Whole => {
+                let c = self.complete(|format| {
+                    request_body(request, self.model(), format, self.cfg.max_tokens)
+                })?;
+                match parse_turns(&c.content) {
+                    Ok(turns) => Ok(Reply {
+                        turns,
+                        usage: c.usage,
+                        request_ids: c.request_id.into_iter().collect(),
+                    }),
+                    Err(reason) => Err(LlmError::Invalid {
+                        reason,
+                        usage: c.usage,
+                    }),
+                }
+            }
+            PromptMode::Turns => self.generate_by_turn(request),
+        }
+    }
+}
+
+impl HttpGenerator {
+    fn model(&self) -> Option<&str> {
+        match self.cfg.flavor {
             Flavor::OpenAi => Some(self.cfg.model.as_str()),
             Flavor::Azure => None,
-        };
+        }
+    }
+
+    /// One utterance per request, each with the conversation so far.
+    fn generate_by_turn(&self, request: &Request) -> Result<Reply, LlmError> {
+        let prompt = request.prompt;
+        let mut turns: Vec<(String, String)> = Vec::with_capacity(prompt.turns as usize);
+        let mut usage = Usage::default();
+        let mut request_ids = Vec::new();
+        for i in 0..prompt.turns as usize {
+            let role = &prompt.roles[i % prompt.roles.len()];
+            let c = self.complete(|format| {
+                turn_body(
+                    request,
+                    &turns,
+                    role,
+                    self.model(),
+                    format,
+                    self.cfg.max_tokens,
+                )
+            });
+            let c = match c {
+                Ok(c) => c,
+                Err(LlmError::Invalid { reason, usage: u }) => {
+                    usage.add(u);
+                    return Err(LlmError::Invalid {
+                        reason: format!("turn {}: {reason}", i + 1),
+                        usage,
+                    });
+                }
+                Err(e) => return Err(e),
+            };
+            usage.add(c.usage);
+            request_ids.extend(c.request_id);
+            match parse_utterance(&c.content) {
+                Ok(text) => turns.push((role.clone(), text)),
+                Err(reason) => {
+                    return Err(LlmError::Invalid {
+                        reason: format!("turn {}: {reason}", i + 1),
+                        usage,
+                    });
+                }
+            }
+        }
+        Ok(Reply {
+            turns,
+            usage,
+            request_ids,
+        })
+    }
+
+    /// Sends one chat request, with transport retries and format fallback.
+    fn complete(&self, body: impl Fn(u8) -> Value) -> Result<Completion, LlmError> {
         let mut retries = 0;
         loop {
             let format = self.format.load(Ordering::SeqCst);
-            let body = request_body(request, model, format, self.cfg.max_tokens);
+            let body = body(format);
             self.wait_for_pause();
             match self.exchange(&body) {
-                Outcome::Done(reply) => return Ok(reply),
+                Outcome::Done(c) => return Ok(c),
                 Outcome::Failed(e) => return Err(e),
                 Outcome::Downgrade => {
                     // Remember for the whole run; racing workers may both lower it once.
@@ -582,6 +670,99 @@ impl Generator for HttpGenerator {
             }
         }
     }
+}
+
+/// Reads `{"text": …}` (or, from a lenient server, bare text) out of a turn reply.
+pub fn parse_utterance(content: &str) -> Result<String, String> {
+    let body = strip_fence(content);
+    match serde_json::from_str::<Value>(body) {
+        Ok(v) => v
+            .get("text")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| {
+                "the reply has no string `text`; reply with {\"text\": \"…\"}".to_string()
+            }),
+        Err(_) if !body.is_empty() && !body.starts_with('{') => Ok(body.to_string()),
+        Err(e) => Err(format!(
+            "the reply is not valid JSON ({e}); reply with {{\"text\": \"…\"}}"
+        )),
+    }
+}
+
+/// The chat request for one utterance in turn-by-turn mode.
+pub fn turn_body(
+    req: &Request,
+    so_far: &[(String, String)],
+    role: &str,
+    model: Option<&str>,
+    format: u8,
+    max_tokens: Option<u32>,
+) -> Value {
+    let prompt = req.prompt;
+    let system = format!(
+        "{}\n\n## Scenario: {}\n{}\n\n## Output\nThe conversation has {} turns in the language `{}`; you write one \
+         utterance at a time. Reply with a JSON object only, no prose and no code fence: {{\"text\": \"…\"}}.",
+        req.system, req.scenario.title, req.scenario_text, prompt.turns, prompt.language
+    );
+    let mut user = String::new();
+    if so_far.is_empty() {
+        user.push_str("The conversation has not started yet.\n");
+    } else {
+        user.push_str("The conversation so far:\n");
+        for (r, t) in so_far {
+            user.push_str(&format!("{r}: {t}\n"));
+        }
+    }
+    user.push_str(&format!(
+        "\nWrite turn {} of {}, spoken by `{role}`.",
+        so_far.len() + 1,
+        prompt.turns
+    ));
+    if !req.feedback.is_empty() {
+        user.push_str(
+            "\n\nThe previous attempt at this conversation was rejected; avoid these problems:\n",
+        );
+        for f in req.feedback {
+            user.push_str(&format!("- {f}\n"));
+        }
+    }
+    let mut body = json!({
+        "messages": [
+            {"role": "system", "content": system},
+            {"role": "user", "content": user},
+        ],
+        "seed": req.seed,
+    });
+    if let Some(m) = model {
+        body["model"] = json!(m);
+    }
+    if let Some(t) = prompt.temperature {
+        body["temperature"] = json!(t);
+    }
+    if let Some(t) = prompt.max_tokens.or(max_tokens) {
+        body["max_tokens"] = json!(t);
+    }
+    match format {
+        FORMAT_SCHEMA => {
+            body["response_format"] = json!({
+                "type": "json_schema",
+                "json_schema": {
+                    "name": "utterance",
+                    "strict": true,
+                    "schema": {
+                        "type": "object",
+                        "properties": {"text": {"type": "string"}},
+                        "required": ["text"],
+                        "additionalProperties": false
+                    }
+                }
+            });
+        }
+        FORMAT_OBJECT => body["response_format"] = json!({"type": "json_object"}),
+        _ => {}
+    }
+    body
 }
 
 #[cfg(test)]

@@ -46,6 +46,8 @@ pub struct Reply {
     /// (role, text) pairs in order.
     pub turns: Vec<(String, String)>,
     pub usage: Usage,
+    /// The server's id for the request(s), when it gives one.
+    pub request_ids: Vec<String>,
 }
 
 /// Why a generator produced no usable conversation.
@@ -118,6 +120,7 @@ impl Generator for MockGenerator {
                 prompt_tokens,
                 completion_tokens: completion,
             },
+            request_ids: Vec::new(),
         })
     }
 }

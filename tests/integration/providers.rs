@@ -127,6 +127,7 @@ fn openai_compatible_request_url_headers_body_and_lineage() {
         assert_eq!(conv["generator"]["endpoint_host"], host.as_str());
         assert_eq!(conv["usage"]["prompt_tokens"], 120);
         assert_eq!(conv["turns"].as_array().unwrap().len(), 6);
+        assert_eq!(conv["request_ids"], serde_json::json!(["chatcmpl-test"]));
     }
     assert_no_key(&env, &run);
     env.run(&["audit", "--all"]).expect(0);
@@ -412,4 +413,48 @@ fn a_server_without_response_format_gets_plain_instructions() {
         5,
         "the fallback is remembered for the rest of the run"
     );
+}
+
+#[test]
+fn turn_by_turn_mode_sends_the_conversation_so_far() {
+    let server = TestServer::start(|r, n| {
+        let user = r.json()["messages"][1]["content"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let text = format!("Frase número {} de la llamada.", n + 1);
+        assert!(
+            user.contains(&format!("Write turn {} of 6", n + 1)),
+            "{user}"
+        );
+        Reply::ok(completion(
+            &format!("{{\"text\": \"{text}\"}}"),
+            "stop",
+            7,
+            3,
+        ))
+        .with_header("x-request-id", &format!("req-{n}"))
+    });
+    let env = Env::new();
+    env.write("prompts/demo.md", small_prompt("mode = \"turns\"", None));
+    let run = openai(&env, &server, 1, &["--concurrency", "1"]);
+    run.expect(0);
+    let requests = server.requests();
+    assert_eq!(requests.len(), 6, "one request per turn");
+    assert!(user_message(&requests[0]).contains("has not started yet"));
+    assert!(user_message(&requests[0]).contains("spoken by `agent`"));
+    assert!(user_message(&requests[1]).contains("agent: Frase número 1 de la llamada."));
+    assert!(user_message(&requests[1]).contains("spoken by `client`"));
+    assert!(user_message(&requests[5]).contains("client: Frase número 4 de la llamada."));
+    assert_eq!(
+        requests[0].json()["response_format"]["json_schema"]["name"],
+        "utterance"
+    );
+    let conv = read_json(&env.conversation_files()[0]);
+    assert_eq!(conv["status"], "valid");
+    assert_eq!(conv["turns"][5]["text"], "Frase número 6 de la llamada.");
+    assert_eq!(conv["turns"][5]["role"], "client");
+    assert_eq!(conv["usage"]["prompt_tokens"], 42);
+    assert_eq!(conv["request_ids"].as_array().unwrap().len(), 6);
+    assert_eq!(conv["request_ids"][0], "req-0");
 }

@@ -168,6 +168,19 @@ pub struct HttpGenerator {
     format: AtomicU8,
     /// No request starts before this instant: a 429 slows every worker down.
     pause_until: Mutex<Option<Instant>>,
+    /// Requests waiting to retry after being told to slow down. New requests
+    /// hold back while there are any, so the ones already turned away go
+    /// first when the pause ends: no worker starves behind a herd.
+    retrying: std::sync::atomic::AtomicUsize,
+}
+
+/// Counts a request among the retrying ones until dropped.
+struct Retrying<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl Drop for Retrying<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// An accepted chat completion: its text, usage and request id.
@@ -202,6 +215,7 @@ impl HttpGenerator {
             cfg,
             format: AtomicU8::new(FORMAT_SCHEMA),
             pause_until: Mutex::new(None),
+            retrying: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 
@@ -219,6 +233,15 @@ impl HttpGenerator {
                 Some(t) if t > Instant::now() => std::thread::sleep(t - Instant::now()),
                 _ => return,
             }
+        }
+    }
+
+    /// Holds a new request back while requests turned away by a rate limit
+    /// are still waiting to retry (bounded, so a stuck retry cannot block all).
+    fn wait_for_retries(&self) {
+        let deadline = Instant::now() + MAX_SERVER_WAIT;
+        while self.retrying.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
         }
     }
 
@@ -628,10 +651,14 @@ impl HttpGenerator {
     /// Sends one chat request, with transport retries and format fallback.
     fn complete(&self, body: impl Fn(u8) -> Value) -> Result<Completion, LlmError> {
         let mut retries = 0;
+        let mut turned_away: Option<Retrying> = None;
         loop {
             let format = self.format.load(Ordering::SeqCst);
             let body = body(format);
             self.wait_for_pause();
+            if turned_away.is_none() {
+                self.wait_for_retries();
+            }
             match self.exchange(&body) {
                 Outcome::Done(c) => return Ok(c),
                 Outcome::Failed(e) => return Err(e),
@@ -660,6 +687,10 @@ impl HttpGenerator {
                         }
                         Some(w) => {
                             self.pause_all(w);
+                            if turned_away.is_none() {
+                                self.retrying.fetch_add(1, Ordering::SeqCst);
+                                turned_away = Some(Retrying(&self.retrying));
+                            }
                             w
                         }
                         None => backoff(retries),

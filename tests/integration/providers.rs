@@ -458,3 +458,27 @@ fn turn_by_turn_mode_sends_the_conversation_so_far() {
     assert_eq!(conv["request_ids"].as_array().unwrap().len(), 6);
     assert_eq!(conv["request_ids"][0], "req-0");
 }
+
+#[test]
+fn x_should_retry_and_other_retryable_statuses_are_obeyed() {
+    let server = TestServer::start(|_, n| match n {
+        0 => Reply::status(408, &error_body("timeout", "timeout")),
+        1 => Reply::status(409, &error_body("conflict", "conflict")),
+        2 => Reply::status(418, &error_body("teapot", "teapot"))
+            .with_header("x-should-retry", "true"),
+        _ => Reply::ok(good()),
+    });
+    let env = env();
+    openai(&env, &server, 1, &["--concurrency", "1"]).expect(0);
+    assert_eq!(server.count(), 4);
+
+    let server = TestServer::start(|_, _| {
+        Reply::status(503, &error_body("overloaded", "server_error"))
+            .with_header("x-should-retry", "false")
+    });
+    let env = crate::providers::env();
+    let run = openai(&env, &server, 1, &["--concurrency", "1"]);
+    run.expect(2);
+    assert_eq!(server.count(), 1, "x-should-retry: false is obeyed");
+    assert!(run.stderr.contains("asked not to retry"), "{}", run.stderr);
+}

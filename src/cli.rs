@@ -91,6 +91,11 @@ enum Command {
   convgen generate --prompt prompts/support_en.md --total 20 --scenario refund_request --seed 1
   convgen generate --prompt call_center_es --total 10 --json > run.json")]
     Generate(GenerateArgs),
+    /// Finish an interrupted or failed run exactly as it would have ended.
+    #[command(after_help = "Examples:
+  convgen resume run-000004
+  convgen resume run-000004 --allow-changed")]
+    Resume(ResumeArgs),
     /// Check that the registry and the files agree, and that conversations pass the checks.
     #[command(after_help = "Examples:
   convgen audit --all
@@ -188,6 +193,25 @@ struct GenerateArgs {
     /// Tries per conversation before it is recorded as failed.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=20))]
     max_attempts: u32,
+    /// Print a JSON summary on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct ResumeArgs {
+    /// The run to finish (see `convgen list runs --status interrupted`).
+    run_id: String,
+    /// Go on even though the prompt or script files changed since the run
+    /// started (the run keeps using the versions it recorded).
+    #[arg(long)]
+    allow_changed: bool,
+    /// Transport retries per request.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(0..=50))]
+    max_retries: u32,
+    /// Seconds a whole request may take.
+    #[arg(long, default_value_t = 120.0, value_name = "SECONDS")]
+    timeout: f64,
     /// Print a JSON summary on stdout.
     #[arg(long)]
     json: bool,
@@ -299,6 +323,7 @@ fn run(cli: Cli) -> Result<i32, Error> {
             Ok(EXIT_ERROR)
         }
         Some(Command::Generate(args)) => cmd_generate(g, args),
+        Some(Command::Resume(args)) => cmd_resume(g, args),
         Some(Command::Audit(args)) => cmd_audit(g, args),
         Some(Command::List(args)) => cmd_list(g, args),
         Some(Command::Show(args)) => cmd_show(g, args),
@@ -307,7 +332,55 @@ fn run(cli: Cli) -> Result<i32, Error> {
     }
 }
 
-/// Prints human messages on stderr unless `--quiet`.
+/// Set by the first Ctrl-C: workers take no new conversation.
+static STOP: AtomicBool = AtomicBool::new(false);
+static INTERRUPTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+extern "C" fn on_sigint(_: libc::c_int) {
+    // Only async-signal-safe work here: atomics and _exit.
+    if INTERRUPTS.fetch_add(1, std::sync::atomic::Ordering::SeqCst) >= 1 {
+        // Second Ctrl-C: leave now. Files are still whole: each is renamed into place.
+        unsafe { libc::_exit(130) };
+    }
+    STOP.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Makes the first Ctrl-C stop taking new work; the second exits at once.
+fn catch_interrupts() {
+    // SAFETY: the handler only touches atomics and calls _exit.
+    unsafe {
+        libc::signal(libc::SIGINT, on_sigint as *const () as libc::sighandler_t);
+    }
+}
+
+/// Exit code after an interruption (128 + SIGINT).
+const EXIT_INTERRUPTED: i32 = 130;
+
+/// Holds `<data dir>/locks/<run_id>.lock` while a process works on a run.
+fn lock_run(data_dir: &Utf8Path, run_id: &str) -> Result<fslock::LockFile, Error> {
+    let dir = data_dir.join("locks");
+    std::fs::create_dir_all(&dir).map_err(|e| Error::Io {
+        path: dir.to_string(),
+        message: e.to_string(),
+    })?;
+    let path = dir.join(format!("{run_id}.lock"));
+    let mut lock = fslock::LockFile::open(path.as_std_path()).map_err(|e| Error::Io {
+        path: path.to_string(),
+        message: e.to_string(),
+    })?;
+    match lock.try_lock() {
+        Ok(true) => Ok(lock),
+        Ok(false) => Err(Error::Usage(format!(
+            "{run_id} is being worked on by another convgen process (it holds {path}); wait for it to finish"
+        ))),
+        Err(e) => Err(Error::Io {
+            path: path.to_string(),
+            message: e.to_string(),
+        }),
+    }
+}
+
+/// Prints human messages on stderr unless `--quiet`./// Prints human messages on stderr unless `--quiet`.
 struct Say {
     quiet: bool,
 }
@@ -408,6 +481,30 @@ fn load_script(
 
 /// Chooses the generator (SPEC §4) and says which, never showing a key.
 fn select_generator(args: &GenerateArgs) -> Result<(Box<dyn Generator>, String), Error> {
+    make_generator(
+        args.provider,
+        args.model.clone(),
+        args.timeout,
+        args.max_retries,
+        args.concurrency,
+    )
+}
+
+/// Builds the generator for a provider choice.
+fn make_generator(
+    provider: ProviderArg,
+    model: Option<String>,
+    timeout: f64,
+    max_retries: u32,
+    concurrency: u32,
+) -> Result<(Box<dyn Generator>, String), Error> {
+    let args = GeneratorChoice {
+        provider,
+        model,
+        timeout,
+        max_retries,
+        concurrency,
+    };
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
     if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= 3600.0) {
         return Err(Error::Usage(format!(
@@ -462,6 +559,15 @@ fn select_generator(args: &GenerateArgs) -> Result<(Box<dyn Generator>, String),
         info.endpoint_host.unwrap_or_default()
     );
     Ok((Box::new(generator), note))
+}
+
+/// The flags that choose and tune a generator.
+struct GeneratorChoice {
+    provider: ProviderArg,
+    model: Option<String>,
+    timeout: f64,
+    max_retries: u32,
+    concurrency: u32,
 }
 
 /// Runs every hook once on a sample mock conversation, so that a script that
@@ -637,6 +743,8 @@ fn cmd_generate(g: &GlobalArgs, args: GenerateArgs) -> Result<i32, Error> {
         max_attempts: args.max_attempts,
     };
     let (run, batches) = registry.register_run(config)?;
+    let _run_lock = lock_run(&g.data_dir, &run.run_id)?;
+    catch_interrupts();
     log.set_run(&run.run_id);
     if let Some(f) = &factory {
         say.line(format!(
@@ -660,7 +768,6 @@ fn cmd_generate(g: &GlobalArgs, args: GenerateArgs) -> Result<i32, Error> {
         run.config.scenario_mode.label()
     ));
 
-    let stop = AtomicBool::new(false);
     let observer = BatchLines {
         say: Say { quiet: g.quiet },
     };
@@ -678,14 +785,169 @@ fn cmd_generate(g: &GlobalArgs, args: GenerateArgs) -> Result<i32, Error> {
         data_dir: &g.data_dir,
         concurrency: args.concurrency as usize,
         observer: &observer,
-        stop: &stop,
+        stop: &STOP,
     };
+    finish_command(&say, &ctx, &registry, &batches, args.json)
+}
+
+fn cmd_resume(g: &GlobalArgs, args: ResumeArgs) -> Result<i32, Error> {
+    let say = Say { quiet: g.quiet };
+    let registry = Registry::new(&g.data_dir);
+    let run = registry.run(&args.run_id)?.ok_or_else(|| {
+        Error::Usage(format!(
+            "no run `{}` in {} (see `convgen list runs`)",
+            args.run_id,
+            registry.path()
+        ))
+    })?;
+    let _run_lock = lock_run(&g.data_dir, &run.run_id)?;
+    let mut pending = Vec::new();
+    for id in &run.batches {
+        if let Some(b) = registry.batch(id)?
+            && b.status == crate::conversation::BatchStatus::Pending
+        {
+            pending.push(b);
+        }
+    }
+    if pending.is_empty() {
+        if run.status != crate::registry::RunStatus::Complete {
+            registry.finish_run(&run.run_id, crate::registry::RunStatus::Complete, None)?;
+        }
+        say.line(format!("{} is complete: nothing to resume", run.run_id));
+        return Ok(EXIT_OK);
+    }
+    let c = run.config.clone();
+    let missing = |what: &str| {
+        Error::Usage(format!(
+            "{}: the registry lacks the {what} this run recorded",
+            registry.path()
+        ))
+    };
+    let record = registry
+        .prompt(&c.prompt_id)?
+        .ok_or_else(|| missing("prompt"))?;
+    let source = registry
+        .prompt_source(&c.prompt_sha256)?
+        .ok_or_else(|| missing("prompt text"))?;
+    let prompt = prompt::parse(Utf8Path::new(&record.path), &source)?;
+    let changed = |path: &str, sha: &str| {
+        std::fs::read(path).is_ok_and(|bytes| prompt::sha256_hex(&bytes) != sha)
+    };
+    let mut changes = Vec::new();
+    if changed(&record.path, &c.prompt_sha256) {
+        changes.push(record.path.clone());
+    }
+    if let Some(s) = &c.script
+        && changed(&s.path, &s.sha256)
+    {
+        changes.push(s.path.clone());
+    }
+    if !changes.is_empty() {
+        if !args.allow_changed {
+            return Err(Error::Usage(format!(
+                "{} changed since {} started; resuming would mix versions. Pass --allow-changed to finish it with the versions it recorded",
+                changes.join(" and "),
+                run.run_id
+            )));
+        }
+        say.line(format!(
+            "{} changed since {} started; finishing it with the recorded versions",
+            changes.join(" and "),
+            run.run_id
+        ));
+    }
+    let log = Arc::new(RunLog::new(&g.data_dir, !g.quiet));
+    log.set_run(&run.run_id);
+    let factory = match &c.script {
+        Some(s) => {
+            let bytes = registry
+                .script_source(&s.sha256)?
+                .ok_or_else(|| missing("script text"))?;
+            let source = ScriptSource {
+                path: s.path.clone().into(),
+                bytes: bytes.into(),
+                sha256: s.sha256.clone(),
+            };
+            Some(
+                ScriptFactory::new(source, &prompt, Limits::from_env(), log.clone())
+                    .map_err(Error::Script)?,
+            )
+        }
+        None => None,
+    };
+    let provider = match c.provider.as_str() {
+        "azure" => ProviderArg::Azure,
+        "openai" => ProviderArg::Openai,
+        _ => ProviderArg::Mock,
+    };
+    let (generator, note) = make_generator(
+        provider,
+        Some(c.model.clone()),
+        args.timeout,
+        args.max_retries,
+        c.concurrency,
+    )?;
+    say.line(note);
+    let start =
+        prompt::parse_time(&c.start).map_err(|m| Error::Usage(format!("{}: {m}", run.run_id)))?;
+    let run = registry.reopen_run(&run.run_id)?;
+    catch_interrupts();
+    say.line(format!(
+        "resuming {}: {} of {} batch(es) to write",
+        run.run_id,
+        pending.len(),
+        run.batches.len()
+    ));
+    let observer = BatchLines {
+        say: Say { quiet: g.quiet },
+    };
+    let ctx = RunContext {
+        prompt: &prompt,
+        prompt_ref: record.to_ref(),
+        script: c.script.clone(),
+        run: &run,
+        start,
+        generator: generator.as_ref(),
+        hosts: match &factory {
+            Some(f) => f,
+            None => &NoScriptFactory,
+        },
+        data_dir: &g.data_dir,
+        concurrency: c.concurrency as usize,
+        observer: &observer,
+        stop: &STOP,
+    };
+    finish_command(&say, &ctx, &registry, &pending, args.json)
+}
+
+/// Runs the batches, reports, and picks the exit code (130 when interrupted).
+fn finish_command(
+    say: &Say,
+    ctx: &RunContext,
+    registry: &Registry,
+    batches: &[BatchRecord],
+    json: bool,
+) -> Result<i32, Error> {
     let began = Instant::now();
-    let (run, outcomes) = generate::run_all(&ctx, &registry, &batches)?;
+    let (run, outcomes) = generate::run_all(ctx, registry, batches)?;
     let elapsed = began.elapsed().as_secs_f64();
-    report_run(&say, &run, &outcomes, elapsed);
-    if args.json {
+    report_run(say, &run, &outcomes, elapsed);
+    if json {
         print_json(&run_summary(&run, &outcomes, elapsed))?;
+    }
+    if run.status == crate::registry::RunStatus::Interrupted {
+        eprintln!(
+            "interrupted: {} of {} conversations are written; finish the run with: convgen resume {}{}",
+            run.counts.valid + run.counts.failed,
+            run.counts.requested,
+            run.run_id,
+            if ctx.data_dir == Utf8Path::new("batches") {
+                String::new()
+            } else {
+                format!(" --data-dir {}", ctx.data_dir)
+            }
+        );
+        return Ok(EXIT_INTERRUPTED);
     }
     Ok(if run.counts.failed > 0 {
         EXIT_FINDINGS

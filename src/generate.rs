@@ -485,6 +485,8 @@ struct BatchWork<'b> {
     started_at: std::sync::OnceLock<String>,
     results: Mutex<Vec<Option<(Conversation, String)>>>,
     remaining: AtomicU64,
+    /// Conversations found whole on disk (an interrupted run): already in place.
+    kept: std::collections::BTreeSet<String>,
 }
 
 fn write_err(path: &Utf8Path, e: std::io::Error) -> GenerateError {
@@ -495,14 +497,74 @@ fn write_err(path: &Utf8Path, e: std::io::Error) -> GenerateError {
 }
 
 impl<'b> BatchWork<'b> {
-    fn new(batch: &'b BatchRecord, data_dir: &Utf8Path) -> Self {
-        Self {
+    /// A batch to write. When its folder exists (an interrupted run), staged
+    /// temporary files are discarded and every whole conversation file already
+    /// in place is kept: those conversations are not made again.
+    fn new(batch: &'b BatchRecord, data_dir: &Utf8Path) -> Result<Self, GenerateError> {
+        let work = Self {
             batch,
             dir: BatchDir::new(data_dir, &batch.batch_id),
             started_at: std::sync::OnceLock::new(),
             results: Mutex::new(Vec::new()),
             remaining: AtomicU64::new(batch.size),
+            kept: Default::default(),
+        };
+        let mut work = work;
+        if work.dir.root().is_dir() {
+            work.reconcile()?;
         }
+        Ok(work)
+    }
+
+    fn reconcile(&mut self) -> Result<(), GenerateError> {
+        for dir in [self.dir.root().to_owned(), self.dir.conversations()] {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                // Half-written files, and batch files that were never registered.
+                if name.ends_with(".tmp")
+                    || name == artefact::BATCH_JSON
+                    || name == artefact::PREVIEW_TXT
+                {
+                    let path = dir.join(&name);
+                    std::fs::remove_file(&path).map_err(|e| write_err(&path, e))?;
+                }
+            }
+        }
+        let mut results = vec![None; self.batch.size as usize];
+        let mut kept = 0;
+        for (n, slot) in results.iter_mut().enumerate() {
+            let id = conversation_id(&self.batch.batch_id, n as u64 + 1);
+            let path = self.dir.conversation(&id);
+            let Ok(bytes) = std::fs::read(&path) else {
+                continue;
+            };
+            match serde_json::from_slice::<Conversation>(&bytes) {
+                Ok(c) if c.conversation_id == id && c.run_id == self.batch.run_id => {
+                    *slot = Some((c, crate::prompt::sha256_hex(&bytes)));
+                    self.kept.insert(id);
+                    kept += 1;
+                }
+                // Not what this batch would have written: make it again.
+                _ => std::fs::remove_file(&path).map_err(|e| write_err(&path, e))?,
+            }
+        }
+        if kept > 0 {
+            *self.results.lock().unwrap_or_else(|p| p.into_inner()) = results;
+            self.remaining.fetch_sub(kept, Ordering::SeqCst);
+        }
+        Ok(())
+    }
+
+    /// True when conversation `n` is already in place.
+    fn has(&self, n: u64) -> bool {
+        self.results
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(n as usize)
+            .is_some_and(Option::is_some)
     }
 
     /// Makes and stages conversation `n` (from 0); true when it was the batch's last.
@@ -562,6 +624,7 @@ impl<'b> BatchWork<'b> {
         let ids: Vec<&str> = conversations
             .iter()
             .map(|c| c.conversation_id.as_str())
+            .filter(|id| !self.kept.contains(*id))
             .collect();
         artefact::commit_conversations(dir, &ids)
             .map_err(|e| write_err(&dir.conversations(), e))?;
@@ -648,11 +711,24 @@ pub fn run_all(
     let works: Vec<BatchWork> = batches
         .iter()
         .map(|b| BatchWork::new(b, ctx.data_dir))
-        .collect();
+        .collect::<Result<_, _>>()?;
+    // Batches an interrupted run left whole only need finishing.
+    let mut finished = Vec::new();
+    for work in works
+        .iter()
+        .filter(|w| w.remaining.load(Ordering::SeqCst) == 0)
+    {
+        finished.push(work.finish(ctx, registry)?);
+    }
     let stride = batches.iter().map(|b| b.size).max().unwrap_or(1).max(1);
     std::thread::scope(|s| {
         for lane in 0..lanes {
-            let lane_works: Vec<&BatchWork> = works.iter().skip(lane).step_by(lanes).collect();
+            let lane_works: Vec<&BatchWork> = works
+                .iter()
+                .filter(|w| w.remaining.load(Ordering::SeqCst) > 0)
+                .skip(lane)
+                .step_by(lanes)
+                .collect();
             let next = std::sync::Arc::new(AtomicU64::new(0));
             let prepared = std::sync::Arc::new(Mutex::new(0usize));
             for _ in 0..workers {
@@ -674,7 +750,7 @@ pub fn run_all(
                             return;
                         };
                         let n = k % stride;
-                        if n >= work.batch.size {
+                        if n >= work.batch.size || work.has(n) {
                             continue;
                         }
                         if let Err(e) = prepare(&prepared, &lane_works, (k / stride) as usize) {
@@ -694,6 +770,7 @@ pub fn run_all(
         }
     });
     let mut outcomes = outcomes.into_inner().unwrap_or_else(|p| p.into_inner());
+    outcomes.extend(finished);
     outcomes.sort_by_key(|o| o.record.batch_index);
     if let Some(e) = first_error.into_inner().unwrap_or_else(|p| p.into_inner()) {
         let status = if ctx.stop.load(Ordering::SeqCst) {

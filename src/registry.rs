@@ -520,6 +520,40 @@ impl Registry {
         })
     }
 
+    /// The exact bytes of a registered script version.
+    pub fn script_source(&self, sha256: &str) -> Result<Option<Vec<u8>>, RegistryError> {
+        Ok(self
+            .read(|txn| {
+                let t = txn
+                    .open_table(SCRIPT_SOURCES)
+                    .map_err(|e| self.storage(e))?;
+                Ok(t.get(sha256)
+                    .map_err(|e| self.storage(e))?
+                    .map(|g| g.value().to_vec()))
+            })?
+            .flatten())
+    }
+
+    /// Marks a run as running again (resume).
+    pub fn reopen_run(&self, run_id: &str) -> Result<RunRecord, RegistryError> {
+        self.write(|txn| {
+            let mut runs = txn.open_table(RUNS).map_err(|e| self.storage(e))?;
+            let mut run: RunRecord = {
+                let guard = runs
+                    .get(run_id)
+                    .map_err(|e| self.storage(e))?
+                    .ok_or_else(|| self.not_found("run", run_id))?;
+                self.decode(guard.value(), "run", run_id)?
+            };
+            run.status = RunStatus::Running;
+            run.error = None;
+            run.finished_at = None;
+            runs.insert(run_id, encode(&run).as_slice())
+                .map_err(|e| self.storage(e))?;
+            Ok(run)
+        })
+    }
+
     /// Every registered script version, by path then time.
     pub fn scripts(&self) -> Result<Vec<ScriptRecord>, RegistryError> {
         let mut out: Vec<ScriptRecord> = self

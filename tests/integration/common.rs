@@ -148,14 +148,18 @@ impl Env {
         run.json()
     }
 
-    /// Every conversation file under the data dir, sorted by path.
+    /// Every conversation file under the data dir (not temporary files), sorted by path.
     pub fn conversation_files(&self) -> Vec<PathBuf> {
         let mut out = Vec::new();
         for batch in std::fs::read_dir(self.data()).unwrap() {
             let conv = batch.unwrap().path().join("conversations");
             if conv.is_dir() {
                 for f in std::fs::read_dir(conv).unwrap() {
-                    out.push(f.unwrap().path());
+                    let path = f.unwrap().path();
+                    // Temporary files of an unfinished write are not conversations.
+                    if !path.file_name().unwrap().to_string_lossy().starts_with('.') {
+                        out.push(path);
+                    }
                 }
             }
         }

@@ -10,4 +10,5 @@ mod llm_server;
 mod prompts;
 mod providers;
 mod registry;
+mod resume;
 mod scripts;

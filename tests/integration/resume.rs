@@ -1,0 +1,162 @@
+//! Interrupted runs: Ctrl-C and kill -9 leave whole files, and `resume`
+//! finishes the run exactly as an uninterrupted one would have.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use crate::common::{Env, read_json, without_created_at};
+
+const TOTAL: &str = "2000";
+
+fn args() -> Vec<&'static str> {
+    vec![
+        "generate",
+        "--prompt",
+        "call_center_es",
+        "--total",
+        TOTAL,
+        "--batch-size",
+        "100",
+        "--seed",
+        "21",
+        "--start",
+        "2026-03-02T09:00:00Z",
+        "--quiet",
+    ]
+}
+
+/// Every conversation file by name, without `created_at`.
+fn snapshot(env: &Env) -> BTreeMap<String, String> {
+    env.conversation_files()
+        .iter()
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                without_created_at(p),
+            )
+        })
+        .collect()
+}
+
+fn reference() -> BTreeMap<String, String> {
+    let env = Env::with_shipped_prompts();
+    env.run(&args()).expect(0);
+    snapshot(&env)
+}
+
+/// Starts a run, lets it work for `delay`, then sends `signal`; returns its exit code.
+fn interrupt(env: &Env, delay: Duration, signal: i32) -> Option<i32> {
+    let mut child = env
+        .command(&args())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(delay);
+    // SAFETY: signalling our own child process.
+    unsafe { libc::kill(child.id() as i32, signal) };
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    if signal == libc::SIGINT && out.status.code() == Some(130) {
+        assert!(stderr.contains("convgen resume run-000001"), "{stderr}");
+    }
+    out.status.code()
+}
+
+fn assert_whole(env: &Env) {
+    for f in env.conversation_files() {
+        read_json(&f);
+    }
+    for entry in std::fs::read_dir(env.data()).unwrap() {
+        let batch = entry.unwrap().path().join("batch.json");
+        if batch.exists() {
+            read_json(&batch);
+        }
+    }
+}
+
+#[test]
+fn ctrl_c_then_resume_equals_an_uninterrupted_run() {
+    let expected = reference();
+    let env = Env::with_shipped_prompts();
+    let code = interrupt(&env, Duration::from_millis(700), libc::SIGINT);
+    assert!(code == Some(130) || code == Some(0), "exit {code:?}");
+    assert_whole(&env);
+    if code == Some(130) {
+        let runs = env.run(&["list", "runs", "--json"]).expect(0).json();
+        assert_eq!(runs[0]["status"], "interrupted");
+        env.run(&["audit", "--all"]).expect(0);
+    }
+    let resumed = env.run(&["resume", "run-000001", "--json"]);
+    resumed.expect(0);
+    assert_eq!(snapshot(&env), expected);
+    env.run(&["audit", "--all"]).expect(0);
+    let again = env.run(&["resume", "run-000001"]);
+    again.expect(0);
+    assert!(
+        again.stderr.contains("is complete: nothing to resume"),
+        "{}",
+        again.stderr
+    );
+}
+
+#[test]
+fn kill_9_at_many_points_then_resume_converges() {
+    let expected = reference();
+    let trials: u64 = std::env::var("CONVGEN_KILL_TRIALS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(4);
+    let started = Instant::now();
+    for t in 0..trials {
+        let env = Env::with_shipped_prompts();
+        let delay = Duration::from_millis(150 + t * 350);
+        interrupt(&env, delay, libc::SIGKILL);
+        assert_whole(&env);
+        // Whatever is registered is whole: audit finds nothing wrong.
+        env.run(&["audit", "--all"]).expect(0);
+        let resumed = env.run(&["resume", "run-000001"]);
+        resumed.expect(0);
+        assert_eq!(snapshot(&env), expected, "trial {t} (kill after {delay:?})");
+        env.run(&["audit", "--all"]).expect(0);
+        let runs = env.run(&["list", "runs", "--json"]).expect(0).json();
+        assert_eq!(runs[0]["status"], "complete");
+        assert_eq!(runs[0]["counts"]["valid"], 2000);
+    }
+    eprintln!("{trials} kill -9 trials in {:?}", started.elapsed());
+}
+
+#[test]
+fn resume_refuses_a_running_run_and_changed_inputs() {
+    let env = Env::with_shipped_prompts();
+    interrupt(&env, Duration::from_millis(400), libc::SIGKILL);
+    // Another process holds the run.
+    let lock_path = env.data().join("locks/run-000001.lock");
+    let mut lock = fslock::LockFile::open(&lock_path).unwrap();
+    lock.lock().unwrap();
+    let busy = env.run(&["resume", "run-000001"]);
+    busy.expect(2);
+    assert!(
+        busy.stderr
+            .contains("being worked on by another convgen process"),
+        "{}",
+        busy.stderr
+    );
+    lock.unlock().unwrap();
+    // The prompt changed since.
+    let prompt = env.path().join("prompts/call_center_es.md");
+    let text = std::fs::read_to_string(&prompt).unwrap();
+    std::fs::write(&prompt, format!("{text}\n<!-- edited -->\n")).unwrap();
+    let changed = env.run(&["resume", "run-000001"]);
+    changed.expect(2);
+    assert!(
+        changed.stderr.contains("changed since run-000001 started"),
+        "{}",
+        changed.stderr
+    );
+    env.run(&["resume", "run-000001", "--allow-changed"])
+        .expect(0);
+    env.run(&["audit", "--all"]).expect(0);
+    let unknown = env.run(&["resume", "run-999999"]);
+    unknown.expect(2);
+}

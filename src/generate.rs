@@ -712,23 +712,22 @@ pub fn run_all(
         .iter()
         .map(|b| BatchWork::new(b, ctx.data_dir))
         .collect::<Result<_, _>>()?;
-    // Batches an interrupted run left whole only need finishing.
+    // Batches an interrupted run left whole only need finishing; the others
+    // are dealt to lanes once, before any worker starts changing counts.
     let mut finished = Vec::new();
-    for work in works
-        .iter()
-        .filter(|w| w.remaining.load(Ordering::SeqCst) == 0)
-    {
-        finished.push(work.finish(ctx, registry)?);
+    let mut open: Vec<&BatchWork> = Vec::with_capacity(works.len());
+    for work in &works {
+        if work.remaining.load(Ordering::SeqCst) == 0 {
+            finished.push(work.finish(ctx, registry)?);
+        } else {
+            open.push(work);
+        }
     }
     let stride = batches.iter().map(|b| b.size).max().unwrap_or(1).max(1);
     std::thread::scope(|s| {
         for lane in 0..lanes {
-            let lane_works: Vec<&BatchWork> = works
-                .iter()
-                .filter(|w| w.remaining.load(Ordering::SeqCst) > 0)
-                .skip(lane)
-                .step_by(lanes)
-                .collect();
+            let lane_works: Vec<&BatchWork> =
+                open.iter().copied().skip(lane).step_by(lanes).collect();
             let next = std::sync::Arc::new(AtomicU64::new(0));
             let prepared = std::sync::Arc::new(Mutex::new(0usize));
             for _ in 0..workers {
@@ -781,12 +780,28 @@ pub fn run_all(
         registry.finish_run(&ctx.run.run_id, status, Some(e.to_string()))?;
         return Err(e);
     }
-    let status = if outcomes.len() < batches.len() {
-        RunStatus::Interrupted
-    } else {
-        RunStatus::Complete
+    let (status, error) = match (
+        outcomes.len() < batches.len(),
+        ctx.stop.load(Ordering::SeqCst),
+    ) {
+        (false, _) => (RunStatus::Complete, None),
+        (true, true) => (RunStatus::Interrupted, None),
+        (true, false) => (
+            RunStatus::Failed,
+            Some(format!(
+                "{} of {} batches were not written",
+                batches.len() - outcomes.len(),
+                batches.len()
+            )),
+        ),
     };
-    let run = registry.finish_run(&ctx.run.run_id, status, None)?;
+    let run = registry.finish_run(&ctx.run.run_id, status, error.clone())?;
+    if let Some(e) = error {
+        return Err(GenerateError::Plan(format!(
+            "{e}; resume with `convgen resume {}`",
+            ctx.run.run_id
+        )));
+    }
     Ok((run, outcomes))
 }
 

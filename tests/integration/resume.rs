@@ -46,7 +46,7 @@ fn reference() -> BTreeMap<String, String> {
 
 /// Starts a run, lets it work for `delay`, then sends `signal`; returns its exit code.
 fn interrupt(env: &Env, delay: Duration, signal: i32) -> Option<i32> {
-    let mut child = env
+    let child = env
         .command(&args())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())

@@ -274,7 +274,7 @@ fn runaway_scripts_are_stopped() {
         &["hook `validate_turn`", "stopped"],
     );
     refused(
-        "local M = {}\nfunction M.variables(ctx)\n  local t = {}\n  for i = 1, 1e9 do t[i] = ('x'):rep(100) .. i end\nend\nreturn M",
+        "local M = {}\nfunction M.variables(ctx)\n  local t = {}\n  for i = 1, 1e9 do t[i] = ('x'):rep(1000000) .. i end\nend\nreturn M",
         &["hook `variables`", "memory"],
     );
 }

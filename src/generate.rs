@@ -500,7 +500,11 @@ impl<'b> BatchWork<'b> {
     /// A batch to write. When its folder exists (an interrupted run), staged
     /// temporary files are discarded and every whole conversation file already
     /// in place is kept: those conversations are not made again.
-    fn new(batch: &'b BatchRecord, data_dir: &Utf8Path) -> Result<Self, GenerateError> {
+    fn new(
+        batch: &'b BatchRecord,
+        data_dir: &Utf8Path,
+        prompt: &Prompt,
+    ) -> Result<Self, GenerateError> {
         let work = Self {
             batch,
             dir: BatchDir::new(data_dir, &batch.batch_id),
@@ -511,12 +515,12 @@ impl<'b> BatchWork<'b> {
         };
         let mut work = work;
         if work.dir.root().is_dir() {
-            work.reconcile()?;
+            work.reconcile(prompt)?;
         }
         Ok(work)
     }
 
-    fn reconcile(&mut self) -> Result<(), GenerateError> {
+    fn reconcile(&mut self, prompt: &Prompt) -> Result<(), GenerateError> {
         for dir in [self.dir.root().to_owned(), self.dir.conversations()] {
             let Ok(entries) = std::fs::read_dir(&dir) else {
                 continue;
@@ -542,7 +546,14 @@ impl<'b> BatchWork<'b> {
                 continue;
             };
             match serde_json::from_slice::<Conversation>(&bytes) {
-                Ok(c) if c.conversation_id == id && c.run_id == self.batch.run_id => {
+                // Unregistered files are not trusted blindly: a kept conversation
+                // must be this run's and still pass the built-in checks.
+                Ok(c)
+                    if c.conversation_id == id
+                        && c.run_id == self.batch.run_id
+                        && (c.status == Status::Failed
+                            || validate::check_conversation(&c, prompt).is_empty()) =>
+                {
                     *slot = Some((c, crate::prompt::sha256_hex(&bytes)));
                     self.kept.insert(id);
                     kept += 1;
@@ -710,7 +721,7 @@ pub fn run_all(
     };
     let works: Vec<BatchWork> = batches
         .iter()
-        .map(|b| BatchWork::new(b, ctx.data_dir))
+        .map(|b| BatchWork::new(b, ctx.data_dir, ctx.prompt))
         .collect::<Result<_, _>>()?;
     // Batches an interrupted run left whole only need finishing; the others
     // are dealt to lanes once, before any worker starts changing counts.

@@ -160,3 +160,46 @@ fn resume_refuses_a_running_run_and_changed_inputs() {
     let unknown = env.run(&["resume", "run-999999"]);
     unknown.expect(2);
 }
+
+#[test]
+fn resume_does_not_trust_a_broken_conversation_file_left_in_a_pending_batch() {
+    let reference_env = Env::with_shipped_prompts();
+    reference_env.run(&args()).expect(0);
+    let expected = snapshot(&reference_env);
+    let env = Env::with_shipped_prompts();
+    interrupt(&env, Duration::from_millis(300), libc::SIGKILL);
+    let pending = env
+        .run(&["list", "batches", "--status", "pending", "--json"])
+        .expect(0)
+        .json();
+    let last = pending
+        .as_array()
+        .unwrap()
+        .last()
+        .expect("a pending batch")
+        .clone();
+    let batch_id = last["batch_id"].as_str().unwrap();
+    let dir = env.data().join(batch_id).join("conversations");
+    std::fs::create_dir_all(&dir).unwrap();
+    // A whole, genuine file is kept; a hand-broken one is made again.
+    let good_id = format!("{batch_id}-0002");
+    let bad_id = format!("{batch_id}-0001");
+    let source = |id: &str| {
+        reference_env
+            .data()
+            .join(batch_id)
+            .join("conversations")
+            .join(format!("{id}.json"))
+    };
+    std::fs::copy(source(&good_id), dir.join(format!("{good_id}.json"))).unwrap();
+    let mut broken = read_json(&source(&bad_id));
+    broken["turns"][1]["role"] = "agent".into();
+    std::fs::write(
+        dir.join(format!("{bad_id}.json")),
+        serde_json::to_vec_pretty(&broken).unwrap(),
+    )
+    .unwrap();
+    env.run(&["resume", "run-000001"]).expect(0);
+    assert_eq!(snapshot(&env), expected);
+    env.run(&["audit", "--all"]).expect(0);
+}

@@ -71,6 +71,27 @@ impl BatchDir {
     }
 }
 
+/// A crash switch for fault-injection tests: with `CONVGEN_FAIL_AFTER_WRITES=N`
+/// the process aborts (as `kill -9` would stop it) right after its N-th file
+/// operation (a temporary file written, a rename, a synced file). Never set in
+/// normal use; it exists so tests can crash at every point deterministically.
+fn crash_point() {
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static LIMIT: OnceLock<Option<u64>> = OnceLock::new();
+    static DONE: AtomicU64 = AtomicU64::new(0);
+    let limit = LIMIT.get_or_init(|| {
+        std::env::var("CONVGEN_FAIL_AFTER_WRITES")
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+    });
+    if let Some(n) = limit
+        && DONE.fetch_add(1, Ordering::SeqCst) + 1 >= *n
+    {
+        std::process::abort();
+    }
+}
+
 /// The temporary sibling a file is written to before its rename.
 pub fn temp_path(path: &Utf8Path) -> Utf8PathBuf {
     let name = path.file_name().unwrap_or("file");
@@ -84,7 +105,10 @@ pub fn write_atomic(path: &Utf8Path, bytes: &[u8]) -> io::Result<()> {
         let mut file = fs::File::create(&tmp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
-        fs::rename(&tmp, path)
+        crash_point();
+        fs::rename(&tmp, path)?;
+        crash_point();
+        Ok(())
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
@@ -117,6 +141,7 @@ pub fn stage_conversation(dir: &BatchDir, conv: &Conversation) -> io::Result<Wri
     let bytes = to_json_bytes(conv);
     let tmp = temp_path(&dir.conversation(&conv.conversation_id));
     fs::write(&tmp, &bytes)?;
+    crash_point();
     Ok(Written {
         sha256: sha256_hex(&bytes),
     })
@@ -135,6 +160,7 @@ pub fn commit_conversations(dir: &BatchDir, ids: &[&str]) -> io::Result<()> {
     for id in ids {
         let path = dir.conversation(id);
         fs::rename(temp_path(&path), &path)?;
+        crash_point();
     }
     sync_dir(&dir.conversations())
 }

@@ -203,3 +203,68 @@ fn resume_does_not_trust_a_broken_conversation_file_left_in_a_pending_batch() {
     assert_eq!(snapshot(&env), expected);
     env.run(&["audit", "--all"]).expect(0);
 }
+
+/// Crashes a 300-conversation run after its N-th file operation, for many N;
+/// each time what is registered is whole, and resume converges to the
+/// uninterrupted result.
+#[test]
+fn every_crash_point_is_either_unregistered_or_complete_and_resume_converges() {
+    let small = |env: &Env, extra: Option<u64>| {
+        let mut cmd = env.command(&[
+            "generate",
+            "--prompt",
+            "call_center_es",
+            "--total",
+            "300",
+            "--batch-size",
+            "100",
+            "--seed",
+            "8",
+            "--start",
+            "2026-03-02T09:00:00Z",
+            "--quiet",
+            "--concurrency",
+            "4",
+        ]);
+        if let Some(n) = extra {
+            cmd.env("CONVGEN_FAIL_AFTER_WRITES", n.to_string());
+        }
+        cmd.output().unwrap()
+    };
+    let reference_env = Env::with_shipped_prompts();
+    assert!(small(&reference_env, None).status.success());
+    let expected = snapshot(&reference_env);
+    // About 300 staged files, 300 renames and 3 × 2 batch files, 2 operations each.
+    let mut points: Vec<u64> = vec![
+        1, 2, 99, 100, 101, 299, 300, 301, 302, 303, 304, 400, 599, 600, 601, 602, 605,
+    ];
+    let mut x: u64 = 0x9E37_79B9;
+    for _ in 0..std::env::var("CONVGEN_CRASH_POINTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(6)
+    {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        points.push(1 + x % 600);
+    }
+    for n in points {
+        let env = Env::with_shipped_prompts();
+        let out = small(&env, Some(n));
+        assert!(!out.status.success(), "crash point {n} was never reached");
+        // Every file that has its final name parses; whatever is registered audits clean.
+        for f in env.conversation_files() {
+            read_json(&f);
+        }
+        let audit = env.run(&["audit", "--all"]);
+        assert_eq!(
+            audit.code, 0,
+            "crash point {n}: {}{}",
+            audit.stdout, audit.stderr
+        );
+        env.run(&["resume", "run-000001"]).expect(0);
+        assert_eq!(snapshot(&env), expected, "crash point {n}");
+        env.run(&["audit", "--all"]).expect(0);
+    }
+}

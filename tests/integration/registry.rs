@@ -144,3 +144,33 @@ fn a_busy_registry_is_a_bounded_wait_and_a_clear_message() {
     lock.unlock().unwrap();
     env.run(&["list", "batches"]).expect(0);
 }
+
+#[test]
+fn a_truncated_registry_is_refused_and_left_alone() {
+    let env = Env::new();
+    env.write("prompts/demo.md", small_prompt("", None));
+    env.generate("demo", 20, 10, 1, &[]);
+    let path = env.data().join("registry.redb");
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &bytes[..bytes.len() / 3]).unwrap();
+    let truncated = std::fs::read(&path).unwrap();
+    for args in [
+        &["list", "batches"][..],
+        &["generate", "--prompt", "demo", "--total", "1"][..],
+        &["audit", "--all"][..],
+    ] {
+        let run = env.run(args);
+        run.expect(2);
+        assert!(
+            run.stderr
+                .contains("registry.redb is not a readable convgen registry"),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        truncated,
+        "nothing overwritten"
+    );
+}

@@ -419,9 +419,42 @@ impl Registry {
         if !self.db_path.exists() {
             return Ok(None);
         }
-        let _guard = self.lock()?;
-        let db = self.open_db()?;
-        let txn = db.begin_read().map_err(|e| self.storage(e))?;
+        // A data dir on read-only storage (an archive, a read-only mount) can
+        // still be listed and audited: no writer can exist there, so no lock is
+        // needed, and redb opens the file read-only.
+        let read_only = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&self.db_path)
+            .is_err_and(|e| {
+                matches!(
+                    e.kind(),
+                    std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied
+                )
+            });
+        let _guard = if read_only { None } else { Some(self.lock()?) };
+        // The database must outlive its read transaction: once it is dropped,
+        // reads fail with "closed".
+        enum Opened {
+            Normal(Database),
+            ReadOnly(redb::ReadOnlyDatabase),
+        }
+        let db = if read_only {
+            Opened::ReadOnly(
+                redb::ReadOnlyDatabase::open(self.db_path.as_std_path()).map_err(|e| {
+                    RegistryError::Corrupt {
+                        path: self.db_path.clone(),
+                        message: e.to_string(),
+                    }
+                })?,
+            )
+        } else {
+            Opened::Normal(self.open_db()?)
+        };
+        let txn = match &db {
+            Opened::Normal(d) => d.begin_read(),
+            Opened::ReadOnly(d) => d.begin_read(),
+        }
+        .map_err(|e| self.storage(e))?;
         let version = match txn.open_table(META) {
             Ok(meta) => meta
                 .get("schema_version")

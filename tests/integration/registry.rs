@@ -174,3 +174,113 @@ fn a_truncated_registry_is_refused_and_left_alone() {
         "nothing overwritten"
     );
 }
+
+/// Unmounts on drop, so a failing test leaves no mount behind.
+struct Mount(std::path::PathBuf);
+
+impl Mount {
+    fn run(args: &[&str]) -> bool {
+        std::process::Command::new("mount")
+            .args(args)
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+}
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
+
+#[test]
+fn a_read_only_data_dir_can_be_listed_and_audited_but_not_written() {
+    if !is_root() {
+        eprintln!("skipped: a read-only mount needs root (CI runs as root)");
+        return;
+    }
+    let env = Env::new();
+    env.write("prompts/demo.md", small_prompt("", None));
+    env.generate("demo", 4, 2, 1, &[]);
+    let data = env.data();
+    let data_str = data.to_str().unwrap();
+    assert!(Mount::run(&["--bind", data_str, data_str]), "bind mount");
+    let _mount = Mount(data.clone());
+    assert!(
+        Mount::run(&["-o", "remount,ro,bind", data_str]),
+        "read-only remount"
+    );
+    let listed = env.run(&["list", "batches", "--json"]).expect(0).json();
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+    env.run(&["audit", "--all"]).expect(0);
+    env.run(&["show", "demo-000001-0001"]).expect(0);
+    let refused = env.run(&["generate", "--prompt", "demo", "--total", "1"]);
+    refused.expect(2);
+    assert!(
+        refused.stderr.contains("Read-only file system"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(
+        refused.stderr.trim_end().lines().count(),
+        1,
+        "{}",
+        refused.stderr
+    );
+}
+
+#[test]
+fn a_full_disk_stops_the_run_with_nothing_half_registered() {
+    if !is_root() {
+        eprintln!("skipped: a small tmpfs needs root (CI runs as root)");
+        return;
+    }
+    let env = Env::new();
+    env.write("prompts/demo.md", small_prompt("", None));
+    let data = env.data();
+    std::fs::create_dir_all(&data).unwrap();
+    assert!(
+        Mount::run(&[
+            "-t",
+            "tmpfs",
+            "-o",
+            "size=1m",
+            "tmpfs",
+            data.to_str().unwrap()
+        ]),
+        "tmpfs"
+    );
+    let _mount = Mount(data.clone());
+    let run = env.run(&[
+        "generate",
+        "--prompt",
+        "demo",
+        "--total",
+        "2000",
+        "--batch-size",
+        "50",
+    ]);
+    run.expect(2);
+    assert!(
+        run.stderr.contains("No space left on device"),
+        "{}",
+        run.stderr
+    );
+    // Once there is room again, whatever was registered before the disk
+    // filled up is whole, and the run can be finished.
+    assert!(
+        Mount::run(&["-o", "remount,size=64m", data.to_str().unwrap()]),
+        "grow tmpfs"
+    );
+    let audit = env.run(&["audit", "--all"]);
+    assert_eq!(audit.code, 0, "{}{}", audit.stdout, audit.stderr);
+    env.run(&["resume", "run-000001"]).expect(0);
+    env.run(&["audit", "--all"]).expect(0);
+    let runs = env.run(&["list", "runs", "--json"]).expect(0).json();
+    assert_eq!(runs[0]["counts"]["valid"], 2000);
+}

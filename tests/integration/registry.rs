@@ -1,6 +1,7 @@
 //! The registry file under concurrent processes and hostile contents.
 
 use std::collections::BTreeSet;
+use std::time::Duration;
 
 use crate::common::{Env, small_prompt};
 
@@ -28,6 +29,29 @@ fn parallel_processes_share_a_data_dir_without_collisions() {
             .unwrap()
         })
         .collect();
+    // Readers at the same time: listings and audits never fail or see half a batch.
+    let reader_env = env.path().to_path_buf();
+    let readers = std::thread::spawn(move || {
+        let bin = env!("CARGO_BIN_EXE_convgen");
+        let mut rounds = 0;
+        for _ in 0..15 {
+            for args in [&["list", "batches", "--json"][..], &["audit", "--all"][..]] {
+                let out = std::process::Command::new(bin)
+                    .args(args)
+                    .current_dir(&reader_env)
+                    .output()
+                    .unwrap();
+                let stderr = String::from_utf8_lossy(&out.stderr);
+                // Before the first registration there is no registry to audit yet.
+                if !stderr.contains("no registry") {
+                    assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+                }
+            }
+            rounds += 1;
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        rounds
+    });
     let mut batch_ids = BTreeSet::new();
     let mut run_ids = BTreeSet::new();
     for child in children {
@@ -47,6 +71,10 @@ fn parallel_processes_share_a_data_dir_without_collisions() {
         }
     }
     assert_eq!(run_ids.len(), 4);
+    assert!(
+        readers.join().unwrap() > 0,
+        "readers ran while the writers worked"
+    );
     assert_eq!(batch_ids.len(), 16);
     let audit = env.run(&["audit", "--all", "--json"]).expect(0).json();
     assert_eq!(audit["conversations"], 80);

@@ -268,3 +268,29 @@ fn every_crash_point_is_either_unregistered_or_complete_and_resume_converges() {
         env.run(&["audit", "--all"]).expect(0);
     }
 }
+
+#[test]
+fn a_second_ctrl_c_exits_at_once_and_leaves_whole_files() {
+    let env = Env::with_shipped_prompts();
+    let child = env
+        .command(&args())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(600));
+    let pid = child.id() as i32;
+    // SAFETY: signalling our own child process.
+    unsafe {
+        libc::kill(pid, libc::SIGINT);
+        libc::kill(pid, libc::SIGINT);
+    }
+    let started = Instant::now();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130));
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_whole(&env);
+    env.run(&["audit", "--all"]).expect(0);
+    env.run(&["resume", "run-000001"]).expect(0);
+    env.run(&["audit", "--all"]).expect(0);
+}

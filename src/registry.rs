@@ -571,13 +571,7 @@ impl Registry {
     pub fn reopen_run(&self, run_id: &str) -> Result<RunRecord, RegistryError> {
         self.write(|txn| {
             let mut runs = txn.open_table(RUNS).map_err(|e| self.storage(e))?;
-            let mut run: RunRecord = {
-                let guard = runs
-                    .get(run_id)
-                    .map_err(|e| self.storage(e))?
-                    .ok_or_else(|| self.not_found("run", run_id))?;
-                self.decode(guard.value(), "run", run_id)?
-            };
+            let mut run = self.run_in(&runs, run_id)?;
             run.status = RunStatus::Running;
             run.error = None;
             run.finished_at = None;
@@ -792,13 +786,7 @@ impl Registry {
     ) -> Result<RunRecord, RegistryError> {
         self.write(|txn| {
             let mut runs = txn.open_table(RUNS).map_err(|e| self.storage(e))?;
-            let mut run: RunRecord = {
-                let guard = runs
-                    .get(run_id)
-                    .map_err(|e| self.storage(e))?
-                    .ok_or_else(|| self.not_found("run", run_id))?;
-                self.decode(guard.value(), "run", run_id)?
-            };
+            let mut run = self.run_in(&runs, run_id)?;
             let batches = txn.open_table(BATCHES).map_err(|e| self.storage(e))?;
             let mut counts = Counts {
                 requested: run.config.total,
@@ -822,6 +810,19 @@ impl Registry {
                 .map_err(|e| self.storage(e))?;
             Ok(run)
         })
+    }
+
+    /// A run record inside a write transaction.
+    fn run_in(
+        &self,
+        runs: &redb::Table<&str, &[u8]>,
+        run_id: &str,
+    ) -> Result<RunRecord, RegistryError> {
+        let guard = runs
+            .get(run_id)
+            .map_err(|e| self.storage(e))?
+            .ok_or_else(|| self.not_found("run", run_id))?;
+        self.decode(guard.value(), "run", run_id)
     }
 
     fn not_found(&self, kind: &'static str, id: &str) -> RegistryError {

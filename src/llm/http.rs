@@ -509,6 +509,51 @@ pub fn request_body(
             user.push_str(&format!("- {f}\n"));
         }
     }
+    let schema = json!({
+        "type": "object",
+        "properties": {
+            "turns": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "role": {"type": "string", "enum": prompt.roles},
+                        "text": {"type": "string"}
+                    },
+                    "required": ["role", "text"],
+                    "additionalProperties": false
+                }
+            }
+        },
+        "required": ["turns"],
+        "additionalProperties": false
+    });
+    chat_body(
+        req,
+        system,
+        user,
+        model,
+        format,
+        max_tokens,
+        "conversation",
+        schema,
+    )
+}
+
+/// The chat-completions body shared by both modes: messages, seed, model,
+/// sampling settings and the reply format asked for.
+#[allow(clippy::too_many_arguments)]
+fn chat_body(
+    req: &Request,
+    system: String,
+    user: String,
+    model: Option<&str>,
+    format: u8,
+    max_tokens: Option<u32>,
+    name: &str,
+    schema: Value,
+) -> Value {
+    let prompt = req.prompt;
     let mut body = json!({
         "messages": [
             {"role": "system", "content": system},
@@ -529,29 +574,7 @@ pub fn request_body(
         FORMAT_SCHEMA => {
             body["response_format"] = json!({
                 "type": "json_schema",
-                "json_schema": {
-                    "name": "conversation",
-                    "strict": true,
-                    "schema": {
-                        "type": "object",
-                        "properties": {
-                            "turns": {
-                                "type": "array",
-                                "items": {
-                                    "type": "object",
-                                    "properties": {
-                                        "role": {"type": "string", "enum": prompt.roles},
-                                        "text": {"type": "string"}
-                                    },
-                                    "required": ["role", "text"],
-                                    "additionalProperties": false
-                                }
-                            }
-                        },
-                        "required": ["turns"],
-                        "additionalProperties": false
-                    }
-                }
+                "json_schema": {"name": name, "strict": true, "schema": schema}
             });
         }
         FORMAT_OBJECT => body["response_format"] = json!({"type": "json_object"}),
@@ -758,42 +781,22 @@ pub fn turn_body(
             user.push_str(&format!("- {f}\n"));
         }
     }
-    let mut body = json!({
-        "messages": [
-            {"role": "system", "content": system},
-            {"role": "user", "content": user},
-        ],
-        "seed": req.seed,
+    let schema = json!({
+        "type": "object",
+        "properties": {"text": {"type": "string"}},
+        "required": ["text"],
+        "additionalProperties": false
     });
-    if let Some(m) = model {
-        body["model"] = json!(m);
-    }
-    if let Some(t) = prompt.temperature {
-        body["temperature"] = json!(t);
-    }
-    if let Some(t) = prompt.max_tokens.or(max_tokens) {
-        body["max_tokens"] = json!(t);
-    }
-    match format {
-        FORMAT_SCHEMA => {
-            body["response_format"] = json!({
-                "type": "json_schema",
-                "json_schema": {
-                    "name": "utterance",
-                    "strict": true,
-                    "schema": {
-                        "type": "object",
-                        "properties": {"text": {"type": "string"}},
-                        "required": ["text"],
-                        "additionalProperties": false
-                    }
-                }
-            });
-        }
-        FORMAT_OBJECT => body["response_format"] = json!({"type": "json_object"}),
-        _ => {}
-    }
-    body
+    chat_body(
+        req,
+        system,
+        user,
+        model,
+        format,
+        max_tokens,
+        "utterance",
+        schema,
+    )
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use camino::{Utf8Path, Utf8PathBuf};
 use chrono::{DateTime, SubsecRound, Utc};
-use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use serde::Serialize;
 use serde_json::json;
 
@@ -29,6 +29,7 @@ use crate::registry::{
 use crate::runlog::RunLog;
 use crate::script::sandbox::{Limits, LogSink};
 use crate::script::{self, AuditResult, AuditScript, ScriptFactory, ScriptSource};
+use crate::settings::{self, FileSettings};
 use crate::validate::format_timestamp;
 
 const EXAMPLES: &str = "\
@@ -118,6 +119,17 @@ Exit status: 0 clean, 1 findings, 2 could not run.")]
   convgen show call_center_es-000001-0007
   convgen show call_center_es@1a2b3c4d5e6f --json")]
     Show(ShowArgs),
+    /// Show the effective settings and where each comes from (flag, environment, convgen.toml, default).
+    #[command(after_help = "Examples:
+  convgen config
+  convgen config --json")]
+    Config(ConfigArgs),
+    /// Print shell completions.
+    #[command(after_help = "Examples:
+  convgen completions bash > ~/.local/share/bash-completion/completions/convgen
+  convgen completions zsh > ~/.zfunc/_convgen
+  convgen completions fish > ~/.config/fish/completions/convgen.fish")]
+    Completions(CompletionsArgs),
     /// Print one conversation made through the prompt's script; nothing is stored.
     #[command(after_help = "Examples:
   convgen preview --prompt call_center_es
@@ -196,6 +208,20 @@ struct GenerateArgs {
     /// Print a JSON summary on stdout.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Debug, Args)]
+struct ConfigArgs {
+    /// Print JSON on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
@@ -292,9 +318,53 @@ struct CheckArgs {
 }
 
 /// Runs the program; returns the exit code.
+/// What `convgen.toml` in the working directory set (empty when absent).
+static FILE_SETTINGS: std::sync::OnceLock<FileSettings> = std::sync::OnceLock::new();
+
+fn file_settings() -> &'static FileSettings {
+    FILE_SETTINGS.get_or_init(FileSettings::default)
+}
+
+/// The command line, with `convgen.toml` values as the flags' defaults: clap
+/// then applies flags > environment > file > built-in defaults.
+fn command_with_file(file: &FileSettings) -> clap::Command {
+    let mut cmd = Cli::command();
+    for (flag, value) in &file.values {
+        let value: &'static str = Box::leak(value.clone().into_boxed_str());
+        let flag: &'static str = flag;
+        if ["data_dir", "prompts_dir", "scripts_dir"].contains(&flag) {
+            cmd = cmd.mut_arg(flag, |a| a.default_value(value));
+            continue;
+        }
+        for sub in ["generate", "resume"] {
+            let has = cmd
+                .find_subcommand(sub)
+                .is_some_and(|c| c.get_arguments().any(|a| a.get_id() == flag));
+            if has {
+                cmd = cmd.mut_subcommand(sub, |c| c.mut_arg(flag, |a| a.default_value(value)));
+            }
+        }
+    }
+    cmd
+}
+
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    let file = match Utf8PathBuf::from_path_buf(std::env::current_dir().unwrap_or_default())
+        .map_err(|p| format!("the working directory {} is not UTF-8", p.display()))
+        .and_then(|dir| FileSettings::load(&dir))
+    {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    let parsed = command_with_file(&file)
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)));
+    let _ = FILE_SETTINGS.set(file);
+    let (cli, matches) = match parsed {
+        Ok(parsed) => parsed,
         Err(e) => {
             let _ = e.print();
             return match e.kind() {
@@ -305,7 +375,7 @@ pub fn main() -> i32 {
             };
         }
     };
-    match run(cli) {
+    match run(cli, &matches) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");
@@ -314,7 +384,7 @@ pub fn main() -> i32 {
     }
 }
 
-fn run(cli: Cli) -> Result<i32, Error> {
+fn run(cli: Cli, matches: &clap::ArgMatches) -> Result<i32, Error> {
     let g = &cli.global;
     match cli.command {
         None => {
@@ -329,6 +399,12 @@ fn run(cli: Cli) -> Result<i32, Error> {
         Some(Command::Show(args)) => cmd_show(g, args),
         Some(Command::Check(args)) => cmd_check(g, args),
         Some(Command::Preview(args)) => cmd_preview(g, args),
+        Some(Command::Config(args)) => cmd_config(g, args, matches),
+        Some(Command::Completions(args)) => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(args.shell, &mut cmd, "convgen", &mut std::io::stdout());
+            Ok(EXIT_OK)
+        }
     }
 }
 
@@ -505,7 +581,7 @@ fn make_generator(
         max_retries,
         concurrency,
     };
-    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    let env = |k: &str| file_settings().endpoint(k);
     if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= 3600.0) {
         return Err(Error::Usage(format!(
             "--timeout {}: give a number of seconds from 0 to 3600",
@@ -918,6 +994,73 @@ fn cmd_resume(g: &GlobalArgs, args: ResumeArgs) -> Result<i32, Error> {
         stop: &STOP,
     };
     finish_command(&say, &ctx, &registry, &pending, args.json)
+}
+
+fn cmd_config(g: &GlobalArgs, args: ConfigArgs, matches: &clap::ArgMatches) -> Result<i32, Error> {
+    let file = file_settings();
+    let file_name = file
+        .path
+        .as_ref()
+        .map_or_else(|| settings::FILE.to_string(), |p| p.to_string());
+    let mut rows: Vec<(String, String, String)> = Vec::new();
+    for s in settings::SETTINGS {
+        // Only the global directory flags can be given to `config` itself.
+        let is_global = ["data_dir", "prompts_dir", "scripts_dir"].contains(&s.flag);
+        let flag_given = is_global
+            && matches.value_source(s.flag) == Some(clap::parser::ValueSource::CommandLine);
+        let env_value = (!s.env.is_empty())
+            .then(|| std::env::var(s.env).ok())
+            .flatten()
+            .filter(|v| !v.trim().is_empty());
+        let (value, source) = if flag_given {
+            let v = match s.flag {
+                "data_dir" => g.data_dir.to_string(),
+                "prompts_dir" => g.prompts_dir.to_string(),
+                _ => g.scripts_dir.to_string(),
+            };
+            (v, format!("flag --{}", s.flag.replace('_', "-")))
+        } else if let Some(v) = env_value {
+            (v, format!("environment {}", s.env))
+        } else if let Some(v) = file.values.get(s.flag) {
+            (v.clone(), file_name.clone())
+        } else {
+            (s.default.to_string(), "default".to_string())
+        };
+        rows.push((s.key.to_string(), value, source));
+    }
+    for (table, key, var) in settings::ENDPOINTS {
+        let env_value = std::env::var(var).ok().filter(|v| !v.trim().is_empty());
+        let (value, source) = match (env_value, file.endpoints.get(var)) {
+            (Some(v), _) => (v, format!("environment {var}")),
+            (None, Some(v)) => (v.clone(), file_name.clone()),
+            (None, None) => (String::new(), "not set".to_string()),
+        };
+        rows.push((format!("{table}.{key}"), value, source));
+    }
+    for var in ["AZURE_OPENAI_API_KEY", "OPENAI_API_KEY"] {
+        let set = std::env::var(var).is_ok_and(|v| !v.trim().is_empty());
+        rows.push((
+            var.to_lowercase(),
+            if set { "(set)".into() } else { String::new() },
+            if set {
+                format!("environment {var}")
+            } else {
+                "not set".into()
+            },
+        ));
+    }
+    if args.json {
+        let v: Vec<_> = rows
+            .iter()
+            .map(|(k, v, s)| json!({"name": k, "value": v, "source": s}))
+            .collect();
+        return print_json(&v).map(|_| EXIT_OK);
+    }
+    print_table(
+        &["SETTING", "VALUE", "FROM"],
+        rows.into_iter().map(|(k, v, s)| vec![k, v, s]).collect(),
+    );
+    Ok(EXIT_OK)
 }
 
 /// Runs the batches, reports, and picks the exit code (130 when interrupted).

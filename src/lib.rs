@@ -20,4 +20,5 @@ pub mod registry;
 pub mod rng;
 pub mod runlog;
 pub mod script;
+pub mod settings;
 pub mod validate;

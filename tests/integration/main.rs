@@ -12,3 +12,4 @@ mod providers;
 mod registry;
 mod resume;
 mod scripts;
+mod settings;

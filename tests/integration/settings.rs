@@ -1,0 +1,151 @@
+//! `convgen.toml`: flags > environment > file > defaults; never keys.
+
+use crate::common::{Env, small_prompt};
+use crate::llm_server::{Reply, TestServer, completion, conversation_json};
+
+#[test]
+fn precedence_is_flags_then_environment_then_file_then_defaults() {
+    let env = Env::new();
+    env.write("prompts/demo.md", small_prompt("", None));
+    env.write(
+        "convgen.toml",
+        "data_dir = \"from-file\"\nconcurrency = 3\nmax_attempts = 2\n",
+    );
+    env.run(&["generate", "--prompt", "demo", "--total", "2"])
+        .expect(0);
+    assert!(
+        env.path().join("from-file/registry.redb").is_file(),
+        "file sets the data dir"
+    );
+    let runs = env.run(&["list", "runs", "--json"]).expect(0).json();
+    assert_eq!(runs[0]["config"]["concurrency"], 3);
+    assert_eq!(runs[0]["config"]["max_attempts"], 2);
+
+    let out = env
+        .command(&[
+            "generate",
+            "--prompt",
+            "demo",
+            "--total",
+            "1",
+            "--concurrency",
+            "5",
+        ])
+        .env("CONVGEN_DATA_DIR", "from-env")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(
+        env.path().join("from-env/registry.redb").is_file(),
+        "environment beats the file"
+    );
+    let out = env
+        .command(&["list", "runs", "--json"])
+        .env("CONVGEN_DATA_DIR", "from-env")
+        .output()
+        .unwrap();
+    let runs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(runs[0]["config"]["concurrency"], 5, "a flag beats the file");
+    let out = env
+        .command(&[
+            "--data-dir",
+            "from-flag",
+            "generate",
+            "--prompt",
+            "demo",
+            "--total",
+            "1",
+        ])
+        .env("CONVGEN_DATA_DIR", "from-env")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(
+        env.path().join("from-flag/registry.redb").is_file(),
+        "a flag beats the environment"
+    );
+
+    let config = env.run(&["config", "--json"]).expect(0).json();
+    let row = |name: &str| {
+        config
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == name)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(row("data_dir")["value"], "from-file");
+    assert!(
+        row("data_dir")["source"]
+            .as_str()
+            .unwrap()
+            .ends_with("convgen.toml")
+    );
+    assert_eq!(row("provider")["source"], "default");
+}
+
+#[test]
+fn endpoints_and_model_can_come_from_the_file() {
+    let server = TestServer::start(|_, _| {
+        Reply::ok(completion(
+            &conversation_json(&["agent", "client"], 6),
+            "stop",
+            1,
+            1,
+        ))
+    });
+    let env = Env::new();
+    env.write("prompts/demo.md", small_prompt("", None));
+    env.write(
+        "convgen.toml",
+        format!(
+            "provider = \"openai\"\nmodel = \"file-model\"\n[openai]\nbase_url = \"{}/v1\"\n",
+            server.url()
+        ),
+    );
+    let run = env.run(&["generate", "--prompt", "demo", "--total", "1", "--json"]);
+    run.expect(0);
+    assert_eq!(run.json()["model"], "file-model");
+    assert_eq!(server.requests()[0].json()["model"], "file-model");
+}
+
+#[test]
+fn keys_and_unknown_keys_in_the_file_are_refused() {
+    let env = Env::new();
+    env.write("prompts/demo.md", small_prompt("", None));
+    env.write(
+        "convgen.toml",
+        "model = \"m\"\n[openai]\napi_key = \"sk-abc\"\n",
+    );
+    let run = env.run(&["list", "runs"]);
+    run.expect(2);
+    assert!(
+        run.stderr
+            .contains("convgen.toml:3: `openai.api_key` looks like a secret"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("sk-abc"));
+    env.write("convgen.toml", "datadir = \"x\"\n");
+    let run = env.run(&["list", "runs"]);
+    run.expect(2);
+    assert!(
+        run.stderr.contains("did you mean `data_dir`?"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn completions_are_printed_for_each_shell() {
+    let env = Env::new();
+    for shell in ["bash", "zsh", "fish"] {
+        let run = env.run(&["completions", shell]);
+        run.expect(0);
+        assert!(
+            run.stdout.contains("generate") && run.stdout.contains("audit"),
+            "{shell}"
+        );
+    }
+}

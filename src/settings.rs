@@ -1,9 +1,9 @@
 //! `convgen.toml`: project defaults that sit below flags and the environment (SPEC §9).
 //!
-//! Precedence is flags > environment > `convgen.toml` in the working directory
-//! > built-in defaults. The file may set the provider, model, concurrency,
-//! retries, timeout, directories and endpoints, never a key: keys come only
-//! from the environment.
+//! Precedence: flags, then the environment, then `convgen.toml` in the working
+//! directory, then built-in defaults. The file may set the provider, model,
+//! concurrency, retries, timeout, directories and endpoints, never a key: keys
+//! come only from the environment.
 
 use std::collections::BTreeMap;
 

@@ -735,17 +735,86 @@ fn parse_bound(flag: &str, value: &str) -> Result<String, Error> {
         .map_err(|m| Error::Usage(format!("{flag}: {m}; or a date such as 2026-11-25")))
 }
 
-/// Prints batch progress lines on stderr.
+/// Shows a run's progress on stderr: a live bar on a terminal (conversations,
+/// batches, rate, ETA, failures, tokens) and a line per finished batch.
 struct BatchLines {
     say: Say,
+    bar: Option<indicatif::ProgressBar>,
+    batches: usize,
+    done_batches: std::sync::atomic::AtomicUsize,
+    failed: std::sync::atomic::AtomicU64,
+    tokens: std::sync::atomic::AtomicU64,
+}
+
+impl BatchLines {
+    /// Progress for `total` conversations in `batches` batches; the bar only on
+    /// a terminal and without `--quiet`.
+    fn new(quiet: bool, total: u64, batches: usize) -> Self {
+        let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
+            let bar = indicatif::ProgressBar::new(total);
+            let style = indicatif::ProgressStyle::with_template(
+                "{bar:30} {pos}/{len} conversations · {msg} · {per_sec} · ETA {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+            bar.set_style(style);
+            bar.set_message(format!("batches 0/{batches}"));
+            bar
+        });
+        Self {
+            say: Say { quiet },
+            bar,
+            batches,
+            done_batches: Default::default(),
+            failed: Default::default(),
+            tokens: Default::default(),
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+
+    fn message(&self) -> String {
+        use std::sync::atomic::Ordering::Relaxed;
+        format!(
+            "batches {}/{} · {} failed · {} tokens",
+            self.done_batches.load(Relaxed),
+            self.batches,
+            self.failed.load(Relaxed),
+            self.tokens.load(Relaxed)
+        )
+    }
 }
 
 impl Observer for BatchLines {
+    fn conversation_done(&self, conv: &Conversation) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.tokens.fetch_add(conv.usage.total(), Relaxed);
+        if conv.status == crate::conversation::Status::Failed {
+            self.failed.fetch_add(1, Relaxed);
+        }
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+            bar.set_message(self.message());
+        }
+    }
+
     fn batch_done(&self, batch: &BatchRecord, path: &Utf8Path) {
-        self.say.line(format!(
+        self.done_batches
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let line = format!(
             "  {}: {} conversations ({} valid, {} failed) -> {}",
             batch.batch_id, batch.counts.requested, batch.counts.valid, batch.counts.failed, path
-        ));
+        );
+        match &self.bar {
+            Some(bar) => {
+                bar.println(line);
+                bar.set_message(self.message());
+            }
+            None => self.say.line(line),
+        }
     }
 }
 
@@ -844,9 +913,7 @@ fn cmd_generate(g: &GlobalArgs, args: GenerateArgs) -> Result<i32, Error> {
         run.config.scenario_mode.label()
     ));
 
-    let observer = BatchLines {
-        say: Say { quiet: g.quiet },
-    };
+    let observer = BatchLines::new(g.quiet, args.total, batches.len());
     let ctx = RunContext {
         prompt: &prompt,
         prompt_ref: prompt_record.to_ref(),
@@ -863,7 +930,7 @@ fn cmd_generate(g: &GlobalArgs, args: GenerateArgs) -> Result<i32, Error> {
         observer: &observer,
         stop: &STOP,
     };
-    finish_command(&say, &ctx, &registry, &batches, args.json)
+    finish_command(&say, Some(&observer), &ctx, &registry, &batches, args.json)
 }
 
 fn cmd_resume(g: &GlobalArgs, args: ResumeArgs) -> Result<i32, Error> {
@@ -974,9 +1041,8 @@ fn cmd_resume(g: &GlobalArgs, args: ResumeArgs) -> Result<i32, Error> {
         pending.len(),
         run.batches.len()
     ));
-    let observer = BatchLines {
-        say: Say { quiet: g.quiet },
-    };
+    let remaining: u64 = pending.iter().map(|b| b.size).sum();
+    let observer = BatchLines::new(g.quiet, remaining, pending.len());
     let ctx = RunContext {
         prompt: &prompt,
         prompt_ref: record.to_ref(),
@@ -993,7 +1059,7 @@ fn cmd_resume(g: &GlobalArgs, args: ResumeArgs) -> Result<i32, Error> {
         observer: &observer,
         stop: &STOP,
     };
-    finish_command(&say, &ctx, &registry, &pending, args.json)
+    finish_command(&say, Some(&observer), &ctx, &registry, &pending, args.json)
 }
 
 fn cmd_config(g: &GlobalArgs, args: ConfigArgs, matches: &clap::ArgMatches) -> Result<i32, Error> {
@@ -1066,17 +1132,44 @@ fn cmd_config(g: &GlobalArgs, args: ConfigArgs, matches: &clap::ArgMatches) -> R
 /// Runs the batches, reports, and picks the exit code (130 when interrupted).
 fn finish_command(
     say: &Say,
+    progress: Option<&BatchLines>,
     ctx: &RunContext,
     registry: &Registry,
     batches: &[BatchRecord],
     json: bool,
 ) -> Result<i32, Error> {
     let began = Instant::now();
-    let (run, outcomes) = generate::run_all(ctx, registry, batches)?;
+    let result = generate::run_all(ctx, registry, batches);
+    if let Some(p) = progress {
+        p.finish();
+    }
+    let (run, outcomes) = result?;
     let elapsed = began.elapsed().as_secs_f64();
     report_run(say, &run, &outcomes, elapsed);
+    // The summary ends with the audit of what was just written.
+    let mut prompts = PromptCache::default();
+    let mut findings = 0;
+    for o in &outcomes {
+        let report = audit::audit_batch(registry, &o.record, &mut prompts, &mut |_, _| Ok(()))?;
+        findings += report.findings.len();
+    }
+    if !outcomes.is_empty() {
+        say.line(if findings == 0 {
+            format!(
+                "audit of the new batches: clean ({} batch(es))",
+                outcomes.len()
+            )
+        } else {
+            format!(
+                "audit of the new batches: {findings} finding(s); see convgen audit --run {}",
+                run.run_id
+            )
+        });
+    }
     if json {
-        print_json(&run_summary(&run, &outcomes, elapsed))?;
+        let mut summary = run_summary(&run, &outcomes, elapsed);
+        summary["audit"] = json!({"clean": findings == 0, "findings": findings});
+        print_json(&summary)?;
     }
     if run.status == crate::registry::RunStatus::Interrupted {
         eprintln!(

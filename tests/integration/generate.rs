@@ -47,6 +47,10 @@ fn shipped_prompt_generates_files_that_honour_the_contract() {
     let summary = env.generate("call_center_es", 30, 12, 1, &[]);
 
     assert_eq!(summary["counts"]["requested"], 30);
+    assert_eq!(
+        summary["audit"]["clean"], true,
+        "the summary audits the new batches"
+    );
     assert_eq!(summary["counts"]["valid"], 30);
     assert_eq!(summary["provider"], "mock");
     let run_id = summary["run_id"].as_str().unwrap();

@@ -387,6 +387,7 @@ pub fn main() -> i32 {
 fn run(cli: Cli, matches: &clap::ArgMatches) -> Result<i32, Error> {
     let g = &cli.global;
     match cli.command {
+        None if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() => cmd_menu(g),
         None => {
             let _ = Cli::command().print_help();
             eprintln!();
@@ -1127,6 +1128,82 @@ fn cmd_config(g: &GlobalArgs, args: ConfigArgs, matches: &clap::ArgMatches) -> R
         rows.into_iter().map(|(k, v, s)| vec![k, v, s]).collect(),
     );
     Ok(EXIT_OK)
+}
+
+/// The operator menu: choose, confirm, then run `generate` with the choice.
+fn cmd_menu(g: &GlobalArgs) -> Result<i32, Error> {
+    let mut entries = Vec::new();
+    for path in prompt_files(&g.prompts_dir)? {
+        let log: Arc<dyn LogSink> = Arc::new(crate::script::sandbox::StderrLog);
+        let (prompt, script) = match prompt::load(&path) {
+            Err(e) => (Err(e.to_string()), None),
+            Ok(p) => match load_script(g, &p, log) {
+                Ok(Some(f)) => {
+                    let script = (f.source.path.to_string(), f.has("select_scenario"));
+                    (Ok(p), Some(script))
+                }
+                Ok(None) => (Ok(p), None),
+                Err(e) => (Err(e.to_string()), None),
+            },
+        };
+        entries.push(crate::menu::PromptEntry {
+            path,
+            prompt,
+            script,
+        });
+    }
+    // What `generate` would use with no flags: environment, convgen.toml, defaults.
+    let defaults = |choice: &crate::menu::Choice| -> Result<GenerateArgs, Error> {
+        let total = choice.total.to_string();
+        let batch = choice.batch_size.to_string();
+        let mut argv = vec![
+            "convgen".to_string(),
+            "generate".into(),
+            "--prompt".into(),
+            choice.prompt.to_string(),
+            "--total".into(),
+            total,
+            "--batch-size".into(),
+            batch,
+        ];
+        match &choice.mode {
+            ScenarioMode::Fixed(id) => argv.extend(["--scenario".into(), id.clone()]),
+            ScenarioMode::Random => argv.extend(["--scenario-mode".into(), "random".into()]),
+            ScenarioMode::Weighted => argv.extend(["--scenario-mode".into(), "weighted".into()]),
+            ScenarioMode::Script => argv.extend(["--scenario-mode".into(), "script".into()]),
+        }
+        if let Some(seed) = choice.seed {
+            argv.extend(["--seed".into(), seed.to_string()]);
+        }
+        let matches = command_with_file(file_settings())
+            .try_get_matches_from(argv)
+            .map_err(|e| Error::Usage(e.to_string()))?;
+        match Cli::from_arg_matches(&matches)
+            .map_err(|e| Error::Usage(e.to_string()))?
+            .command
+        {
+            Some(Command::Generate(args)) => Ok(args),
+            _ => Err(Error::Usage(
+                "the menu could not build a generate command".into(),
+            )),
+        }
+    };
+    let probe = defaults(&crate::menu::Choice {
+        prompt: "probe".into(),
+        mode: ScenarioMode::Weighted,
+        total: 1,
+        batch_size: 1,
+        seed: None,
+    })?;
+    let (_, provider) = select_generator(&probe)?;
+    match crate::menu::run(&entries, &provider) {
+        Ok(choice) => cmd_generate(g, defaults(&choice)?),
+        Err(crate::menu::MenuExit::Cancelled) => {
+            eprintln!("nothing generated");
+            Ok(EXIT_OK)
+        }
+        Err(crate::menu::MenuExit::Terminal(e)) => Err(Error::Usage(format!("menu: {e}"))),
+    }
 }
 
 /// Runs the batches, reports, and picks the exit code (130 when interrupted).

@@ -15,6 +15,7 @@ pub mod error;
 pub mod generate;
 pub mod hooks;
 pub mod llm;
+pub mod menu;
 pub mod prompt;
 pub mod registry;
 pub mod rng;

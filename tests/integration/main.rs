@@ -7,6 +7,7 @@ mod audit;
 mod generate;
 mod lineage;
 mod llm_server;
+mod menu;
 mod prompts;
 mod providers;
 mod registry;

@@ -1,0 +1,165 @@
+//! The operator menu, driven in a real terminal (tmux) as a person would.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::common::{Env, read_json};
+
+/// A program running in a tmux session; killed on drop.
+struct Terminal {
+    name: String,
+}
+
+impl Terminal {
+    fn start(env: &Env, name: &str) -> Option<Terminal> {
+        if Command::new("tmux").arg("-V").output().is_err() {
+            return None;
+        }
+        let name = format!("{name}-{}", std::process::id());
+        let script = format!(
+            "cd '{}' && NO_COLOR=1 '{}'; echo EXIT=$?; sleep 60",
+            env.path().display(),
+            env!("CARGO_BIN_EXE_convgen")
+        );
+        let ok = Command::new("tmux")
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                &name,
+                "-x",
+                "160",
+                "-y",
+                "40",
+                &script,
+            ])
+            .env_remove("CONVGEN_DATA_DIR")
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "tmux could not start a session");
+        Some(Terminal { name })
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", &self.name])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits until the screen shows `text`.
+    fn wait_for(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "`{text}` never appeared; the screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            Command::new("tmux")
+                .args(["send-keys", "-t", &self.name, k])
+                .status()
+                .unwrap();
+            std::thread::sleep(Duration::from_millis(60));
+        }
+    }
+}
+
+impl Drop for Terminal {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.name])
+            .status();
+    }
+}
+
+#[test]
+fn an_operator_picks_a_prompt_a_fixed_scenario_and_sizes_then_gets_batches() {
+    let env = Env::with_shipped_prompts();
+    let Some(t) = Terminal::start(&env, "menu-flow") else {
+        panic!("tmux is needed for the menu tests (.ci/run installs it)");
+    };
+    t.wait_for("Prompt");
+    t.keys(&["Down", "Enter"]); // support_en
+    t.wait_for("Scenario mode");
+    t.keys(&["Down", "Down", "Enter"]); // fixed
+    t.wait_for("Scenario:");
+    t.keys(&["Down", "Enter"]); // the second scenario
+    t.wait_for("How many conversations");
+    // Invalid numbers are asked again with a message.
+    t.keys(&["BSpace", "BSpace", "BSpace", "0", "Enter"]);
+    t.wait_for("the total must be from 1 to 10000000; 0 is not");
+    t.keys(&["BSpace", "l", "o", "t", "s", "Enter"]);
+    t.wait_for("the total must be a whole number");
+    t.keys(&["BSpace", "BSpace", "BSpace", "BSpace", "3", "0", "Enter"]);
+    t.wait_for("Conversations per batch");
+    t.keys(&["BSpace", "BSpace", "4", "0", "Enter"]);
+    t.wait_for("the batch size must be from 1 to 30");
+    t.keys(&["BSpace", "BSpace", "1", "0", "Enter"]);
+    t.wait_for("Seed");
+    t.keys(&["4", "2", "Enter"]);
+    let confirm = t.wait_for("Generate 30 conversations of support_en in 3 batch(es)?");
+    assert!(confirm.contains("provider: mock"), "{confirm}");
+    t.keys(&["y"]);
+    let summary = t.wait_for("EXIT=0");
+    println!("--- what the operator saw ---\n{confirm}\n--- after the run ---\n{summary}");
+    assert!(
+        summary.contains("audit of the new batches: clean (3 batch(es))"),
+        "{summary}"
+    );
+    let prompt = convgen::prompt::load(
+        camino::Utf8Path::from_path(&env.path().join("prompts/support_en.md")).unwrap(),
+    )
+    .unwrap();
+    let scenario = &prompt.scenarios[1].id;
+    let mut n = 0;
+    for i in 1..=3 {
+        let batch = read_json(&env.data().join(format!("support_en-00000{i}/batch.json")));
+        assert_eq!(batch["seed"], 42);
+        for c in batch["conversations"].as_array().unwrap() {
+            assert_eq!(&c["scenario"]["id"], scenario.as_str());
+            n += 1;
+        }
+    }
+    assert_eq!(n, 30);
+}
+
+#[test]
+fn esc_before_confirming_writes_nothing() {
+    let env = Env::with_shipped_prompts();
+    let Some(t) = Terminal::start(&env, "menu-esc") else {
+        panic!("tmux is needed for the menu tests (.ci/run installs it)");
+    };
+    t.wait_for("Prompt");
+    t.keys(&["Escape"]);
+    let screen = t.wait_for("EXIT=0");
+    assert!(screen.contains("nothing generated"), "{screen}");
+    assert!(!env.data().exists(), "nothing written");
+
+    let t2 = Terminal::start(&env, "menu-decline").unwrap();
+    t2.wait_for("Prompt");
+    t2.keys(&["Enter"]);
+    t2.wait_for("Scenario mode");
+    t2.keys(&["Enter"]);
+    t2.wait_for("How many conversations");
+    t2.keys(&["Enter"]);
+    t2.wait_for("Conversations per batch");
+    t2.keys(&["Enter"]);
+    t2.wait_for("Seed");
+    t2.keys(&["Enter"]);
+    t2.wait_for("Generate 100 conversations");
+    t2.keys(&["n"]);
+    let screen = t2.wait_for("EXIT=0");
+    assert!(screen.contains("nothing generated"), "{screen}");
+    assert!(!env.data().exists(), "nothing written");
+}

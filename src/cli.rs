@@ -1373,7 +1373,20 @@ fn cmd_audit(g: &GlobalArgs, args: AuditArgs) -> Result<i32, Error> {
     let mut prompts = PromptCache::default();
     let mut reports: Vec<BatchAudit> = Vec::with_capacity(batches.len());
     let mut results: Vec<AuditResult> = Vec::new();
+    // Auditing many batches takes a while: show it on a terminal.
+    let bar = (!g.quiet && batches.len() > 5 && std::io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new(batches.len() as u64);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{bar:30} {pos}/{len} batches audited · ETA {eta}",
+        ) {
+            bar.set_style(style);
+        }
+        bar
+    });
     for batch in &batches {
+        if let Some(bar) = &bar {
+            bar.inc(1);
+        }
         let mode = registry
             .run(&batch.run_id)?
             .map(|r| r.config.scenario_mode)
@@ -1394,6 +1407,9 @@ fn cmd_audit(g: &GlobalArgs, args: AuditArgs) -> Result<i32, Error> {
             &mut prompts,
             &mut visit,
         )?);
+    }
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
     }
     let qa_summary = match qa.as_mut() {
         Some(qa) => qa.summary(&results).map_err(Error::Script)?,

@@ -162,4 +162,15 @@ fn esc_before_confirming_writes_nothing() {
     let screen = t2.wait_for("EXIT=0");
     assert!(screen.contains("nothing generated"), "{screen}");
     assert!(!env.data().exists(), "nothing written");
+
+    let t3 = Terminal::start(&env, "menu-ctrl-c").unwrap();
+    t3.wait_for("Prompt");
+    t3.keys(&["Enter"]);
+    t3.wait_for("Scenario mode");
+    t3.keys(&["C-c"]);
+    t3.wait_for("EXIT=");
+    assert!(
+        !env.data().exists(),
+        "Ctrl-C before confirming writes nothing"
+    );
 }

@@ -211,6 +211,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn prompts_are_listed_with_their_script_or_their_error() {
+        let text = "+++\nlanguage = \"es\"\nroles = [\"a\", \"b\"]\nturns = 2\ntitle = \"T\"\n+++\nx\n## Scenarios\n### s: S\nt\n";
+        let prompt = crate::prompt::parse(camino::Utf8Path::new("prompts/p.md"), text.as_bytes()).unwrap();
+        let ok = PromptEntry {
+            path: "prompts/p.md".into(),
+            prompt: Ok(prompt),
+            script: Some(("scripts/p.lua".into(), true)),
+        };
+        assert_eq!(describe(&ok), "p — T (1 scenarios, script scripts/p.lua)");
+        let bad = PromptEntry {
+            path: "prompts/bad.md".into(),
+            prompt: Err("prompts/bad.md:3: `turns` is 1".into()),
+            script: None,
+        };
+        assert_eq!(describe(&bad), "prompts/bad.md — cannot be used: prompts/bad.md:3: `turns` is 1");
+    }
+
+    #[test]
     fn counts_are_checked() {
         assert_eq!(parse_count(" 25 ", "the total", 1, 100), Ok(25));
         assert!(

@@ -213,7 +213,8 @@ mod tests {
     #[test]
     fn prompts_are_listed_with_their_script_or_their_error() {
         let text = "+++\nlanguage = \"es\"\nroles = [\"a\", \"b\"]\nturns = 2\ntitle = \"T\"\n+++\nx\n## Scenarios\n### s: S\nt\n";
-        let prompt = crate::prompt::parse(camino::Utf8Path::new("prompts/p.md"), text.as_bytes()).unwrap();
+        let prompt =
+            crate::prompt::parse(camino::Utf8Path::new("prompts/p.md"), text.as_bytes()).unwrap();
         let ok = PromptEntry {
             path: "prompts/p.md".into(),
             prompt: Ok(prompt),
@@ -225,7 +226,10 @@ mod tests {
             prompt: Err("prompts/bad.md:3: `turns` is 1".into()),
             script: None,
         };
-        assert_eq!(describe(&bad), "prompts/bad.md — cannot be used: prompts/bad.md:3: `turns` is 1");
+        assert_eq!(
+            describe(&bad),
+            "prompts/bad.md — cannot be used: prompts/bad.md:3: `turns` is 1"
+        );
     }
 
     #[test]

@@ -555,16 +555,7 @@ impl Registry {
 
     /// The exact bytes of a registered script version.
     pub fn script_source(&self, sha256: &str) -> Result<Option<Vec<u8>>, RegistryError> {
-        Ok(self
-            .read(|txn| {
-                let t = txn
-                    .open_table(SCRIPT_SOURCES)
-                    .map_err(|e| self.storage(e))?;
-                Ok(t.get(sha256)
-                    .map_err(|e| self.storage(e))?
-                    .map(|g| g.value().to_vec()))
-            })?
-            .flatten())
+        self.source(SCRIPT_SOURCES, sha256)
     }
 
     /// Marks a run as running again (resume).
@@ -925,11 +916,18 @@ impl Registry {
 
     /// The exact bytes of a registered prompt version.
     pub fn prompt_source(&self, sha256: &str) -> Result<Option<Vec<u8>>, RegistryError> {
+        self.source(PROMPT_SOURCES, sha256)
+    }
+
+    /// Bytes stored by sha256 in a sources table.
+    fn source(
+        &self,
+        table: TableDefinition<&str, &[u8]>,
+        sha256: &str,
+    ) -> Result<Option<Vec<u8>>, RegistryError> {
         Ok(self
             .read(|txn| {
-                let t = txn
-                    .open_table(PROMPT_SOURCES)
-                    .map_err(|e| self.storage(e))?;
+                let t = txn.open_table(table).map_err(|e| self.storage(e))?;
                 Ok(t.get(sha256)
                     .map_err(|e| self.storage(e))?
                     .map(|g| g.value().to_vec()))

@@ -956,6 +956,16 @@ return M
         crate::prompt::parse(Utf8Path::new("p.md"), PROMPT.as_bytes()).unwrap()
     }
 
+    fn host(code: &str, p: &Prompt) -> ScriptHost {
+        ScriptHost::load(
+            &source(code),
+            p,
+            Limits::default(),
+            Arc::new(sandbox::StderrLog),
+        )
+        .unwrap()
+    }
+
     fn source(code: &str) -> ScriptSource {
         ScriptSource {
             path: "scripts/spy.lua".into(),
@@ -990,13 +1000,7 @@ return M
     #[test]
     fn every_field_handed_to_lua_is_in_the_luals_stub() {
         let p = prompt();
-        let mut host = ScriptHost::load(
-            &source(SPY),
-            &p,
-            Limits::default(),
-            Arc::new(sandbox::StderrLog),
-        )
-        .unwrap();
+        let mut host = host(SPY, &p);
         let sample = Sample {
             prompt: &p,
             script: None,
@@ -1044,13 +1048,7 @@ return M
         let code = "return { variables = function(ctx) return { customer = 'x', a = ctx.rng:int(1, 1000000), b = math.random(1, 1000000), f = ctx.rng:float(), c = ctx.rng:choice({'p','q'}), w = ctx.rng:weighted(ctx.scenarios, 'weight').id } end }";
         let p = prompt();
         let draw = || {
-            let mut host = ScriptHost::load(
-                &source(code),
-                &p,
-                Limits::default(),
-                Arc::new(sandbox::StderrLog),
-            )
-            .unwrap();
+            let mut host = host(code, &p);
             let sample = Sample {
                 prompt: &p,
                 script: None,

@@ -914,24 +914,15 @@ fn cmd_generate(g: &GlobalArgs, args: GenerateArgs) -> Result<i32, Error> {
         run.config.scenario_mode.label()
     ));
 
-    let observer = BatchLines::new(g.quiet, args.total, batches.len());
-    let ctx = RunContext {
+    let job = Job {
         prompt: &prompt,
         prompt_ref: prompt_record.to_ref(),
-        script: run.config.script.clone(),
         run: &run,
         start,
         generator: generator.as_ref(),
-        hosts: match &factory {
-            Some(f) => f,
-            None => &NoScriptFactory,
-        },
-        data_dir: &g.data_dir,
-        concurrency: args.concurrency as usize,
-        observer: &observer,
-        stop: &STOP,
+        factory: factory.as_ref(),
     };
-    finish_command(&say, Some(&observer), &ctx, &registry, &batches, args.json)
+    execute(g, &say, job, &registry, &batches, args.json)
 }
 
 fn cmd_resume(g: &GlobalArgs, args: ResumeArgs) -> Result<i32, Error> {
@@ -1042,25 +1033,15 @@ fn cmd_resume(g: &GlobalArgs, args: ResumeArgs) -> Result<i32, Error> {
         pending.len(),
         run.batches.len()
     ));
-    let remaining: u64 = pending.iter().map(|b| b.size).sum();
-    let observer = BatchLines::new(g.quiet, remaining, pending.len());
-    let ctx = RunContext {
+    let job = Job {
         prompt: &prompt,
         prompt_ref: record.to_ref(),
-        script: c.script.clone(),
         run: &run,
         start,
         generator: generator.as_ref(),
-        hosts: match &factory {
-            Some(f) => f,
-            None => &NoScriptFactory,
-        },
-        data_dir: &g.data_dir,
-        concurrency: c.concurrency as usize,
-        observer: &observer,
-        stop: &STOP,
+        factory: factory.as_ref(),
     };
-    finish_command(&say, Some(&observer), &ctx, &registry, &pending, args.json)
+    execute(g, &say, job, &registry, &pending, args.json)
 }
 
 fn cmd_config(g: &GlobalArgs, args: ConfigArgs, matches: &clap::ArgMatches) -> Result<i32, Error> {
@@ -1206,20 +1187,48 @@ fn cmd_menu(g: &GlobalArgs) -> Result<i32, Error> {
     }
 }
 
-/// Runs the batches, reports, and picks the exit code (130 when interrupted).
-fn finish_command(
+/// What `generate` and `resume` hand over to run a set of batches.
+struct Job<'a> {
+    prompt: &'a Prompt,
+    prompt_ref: crate::conversation::PromptRef,
+    /// The run; its recorded configuration gives the script and concurrency.
+    run: &'a RunRecord,
+    start: DateTime<Utc>,
+    generator: &'a dyn Generator,
+    factory: Option<&'a ScriptFactory>,
+}
+
+/// Runs the batches with progress, reports, and picks the exit code (130 when interrupted).
+fn execute(
+    g: &GlobalArgs,
     say: &Say,
-    progress: Option<&BatchLines>,
-    ctx: &RunContext,
+    job: Job,
     registry: &Registry,
     batches: &[BatchRecord],
     json: bool,
 ) -> Result<i32, Error> {
+    let conversations: u64 = batches.iter().map(|b| b.size).sum();
+    let progress = BatchLines::new(g.quiet, conversations, batches.len());
+    let ctx = RunContext {
+        prompt: job.prompt,
+        prompt_ref: job.prompt_ref,
+        script: job.run.config.script.clone(),
+        run: job.run,
+        start: job.start,
+        generator: job.generator,
+        hosts: match job.factory {
+            Some(f) => f,
+            None => &NoScriptFactory,
+        },
+        data_dir: &g.data_dir,
+        concurrency: job.run.config.concurrency as usize,
+        observer: &progress,
+        stop: &STOP,
+    };
+    let ctx = &ctx;
     let began = Instant::now();
     let result = generate::run_all(ctx, registry, batches);
-    if let Some(p) = progress {
-        p.finish();
-    }
+    progress.finish();
     let (run, outcomes) = result?;
     let elapsed = began.elapsed().as_secs_f64();
     report_run(say, &run, &outcomes, elapsed);

@@ -298,6 +298,22 @@ fn near(a: &str, b: &str) -> bool {
     prev[b.len()] <= 2
 }
 
+/// Runs a script in a fresh sandbox and reads the functions it returns.
+fn load_module(
+    source: &ScriptSource,
+    limits: Limits,
+    log: Arc<dyn LogSink>,
+    known: &[&'static str],
+) -> Result<(Sandbox, BTreeMap<&'static str, Function>), String> {
+    let script = source.path.to_string();
+    let sandbox = Sandbox::new(&script, limits, log).map_err(|LuaFailure(m)| m)?;
+    let module = sandbox
+        .load(&source.bytes)
+        .map_err(|LuaFailure(m)| with_script(&script, m))?;
+    let hooks = read_module(&script, module, known)?;
+    Ok((sandbox, hooks))
+}
+
 impl ScriptHost {
     /// Loads `source` into a fresh sandbox for `prompt`.
     pub fn load(
@@ -307,11 +323,7 @@ impl ScriptHost {
         log: Arc<dyn LogSink>,
     ) -> Result<Self, String> {
         let script = source.path.to_string();
-        let sandbox = Sandbox::new(&script, limits, log).map_err(|LuaFailure(m)| m)?;
-        let module = sandbox
-            .load(&source.bytes)
-            .map_err(|LuaFailure(m)| with_script(&script, m))?;
-        let hooks = read_module(&script, module, HOOKS)?;
+        let (sandbox, hooks) = load_module(source, limits, log, HOOKS)?;
         let tables = Tables::new(sandbox.lua(), prompt).map_err(|e| format!("{script}: {e}"))?;
         Ok(Self {
             sandbox,
@@ -827,11 +839,7 @@ impl AuditScript {
         log: Arc<dyn LogSink>,
     ) -> Result<Self, String> {
         let script = source.path.to_string();
-        let sandbox = Sandbox::new(&script, limits, log).map_err(|LuaFailure(m)| m)?;
-        let module = sandbox
-            .load(&source.bytes)
-            .map_err(|LuaFailure(m)| with_script(&script, m))?;
-        let mut hooks = read_module(&script, module, &["check", "summary"])?;
+        let (sandbox, mut hooks) = load_module(source, limits, log, &["check", "summary"])?;
         let check = hooks.remove("check").ok_or_else(|| {
             format!("{script}: an audit script must return a table with a `check` function")
         })?;

@@ -17,6 +17,16 @@ pub struct Run {
     pub stderr: String,
 }
 
+impl From<Output> for Run {
+    fn from(out: Output) -> Self {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
 impl Run {
     /// Parses stdout as JSON.
     pub fn json(&self) -> Value {
@@ -108,12 +118,7 @@ impl Env {
 
     /// Runs the binary to completion.
     pub fn run(&self, args: &[&str]) -> Run {
-        let out: Output = self.command(args).output().expect("run convgen");
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        Run::from(self.command(args).output().expect("run convgen"))
     }
 
     /// Generates with fixed seed and start; returns the `--json` summary.

@@ -213,7 +213,13 @@ fn english_prompt_writes_english() {
     for f in env.conversation_files() {
         let conv = read_json(&f);
         assert_eq!(conv["language"], "en");
-        assert!(!conv["turns"].to_string().contains('¿'));
+        let text = conv["turns"].to_string();
+        assert!(!text.contains('¿') && !text.contains("usted"), "{text}");
+        let english = ["you", "the", "your", "thank"]
+            .iter()
+            .filter(|w| text.to_lowercase().contains(*w))
+            .count();
+        assert!(english >= 3, "not English: {text}");
     }
 }
 

@@ -34,11 +34,7 @@ fn openai(env: &Env, server: &TestServer, total: u32, extra: &[&str]) -> Run {
         .env("CONVGEN_MODEL", "test-model")
         .output()
         .unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Run::from(out)
 }
 
 /// The key appears nowhere: not in output, not in any file of the data dir.
@@ -144,11 +140,7 @@ fn azure_url_form_and_api_key_header() {
         .env("AZURE_OPENAI_DEPLOYMENT", "gpt-4o-calls")
         .output()
         .unwrap();
-    let run = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
+    let run = Run::from(out);
     run.expect(0);
     assert_eq!(run.json()["provider"], "azure");
     for r in server.requests() {

@@ -45,14 +45,14 @@ fn reference() -> BTreeMap<String, String> {
 }
 
 /// Starts a run, lets it work for `delay`, then sends `signal`; returns its exit code.
-fn interrupt(env: &Env, delay: Duration, signal: i32) -> Option<i32> {
-    let child = env
+fn interrupt(env: &Env, batches: usize, signal: i32) -> Option<i32> {
+    let mut child = env
         .command(&args())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(delay);
+    wait_for_batches(env, &mut child, batches);
     // SAFETY: signalling our own child process.
     unsafe { libc::kill(child.id() as i32, signal) };
     let out = child.wait_with_output().unwrap();
@@ -61,6 +61,29 @@ fn interrupt(env: &Env, delay: Duration, signal: i32) -> Option<i32> {
         assert!(stderr.contains("convgen resume run-000001"), "{stderr}");
     }
     out.status.code()
+}
+
+/// Waits until `batches` batches are complete on disk (or the run ended):
+/// progress, not a clock, decides when a test interrupts, so a faster
+/// build or machine still interrupts mid-run.
+fn wait_for_batches(env: &Env, child: &mut std::process::Child, batches: usize) {
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(120) {
+        if child.try_wait().unwrap().is_some() {
+            return;
+        }
+        let done = std::fs::read_dir(env.data())
+            .map(|dir| {
+                dir.filter_map(Result::ok)
+                    .filter(|e| e.path().join("batch.json").exists())
+                    .count()
+            })
+            .unwrap_or(0);
+        if done >= batches {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
 }
 
 fn assert_whole(env: &Env) {
@@ -79,7 +102,7 @@ fn assert_whole(env: &Env) {
 fn ctrl_c_then_resume_equals_an_uninterrupted_run() {
     let expected = reference();
     let env = Env::with_shipped_prompts();
-    let code = interrupt(&env, Duration::from_millis(700), libc::SIGINT);
+    let code = interrupt(&env, 3, libc::SIGINT);
     assert!(code == Some(130) || code == Some(0), "exit {code:?}");
     assert_whole(&env);
     if code == Some(130) {
@@ -110,14 +133,18 @@ fn kill_9_at_many_points_then_resume_converges() {
     let started = Instant::now();
     for t in 0..trials {
         let env = Env::with_shipped_prompts();
-        let delay = Duration::from_millis(150 + t * 350);
-        interrupt(&env, delay, libc::SIGKILL);
+        let batches = 1 + 4 * t as usize;
+        interrupt(&env, batches, libc::SIGKILL);
         assert_whole(&env);
         // Whatever is registered is whole: audit finds nothing wrong.
         env.run(&["audit", "--all"]).expect(0);
         let resumed = env.run(&["resume", "run-000001"]);
         resumed.expect(0);
-        assert_eq!(snapshot(&env), expected, "trial {t} (kill after {delay:?})");
+        assert_eq!(
+            snapshot(&env),
+            expected,
+            "trial {t} (kill after {batches} batches)"
+        );
         env.run(&["audit", "--all"]).expect(0);
         let runs = env.run(&["list", "runs", "--json"]).expect(0).json();
         assert_eq!(runs[0]["status"], "complete");
@@ -129,7 +156,7 @@ fn kill_9_at_many_points_then_resume_converges() {
 #[test]
 fn resume_refuses_a_running_run_and_changed_inputs() {
     let env = Env::with_shipped_prompts();
-    interrupt(&env, Duration::from_millis(400), libc::SIGKILL);
+    interrupt(&env, 2, libc::SIGKILL);
     // Another process holds the run.
     let lock_path = env.data().join("locks/run-000001.lock");
     let mut lock = fslock::LockFile::open(&lock_path).unwrap();
@@ -167,7 +194,7 @@ fn resume_does_not_trust_a_broken_conversation_file_left_in_a_pending_batch() {
     reference_env.run(&args()).expect(0);
     let expected = snapshot(&reference_env);
     let env = Env::with_shipped_prompts();
-    interrupt(&env, Duration::from_millis(300), libc::SIGKILL);
+    interrupt(&env, 2, libc::SIGKILL);
     let pending = env
         .run(&["list", "batches", "--status", "pending", "--json"])
         .expect(0)
@@ -272,13 +299,13 @@ fn every_crash_point_is_either_unregistered_or_complete_and_resume_converges() {
 #[test]
 fn a_second_ctrl_c_exits_at_once_and_leaves_whole_files() {
     let env = Env::with_shipped_prompts();
-    let child = env
+    let mut child = env
         .command(&args())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(600));
+    wait_for_batches(&env, &mut child, 2);
     let pid = child.id() as i32;
     // SAFETY: signalling our own child process.
     unsafe {

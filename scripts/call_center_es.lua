@@ -94,55 +94,16 @@ local ESCENARIO_REFUERZO = "sim_fraud"
 local CADA_N_LLAMADAS = 10
 
 ---------------------------------------------------------------------------
--- 2. Utilidades de texto (no hace falta tocarlas)
+-- 2. Utilidades de texto
 ---------------------------------------------------------------------------
 
--- Mayúsculas acentuadas → minúsculas (string.lower solo entiende A–Z).
-local ACENTOS = {
-  ["Á"] = "á", ["É"] = "é", ["Í"] = "í", ["Ó"] = "ó", ["Ú"] = "ú",
-  ["Ñ"] = "ñ", ["Ü"] = "ü",
-}
-
---- El texto en minúsculas, también las vocales acentuadas y la Ñ.
----@param texto string
----@return string
-local function minusculas(texto)
-  return (string.lower(texto):gsub("\195[\129\137\141\147\154\145\156]", ACENTOS))
-end
-
---- Las palabras de un texto, en minúsculas: "¿Puedes venir?" → {"puedes", "venir"}.
---- Una palabra son letras seguidas: las de la A a la Z y las acentuadas
---- (á, é, í, ó, ú, ñ, ü…, que en UTF-8 empiezan por el byte 195); los signos
---- como «¿», «¡» o «»» las separan.
----@param texto string
----@return string[]
-local function palabras(texto)
-  local lista = {}
-  for p in string.gmatch(minusculas(texto), "[%a\195][%a\128-\191\195]*") do
-    lista[#lista + 1] = p
-  end
-  return lista
-end
-
---- La primera expresión de `lista` que aparece en `texto` (sin distinguir
---- mayúsculas), o nil. Búsqueda literal: los signos como «¿» no son especiales.
----@param texto string
----@param lista string[]
----@return string|nil
-local function contiene(texto, lista)
-  local t = minusculas(texto)
-  for _, expresion in ipairs(lista) do
-    if string.find(t, expresion, 1, true) then return expresion end
-  end
-  return nil
-end
-
---- Número de caracteres (no de bytes: «ñ» cuenta como uno).
----@param texto string
----@return integer
-local function longitud(texto)
-  return utf8.len(texto) or #texto
-end
+-- convgen trae la biblioteca `text`, que entiende acentos y la «ñ»
+-- (string.lower de Lua solo sabe de la A a la Z):
+--   text.lower("ÁLVARO")                → "álvaro"
+--   text.words("¿Tienes el DNI?")       → {"tienes", "el", "dni"}
+--   text.find_any(texto, {"hola", …})   → la primera expresión que aparece
+--                                          (sin distinguir mayúsculas), o nil
+--   text.len("año")                     → 3 caracteres (no bytes)
 
 --- 42.5 → "42,50 €"; 30 → "30 €" (formato español: coma decimal, punto de miles).
 ---@param euros number
@@ -282,17 +243,17 @@ function M.turn_latency(turn, ctx)
     return 2 + 4 * rng:float()
   end
   local reaccion = (turn.role == "agent") and 1.5 or 0.8
-  local hablar = longitud(turn.text) / 15
+  local hablar = text.len(turn.text) / 15
   local variacion = 0.75 + 0.5 * rng:float() -- entre ×0,75 y ×1,25
   local segundos = (reaccion + hablar) * variacion
   if turn.role == "agent" then
     -- Vuelve de una espera: de 20 s a 1 min más.
-    if contiene(turn.text, { "gracias por la espera", "disculpe la espera",
-                             "gracias por esperar", "hacerle esperar",
-                             "ya estoy con usted" }) then
+    if text.find_any(turn.text, { "gracias por la espera", "disculpe la espera",
+                                  "gracias por esperar", "hacerle esperar",
+                                  "ya estoy con usted" }) then
       segundos = segundos + 20 + 40 * rng:float()
     -- Está consultando el sistema: de 2 a 5 s más.
-    elseif contiene(turn.text, { "un momento", "déjeme ver", "deme un segundo" }) then
+    elseif text.find_any(turn.text, { "un momento", "déjeme ver", "deme un segundo" }) then
       segundos = segundos + 2 + 3 * rng:float()
     end
   end
@@ -311,13 +272,13 @@ function M.validate_turn(turn, ctx)
   if not string.find(texto, "%S") then
     return false, "turno vacío"
   end
-  local n = longitud(texto)
+  local n = text.len(texto)
   if n > MAX_CARACTERES then
     motivos[#motivos + 1] = string.format(
       "turno demasiado largo (%d caracteres; máximo %d)", n, MAX_CARACTERES)
   end
   if turn.role == "agent" then
-    for _, p in ipairs(palabras(texto)) do
+    for _, p in ipairs(text.words(texto)) do
       if TUTEO[p] then
         motivos[#motivos + 1] = string.format(
           "el agente tutea al cliente («%s»); debe tratarle de usted", p)
@@ -354,7 +315,7 @@ function M.validate_conversation(conv, ctx)
   end
 
   -- 1. Saludo y presentación.
-  if not contiene(primero.text, SALUDOS) then
+  if not text.find_any(primero.text, SALUDOS) then
     motivos[#motivos + 1] = "el agente no saluda en su primer turno (buenos días, buenas tardes…)"
   end
   local agente = (ctx.vars and ctx.vars.agent) or (conv.variables and conv.variables.agent)
@@ -366,7 +327,7 @@ function M.validate_conversation(conv, ctx)
   -- 2. Cierre en uno de los dos últimos turnos del agente.
   local cierre = false
   for i = math.max(1, #del_agente - 1), #del_agente do
-    if contiene(del_agente[i].text, CIERRES) then cierre = true end
+    if text.find_any(del_agente[i].text, CIERRES) then cierre = true end
   end
   if not cierre then
     motivos[#motivos + 1] = "falta la fórmula de cierre (¿algo más…? / gracias por llamar…) al final"
@@ -377,7 +338,7 @@ function M.validate_conversation(conv, ctx)
   if escenario and CAMBIA_LA_CUENTA[escenario] then
     local verificado = false
     for _, t in ipairs(del_agente) do
-      if t.index < 6 and contiene(t.text, VERIFICACION) then verificado = true end
+      if t.index < 6 and text.find_any(t.text, VERIFICACION) then verificado = true end
     end
     if not verificado then
       motivos[#motivos + 1] =

@@ -163,6 +163,37 @@ function Rng:weighted(list, key) end
 --- A text for the report, from every conversation's result.
 ---@field summary? fun(results: convgen.AuditResult[]): string|nil
 
+--- Text helpers that know accents and «ñ» (Lua's own `string.lower` and
+--- patterns only know A–Z and bytes). Native and fast: use them in hooks
+--- that run on every turn.
+---@class convgen.Text
+text = {}
+
+--- The text in lower case, for every alphabet: `text.lower("ÁLVARO")` → "álvaro".
+---@param s string
+---@return string
+function text.lower(s) end
+
+--- The words of a text, in lower case: runs of letters and digits; spaces,
+--- «¿», «¡» and punctuation separate them.
+--- `text.words("¿Tienes el DNI?")` → {"tienes", "el", "dni"}.
+---@param s string
+---@return string[]
+function text.words(s) end
+
+--- The first of `phrases` that occurs in `s`, ignoring case, or nil.
+--- Plain text: "." or "%" are not patterns here.
+--- `text.find_any("¿Algo MÁS?", {"algo más", "adiós"})` → "algo más".
+---@param s string
+---@param phrases string|string[]
+---@return string|nil
+function text.find_any(s, phrases) end
+
+--- Number of characters, not bytes: `text.len("año")` → 3 (`#"año"` is 4).
+---@param s string
+---@return integer
+function text.len(s) end
+
 --- The run log. Both take any values and join them with tabs, like print.
 --- `print(...)` writes to the run log too (level info).
 ---@class convgen.Log

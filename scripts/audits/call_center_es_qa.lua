@@ -74,63 +74,15 @@ for _, p in ipairs({
 -- Utilidades de texto
 ---------------------------------------------------------------------------
 
-local ACENTOS = {
-  ["Á"] = "á", ["É"] = "é", ["Í"] = "í", ["Ó"] = "ó", ["Ú"] = "ú",
-  ["Ñ"] = "ñ", ["Ü"] = "ü",
-}
-
----@param texto string
----@return string
-local function minusculas(texto)
-  return (string.lower(texto):gsub("\195[\129\137\141\147\154\145\156]", ACENTOS))
-end
-
----@param c integer
----@return boolean
-local function es_letra(c)
-  return (c >= 65 and c <= 90) or (c >= 97 and c <= 122)
-      or (c >= 0xC0 and c <= 0x24F and c ~= 0xD7 and c ~= 0xF7)
-end
-
---- Las palabras de un texto, en minúsculas.
----@param texto string
----@return string[]
-local function palabras(texto)
-  local lista, actual = {}, {}
-  if utf8.len(texto) == nil then
-    for p in string.gmatch(minusculas(texto), "%a+") do lista[#lista + 1] = p end
-    return lista
-  end
-  for _, c in utf8.codes(texto) do
-    if es_letra(c) then
-      actual[#actual + 1] = utf8.char(c)
-    elseif #actual > 0 then
-      lista[#lista + 1] = minusculas(table.concat(actual))
-      actual = {}
-    end
-  end
-  if #actual > 0 then lista[#lista + 1] = minusculas(table.concat(actual)) end
-  return lista
-end
-
---- La primera expresión de `lista` que aparece en `texto`, o nil.
----@param texto string
----@param lista string[]
----@return string|nil
-local function contiene(texto, lista)
-  local t = minusculas(texto)
-  for _, expresion in ipairs(lista) do
-    if string.find(t, expresion, 1, true) then return expresion end
-  end
-  return nil
-end
+-- `text.find_any`, `text.words` y `text.lower` vienen con convgen y entienden
+-- acentos y «ñ» (docs/lua-api.md, «Text helpers»).
 
 --- La primera palabra de `texto` que está en el conjunto `conjunto`, o nil.
 ---@param texto string
 ---@param conjunto table<string, boolean>
 ---@return string|nil
 local function palabra_de(texto, conjunto)
-  for _, p in ipairs(palabras(texto)) do
+  for _, p in ipairs(text.words(texto)) do
     if conjunto[p] then return p end
   end
   return nil
@@ -158,7 +110,7 @@ local function check(conv, ctx)
   end
 
   -- 1. Saludo en el primer turno del agente.
-  if not contiene(primero.text, SALUDOS) then
+  if not text.find_any(primero.text, SALUDOS) then
     motivos[#motivos + 1] = string.format(
       "saludo: el primer turno del agente (turno %d) no saluda", primero.index)
   end
@@ -167,9 +119,9 @@ local function check(conv, ctx)
   ---@type integer|nil, integer|nil, string|nil
   local pide_en, cambia_en, cambio = nil, nil, nil
   for _, t in ipairs(del_agente) do
-    if not pide_en and contiene(t.text, PIDE_VERIFICACION) then pide_en = t.index end
+    if not pide_en and text.find_any(t.text, PIDE_VERIFICACION) then pide_en = t.index end
     if not cambia_en then
-      cambio = contiene(t.text, CAMBIOS_EN_CUENTA)
+      cambio = text.find_any(t.text, CAMBIOS_EN_CUENTA)
       if cambio then cambia_en = t.index end
     end
   end
@@ -182,7 +134,7 @@ local function check(conv, ctx)
   -- 3. Fórmula de cierre en uno de los dos últimos turnos del agente.
   local cierre = false
   for i = math.max(1, #del_agente - 1), #del_agente do
-    if contiene(del_agente[i].text, CIERRES) then cierre = true end
+    if text.find_any(del_agente[i].text, CIERRES) then cierre = true end
   end
   if not cierre then
     motivos[#motivos + 1] = "cierre: falta la fórmula de cierre en los últimos turnos del agente"

@@ -142,7 +142,7 @@ pub fn register(
     log_table.set("info", make_logger("info")?)?;
     log_table.set("warn", make_logger("warn")?)?;
     globals.set("log", log_table)?;
-    Ok(())
+    super::text::register(lua)
 }
 
 /// A new `rng` handle for ctx tables.

@@ -7,7 +7,9 @@
 //! returns the wrong type is an error naming the hook and the type received.
 
 pub mod api;
+mod marshal;
 pub mod sandbox;
+pub mod text;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -150,11 +152,7 @@ struct Tables {
     /// Each scenario's table, by catalog position.
     scenario: Vec<Table>,
     rng: mlua::AnyUserData,
-    /// Interned keys of turn tables, set on every hook call.
-    keys: [mlua::LuaString; 5],
 }
-
-const TURN_KEYS: [&str; 5] = ["index", "role", "text", "timestamp", "latency_ms"];
 
 fn to_lua<T: Serialize + ?Sized>(lua: &Lua, value: &T) -> mlua::Result<Value> {
     lua.to_value_with(
@@ -191,13 +189,6 @@ impl Tables {
             scenarios,
             scenario,
             rng: api::rng_handle(lua)?,
-            keys: [
-                lua.create_string(TURN_KEYS[0])?,
-                lua.create_string(TURN_KEYS[1])?,
-                lua.create_string(TURN_KEYS[2])?,
-                lua.create_string(TURN_KEYS[3])?,
-                lua.create_string(TURN_KEYS[4])?,
-            ],
         })
     }
 
@@ -211,13 +202,6 @@ impl Tables {
 }
 
 /// The per-conversation ctx table, reused across one conversation's hook calls.
-/// A turn's Lua table, kept for the rest of its conversation.
-struct CachedTurn {
-    role: String,
-    text: String,
-    table: Table,
-}
-
 struct CurrentCtx {
     conversation_id: String,
     table: Table,
@@ -232,8 +216,7 @@ pub struct ScriptHost {
     hooks: BTreeMap<&'static str, Function>,
     tables: Tables,
     current: Option<CurrentCtx>,
-    turn_cache: Vec<CachedTurn>,
-    turn_cache_conv: String,
+    turns: marshal::TurnCache,
 }
 
 /// The script's returned table, checked: hooks are functions, and names close
@@ -331,8 +314,7 @@ impl ScriptHost {
             hooks,
             tables,
             current: None,
-            turn_cache: Vec::new(),
-            turn_cache_conv: String::new(),
+            turns: marshal::TurnCache::default(),
         })
     }
 
@@ -359,147 +341,75 @@ impl ScriptHost {
         self.error(hook, ctx, sandbox::describe(&e))
     }
 
-    /// The ctx table for this call, kept in step with what the core knows.
+    /// The ctx table for this call, kept in step with what the core knows:
+    /// built once per conversation, then given its scenario and variables
+    /// as they are chosen.
     fn ctx_table(&mut self, hook: &'static str, ctx: &HookCtx) -> Result<Table, HookError> {
+        let _unguarded = self.sandbox.host_side();
+        let lua = self.sandbox.lua();
         let fresh = self
             .current
             .as_ref()
             .is_none_or(|c| c.conversation_id != ctx.conversation_id);
         if fresh {
-            let lua = self.sandbox.lua();
-            let build = || -> mlua::Result<Table> {
-                let t = lua.create_table()?;
-                t.set("prompt", self.tables.prompt.clone())?;
-                t.set("scenarios", self.tables.scenarios.clone())?;
-                t.set("index", ctx.index)?;
-                t.set("batch_index", ctx.batch_index)?;
-                t.set("mode", mode_name(ctx.mode))?;
-                t.set("vars", lua.create_table()?)?;
-                t.set("rng", self.tables.rng.clone())?;
-                t.set("conversation_id", ctx.conversation_id)?;
-                Ok(t)
+            let scenario = ctx
+                .scenario
+                .and_then(|s| self.tables.scenario_table(&self.prompt, s));
+            let fields = marshal::CtxFields {
+                index: ctx.index,
+                batch_index: ctx.batch_index,
+                mode: mode_name(ctx.mode),
+                conversation_id: ctx.conversation_id,
+                vars: ctx.vars,
             };
-            let table = build().map_err(|e| self.lua_error(hook, ctx, e))?;
+            let t = &self.tables;
+            let table = marshal::ctx(
+                lua,
+                &t.prompt,
+                &t.scenarios,
+                &t.rng,
+                scenario.as_ref(),
+                &fields,
+            )
+            .map_err(|e| self.lua_error(hook, ctx, e))?;
             self.current = Some(CurrentCtx {
                 conversation_id: ctx.conversation_id.to_string(),
                 table,
-                has_scenario: false,
-                has_vars: false,
+                has_scenario: ctx.scenario.is_some(),
+                has_vars: !ctx.vars.is_empty(),
             });
         }
-        let scenario = match (
-            ctx.scenario,
-            self.current.as_ref().is_some_and(|c| c.has_scenario),
-        ) {
-            (Some(s), false) => self.tables.scenario_table(&self.prompt, s),
-            _ => None,
-        };
-        let vars = match (
-            ctx.vars.is_empty(),
-            self.current.as_ref().is_some_and(|c| c.has_vars),
-        ) {
-            (false, false) => Some(
-                to_lua(self.sandbox.lua(), ctx.vars).map_err(|e| self.lua_error(hook, ctx, e))?,
-            ),
-            _ => None,
-        };
-        let Some(current) = self.current.as_mut() else {
+        let Some(current) = self.current.as_ref() else {
             unreachable!("set above")
         };
-        if let Some(s) = scenario {
-            current.table.set("scenario", s).map_err(|e| HookError {
-                script: self.sandbox.script.clone(),
-                hook,
-                conversation_id: ctx.conversation_id.to_string(),
-                message: e.to_string(),
-            })?;
-            current.has_scenario = true;
+        let (table, has_scenario, has_vars) = (
+            current.table.clone(),
+            current.has_scenario,
+            current.has_vars,
+        );
+        if let (Some(s), false) = (ctx.scenario, has_scenario) {
+            let s = self.tables.scenario_table(&self.prompt, s);
+            table
+                .raw_set("scenario", s)
+                .map_err(|e| self.lua_error(hook, ctx, e))?;
         }
-        if let Some(v) = vars {
-            current.table.set("vars", v).map_err(|e| HookError {
-                script: self.sandbox.script.clone(),
-                hook,
-                conversation_id: ctx.conversation_id.to_string(),
-                message: e.to_string(),
-            })?;
-            current.has_vars = true;
+        if !ctx.vars.is_empty() && !has_vars {
+            let vars = marshal::map(lua, ctx.vars).map_err(|e| self.lua_error(hook, ctx, e))?;
+            table
+                .raw_set("vars", vars)
+                .map_err(|e| self.lua_error(hook, ctx, e))?;
         }
-        Ok(current.table.clone())
-    }
-
-    /// The Lua table of a turn. A conversation's turn tables are built once
-    /// (in `turn_latency`) and reused by `validate_turn` and in `conv.turns`:
-    /// marshalling, not the script, is what costs most per hook call.
-    fn turn_table(&mut self, ctx: &HookCtx, turn: &Turn) -> mlua::Result<Table> {
-        if self.turn_cache_conv != ctx.conversation_id {
-            self.turn_cache.clear();
-            self.turn_cache_conv = ctx.conversation_id.to_string();
+        if let Some(c) = self.current.as_mut() {
+            c.has_scenario |= ctx.scenario.is_some();
+            c.has_vars |= !ctx.vars.is_empty();
         }
-        let i = (turn.index as usize).saturating_sub(1);
-        let cached = self
-            .turn_cache
-            .get(i)
-            .filter(|c| c.role == turn.role && c.text == turn.text)
-            .map(|c| c.table.clone());
-        let table = match cached {
-            Some(t) => t,
-            None => {
-                let lua = self.sandbox.lua();
-                let k = &self.tables.keys;
-                let t = lua.create_table_with_capacity(0, 5)?;
-                t.raw_set(&k[0], turn.index)?;
-                t.raw_set(&k[1], turn.role.as_str())?;
-                t.raw_set(&k[2], turn.text.as_str())?;
-                if self.turn_cache.len() >= i {
-                    self.turn_cache.truncate(i);
-                    self.turn_cache.push(CachedTurn {
-                        role: turn.role.clone(),
-                        text: turn.text.clone(),
-                        table: t.clone(),
-                    });
-                }
-                t
-            }
-        };
-        let k = &self.tables.keys;
-        table.raw_set(&k[3], turn.timestamp.as_deref())?;
-        table.raw_set(&k[4], turn.latency_ms)?;
         Ok(table)
     }
 
     /// The Lua table of a whole conversation, as written to disk.
-    fn conversation_table(&mut self, ctx: &HookCtx, conv: &Conversation) -> mlua::Result<Table> {
-        let turns = self
-            .sandbox
-            .lua()
-            .create_table_with_capacity(conv.turns.len(), 0)?;
-        for (i, turn) in conv.turns.iter().enumerate() {
-            turns.raw_set(i + 1, self.turn_table(ctx, turn)?)?;
-        }
-        let lua = self.sandbox.lua();
-        let t = lua.create_table_with_capacity(0, 19)?;
-        t.raw_set("schema_version", conv.schema_version)?;
-        t.raw_set("conversation_id", conv.conversation_id.as_str())?;
-        t.raw_set("batch_id", conv.batch_id.as_str())?;
-        t.raw_set("run_id", conv.run_id.as_str())?;
-        t.raw_set("index", conv.index)?;
-        t.raw_set("prompt", to_lua(lua, &conv.prompt)?)?;
-        t.raw_set("script", to_lua(lua, &conv.script)?)?;
-        t.raw_set("scenario", to_lua(lua, &conv.scenario)?)?;
-        t.raw_set("variables", to_lua(lua, &conv.variables)?)?;
-        t.raw_set("language", conv.language.as_str())?;
-        t.raw_set("roles", self.tables.prompt.raw_get::<Value>("roles")?)?;
-        t.raw_set("generator", to_lua(lua, &conv.generator)?)?;
-        t.raw_set("attempts", conv.attempts)?;
-        t.raw_set("status", conv.status.as_str())?;
-        t.raw_set(
-            "issues",
-            lua.create_sequence_from(conv.issues.iter().map(String::as_str))?,
-        )?;
-        t.raw_set("usage", to_lua(lua, &conv.usage)?)?;
-        t.raw_set("created_at", conv.created_at.as_str())?;
-        t.raw_set("turns", turns)?;
-        Ok(t)
+    fn conversation_table(&mut self, conv: &Conversation) -> mlua::Result<Value> {
+        let lua = self.sandbox.lua().clone();
+        self.turns.conversation(&lua, conv).map(Value::Table)
     }
 
     /// Runs a per-turn hook (when defined) over every turn in one call from
@@ -515,14 +425,12 @@ impl ScriptHost {
             return Ok(None);
         };
         let ctx_table = self.ctx_table(hook, ctx)?;
-        let build = |h: &mut Self| -> mlua::Result<Table> {
-            let array = h.sandbox.lua().create_table_with_capacity(turns.len(), 0)?;
-            for (i, turn) in turns.iter().enumerate() {
-                array.raw_set(i + 1, h.turn_table(ctx, turn)?)?;
-            }
-            Ok(array)
-        };
-        let array = build(self).map_err(|e| self.lua_error(hook, ctx, e))?;
+        let array = {
+            let _unguarded = self.sandbox.host_side();
+            let lua = self.sandbox.lua().clone();
+            self.turns.array(&lua, ctx.conversation_id, turns)
+        }
+        .map_err(|e| self.lua_error(hook, ctx, e))?;
         let args = MultiValue::from_iter([
             Value::Function(f),
             Value::Table(array),
@@ -570,13 +478,17 @@ impl ScriptHost {
         hook: &'static str,
         ctx: &HookCtx,
         rng: &mut ConvRng,
-        build: impl FnOnce(&mut Self) -> mlua::Result<Table>,
+        build: impl FnOnce(&mut Self) -> mlua::Result<Value>,
     ) -> Result<Option<MultiValue>, HookError> {
         if !self.has(hook) {
             return Ok(None);
         }
-        let arg = build(self).map_err(|e| self.lua_error(hook, ctx, e))?;
-        self.call(hook, ctx, Some(Value::Table(arg)), rng)
+        let arg = {
+            let _unguarded = self.sandbox.host_side();
+            build(self)
+        }
+        .map_err(|e| self.lua_error(hook, ctx, e))?;
+        self.call(hook, ctx, Some(arg), rng)
     }
 
     /// Calls `hook` (when defined) with `args` followed by ctx.
@@ -752,7 +664,7 @@ impl Hooks for ScriptHost {
         rng: &mut ConvRng,
     ) -> Result<Option<Vec<String>>, HookError> {
         let Some(values) = self.call_with("validate_conversation", ctx, rng, |h| {
-            h.conversation_table(ctx, conv)
+            h.conversation_table(conv)
         })?
         else {
             return Ok(None);
@@ -868,25 +780,32 @@ impl AuditScript {
             self.tables.insert(prompt.sha256.clone(), t);
         }
         let tables = &self.tables[&prompt.sha256];
-        let build = || -> mlua::Result<(Value, Table)> {
-            let c = to_lua(lua, conv)?;
-            let ctx = lua.create_table()?;
-            ctx.set("prompt", tables.prompt.clone())?;
-            ctx.set("scenarios", tables.scenarios.clone())?;
-            if let Some(s) = prompt.scenario(&conv.scenario.id) {
-                ctx.set("scenario", tables.scenario_table(prompt, s))?;
-            }
-            ctx.set("index", conv.index)?;
-            ctx.set("batch_index", batch_index)?;
-            ctx.set("mode", mode_name(mode))?;
-            ctx.set("vars", to_lua(lua, &conv.variables)?)?;
-            ctx.set("rng", tables.rng.clone())?;
-            ctx.set("conversation_id", conv.conversation_id.as_str())?;
+        let build = || -> mlua::Result<(Table, Table)> {
+            let _unguarded = self.sandbox.host_side();
+            let c = marshal::TurnCache::default().conversation(lua, conv)?;
+            let scenario = prompt
+                .scenario(&conv.scenario.id)
+                .and_then(|s| tables.scenario_table(prompt, s));
+            let fields = marshal::CtxFields {
+                index: conv.index,
+                batch_index,
+                mode: mode_name(mode),
+                conversation_id: &conv.conversation_id,
+                vars: &conv.variables,
+            };
+            let ctx = marshal::ctx(
+                lua,
+                &tables.prompt,
+                &tables.scenarios,
+                &tables.rng,
+                scenario.as_ref(),
+                &fields,
+            )?;
             Ok((c, ctx))
         };
         let (c, ctx) = build().map_err(|e| fail(e.to_string()))?;
         let mut rng = ConvRng::new(conv.generator.seed);
-        let args = MultiValue::from_iter([c, Value::Table(ctx)]);
+        let args = MultiValue::from_iter([Value::Table(c), Value::Table(ctx)]);
         let values = self
             .sandbox
             .call(
@@ -906,7 +825,13 @@ impl AuditScript {
         };
         let script = self.sandbox.script.clone();
         let lua = self.sandbox.lua();
-        let arg = to_lua(lua, results).map_err(|e| format!("{script}: `summary`: {e}"))?;
+        let arg = serde_json::to_value(results)
+            .map_err(mlua::Error::external)
+            .and_then(|json| {
+                let _unguarded = self.sandbox.host_side();
+                marshal::json(lua, &json)
+            })
+            .map_err(|e| format!("{script}: `summary`: {e}"))?;
         let mut rng = ConvRng::new(0);
         let values = self
             .sandbox

@@ -152,6 +152,18 @@ pub struct Sandbox {
     pub each_turn: Function,
 }
 
+/// Host-side work in progress: see [`Sandbox::host_side`].
+pub struct HostSide {
+    lua: Lua,
+    memory: usize,
+}
+
+impl Drop for HostSide {
+    fn drop(&mut self) {
+        let _ = self.lua.set_memory_limit(self.memory);
+    }
+}
+
 /// A failure inside the sandbox, already formatted for a user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LuaFailure(pub String);
@@ -185,6 +197,16 @@ end
 pcall = function(...) return check(pack(raw_pcall(...))) end
 xpcall = function(...) return check(pack(raw_xpcall(...))) end
 coroutine.resume = function(...) return check(pack(raw_resume(...))) end
+-- No finalizers: a `__gc` could run script code at any allocation, even while
+-- the host builds tables with the memory limit lifted. Lua only honours a
+-- `__gc` present when the metatable is set, so this check is complete.
+local raw_setmetatable, rawget, type = setmetatable, rawget, type
+setmetatable = function(t, mt)
+  if type(mt) == "table" and rawget(mt, "__gc") ~= nil then
+    error("setmetatable: __gc finalizers are not allowed in convgen scripts", 2)
+  end
+  return raw_setmetatable(t, mt)
+end
 -- Calls a per-turn hook on every turn in one trip from Rust; the caller reads
 -- result i from both tables (holes are nils).
 return function(hook, turns, ctx)
@@ -299,6 +321,23 @@ impl Sandbox {
     /// The Lua state.
     pub fn lua(&self) -> &Lua {
         &self.lua
+    }
+
+    /// Lifts the memory limit until the guard drops, for the host's own table
+    /// building between script calls.
+    ///
+    /// Under a memory limit mlua runs every table and string operation inside
+    /// a protected call, in case the allocation fails. The host builds bounded
+    /// data (one conversation), so the limit is not needed there, and no
+    /// script code can run meanwhile: scripts cannot set `__gc` finalizers
+    /// (see the prelude). The limit is back before any script code runs again.
+    #[must_use = "the limit is back when the guard drops"]
+    pub fn host_side(&self) -> HostSide {
+        let _ = self.lua.set_memory_limit(0);
+        HostSide {
+            lua: self.lua.clone(),
+            memory: self.limits.memory,
+        }
     }
 
     fn arm(&self, label: std::fmt::Arguments) {
@@ -453,6 +492,34 @@ mod tests {
             // The state stays usable for the next call.
             assert!(run(&sb, "return 1").is_ok());
         }
+    }
+
+    #[test]
+    fn finalizers_are_refused_and_other_metatables_work() {
+        let sb = sandbox();
+        let e = run(&sb, "setmetatable({}, { __gc = function() end })").unwrap_err();
+        assert!(e.0.starts_with("scripts/t.lua:1:"), "{}", e.0);
+        assert!(e.0.contains("__gc finalizers are not allowed"), "{}", e.0);
+        let v = run(
+            &sb,
+            "local t = setmetatable({}, { __index = function(_, k) return k .. '!' end }) return t.hola",
+        )
+        .unwrap();
+        assert!(matches!(v, Value::String(s) if s.to_string_lossy() == "hola!"));
+    }
+
+    #[test]
+    fn the_memory_limit_is_back_after_host_side_work() {
+        let sb = sandbox();
+        {
+            let _host = sb.host_side();
+            // Bounded host work may go past the limit…
+            let big = "x".repeat(20 * 1024 * 1024);
+            sb.lua().create_string(&big).unwrap();
+        }
+        // …but script code never runs without it.
+        let e = run(&sb, "return ('x'):rep(32 * 1024 * 1024)").unwrap_err();
+        assert!(e.0.contains("memory"), "{}", e.0);
     }
 
     #[test]

@@ -101,6 +101,8 @@ local CADA_N_LLAMADAS = 10
 -- (string.lower de Lua solo sabe de la A a la Z):
 --   text.lower("ÁLVARO")                → "álvaro"
 --   text.words("¿Tienes el DNI?")       → {"tienes", "el", "dni"}
+--   text.find_word(texto, {"tú", …})    → la primera palabra completa de la
+--                                          lista que aparece, o nil
 --   text.find_any(texto, {"hola", …})   → la primera expresión que aparece
 --                                          (sin distinguir mayúsculas), o nil
 --   text.len("año")                     → 3 caracteres (no bytes)
@@ -141,15 +143,21 @@ local VERIFICACION = {
 
 -- Formas de «tú» que el agente nunca debe usar (trata siempre de usted).
 -- Se comparan palabras completas: «tienes» salta, «tiene» no.
-local TUTEO = {}
-for _, p in ipairs({
+local TUTEO = {
   "tú", "tu", "tus", "te", "ti", "contigo", "tuyo", "tuya",
   "puedes", "tienes", "quieres", "sabes", "necesitas", "eres", "estás", "has",
   "prefieres", "llamas", "vives", "dices", "deseas", "recibirás", "podrás",
   "dime", "oye", "mira", "fíjate", "espérate", "perdona", "disculpa",
-}) do TUTEO[p] = true end
+}
 
 local MAX_CARACTERES = 600
+
+-- Frases que alargan la pausa antes de un turno del agente (turn_latency).
+local VUELVE_DE_ESPERA = {
+  "gracias por la espera", "disculpe la espera", "gracias por esperar",
+  "hacerle esperar", "ya estoy con usted",
+}
+local CONSULTA_EL_SISTEMA = { "un momento", "déjeme ver", "deme un segundo" }
 
 --- El id del escenario de una conversación (de ctx o del propio fichero).
 ---@param ctx convgen.Ctx
@@ -248,12 +256,10 @@ function M.turn_latency(turn, ctx)
   local segundos = (reaccion + hablar) * variacion
   if turn.role == "agent" then
     -- Vuelve de una espera: de 20 s a 1 min más.
-    if text.find_any(turn.text, { "gracias por la espera", "disculpe la espera",
-                                  "gracias por esperar", "hacerle esperar",
-                                  "ya estoy con usted" }) then
+    if text.find_any(turn.text, VUELVE_DE_ESPERA) then
       segundos = segundos + 20 + 40 * rng:float()
     -- Está consultando el sistema: de 2 a 5 s más.
-    elseif text.find_any(turn.text, { "un momento", "déjeme ver", "deme un segundo" }) then
+    elseif text.find_any(turn.text, CONSULTA_EL_SISTEMA) then
       segundos = segundos + 2 + 3 * rng:float()
     end
   end
@@ -278,12 +284,10 @@ function M.validate_turn(turn, ctx)
       "turno demasiado largo (%d caracteres; máximo %d)", n, MAX_CARACTERES)
   end
   if turn.role == "agent" then
-    for _, p in ipairs(text.words(texto)) do
-      if TUTEO[p] then
-        motivos[#motivos + 1] = string.format(
-          "el agente tutea al cliente («%s»); debe tratarle de usted", p)
-        break
-      end
+    local tu = text.find_word(texto, TUTEO)
+    if tu then
+      motivos[#motivos + 1] = string.format(
+        "el agente tutea al cliente («%s»); debe tratarle de usted", tu)
     end
   end
   if #motivos > 0 then return false, motivos end

@@ -189,6 +189,15 @@ function text.words(s) end
 ---@return string|nil
 function text.find_any(s, phrases) end
 
+--- The first word of `s` that is in `words`, ignoring case; whole words only
+--- ("tiene" does not match "tienes"). `words` is a list, or a set whose keys
+--- are lower-case words. Returns the entry as listed, or nil.
+--- `text.find_word("¿TIENES el DNI?", {"tú", "tienes"})` → "tienes".
+---@param s string
+---@param words string[]|table<string, any>
+---@return string|nil
+function text.find_word(s, words) end
+
 --- Number of characters, not bytes: `text.len("año")` → 3 (`#"año"` is 4).
 ---@param s string
 ---@return integer

@@ -55,38 +55,21 @@ local CAMBIOS_EN_CUENTA = {
 -- Palabras en inglés que un agente de un centro español no debe decir.
 -- Se permiten las que ya son de uso normal en España: «email», «wifi», «router»,
 -- «online», «SMS», «PIN».
-local INGLES = {}
-for _, p in ipairs({
+local INGLES = {
   "sorry", "please", "thanks", "thank", "okay", "ok", "hello", "hi", "bye",
   "yes", "sure", "cool", "welcome", "customer", "ticket", "feedback",
-}) do INGLES[p] = true end
+}
 
 -- Formas de «tú» (el agente siempre trata de usted).
-local TUTEO = {}
-for _, p in ipairs({
+local TUTEO = {
   "tú", "tu", "tus", "te", "ti", "contigo", "tuyo", "tuya",
   "puedes", "tienes", "quieres", "sabes", "necesitas", "eres", "estás", "has",
   "prefieres", "llamas", "vives", "dices", "deseas", "recibirás", "podrás",
   "dime", "oye", "mira", "fíjate", "espérate", "perdona", "disculpa",
-}) do TUTEO[p] = true end
+}
 
----------------------------------------------------------------------------
--- Utilidades de texto
----------------------------------------------------------------------------
-
--- `text.find_any`, `text.words` y `text.lower` vienen con convgen y entienden
--- acentos y «ñ» (docs/lua-api.md, «Text helpers»).
-
---- La primera palabra de `texto` que está en el conjunto `conjunto`, o nil.
----@param texto string
----@param conjunto table<string, boolean>
----@return string|nil
-local function palabra_de(texto, conjunto)
-  for _, p in ipairs(text.words(texto)) do
-    if conjunto[p] then return p end
-  end
-  return nil
-end
+-- `text.find_any` (expresiones) y `text.find_word` (palabras completas) vienen
+-- con convgen y entienden acentos y «ñ» (docs/lua-api.md, «Text helpers»).
 
 ---------------------------------------------------------------------------
 -- La auditoría
@@ -143,12 +126,12 @@ local function check(conv, ctx)
   -- 4 y 5. Ni inglés ni tuteo en los turnos del agente (un motivo por tipo).
   local ingles_visto, tuteo_visto = false, false
   for _, t in ipairs(del_agente) do
-    local en = not ingles_visto and palabra_de(t.text, INGLES)
+    local en = not ingles_visto and text.find_word(t.text, INGLES)
     if en then
       ingles_visto = true
       motivos[#motivos + 1] = string.format("inglés: «%s» en el turno %d", en, t.index)
     end
-    local tu = not tuteo_visto and palabra_de(t.text, TUTEO)
+    local tu = not tuteo_visto and text.find_word(t.text, TUTEO)
     if tu then
       tuteo_visto = true
       motivos[#motivos + 1] = string.format("tuteo: «%s» en el turno %d", tu, t.index)

@@ -140,15 +140,26 @@ unsafe fn set_times(state: *mut ffi::lua_State, turn: &Turn) {
 #[derive(Default)]
 pub struct TurnCache {
     conversation_id: String,
-    /// Role and text of each cached turn, by position.
-    known: Vec<(String, String)>,
+    /// What each cached turn table holds, by position.
+    known: Vec<Turn>,
     /// A Lua array holding the cached turn tables, by position.
     store: Option<Table>,
 }
 
+/// What a trip must do for one turn.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// Build its table.
+    Build,
+    /// Reuse its table, and set its timestamp and latency.
+    Retime,
+    /// Reuse its table as it is.
+    Reuse,
+}
+
 impl TurnCache {
-    /// Which of `turns` already have a table; starts over for a new conversation.
-    fn plan(&mut self, conversation_id: &str, turns: &[Turn]) -> Vec<bool> {
+    /// What each of `turns` needs; starts over for a new conversation.
+    fn plan(&mut self, conversation_id: &str, turns: &[Turn]) -> Vec<Step> {
         if self.conversation_id != conversation_id {
             self.conversation_id = conversation_id.to_string();
             self.known.clear();
@@ -158,21 +169,34 @@ impl TurnCache {
             .iter()
             .map(|t| {
                 let slot = (t.index as usize).wrapping_sub(1);
-                self.known
-                    .get(slot)
-                    .is_some_and(|(role, text)| *role == t.role && *text == t.text)
+                match self.known.get(slot) {
+                    Some(k) if k.role == t.role && k.text == t.text => {
+                        if k.timestamp == t.timestamp && k.latency_ms == t.latency_ms {
+                            Step::Reuse
+                        } else {
+                            Step::Retime
+                        }
+                    }
+                    _ => Step::Build,
+                }
             })
             .collect()
     }
 
-    /// Records the turns now cached (only contiguous positions are kept).
-    fn learn(&mut self, turns: &[Turn], store: Table) {
-        for t in turns {
+    /// Records what the tables now hold (only contiguous positions are kept).
+    fn learn(&mut self, turns: &[Turn], steps: &[Step], store: Table) {
+        for (t, step) in turns.iter().zip(steps) {
             let slot = (t.index as usize).wrapping_sub(1);
-            if slot < self.known.len() {
-                self.known[slot] = (t.role.clone(), t.text.clone());
-            } else if slot == self.known.len() {
-                self.known.push((t.role.clone(), t.text.clone()));
+            match (step, slot.cmp(&self.known.len())) {
+                (Step::Reuse, _) => {}
+                (Step::Retime, std::cmp::Ordering::Less) => {
+                    let k = &mut self.known[slot];
+                    k.timestamp.clone_from(&t.timestamp);
+                    k.latency_ms = t.latency_ms;
+                }
+                (_, std::cmp::Ordering::Less) => self.known[slot] = t.clone(),
+                (_, std::cmp::Ordering::Equal) => self.known.push(t.clone()),
+                (_, std::cmp::Ordering::Greater) => {}
             }
         }
         self.store = Some(store);
@@ -185,7 +209,7 @@ impl TurnCache {
         conversation_id: &str,
         turns: &[Turn],
     ) -> mlua::Result<Table> {
-        let cached = self.plan(conversation_id, turns);
+        let steps = self.plan(conversation_id, turns);
         let store = self.store.clone().map_or(Value::Nil, Value::Table);
         // SAFETY: the store sits at slot 1; the closure checks stack room per
         // turn, and leaves the store and the array (slots 1 and 2) only.
@@ -196,24 +220,30 @@ impl TurnCache {
                     ffi::lua_createtable(state, c_int::try_from(turns.len()).unwrap_or(0), 0);
                 }
                 ffi::lua_createtable(state, c_int::try_from(turns.len()).unwrap_or(0), 0);
-                for (i, (turn, cached)) in turns.iter().zip(&cached).enumerate() {
+                for (i, (turn, step)) in turns.iter().zip(&steps).enumerate() {
                     if ffi::lua_checkstack(state, 3) == 0 {
                         return;
                     }
                     let slot = ffi::lua_Integer::from(turn.index);
-                    if *cached {
-                        ffi::lua_rawgeti(state, 1, slot);
-                    } else {
-                        push_turn(state, turn);
-                        ffi::lua_pushvalue(state, -1);
-                        ffi::lua_rawseti(state, 1, slot);
+                    match step {
+                        Step::Build => {
+                            push_turn(state, turn);
+                            ffi::lua_pushvalue(state, -1);
+                            ffi::lua_rawseti(state, 1, slot);
+                        }
+                        Step::Retime => {
+                            ffi::lua_rawgeti(state, 1, slot);
+                            set_times(state, turn);
+                        }
+                        Step::Reuse => {
+                            ffi::lua_rawgeti(state, 1, slot);
+                        }
                     }
-                    set_times(state, turn);
                     ffi::lua_rawseti(state, 2, i as ffi::lua_Integer + 1);
                 }
             })?
         };
-        self.learn(turns, store);
+        self.learn(turns, &steps, store);
         Ok(array)
     }
 
@@ -221,12 +251,6 @@ impl TurnCache {
     /// from the cache.
     pub fn conversation(&mut self, lua: &Lua, conv: &Conversation) -> mlua::Result<Table> {
         let turns = self.array(lua, &conv.conversation_id, &conv.turns)?;
-        // The parts that are plain data go through JSON; they are small.
-        let prompt = plain(&conv.prompt);
-        let script = conv.script.as_ref().map(plain);
-        let scenario = plain(&conv.scenario);
-        let generator = plain(&conv.generator);
-        let usage = plain(&conv.usage);
         // SAFETY: the turns array sits at slot 1; the closure pushes the
         // conversation table and moves it down over the argument.
         unsafe {
@@ -241,18 +265,48 @@ impl TurnCache {
                     c"index",
                     i64::try_from(conv.index).unwrap_or(i64::MAX),
                 );
-                for (key, value) in [
-                    (c"prompt", Some(&prompt)),
-                    (c"script", script.as_ref()),
-                    (c"scenario", Some(&scenario)),
-                    (c"generator", Some(&generator)),
-                    (c"usage", Some(&usage)),
-                ] {
-                    if let Some(v) = value {
-                        push_json(state, v, 1);
-                        ffi::lua_setfield(state, -2, key.as_ptr());
-                    }
+                let p = &conv.prompt;
+                ffi::lua_createtable(state, 0, 5);
+                set_str(state, c"id", &p.id);
+                set_str(state, c"name", &p.name);
+                if let Some(v) = &p.version {
+                    set_str(state, c"version", v);
                 }
+                set_int(state, c"revision", i64::from(p.revision));
+                set_str(state, c"sha256", &p.sha256);
+                ffi::lua_setfield(state, -2, c"prompt".as_ptr());
+                if let Some(script) = &conv.script {
+                    ffi::lua_createtable(state, 0, 2);
+                    set_str(state, c"path", &script.path);
+                    set_str(state, c"sha256", &script.sha256);
+                    ffi::lua_setfield(state, -2, c"script".as_ptr());
+                }
+                ffi::lua_createtable(state, 0, 2);
+                set_str(state, c"id", &conv.scenario.id);
+                set_str(state, c"title", &conv.scenario.title);
+                ffi::lua_setfield(state, -2, c"scenario".as_ptr());
+                let g = &conv.generator;
+                ffi::lua_createtable(state, 0, 5);
+                set_str(state, c"provider", &g.provider);
+                set_str(state, c"model", &g.model);
+                if let Some(host) = &g.endpoint_host {
+                    set_str(state, c"endpoint_host", host);
+                }
+                if let Some(t) = g.temperature {
+                    ffi::lua_pushnumber(state, t);
+                    ffi::lua_setfield(state, -2, c"temperature".as_ptr());
+                }
+                set_int(state, c"seed", i64::try_from(g.seed).unwrap_or(i64::MAX));
+                ffi::lua_setfield(state, -2, c"generator".as_ptr());
+                ffi::lua_createtable(state, 0, 2);
+                let tokens = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+                set_int(state, c"prompt_tokens", tokens(conv.usage.prompt_tokens));
+                set_int(
+                    state,
+                    c"completion_tokens",
+                    tokens(conv.usage.completion_tokens),
+                );
+                ffi::lua_setfield(state, -2, c"usage".as_ptr());
                 push_map(state, &conv.variables, 1);
                 ffi::lua_setfield(state, -2, c"variables".as_ptr());
                 set_str(state, c"language", &conv.language);
@@ -274,11 +328,6 @@ impl TurnCache {
             })
         }
     }
-}
-
-/// A small artefact part as JSON (these types always serialize).
-fn plain<T: serde::Serialize>(value: &T) -> Json {
-    serde_json::to_value(value).unwrap_or(Json::Null)
 }
 
 /// Pushes a list of strings as an array.
@@ -407,6 +456,93 @@ mod tests {
             .eval()
             .unwrap();
         assert!(ok);
+    }
+
+    /// Checks a Lua value holds exactly what a JSON value holds (nulls are
+    /// absent fields).
+    fn assert_same(v: &Value, json: &Json, path: &str) {
+        match (v, json) {
+            (Value::Table(t), Json::Object(map)) => {
+                let mut keys = 0;
+                for (k, item) in map {
+                    if item.is_null() {
+                        continue;
+                    }
+                    keys += 1;
+                    let got: Value = t.get(k.as_str()).unwrap();
+                    assert_same(&got, item, &format!("{path}.{k}"));
+                }
+                assert_eq!(
+                    t.pairs::<Value, Value>().count(),
+                    keys,
+                    "{path}: extra keys"
+                );
+            }
+            (Value::Table(t), Json::Array(items)) => {
+                assert_eq!(t.raw_len(), items.len(), "{path}: length");
+                for (i, item) in items.iter().enumerate() {
+                    let got: Value = t.raw_get(i + 1).unwrap();
+                    assert_same(&got, item, &format!("{path}[{}]", i + 1));
+                }
+            }
+            (Value::String(s), Json::String(j)) => assert_eq!(s.to_str().unwrap(), *j, "{path}"),
+            (Value::Integer(i), Json::Number(n)) => assert_eq!(Some(*i), n.as_i64(), "{path}"),
+            (Value::Number(f), Json::Number(n)) => assert_eq!(Some(*f), n.as_f64(), "{path}"),
+            (Value::Boolean(b), Json::Bool(j)) => assert_eq!(b, j, "{path}"),
+            (v, j) => panic!("{path}: Lua has {v:?}, the file has {j}"),
+        }
+    }
+
+    #[test]
+    fn the_conversation_table_is_the_file_exactly() {
+        let json = serde_json::json!({
+            "schema_version": 1, "conversation_id": "b-0001", "batch_id": "b", "run_id": "r",
+            "index": 3,
+            "prompt": {"id": "p@abc", "name": "p", "version": "2", "revision": 2, "sha256": "abc"},
+            "script": {"path": "scripts/p.lua", "sha256": "def"},
+            "scenario": {"id": "s", "title": "S"},
+            "variables": {"customer": "Ana", "amount": 4.5, "n": 2, "ok": true,
+                          "list": ["a", "b"], "nested": {"k": "v"}},
+            "language": "es", "roles": ["agent", "client"],
+            "generator": {"provider": "openai", "model": "m", "endpoint_host": "h",
+                          "temperature": 0.7, "seed": 99},
+            "attempts": 2, "status": "failed", "issues": ["x", "y"],
+            "usage": {"prompt_tokens": 10, "completion_tokens": 20},
+            "request_ids": ["req-1"], "created_at": "2026-01-01T00:00:00Z",
+            "turns": [
+                {"index": 1, "role": "agent", "text": "Hola", "timestamp": "2026-01-01T00:00:01Z", "latency_ms": 1000},
+                {"index": 2, "role": "client", "text": "Buenas", "timestamp": "2026-01-01T00:00:03Z", "latency_ms": 2000}
+            ]
+        });
+        let conv: Conversation = serde_json::from_value(json).unwrap();
+        let lua = Lua::new();
+        let mut cache = TurnCache::default();
+        // A hook before saw the turns untimed: the cached tables get their times.
+        let mut untimed = conv.turns.clone();
+        for t in &mut untimed {
+            t.timestamp = None;
+            t.latency_ms = None;
+        }
+        cache.array(&lua, &conv.conversation_id, &untimed).unwrap();
+        let t = cache.conversation(&lua, &conv).unwrap();
+        assert_same(
+            &Value::Table(t),
+            &serde_json::to_value(&conv).unwrap(),
+            "conv",
+        );
+        // Without the optional parts, they are absent.
+        let mut bare = conv.clone();
+        bare.script = None;
+        bare.prompt.version = None;
+        bare.generator.endpoint_host = None;
+        bare.generator.temperature = None;
+        bare.request_ids.clear();
+        let t = TurnCache::default().conversation(&lua, &bare).unwrap();
+        assert_same(
+            &Value::Table(t),
+            &serde_json::to_value(&bare).unwrap(),
+            "bare",
+        );
     }
 
     #[test]

@@ -162,7 +162,7 @@ fn to_lua<T: Serialize + ?Sized>(lua: &Lua, value: &T) -> mlua::Result<Value> {
 }
 
 impl Tables {
-    fn new(lua: &Lua, prompt: &Prompt) -> mlua::Result<Self> {
+    fn new(lua: &Lua, prompt: &Prompt, rng: mlua::AnyUserData) -> mlua::Result<Self> {
         let p = lua.create_table()?;
         p.set("name", prompt.name.as_str())?;
         p.set("title", prompt.title.as_str())?;
@@ -188,7 +188,7 @@ impl Tables {
             prompt: p,
             scenarios,
             scenario,
-            rng: api::rng_handle(lua)?,
+            rng,
         })
     }
 
@@ -307,7 +307,8 @@ impl ScriptHost {
     ) -> Result<Self, String> {
         let script = source.path.to_string();
         let (sandbox, hooks) = load_module(source, limits, log, HOOKS)?;
-        let tables = Tables::new(sandbox.lua(), prompt).map_err(|e| format!("{script}: {e}"))?;
+        let tables = Tables::new(sandbox.lua(), prompt, sandbox.rng_handle())
+            .map_err(|e| format!("{script}: {e}"))?;
         Ok(Self {
             sandbox,
             prompt: prompt.clone(),
@@ -776,7 +777,8 @@ impl AuditScript {
             |m: String| format!("{script}: `check` failed for {}: {m}", conv.conversation_id);
         let lua = self.sandbox.lua();
         if !self.tables.contains_key(&prompt.sha256) {
-            let t = Tables::new(lua, prompt).map_err(|e| fail(e.to_string()))?;
+            let t = Tables::new(lua, prompt, self.sandbox.rng_handle())
+                .map_err(|e| fail(e.to_string()))?;
             self.tables.insert(prompt.sha256.clone(), t);
         }
         let tables = &self.tables[&prompt.sha256];

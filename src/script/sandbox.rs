@@ -150,6 +150,8 @@ pub struct Sandbox {
     origin: Rc<RefCell<String>>,
     /// `each_turn(hook, turns, ctx)`: runs a per-turn hook over all turns.
     pub each_turn: Function,
+    /// The generator behind `ctx.rng` and `math.random`.
+    rng: super::api::RngSlot,
 }
 
 /// Host-side work in progress: see [`Sandbox::host_side`].
@@ -250,9 +252,8 @@ impl Sandbox {
         let string: Table = globals.get("string").map_err(fail)?;
         string.set("dump", Value::Nil).map_err(fail)?;
 
-        lua.set_app_data(ConvRng::new(0));
         let origin = Rc::new(RefCell::new(String::from("top level")));
-        super::api::register(&lua, script, log, origin.clone()).map_err(fail)?;
+        let rng = super::api::register(&lua, script, log, origin.clone()).map_err(fail)?;
 
         let guard = Rc::new(Guard {
             left: Cell::new(limits.instructions as i64),
@@ -315,6 +316,7 @@ impl Sandbox {
             script: script.to_string(),
             origin,
             each_turn,
+            rng,
         })
     }
 
@@ -398,9 +400,12 @@ impl Sandbox {
     }
 
     fn swap_rng(&self, rng: &mut ConvRng) {
-        if let Some(mut slot) = self.lua.app_data_mut::<ConvRng>() {
-            std::mem::swap(&mut *slot, rng);
-        }
+        self.rng.swap(rng);
+    }
+
+    /// The `ctx.rng` handle.
+    pub fn rng_handle(&self) -> mlua::AnyUserData {
+        self.rng.handle.clone()
     }
 
     fn message(&self, e: &mlua::Error) -> String {

@@ -20,11 +20,21 @@ use mlua::{Lua, ffi};
 
 /// Lower case, for every script Unicode knows (Á → á, Ñ → ñ, Σ → σ).
 pub fn lower(s: &str) -> String {
-    if s.is_ascii() {
-        s.to_ascii_lowercase()
-    } else {
-        s.to_lowercase()
+    let mut out = String::with_capacity(s.len());
+    // ASCII runs are copied a byte at a time; only other letters go through
+    // Unicode's tables (Spanish text is mostly ASCII with a few accents).
+    let mut rest = s;
+    while !rest.is_empty() {
+        let ascii = rest.bytes().position(|b| b >= 0x80).unwrap_or(rest.len());
+        let (run, tail) = rest.split_at(ascii);
+        out.extend(run.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+        let mut chars = tail.chars();
+        if let Some(c) = chars.next() {
+            out.extend(c.to_lowercase());
+        }
+        rest = chars.as_str();
     }
+    out
 }
 
 /// The words of a text, as slices of it: runs of letters and digits (any
@@ -37,7 +47,15 @@ pub fn split_words(s: &str) -> impl Iterator<Item = &str> {
 
 /// The words of a text, in lower case.
 pub fn words(s: &str) -> Vec<String> {
-    split_words(s).map(lower).collect()
+    let mut out = Vec::new();
+    scan_words(s, |word| {
+        out.push(match word {
+            Word::Lowered(w) => String::from_utf8_lossy(w).into_owned(),
+            Word::Long(w) => lower(w),
+        });
+        false
+    });
+    out
 }
 
 /// True when `phrase` occurs in `lowered` (a text already in lower case),
@@ -59,17 +77,153 @@ pub fn find_any<'p>(s: &str, phrases: &'p [String]) -> Option<&'p str> {
         .map(String::as_str)
 }
 
-/// Number of characters (not bytes); each invalid UTF-8 sequence counts as one.
-pub fn len(bytes: &[u8]) -> usize {
-    bytes
-        .utf8_chunks()
-        .map(|c| c.valid().chars().count() + usize::from(!c.invalid().is_empty()))
-        .sum()
+/// A word as [`scan_words`] hands it over.
+pub enum Word<'a> {
+    /// In lower case.
+    Lowered(&'a [u8]),
+    /// As written: too long for the scan's buffer (lower it yourself).
+    Long(&'a str),
 }
 
-/// The valid UTF-8 of `bytes` with invalid sequences dropped, chunk by chunk.
-fn valid_chunks(bytes: &[u8]) -> impl Iterator<Item = &str> {
-    bytes.utf8_chunks().map(|c| c.valid())
+/// Calls `f` with each word of `s` (as [`split_words`] cuts them), in lower
+/// case, until it returns true. ASCII goes a byte at a time, other letters
+/// through Unicode's tables. No heap: the C bindings run it across calls
+/// that may `longjmp`.
+pub fn scan_words(s: &str, mut f: impl FnMut(Word) -> bool) -> bool {
+    let mut buf = [0u8; 256];
+    let mut used = 0;
+    let mut start = None;
+    let mut too_long = false;
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    loop {
+        let at = i;
+        // The next character, lowered into `buf` when it belongs to a word.
+        let in_word = match bytes.get(i) {
+            None => false,
+            Some(&b) if b < 0x80 => {
+                i += 1;
+                if b.is_ascii_alphanumeric() {
+                    if used < buf.len() {
+                        buf[used] = b.to_ascii_lowercase();
+                        used += 1;
+                    } else {
+                        too_long = true;
+                    }
+                    true
+                } else {
+                    false
+                }
+            }
+            Some(_) => {
+                let c = s[i..].chars().next().unwrap_or(' ');
+                i += c.len_utf8();
+                if c.is_alphanumeric() {
+                    for l in c.to_lowercase() {
+                        if used + l.len_utf8() <= buf.len() {
+                            used += l.encode_utf8(&mut buf[used..]).len();
+                        } else {
+                            too_long = true;
+                        }
+                    }
+                    true
+                } else {
+                    false
+                }
+            }
+        };
+        if in_word {
+            start.get_or_insert(at);
+            continue;
+        }
+        if let Some(from) = start.take() {
+            let word = if too_long {
+                Word::Long(&s[from..at])
+            } else {
+                Word::Lowered(&buf[..used])
+            };
+            if f(word) {
+                return true;
+            }
+        }
+        used = 0;
+        too_long = false;
+        if i >= bytes.len() {
+            return false;
+        }
+    }
+}
+
+/// Where in `list` (words in lower case) the first word of `s` that is one
+/// of them sits, ignoring the case of `s`.
+pub fn find_word_in(s: &str, list: &[&[u8]]) -> Option<usize> {
+    // Entries by length, so each word is compared with the few of its length.
+    let mut by_len: Vec<(usize, usize)> = list.iter().map(|e| e.len()).zip(0..).collect();
+    by_len.sort_unstable();
+    let mut found = None;
+    scan_words(s, |word| {
+        let long;
+        let w = match word {
+            Word::Lowered(w) => w,
+            Word::Long(w) => {
+                long = lower(w);
+                long.as_bytes()
+            }
+        };
+        let from = by_len.partition_point(|(len, _)| *len < w.len());
+        found = by_len[from..]
+            .iter()
+            .take_while(|(len, _)| *len == w.len())
+            .find(|(_, i)| list[*i] == w)
+            .map(|(_, i)| *i);
+        found.is_some()
+    });
+    found
+}
+
+/// The first word of `s` that is one of `words`, ignoring case; as listed.
+pub fn find_word<'w>(s: &str, words: &'w [String]) -> Option<&'w str> {
+    let lowered: Vec<String> = words.iter().map(|w| lower(w)).collect();
+    let list: Vec<&[u8]> = lowered.iter().map(|w| w.as_bytes()).collect();
+    find_word_in(s, &list).map(|i| words[i].as_str())
+}
+
+/// Number of characters (not bytes); each invalid UTF-8 sequence counts as one.
+pub fn len(bytes: &[u8]) -> usize {
+    match std::str::from_utf8(bytes) {
+        // Characters are the bytes that do not continue one.
+        Ok(_) => bytes.iter().filter(|b| (**b & 0xC0) != 0x80).count(),
+        Err(_) => bytes
+            .utf8_chunks()
+            .map(|c| c.valid().chars().count() + usize::from(!c.invalid().is_empty()))
+            .sum(),
+    }
+}
+
+/// The valid UTF-8 of `bytes` with invalid sequences dropped, chunk by chunk
+/// (one chunk, checked at full speed, when all of it is valid).
+/// (No heap: the C bindings hold it across calls that may `longjmp`.)
+fn valid_chunks(bytes: &[u8]) -> ValidChunks<'_> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => ValidChunks::Whole(Some(s)),
+        Err(_) => ValidChunks::Pieces(bytes.utf8_chunks()),
+    }
+}
+
+enum ValidChunks<'a> {
+    Whole(Option<&'a str>),
+    Pieces(std::str::Utf8Chunks<'a>),
+}
+
+impl<'a> Iterator for ValidChunks<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        match self {
+            ValidChunks::Whole(s) => s.take(),
+            ValidChunks::Pieces(chunks) => chunks.next().map(|c| c.valid()),
+        }
+    }
 }
 
 /// Argument `arg` as bytes (raises a Lua error naming `func` when it is not
@@ -108,6 +262,18 @@ unsafe fn push_lower(state: *mut ffi::lua_State, s: &str) {
     }
 }
 
+/// Pushes a word from [`scan_words`] in lower case.
+unsafe fn push_word(state: *mut ffi::lua_State, word: Word) {
+    unsafe {
+        match word {
+            Word::Lowered(w) => {
+                ffi::lua_pushlstring(state, w.as_ptr() as *const c_char, w.len());
+            }
+            Word::Long(w) => push_lower(state, w),
+        }
+    }
+}
+
 /// `text.lower(s)`.
 unsafe extern "C-unwind" fn lua_lower(state: *mut ffi::lua_State) -> c_int {
     unsafe {
@@ -136,11 +302,12 @@ unsafe extern "C-unwind" fn lua_words(state: *mut ffi::lua_State) -> c_int {
         ffi::lua_createtable(state, 16, 0);
         let mut n: ffi::lua_Integer = 0;
         for piece in valid_chunks(bytes) {
-            for word in split_words(piece) {
-                push_lower(state, word);
+            scan_words(piece, |word| {
+                push_word(state, word);
                 n += 1;
                 ffi::lua_rawseti(state, -2, n);
-            }
+                false
+            });
         }
         1
     }
@@ -160,6 +327,13 @@ enum Probe {
     Found,
     Missed,
     NotAString,
+}
+
+thread_local! {
+    /// The last text `find_any` lowered, and its lower case: scripts often
+    /// look for several lists of phrases in the same turn.
+    static LAST_LOWERED: std::cell::Cell<(Vec<u8>, String)> =
+        const { std::cell::Cell::new((Vec::new(), String::new())) };
 }
 
 /// `text.find_any(s, phrases)`: the first phrase (a string, or a list of
@@ -188,12 +362,18 @@ unsafe extern "C-unwind" fn lua_find_any(state: *mut ffi::lua_State) -> c_int {
                 Probe::Missed
             }
         };
-        // `hay` is the one heap value: only raw reads and pops happen while
-        // it lives, and none of them can raise.
-        let hay = lower(&String::from_utf8_lossy(bytes));
+        // `hay` (and the cache borrow) are the heap values here: only raw
+        // reads and pops happen while they live, and none of them can raise.
+        let mut cache = LAST_LOWERED.with(|c| c.take());
+        if cache.0 != bytes {
+            cache.0.clear();
+            cache.0.extend_from_slice(bytes);
+            cache.1 = lower(&String::from_utf8_lossy(bytes));
+        }
+        let hay = cache.1.as_str();
         let outcome = if kind == ffi::LUA_TSTRING {
             ffi::lua_pushvalue(state, 2);
-            probe(&hay, -1)
+            probe(hay, -1)
         } else {
             let mut outcome = Probe::Missed;
             let mut i = 1;
@@ -201,7 +381,7 @@ unsafe extern "C-unwind" fn lua_find_any(state: *mut ffi::lua_State) -> c_int {
                 if ffi::lua_rawgeti(state, 2, i) == ffi::LUA_TNIL {
                     break;
                 }
-                match probe(&hay, -1) {
+                match probe(hay, -1) {
                     Probe::Missed => ffi::lua_pop(state, 1),
                     found_or_bad => {
                         outcome = found_or_bad;
@@ -212,7 +392,7 @@ unsafe extern "C-unwind" fn lua_find_any(state: *mut ffi::lua_State) -> c_int {
             }
             outcome
         };
-        drop(hay);
+        LAST_LOWERED.with(|c| c.replace(cache));
         match outcome {
             Probe::Found => 1,
             Probe::Missed => {
@@ -227,14 +407,94 @@ unsafe extern "C-unwind" fn lua_find_any(state: *mut ffi::lua_State) -> c_int {
     }
 }
 
+/// `text.find_word(s, words)`: the first word of `s` that is in `words` (a
+/// list of words, or a set: a table with the words, in lower case, as keys),
+/// ignoring case; the entry as written in the list (the word, for a set), or nil.
+unsafe extern "C-unwind" fn lua_find_word(state: *mut ffi::lua_State) -> c_int {
+    unsafe {
+        let bytes = arg_bytes(state, 1);
+        if ffi::lua_type(state, 2) != ffi::LUA_TTABLE {
+            return ffi::luaL_error(
+                state,
+                c"text.find_word(s, words): words must be a list of words or a set of them"
+                    .as_ptr(),
+            );
+        }
+        let n = ffi::lua_rawlen(state, 2);
+        if n == 0 {
+            // A set: look each word up as a key (a pushed string may
+            // allocate, so no heap value lives here).
+            for piece in valid_chunks(bytes) {
+                let hit = scan_words(piece, |word| {
+                    push_word(state, word);
+                    ffi::lua_pushvalue(state, -1);
+                    ffi::lua_rawget(state, 2);
+                    let hit = ffi::lua_toboolean(state, -1) != 0;
+                    ffi::lua_pop(state, if hit { 1 } else { 2 });
+                    hit
+                });
+                if hit {
+                    return 1;
+                }
+            }
+            ffi::lua_pushnil(state);
+            return 1;
+        }
+        // A list: read it once (raw reads and pops only while `list` lives:
+        // none can raise), then compare words against it in Rust.
+        let mut list: Vec<Option<std::borrow::Cow<'_, [u8]>>> = Vec::with_capacity(n);
+        for i in 1..=n {
+            let kind = ffi::lua_rawgeti(state, 2, i as ffi::lua_Integer);
+            let entry = if kind == ffi::LUA_TSTRING {
+                let mut len = 0usize;
+                let p = ffi::lua_tolstring(state, -1, &mut len);
+                // The table keeps the string alive after the pop.
+                let raw = std::slice::from_raw_parts(p as *const u8, len);
+                let maybe_upper = raw.iter().any(|b| b.is_ascii_uppercase() || *b >= 0x80);
+                match std::str::from_utf8(raw) {
+                    Ok(w) if maybe_upper && w.chars().any(char::is_uppercase) => {
+                        Some(std::borrow::Cow::Owned(lower(w).into_bytes()))
+                    }
+                    _ => Some(std::borrow::Cow::Borrowed(raw)),
+                }
+            } else {
+                None
+            };
+            ffi::lua_pop(state, 1);
+            list.push(entry);
+        }
+        let bad = list.iter().any(Option::is_none);
+        let mut found = None;
+        if !bad {
+            let plain: Vec<&[u8]> = list.iter().flatten().map(|e| e.as_ref()).collect();
+            found = valid_chunks(bytes).find_map(|piece| find_word_in(piece, &plain));
+        }
+        drop(list);
+        if bad {
+            return ffi::luaL_error(
+                state,
+                c"text.find_word(s, words): the list holds something that is not a string".as_ptr(),
+            );
+        }
+        match found {
+            Some(i) => {
+                ffi::lua_rawgeti(state, 2, i as ffi::lua_Integer + 1);
+            }
+            None => ffi::lua_pushnil(state),
+        }
+        1
+    }
+}
+
 /// Installs the `text` table in a state's globals.
 pub fn register(lua: &Lua) -> mlua::Result<()> {
     let t = lua.create_table()?;
-    let functions: [(&str, ffi::lua_CFunction); 4] = [
+    let functions: [(&str, ffi::lua_CFunction); 5] = [
         ("lower", lua_lower),
         ("words", lua_words),
         ("len", lua_len),
         ("find_any", lua_find_any),
+        ("find_word", lua_find_word),
     ];
     for (name, f) in functions {
         // SAFETY: each function follows the C API contract above.
@@ -265,6 +525,18 @@ mod tests {
     }
 
     #[test]
+    fn long_words_are_kept_whole() {
+        let long = "Á".repeat(200);
+        let text = format!("uno {long} dos");
+        let got = words(&text);
+        assert_eq!(got.len(), 3);
+        assert_eq!(got[1], "á".repeat(200));
+        assert_eq!(got[2], "dos");
+        let list = [long.clone()];
+        assert_eq!(find_word(&format!("x {long}"), &list), Some(long.as_str()));
+    }
+
+    #[test]
     fn find_any_is_plain_and_ignores_case() {
         let phrases = ["algo más".to_string(), "adiós".to_string()];
         assert_eq!(find_any("¿Desea ALGO MÁS?", &phrases), Some("algo más"));
@@ -274,6 +546,14 @@ mod tests {
         let dots = [".*".to_string()];
         assert_eq!(find_any("abc", &dots), None);
         assert_eq!(find_any("a.*b", &dots), Some(".*"));
+    }
+
+    #[test]
+    fn find_word_matches_whole_words_only() {
+        let tuteo = ["tú".to_string(), "Tienes".to_string()];
+        assert_eq!(find_word("¿TIENES el DNI?", &tuteo), Some("Tienes"));
+        assert_eq!(find_word("Usted tiene el DNI", &tuteo), None);
+        assert_eq!(find_word("¿Y TÚ?", &tuteo), Some("tú"));
     }
 
     #[test]
@@ -294,7 +574,12 @@ mod tests {
                 r#"local w = text.words("¿Tienes el DNI?")
                    return text.lower("ÑU") == "ñu" and #w == 3 and w[1] == "tienes"
                      and text.find_any("Buenos DÍAS", {"hola", "buenos días"}) == "buenos días"
-                     and text.find_any("x", "y") == nil and text.len("año") == 3"#,
+                     and text.find_any("x", "y") == nil and text.len("año") == 3
+                     and text.find_word("¿TIENES el DNI?", {"tú", "tienes"}) == "tienes"
+                     and text.find_word("Usted tiene", {"tú", "tienes"}) == nil
+                     and text.find_word("¿Y TÚ?", {"Tú"}) == "Tú"
+                     and text.find_word("¿Y TÚ?", {["tú"] = true}) == "tú"
+                     and text.find_word("usted", {usted = false}) == nil"#,
             )
             .eval()
             .unwrap();
@@ -304,6 +589,11 @@ mod tests {
             .eval::<Value>()
             .unwrap_err();
         assert!(e.to_string().contains("phrases must be strings"), "{e}");
+        let e = lua
+            .load("return text.find_word('x', {'a', 3})")
+            .eval::<Value>()
+            .unwrap_err();
+        assert!(e.to_string().contains("not a string"), "{e}");
         let e = lua
             .load("return text.find_any('x', 5)")
             .eval::<Value>()

@@ -1,7 +1,15 @@
 //! Benchmark (SPEC §10): the mock provider, 10,000 conversations × 12 turns in
-//! batches of 100, through the real release binary, with the shipped script
-//! (every hook) and without a script. Reports medians of interleaved runs, the
-//! script's overhead, and the peak RSS (which must not grow with the total).
+//! batches of 100, through the real release binary, in three setups: without
+//! a script; with a script defining every hook with minimal bodies (what the
+//! hook mechanism itself costs); and with the shipped script (every hook,
+//! doing real work). Reports medians of interleaved runs, each setup's
+//! overhead over the run without a script, and the peak RSS (which must not
+//! grow with the total).
+//!
+//! Runs rotate their order, and no run's data is deleted until the end:
+//! ext4 makes creating files slower for minutes after many deletions (it
+//! avoids reusing recently freed inodes), which would penalise whichever
+//! setup runs after a deletion.
 //!
 //! `cargo bench --bench mock_throughput`; `CONVGEN_BENCH_RUNS` sets the number
 //! of runs (default 5), `CONVGEN_BENCH_DIR` where data goes (default a temp
@@ -23,8 +31,9 @@ fn children_cpu() -> f64 {
 /// Runs one generation; returns (wall seconds, peak RSS in KiB, CPU seconds).
 fn run_once(work: &Path, setup: &Path, total: u32) -> (f64, u64, f64) {
     let cpu_before = children_cpu();
-    let data = work.join(format!("data-{total}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&data);
+    static RUN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = RUN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let data = work.join(format!("data-{total}-{n}"));
     let started = Instant::now();
     let mut child = Command::new(env!("CARGO_BIN_EXE_convgen"))
         .args(["generate", "--prompt", "call_center_es", "--total"])
@@ -67,7 +76,6 @@ fn run_once(work: &Path, setup: &Path, total: u32) -> (f64, u64, f64) {
     }
     let seconds = started.elapsed().as_secs_f64();
     let cpu = children_cpu() - cpu_before;
-    let _ = std::fs::remove_dir_all(&data);
     (seconds, peak_kib, cpu)
 }
 
@@ -76,29 +84,46 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-/// Two setups: the shipped prompt and script, and the same prompt with its
-/// placeholders filled in and no script.
-fn setups(root: &Path) -> (PathBuf, PathBuf) {
+/// A script that defines every hook and does as little as each allows.
+const MINIMAL_HOOKS: &str = r#"
+local M = {}
+function M.select_scenario(ctx) return ctx.rng:weighted(ctx.scenarios, "weight").id end
+function M.variables(ctx)
+  return { customer = "Lucía García", agent = "Marta", company = "Telvento",
+           importe = "42,50 €", contract = "TV-0000001", dni = "00000000T", amount = 42.5 }
+end
+function M.turn_latency(turn, ctx) return 1.5 end
+function M.validate_turn(turn, ctx) return true end
+function M.validate_conversation(conv, ctx) return true end
+return M
+"#;
+
+/// The setups, by name: the shipped prompt without a script (placeholders
+/// filled in), with minimal hooks, and with the shipped script.
+fn setups(root: &Path) -> Vec<(&'static str, PathBuf)> {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let with = root.join("with-script");
-    let without = root.join("no-script");
-    for dir in [&with, &without] {
-        std::fs::create_dir_all(dir.join("prompts")).unwrap();
-        std::fs::create_dir_all(dir.join("scripts")).unwrap();
-    }
     let prompt = std::fs::read_to_string(repo.join("prompts/call_center_es.md")).unwrap();
-    std::fs::write(with.join("prompts/call_center_es.md"), &prompt).unwrap();
-    std::fs::copy(
-        repo.join("scripts/call_center_es.lua"),
-        with.join("scripts/call_center_es.lua"),
-    )
-    .unwrap();
     let mut filled = prompt.clone();
     for name in convgen::prompt::placeholders(&prompt) {
         filled = filled.replace(&format!("{{{{{name}}}}}"), &format!("<{name}>"));
     }
-    std::fs::write(without.join("prompts/call_center_es.md"), filled).unwrap();
-    (with, without)
+    let shipped = std::fs::read_to_string(repo.join("scripts/call_center_es.lua")).unwrap();
+    let mut out = Vec::new();
+    for (name, prompt_text, script) in [
+        ("no script", &filled, None),
+        ("every hook, minimal bodies", &prompt, Some(MINIMAL_HOOKS)),
+        ("shipped script", &prompt, Some(shipped.as_str())),
+    ] {
+        let dir = root.join(name.replace([' ', ','], "-"));
+        std::fs::create_dir_all(dir.join("prompts")).unwrap();
+        std::fs::create_dir_all(dir.join("scripts")).unwrap();
+        std::fs::write(dir.join("prompts/call_center_es.md"), prompt_text).unwrap();
+        if let Some(code) = script {
+            std::fs::write(dir.join("scripts/call_center_es.lua"), code).unwrap();
+        }
+        out.push((name, dir));
+    }
+    out
 }
 
 fn main() {
@@ -115,21 +140,22 @@ fn main() {
         None => tempfile::tempdir(),
     }
     .expect("temp dir");
-    let (with, without) = setups(root.path());
+    let setups = setups(root.path());
     let total = 10_000;
-    let (mut rates_with, mut rates_without, mut peak) = (Vec::new(), Vec::new(), 0u64);
-    let (mut cpu_with, mut cpu_without) = (Vec::new(), Vec::new());
-    for _ in 0..runs {
-        let (s, kib, cpu) = run_once(root.path(), &without, total);
-        rates_without.push(total as f64 / s);
-        cpu_without.push(cpu);
-        let (s, kib2, cpu) = run_once(root.path(), &with, total);
-        rates_with.push(total as f64 / s);
-        cpu_with.push(cpu);
-        peak = peak.max(kib).max(kib2);
+    let mut rates = vec![Vec::new(); setups.len()];
+    let mut cpu = vec![Vec::new(); setups.len()];
+    let mut peak = 0u64;
+    for r in 0..runs {
+        // Rotate the order so no setup always runs first or last.
+        for k in 0..setups.len() {
+            let i = (k + r) % setups.len();
+            let (s, kib, c) = run_once(root.path(), &setups[i].1, total);
+            rates[i].push(total as f64 / s);
+            cpu[i].push(c);
+            peak = peak.max(kib);
+        }
     }
-    let (_, small_peak, _) = run_once(root.path(), &with, 1_000);
-    let (w, wo) = (median(rates_with.clone()), median(rates_without.clone()));
+    let (_, small_peak, _) = run_once(root.path(), &setups[2].1, 1_000);
     println!(
         "mock, {total} conversations x 12 turns, batch size 100, {} cores, data in {}",
         std::thread::available_parallelism()
@@ -137,27 +163,27 @@ fn main() {
             .unwrap_or(1),
         root.path().display()
     );
-    let range = |v: &[f64]| {
-        (
-            v.iter().cloned().fold(f64::MAX, f64::min),
-            v.iter().cloned().fold(0.0, f64::max),
-        )
-    };
-    let (lo, hi) = range(&rates_with);
-    println!(
-        "  script with every hook: median {w:.0} conversations/s over {runs} runs (min {lo:.0}, max {hi:.0}); target >= 2000"
-    );
-    let (lo, hi) = range(&rates_without);
-    println!("  no script:              median {wo:.0} conversations/s (min {lo:.0}, max {hi:.0})");
-    println!(
-        "  script overhead: {:.0}% in wall time (target <= 10%)",
-        (wo / w - 1.0) * 100.0
-    );
-    let (cw, cwo) = (median(cpu_with), median(cpu_without));
-    println!(
-        "  CPU time: median {cw:.2} s with the script, {cwo:.2} s without ({:.0} µs of Lua per conversation)",
-        (cw - cwo) / total as f64 * 1e6
-    );
+    let base_rate = median(rates[0].clone());
+    let base_cpu = median(cpu[0].clone());
+    for (i, (name, _)) in setups.iter().enumerate() {
+        let rate = median(rates[i].clone());
+        let lo = rates[i].iter().cloned().fold(f64::MAX, f64::min);
+        let hi = rates[i].iter().cloned().fold(0.0, f64::max);
+        let c = median(cpu[i].clone());
+        print!(
+            "  {name:<27} median {rate:>5.0} conversations/s over {runs} runs (min {lo:.0}, max {hi:.0}), CPU {c:.2} s"
+        );
+        if i > 0 {
+            print!(
+                "; overhead {:.0}% wall, {:.0}% CPU ({:.0} µs per conversation)",
+                (base_rate / rate - 1.0) * 100.0,
+                (c / base_cpu - 1.0) * 100.0,
+                (c - base_cpu) / total as f64 * 1e6
+            );
+        }
+        println!();
+    }
+    println!("  targets: >= 2000 conversations/s with every hook; hooks <= 10% over no script");
     println!(
         "  peak RSS: {:.1} MiB for 10,000, {:.1} MiB for 1,000 conversations; target < 100 MiB, flat",
         peak as f64 / 1024.0,

@@ -341,6 +341,124 @@ unsafe fn push_strings(state: *mut ffi::lua_State, items: &[String]) {
     }
 }
 
+/// Reads the value at `idx` as plain data: nil, booleans, numbers (finite),
+/// strings, lists and tables with string keys.
+///
+/// Only raw reads (`lua_next`, `lua_rawgeti`, `lua_tolstring` on strings)
+/// happen here, and none of them can raise, so heap values may live across them.
+unsafe fn read_json(state: *mut ffi::lua_State, idx: c_int, depth: usize) -> Result<Json, String> {
+    unsafe {
+        let idx = ffi::lua_absindex(state, idx);
+        match ffi::lua_type(state, idx) {
+            ffi::LUA_TNIL => Ok(Json::Null),
+            ffi::LUA_TBOOLEAN => Ok(Json::Bool(ffi::lua_toboolean(state, idx) != 0)),
+            ffi::LUA_TNUMBER => {
+                if ffi::lua_isinteger(state, idx) != 0 {
+                    Ok(Json::from(ffi::lua_tointegerx(
+                        state,
+                        idx,
+                        std::ptr::null_mut(),
+                    )))
+                } else {
+                    let f = ffi::lua_tonumberx(state, idx, std::ptr::null_mut());
+                    serde_json::Number::from_f64(f)
+                        .map(Json::Number)
+                        .ok_or_else(|| format!("the number {f} has no JSON form"))
+                }
+            }
+            ffi::LUA_TSTRING => Ok(Json::String(read_str(state, idx))),
+            ffi::LUA_TTABLE => {
+                if depth >= MAX_DEPTH {
+                    return Err("tables nest too deeply (a table inside itself?)".into());
+                }
+                if ffi::lua_checkstack(state, 3) == 0 {
+                    return Err("tables nest too deeply".into());
+                }
+                let n = ffi::lua_rawlen(state, idx);
+                let mut list = Vec::with_capacity(n);
+                let mut map = serde_json::Map::new();
+                ffi::lua_pushnil(state);
+                while ffi::lua_next(state, idx) != 0 {
+                    // key at -2, value at -1
+                    let item = match ffi::lua_type(state, -2) {
+                        ffi::LUA_TSTRING if list.is_empty() => {
+                            let key = read_str(state, -2);
+                            read_json(state, -1, depth + 1).map(|v| {
+                                map.insert(key, v);
+                            })
+                        }
+                        ffi::LUA_TNUMBER
+                            if map.is_empty() && ffi::lua_isinteger(state, -2) != 0 =>
+                        {
+                            let i = ffi::lua_tointegerx(state, -2, std::ptr::null_mut());
+                            match usize::try_from(i) {
+                                Ok(i) if (1..=n).contains(&i) => {
+                                    read_json(state, -1, depth + 1).map(|v| list.push((i, v)))
+                                }
+                                _ => Err("a list has a hole or a key that is not 1, 2, 3…".into()),
+                            }
+                        }
+                        ffi::LUA_TNUMBER if ffi::lua_isinteger(state, -2) == 0 => {
+                            Err("a table has a fractional number as a key".into())
+                        }
+                        ffi::LUA_TSTRING | ffi::LUA_TNUMBER => {
+                            Err("a table mixes list items and named fields".into())
+                        }
+                        other => Err(format!(
+                            "a table has a {} key; keys must be strings",
+                            type_name(state, other)
+                        )),
+                    };
+                    ffi::lua_pop(state, 1);
+                    if let Err(e) = item {
+                        ffi::lua_pop(state, 1);
+                        return Err(e);
+                    }
+                }
+                if list.is_empty() {
+                    return Ok(Json::Object(map));
+                }
+                if list.len() != n {
+                    return Err("a list has a hole or a key that is not 1, 2, 3…".into());
+                }
+                list.sort_unstable_by_key(|(i, _)| *i);
+                Ok(Json::Array(list.into_iter().map(|(_, v)| v).collect()))
+            }
+            other => Err(format!("it holds a {}", type_name(state, other))),
+        }
+    }
+}
+
+unsafe fn read_str(state: *mut ffi::lua_State, idx: c_int) -> String {
+    unsafe {
+        let mut len = 0usize;
+        let p = ffi::lua_tolstring(state, idx, &mut len);
+        String::from_utf8_lossy(std::slice::from_raw_parts(p as *const u8, len)).into_owned()
+    }
+}
+
+unsafe fn type_name(state: *mut ffi::lua_State, t: c_int) -> String {
+    unsafe {
+        std::ffi::CStr::from_ptr(ffi::lua_typename(state, t))
+            .to_string_lossy()
+            .into_owned()
+    }
+}
+
+/// Reads a Lua value as plain data, in one trip; `Err` says why it is not.
+pub fn read_plain(lua: &Lua, value: &Value) -> mlua::Result<Result<Json, String>> {
+    let mut out = Err(String::new());
+    // SAFETY: the value sits at slot 1; `read_json` makes only raw reads,
+    // which cannot raise, and leaves the stack as it found it.
+    unsafe {
+        lua.exec_raw::<()>(value, |state| {
+            out = read_json(state, 1, 0);
+            ffi::lua_settop(state, 0);
+        })?;
+    }
+    Ok(out)
+}
+
 /// Any plain data (`conv`, `results`) as Lua tables, in one trip.
 pub fn json(lua: &Lua, value: &Json) -> mlua::Result<Value> {
     // SAFETY: `push_json` checks stack room at every level and pushes one value.
@@ -543,6 +661,32 @@ mod tests {
             &serde_json::to_value(&bare).unwrap(),
             "bare",
         );
+    }
+
+    #[test]
+    fn plain_data_is_read_back_and_the_rest_refused() {
+        let lua = Lua::new();
+        let read = |code: &str| {
+            let v: Value = lua.load(code).eval().unwrap();
+            read_plain(&lua, &v).unwrap()
+        };
+        assert_eq!(
+            read("return { a = 'x', n = 3, f = 2.5, b = true, l = {1, 'two'}, e = {}, t = { k = {} } }")
+                .unwrap(),
+            serde_json::json!({"a": "x", "n": 3, "f": 2.5, "b": true, "l": [1, "two"], "e": {}, "t": {"k": {}}})
+        );
+        assert_eq!(read("return 'hola'").unwrap(), serde_json::json!("hola"));
+        for (code, needle) in [
+            ("return { f = function() end }", "it holds a function"),
+            ("return { [true] = 1 }", "a boolean key"),
+            ("return { 1, x = 2 }", "mixes list items and named fields"),
+            ("return { [1] = 'a', [3] = 'c' }", "hole"),
+            ("return { x = 0/0 }", "no JSON form"),
+            ("local t = {} t.t = t return t", "nest too deeply"),
+        ] {
+            let e = read(code).unwrap_err();
+            assert!(e.contains(needle), "{code}: {e}");
+        }
     }
 
     #[test]

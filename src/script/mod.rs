@@ -448,6 +448,9 @@ impl ScriptHost {
             .map_err(|LuaFailure(m)| {
                 self.error(hook, ctx, strip_script(&self.sandbox.script, m))
             })?;
+        if let Some(Value::Boolean(true)) = values.get(2) {
+            return Ok(Some(vec![(Value::Boolean(true), Value::Nil); turns.len()]));
+        }
         let table = |v: Option<&Value>| match v {
             Some(Value::Table(t)) => Some(t.clone()),
             _ => None,
@@ -575,38 +578,36 @@ impl Hooks for ScriptHost {
         let Some(values) = self.call("variables", ctx, None, rng)? else {
             return Ok(None);
         };
-        match values.front() {
-            Some(v @ Value::Table(t)) => {
-                for pair in t.pairs::<Value, Value>() {
-                    let (k, _) = pair.map_err(|e| self.lua_error("variables", ctx, e))?;
-                    if !matches!(k, Value::String(_)) {
-                        return Err(self.error(
-                            "variables",
-                            ctx,
-                            format!(
-                                "returned a table with a {} key; variable names must be strings",
-                                k.type_name()
-                            ),
-                        ));
-                    }
-                }
-                let map: BTreeMap<String, serde_json::Value> =
-                    self.sandbox.lua().from_value(v.clone()).map_err(|e| {
-                        self.error(
-                            "variables",
-                            ctx,
-                            format!("returned a value that is not plain data: {e}"),
-                        )
-                    })?;
-                Ok(Some(map))
+        let plain = match values.front() {
+            Some(v @ Value::Table(_)) => {
+                let _unguarded = self.sandbox.host_side();
+                marshal::read_plain(self.sandbox.lua(), v)
+                    .map_err(|e| self.lua_error("variables", ctx, e))?
             }
-            _ => Err(self.error(
+            _ => {
+                return Err(self.error(
+                    "variables",
+                    ctx,
+                    format!(
+                        "returned {}; expected a table of variables",
+                        lua_type(&values)
+                    ),
+                ));
+            }
+        };
+        match plain {
+            Ok(serde_json::Value::Object(map)) => Ok(Some(map.into_iter().collect())),
+            // A list (or an empty table read as one) names no variables.
+            Ok(serde_json::Value::Array(items)) if items.is_empty() => Ok(Some(BTreeMap::new())),
+            Ok(_) => Err(self.error(
                 "variables",
                 ctx,
-                format!(
-                    "returned {}; expected a table of variables",
-                    lua_type(&values)
-                ),
+                "returned a list; expected a table of variables by name".into(),
+            )),
+            Err(why) => Err(self.error(
+                "variables",
+                ctx,
+                format!("returned a value that is not plain data: {why}"),
             )),
         }
     }
@@ -848,8 +849,12 @@ impl AuditScript {
             None | Some(Value::Nil) => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.to_string_lossy())),
             Some(v) => {
-                let json: serde_json::Value = lua.from_value(v.clone()).map_err(|e| {
-                    format!("{script}: `summary` returned a value that is not plain data: {e}")
+                let json = {
+                    let _unguarded = self.sandbox.host_side();
+                    marshal::read_plain(lua, v).map_err(|e| format!("{script}: `summary`: {e}"))?
+                };
+                let json = json.map_err(|why| {
+                    format!("{script}: `summary` returned a value that is not plain data: {why}")
                 })?;
                 Ok(Some(json.to_string()))
             }
@@ -976,6 +981,53 @@ return M
             }
             assert!(n > 0, "no `{kind}` fields were seen");
         }
+    }
+
+    #[test]
+    fn variables_must_be_plain_data_by_name() {
+        let p = prompt();
+        let vars = BTreeMap::new();
+        let ctx = HookCtx {
+            prompt: &p,
+            index: 1,
+            batch_index: 1,
+            mode: &ScenarioMode::Weighted,
+            scenario: None,
+            vars: &vars,
+            conversation_id: "c-1",
+        };
+        for (body, needle) in [
+            (
+                "return { customer = print }",
+                "not plain data: it holds a function",
+            ),
+            ("return { [1] = 'x' }", "returned a list"),
+            (
+                "return 'Ana'",
+                "returned string; expected a table of variables",
+            ),
+            ("return { [true] = 'x' }", "a boolean key"),
+        ] {
+            let mut h = host(
+                &format!("return {{ variables = function(ctx) {body} end }}"),
+                &p,
+            );
+            let e = h.variables(&ctx, &mut ConvRng::new(1)).unwrap_err();
+            assert!(e.to_string().contains(needle), "{body}: {e}");
+            assert!(
+                e.to_string().contains("hook `variables` failed for c-1"),
+                "{e}"
+            );
+        }
+        let mut h = host(
+            "return { variables = function(ctx) return { customer = 'Ana', n = 2, tags = {'a'}, none = {} } end }",
+            &p,
+        );
+        let got = h.variables(&ctx, &mut ConvRng::new(1)).unwrap().unwrap();
+        assert_eq!(got["customer"], "Ana");
+        assert_eq!(got["n"], 2);
+        assert_eq!(got["tags"], serde_json::json!(["a"]));
+        assert_eq!(got["none"], serde_json::json!({}));
     }
 
     #[test]

@@ -210,13 +210,16 @@ setmetatable = function(t, mt)
   return raw_setmetatable(t, mt)
 end
 -- Calls a per-turn hook on every turn in one trip from Rust; the caller reads
--- result i from both tables (holes are nils).
+-- result i from both tables (holes are nils), unless the third result says
+-- every turn returned just `true` (the usual answer of validate_turn).
 return function(hook, turns, ctx)
-  local firsts, seconds = {}, {}
+  local firsts, seconds, all_true = {}, {}, true
   for i = 1, #turns do
-    firsts[i], seconds[i] = hook(turns[i], ctx)
+    local a, b = hook(turns[i], ctx)
+    firsts[i], seconds[i] = a, b
+    all_true = all_true and a == true and b == nil
   end
-  return firsts, seconds
+  return firsts, seconds, all_true
 end
 "#;
 

@@ -37,15 +37,8 @@ pub fn lower(s: &str) -> String {
     out
 }
 
-/// The words of a text, as slices of it: runs of letters and digits (any
+/// The words of a text, in lower case: runs of letters and digits (any
 /// script); everything else (spaces, «¿», «¡», punctuation) separates them.
-/// `text.words` hands them over in lower case.
-pub fn split_words(s: &str) -> impl Iterator<Item = &str> {
-    s.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-}
-
-/// The words of a text, in lower case.
 pub fn words(s: &str) -> Vec<String> {
     let mut out = Vec::new();
     scan_words(s, |word| {
@@ -85,8 +78,8 @@ pub enum Word<'a> {
     Long(&'a str),
 }
 
-/// Calls `f` with each word of `s` (as [`split_words`] cuts them), in lower
-/// case, until it returns true. ASCII goes a byte at a time, other letters
+/// Calls `f` with each word of `s` (as [`words`] cuts them), in lower case,
+/// until it returns true. ASCII goes a byte at a time, other letters
 /// through Unicode's tables. No heap: the C bindings run it across calls
 /// that may `longjmp`.
 pub fn scan_words(s: &str, mut f: impl FnMut(Word) -> bool) -> bool {

@@ -181,6 +181,19 @@ pub fn find_word<'w>(s: &str, words: &'w [String]) -> Option<&'w str> {
     find_word_in(s, &list).map(|i| words[i].as_str())
 }
 
+/// `bytes` as text: borrowed when valid UTF-8 (checked at full speed, and
+/// not at all for ASCII), with invalid sequences replaced otherwise.
+fn as_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    if bytes.is_ascii() {
+        // SAFETY: ASCII is valid UTF-8.
+        return std::borrow::Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(bytes) });
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
+}
+
 /// Number of characters (not bytes); each invalid UTF-8 sequence counts as one.
 pub fn len(bytes: &[u8]) -> usize {
     match std::str::from_utf8(bytes) {
@@ -348,7 +361,7 @@ unsafe extern "C-unwind" fn lua_find_any(state: *mut ffi::lua_State) -> c_int {
             }
             let mut n = 0usize;
             let p = ffi::lua_tolstring(state, idx, &mut n);
-            let phrase = String::from_utf8_lossy(std::slice::from_raw_parts(p as *const u8, n));
+            let phrase = as_text(std::slice::from_raw_parts(p as *const u8, n));
             if contains(hay, &phrase) {
                 Probe::Found
             } else {
@@ -361,7 +374,7 @@ unsafe extern "C-unwind" fn lua_find_any(state: *mut ffi::lua_State) -> c_int {
         if cache.0 != bytes {
             cache.0.clear();
             cache.0.extend_from_slice(bytes);
-            cache.1 = lower(&String::from_utf8_lossy(bytes));
+            cache.1 = lower(&as_text(bytes));
         }
         let hay = cache.1.as_str();
         let outcome = if kind == ffi::LUA_TSTRING {
@@ -444,11 +457,15 @@ unsafe extern "C-unwind" fn lua_find_word(state: *mut ffi::lua_State) -> c_int {
                 // The table keeps the string alive after the pop.
                 let raw = std::slice::from_raw_parts(p as *const u8, len);
                 let maybe_upper = raw.iter().any(|b| b.is_ascii_uppercase() || *b >= 0x80);
-                match std::str::from_utf8(raw) {
-                    Ok(w) if maybe_upper && w.chars().any(char::is_uppercase) => {
-                        Some(std::borrow::Cow::Owned(lower(w).into_bytes()))
+                if maybe_upper {
+                    let w = as_text(raw);
+                    if w.chars().any(char::is_uppercase) {
+                        Some(std::borrow::Cow::Owned(lower(&w).into_bytes()))
+                    } else {
+                        Some(std::borrow::Cow::Borrowed(raw))
                     }
-                    _ => Some(std::borrow::Cow::Borrowed(raw)),
+                } else {
+                    Some(std::borrow::Cow::Borrowed(raw))
                 }
             } else {
                 None

@@ -18,7 +18,7 @@ use std::ffi::{CStr, c_char, c_int};
 use mlua::{AnyUserData, Lua, Table, Value, ffi};
 use serde_json::Value as Json;
 
-use crate::conversation::{Conversation, Turn};
+use crate::conversation::{Conversation, PromptRef, ScriptRef, Turn};
 
 /// Nesting deeper than this is handed over as nil (no real data gets there).
 const MAX_DEPTH: usize = 64;
@@ -144,6 +144,19 @@ pub struct TurnCache {
     known: Vec<Turn>,
     /// A Lua array holding the cached turn tables, by position.
     store: Option<Table>,
+    /// The parts of `conv` that stay the same for a whole run.
+    parts: Option<RunParts>,
+    /// Scratch space for [`TurnCache::plan`], kept to save an allocation a trip.
+    steps: Vec<Step>,
+}
+
+/// `conv.prompt`, `conv.script` and `conv.roles` as Lua tables, with what
+/// they were built from.
+struct RunParts {
+    prompt: PromptRef,
+    script: Option<ScriptRef>,
+    roles: Vec<String>,
+    tables: (Table, Value, Table),
 }
 
 /// What a trip must do for one turn.
@@ -158,29 +171,29 @@ enum Step {
 }
 
 impl TurnCache {
-    /// What each of `turns` needs; starts over for a new conversation.
-    fn plan(&mut self, conversation_id: &str, turns: &[Turn]) -> Vec<Step> {
+    /// What each of `turns` needs (into `steps`); starts over for a new
+    /// conversation.
+    fn plan(&mut self, conversation_id: &str, turns: &[Turn], steps: &mut Vec<Step>) {
         if self.conversation_id != conversation_id {
-            self.conversation_id = conversation_id.to_string();
+            self.conversation_id.clear();
+            self.conversation_id.push_str(conversation_id);
             self.known.clear();
             self.store = None;
         }
-        turns
-            .iter()
-            .map(|t| {
-                let slot = (t.index as usize).wrapping_sub(1);
-                match self.known.get(slot) {
-                    Some(k) if k.role == t.role && k.text == t.text => {
-                        if k.timestamp == t.timestamp && k.latency_ms == t.latency_ms {
-                            Step::Reuse
-                        } else {
-                            Step::Retime
-                        }
+        steps.clear();
+        steps.extend(turns.iter().map(|t| {
+            let slot = (t.index as usize).wrapping_sub(1);
+            match self.known.get(slot) {
+                Some(k) if k.role == t.role && k.text == t.text => {
+                    if k.timestamp == t.timestamp && k.latency_ms == t.latency_ms {
+                        Step::Reuse
+                    } else {
+                        Step::Retime
                     }
-                    _ => Step::Build,
                 }
-            })
-            .collect()
+                _ => Step::Build,
+            }
+        }));
     }
 
     /// Records what the tables now hold (only contiguous positions are kept).
@@ -209,7 +222,8 @@ impl TurnCache {
         conversation_id: &str,
         turns: &[Turn],
     ) -> mlua::Result<Table> {
-        let steps = self.plan(conversation_id, turns);
+        let mut steps = std::mem::take(&mut self.steps);
+        self.plan(conversation_id, turns, &mut steps);
         let store = self.store.clone().map_or(Value::Nil, Value::Table);
         // SAFETY: the store sits at slot 1; the closure checks stack room per
         // turn, and leaves the store and the array (slots 1 and 2) only.
@@ -244,17 +258,63 @@ impl TurnCache {
             })?
         };
         self.learn(turns, &steps, store);
+        self.steps = steps;
         Ok(array)
     }
 
+    /// `conv.prompt`, `conv.script` and `conv.roles`, built once per run.
+    fn run_parts(&mut self, lua: &Lua, conv: &Conversation) -> mlua::Result<(Table, Value, Table)> {
+        if let Some(p) = &self.parts
+            && p.prompt == conv.prompt
+            && p.script == conv.script
+            && p.roles == conv.roles
+        {
+            return Ok(p.tables.clone());
+        }
+        // SAFETY: the closure pushes exactly three values (two tables and a
+        // table or nil), checking nothing it cannot afford.
+        let tables: (Table, Value, Table) = unsafe {
+            lua.exec_raw((), |state| {
+                let p = &conv.prompt;
+                ffi::lua_createtable(state, 0, 5);
+                set_str(state, c"id", &p.id);
+                set_str(state, c"name", &p.name);
+                if let Some(v) = &p.version {
+                    set_str(state, c"version", v);
+                }
+                set_int(state, c"revision", i64::from(p.revision));
+                set_str(state, c"sha256", &p.sha256);
+                match &conv.script {
+                    Some(script) => {
+                        ffi::lua_createtable(state, 0, 2);
+                        set_str(state, c"path", &script.path);
+                        set_str(state, c"sha256", &script.sha256);
+                    }
+                    None => ffi::lua_pushnil(state),
+                }
+                push_strings(state, &conv.roles);
+            })?
+        };
+        self.parts = Some(RunParts {
+            prompt: conv.prompt.clone(),
+            script: conv.script.clone(),
+            roles: conv.roles.clone(),
+            tables: tables.clone(),
+        });
+        Ok(tables)
+    }
+
     /// The whole conversation as written to disk, in one trip, its turns
-    /// from the cache.
+    /// from the cache. The parts that stay the same for a run are shared
+    /// between conversations (scripts treat them as read-only).
     pub fn conversation(&mut self, lua: &Lua, conv: &Conversation) -> mlua::Result<Table> {
         let turns = self.array(lua, &conv.conversation_id, &conv.turns)?;
-        // SAFETY: the turns array sits at slot 1; the closure pushes the
-        // conversation table and moves it down over the argument.
+        let (prompt, script, roles) = self.run_parts(lua, conv)?;
+        // SAFETY: the arguments sit at slots 1 to 4 (turns, prompt, script,
+        // roles); the closure pushes the conversation table and moves it down
+        // over them.
         unsafe {
-            lua.exec_raw(turns, |state| {
+            lua.exec_raw((turns, prompt, script, roles), |state| {
                 ffi::lua_createtable(state, 0, 20);
                 set_int(state, c"schema_version", i64::from(conv.schema_version));
                 set_str(state, c"conversation_id", &conv.conversation_id);
@@ -265,22 +325,12 @@ impl TurnCache {
                     c"index",
                     i64::try_from(conv.index).unwrap_or(i64::MAX),
                 );
-                let p = &conv.prompt;
-                ffi::lua_createtable(state, 0, 5);
-                set_str(state, c"id", &p.id);
-                set_str(state, c"name", &p.name);
-                if let Some(v) = &p.version {
-                    set_str(state, c"version", v);
-                }
-                set_int(state, c"revision", i64::from(p.revision));
-                set_str(state, c"sha256", &p.sha256);
+                ffi::lua_pushvalue(state, 2);
                 ffi::lua_setfield(state, -2, c"prompt".as_ptr());
-                if let Some(script) = &conv.script {
-                    ffi::lua_createtable(state, 0, 2);
-                    set_str(state, c"path", &script.path);
-                    set_str(state, c"sha256", &script.sha256);
-                    ffi::lua_setfield(state, -2, c"script".as_ptr());
-                }
+                ffi::lua_pushvalue(state, 3);
+                ffi::lua_setfield(state, -2, c"script".as_ptr());
+                ffi::lua_pushvalue(state, 4);
+                ffi::lua_setfield(state, -2, c"roles".as_ptr());
                 ffi::lua_createtable(state, 0, 2);
                 set_str(state, c"id", &conv.scenario.id);
                 set_str(state, c"title", &conv.scenario.title);
@@ -310,8 +360,6 @@ impl TurnCache {
                 push_map(state, &conv.variables, 1);
                 ffi::lua_setfield(state, -2, c"variables".as_ptr());
                 set_str(state, c"language", &conv.language);
-                push_strings(state, &conv.roles);
-                ffi::lua_setfield(state, -2, c"roles".as_ptr());
                 set_int(state, c"attempts", i64::from(conv.attempts));
                 set_str(state, c"status", conv.status.as_str());
                 push_strings(state, &conv.issues);
@@ -655,11 +703,18 @@ mod tests {
         bare.generator.endpoint_host = None;
         bare.generator.temperature = None;
         bare.request_ids.clear();
-        let t = TurnCache::default().conversation(&lua, &bare).unwrap();
+        // The same cache: the run's parts changed, so they are built again.
+        let t = cache.conversation(&lua, &bare).unwrap();
         assert_same(
             &Value::Table(t),
             &serde_json::to_value(&bare).unwrap(),
             "bare",
+        );
+        let t = cache.conversation(&lua, &conv).unwrap();
+        assert_same(
+            &Value::Table(t),
+            &serde_json::to_value(&conv).unwrap(),
+            "again",
         );
     }
 

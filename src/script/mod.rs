@@ -432,36 +432,20 @@ impl ScriptHost {
             self.turns.array(&lua, ctx.conversation_id, turns)
         }
         .map_err(|e| self.lua_error(hook, ctx, e))?;
-        let args = MultiValue::from_iter([
-            Value::Function(f),
-            Value::Table(array),
-            Value::Table(ctx_table),
-        ]);
         let label = format_args!(
             "{}: hook `{hook}` for {}",
             self.sandbox.script, ctx.conversation_id
         );
         let each = self.sandbox.each_turn.clone();
-        let values = self
+        let (firsts, seconds, all_true): (Table, Table, bool) = self
             .sandbox
-            .call(label, &each, args, rng)
+            .call(label, &each, (f, array, ctx_table), rng)
             .map_err(|LuaFailure(m)| {
                 self.error(hook, ctx, strip_script(&self.sandbox.script, m))
             })?;
-        if let Some(Value::Boolean(true)) = values.get(2) {
+        if all_true {
             return Ok(Some(vec![(Value::Boolean(true), Value::Nil); turns.len()]));
         }
-        let table = |v: Option<&Value>| match v {
-            Some(Value::Table(t)) => Some(t.clone()),
-            _ => None,
-        };
-        let (Some(firsts), Some(seconds)) = (table(values.front()), table(values.get(1))) else {
-            return Err(self.error(
-                hook,
-                ctx,
-                "internal: the turn driver returned no results".into(),
-            ));
-        };
         let mut out = Vec::with_capacity(turns.len());
         for i in 1..=turns.len() {
             let first = firsts
@@ -836,7 +820,7 @@ impl AuditScript {
             })
             .map_err(|e| format!("{script}: `summary`: {e}"))?;
         let mut rng = ConvRng::new(0);
-        let values = self
+        let values: MultiValue = self
             .sandbox
             .call(
                 format_args!("{script}: `summary`"),

@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
-use mlua::{Function, HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Table, Value, VmState};
+use mlua::{Function, HookTriggers, Lua, LuaOptions, StdLib, Table, Value, VmState};
 
 use crate::rng::ConvRng;
 
@@ -212,13 +212,19 @@ end
 -- Calls a per-turn hook on every turn in one trip from Rust; the caller reads
 -- result i from both tables (holes are nils), unless the third result says
 -- every turn returned just `true` (the usual answer of validate_turn).
+-- The two result tables are reused from call to call (the host reads them
+-- before the next one); scripts never see them.
+local firsts, seconds, size = {}, {}, 0
 return function(hook, turns, ctx)
-  local firsts, seconds, all_true = {}, {}, true
-  for i = 1, #turns do
+  local n, all_true = #turns, true
+  for i = n + 1, size do firsts[i], seconds[i] = nil, nil end
+  if n > size then size = n end
+  for i = 1, n do
     local a, b = hook(turns[i], ctx)
     firsts[i], seconds[i] = a, b
     all_true = all_true and a == true and b == nil
   end
+  size = n
   return firsts, seconds, all_true
 end
 "#;
@@ -385,18 +391,18 @@ impl Sandbox {
 
     /// Calls `f` under the limits, with `rng` as the generator of `ctx.rng` and
     /// `math.random`. `label` names the call in messages and logs.
-    pub fn call(
+    pub fn call<R: mlua::FromLuaMulti>(
         &self,
         label: std::fmt::Arguments,
         f: &Function,
-        args: MultiValue,
+        args: impl mlua::IntoLuaMulti,
         rng: &mut ConvRng,
-    ) -> Result<MultiValue, LuaFailure> {
+    ) -> Result<R, LuaFailure> {
         // The state's generator slot lives for the whole state: swapping its
         // contents in and out costs no allocation.
         self.swap_rng(rng);
         self.arm(label);
-        let result = f.call::<MultiValue>(args);
+        let result = f.call::<R>(args);
         self.disarm();
         self.swap_rng(rng);
         result.map_err(|e| LuaFailure(self.message(&e)))

@@ -507,7 +507,7 @@ pub fn read_plain(lua: &Lua, value: &Value) -> mlua::Result<Result<Json, String>
     Ok(out)
 }
 
-/// Any plain data (`conv`, `results`) as Lua tables, in one trip.
+/// Plain data (the audit results `summary` receives) as Lua tables, in one trip.
 pub fn json(lua: &Lua, value: &Json) -> mlua::Result<Value> {
     // SAFETY: `push_json` checks stack room at every level and pushes one value.
     unsafe { lua.exec_raw((), |state| push_json(state, value, 0)) }

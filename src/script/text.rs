@@ -18,23 +18,24 @@ use std::ffi::{c_char, c_int};
 
 use mlua::{Lua, ffi};
 
-/// Lower case, for every script Unicode knows (Á → á, Ñ → ñ, Σ → σ).
+/// The characters of `s` in lower case, for every script Unicode knows
+/// (Á → á, Ñ → ñ, Σ → σ): the one definition `lower` and the bindings share.
+fn lowered(s: &str) -> impl Iterator<Item = char> + '_ {
+    s.chars().flat_map(char::to_lowercase)
+}
+
+/// `s` in lower case.
 pub fn lower(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    // ASCII runs are copied a byte at a time; only other letters go through
-    // Unicode's tables (Spanish text is mostly ASCII with a few accents).
-    let mut rest = s;
-    while !rest.is_empty() {
-        let ascii = rest.bytes().position(|b| b >= 0x80).unwrap_or(rest.len());
-        let (run, tail) = rest.split_at(ascii);
-        out.extend(run.bytes().map(|b| char::from(b.to_ascii_lowercase())));
-        let mut chars = tail.chars();
-        if let Some(c) = chars.next() {
-            out.extend(c.to_lowercase());
-        }
-        rest = chars.as_str();
+    lowered(s).collect()
+}
+
+/// `s` in lower case, borrowed when it has no capital to lower.
+fn lower_cow(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.chars().any(char::is_uppercase) {
+        std::borrow::Cow::Owned(lower(s))
+    } else {
+        std::borrow::Cow::Borrowed(s)
     }
-    out
 }
 
 /// The words of a text, in lower case: runs of letters and digits (any
@@ -54,11 +55,7 @@ pub fn words(s: &str) -> Vec<String> {
 /// True when `phrase` occurs in `lowered` (a text already in lower case),
 /// ignoring case; plain text, no patterns.
 pub fn contains(lowered: &str, phrase: &str) -> bool {
-    if phrase.chars().any(char::is_uppercase) {
-        lowered.contains(lower(phrase).as_str())
-    } else {
-        lowered.contains(phrase)
-    }
+    lowered.contains(lower_cow(phrase).as_ref())
 }
 
 /// The first of `phrases` found in `s`, ignoring case.
@@ -254,14 +251,12 @@ unsafe fn push_lower(state: *mut ffi::lua_State, s: &str) {
         ffi::luaL_buffinit(state, &mut b);
         let mut chunk = [0u8; 256];
         let mut used = 0;
-        for c in s.chars() {
-            for l in c.to_lowercase() {
-                if used + 4 > chunk.len() {
-                    ffi::luaL_addlstring(&mut b, chunk.as_ptr() as *const c_char, used);
-                    used = 0;
-                }
-                used += l.encode_utf8(&mut chunk[used..]).len();
+        for l in lowered(s) {
+            if used + 4 > chunk.len() {
+                ffi::luaL_addlstring(&mut b, chunk.as_ptr() as *const c_char, used);
+                used = 0;
             }
+            used += l.encode_utf8(&mut chunk[used..]).len();
         }
         ffi::luaL_addlstring(&mut b, chunk.as_ptr() as *const c_char, used);
         ffi::luaL_pushresult(&mut b);
@@ -448,37 +443,29 @@ unsafe extern "C-unwind" fn lua_find_word(state: *mut ffi::lua_State) -> c_int {
         }
         // A list: read it once (raw reads and pops only while `list` lives:
         // none can raise), then compare words against it in Rust.
-        let mut list: Vec<Option<std::borrow::Cow<'_, [u8]>>> = Vec::with_capacity(n);
+        let mut list: Vec<std::borrow::Cow<'_, [u8]>> = Vec::with_capacity(n);
         for i in 1..=n {
-            let kind = ffi::lua_rawgeti(state, 2, i as ffi::lua_Integer);
-            let entry = if kind == ffi::LUA_TSTRING {
-                let mut len = 0usize;
-                let p = ffi::lua_tolstring(state, -1, &mut len);
-                // The table keeps the string alive after the pop.
-                let raw = std::slice::from_raw_parts(p as *const u8, len);
-                let maybe_upper = raw.iter().any(|b| b.is_ascii_uppercase() || *b >= 0x80);
-                if maybe_upper {
-                    let w = as_text(raw);
-                    if w.chars().any(char::is_uppercase) {
-                        Some(std::borrow::Cow::Owned(lower(&w).into_bytes()))
-                    } else {
-                        Some(std::borrow::Cow::Borrowed(raw))
-                    }
-                } else {
-                    Some(std::borrow::Cow::Borrowed(raw))
-                }
-            } else {
-                None
-            };
+            if ffi::lua_rawgeti(state, 2, i as ffi::lua_Integer) != ffi::LUA_TSTRING {
+                ffi::lua_pop(state, 1);
+                break;
+            }
+            let mut len = 0usize;
+            let p = ffi::lua_tolstring(state, -1, &mut len);
             ffi::lua_pop(state, 1);
-            list.push(entry);
+            // The table keeps the string alive after the pop.
+            let raw = std::slice::from_raw_parts(p as *const u8, len);
+            list.push(match lower_cow(&as_text(raw)) {
+                std::borrow::Cow::Owned(w) => std::borrow::Cow::Owned(w.into_bytes()),
+                std::borrow::Cow::Borrowed(_) => std::borrow::Cow::Borrowed(raw),
+            });
         }
-        let bad = list.iter().any(Option::is_none);
-        let mut found = None;
-        if !bad {
-            let plain: Vec<&[u8]> = list.iter().flatten().map(|e| e.as_ref()).collect();
-            found = valid_chunks(bytes).find_map(|piece| find_word_in(piece, &plain));
-        }
+        let bad = list.len() < n;
+        let found = if bad {
+            None
+        } else {
+            let plain: Vec<&[u8]> = list.iter().map(|e| e.as_ref()).collect();
+            valid_chunks(bytes).find_map(|piece| find_word_in(piece, &plain))
+        };
         drop(list);
         if bad {
             return ffi::luaL_error(

@@ -77,7 +77,8 @@ function Rng:weighted(list, key) end
 ---@field rng convgen.Rng This conversation's random generator.
 ---@field conversation_id string e.g. "call_center_es-000001-0007".
 
---- One utterance.
+--- One utterance. Fields are filled in when first read: read them while the
+--- hook runs (copy what you keep; a kept table cannot be read later).
 ---@class convgen.Turn
 ---@field index integer Position in the conversation, from 1.
 ---@field role string One of the prompt's roles, e.g. "agent".
@@ -113,6 +114,7 @@ function Rng:weighted(list, key) end
 
 --- A conversation as written to disk. In validate_conversation, `status`,
 --- `issues` and `created_at` are not final yet (the checks decide them).
+--- Fields are filled in when first read: read them while the hook runs.
 ---@class convgen.Conversation
 ---@field schema_version integer
 ---@field conversation_id string

@@ -10,6 +10,7 @@ pub mod api;
 mod marshal;
 pub mod sandbox;
 pub mod text;
+mod views;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -216,7 +217,7 @@ pub struct ScriptHost {
     hooks: BTreeMap<&'static str, Function>,
     tables: Tables,
     current: Option<CurrentCtx>,
-    turns: marshal::TurnCache,
+    views: views::Views,
 }
 
 /// The script's returned table, checked: hooks are functions, and names close
@@ -309,13 +310,14 @@ impl ScriptHost {
         let (sandbox, hooks) = load_module(source, limits, log, HOOKS)?;
         let tables = Tables::new(sandbox.lua(), prompt, sandbox.rng_handle())
             .map_err(|e| format!("{script}: {e}"))?;
+        let views = views::Views::new(sandbox.lua()).map_err(|e| format!("{script}: {e}"))?;
         Ok(Self {
             sandbox,
             prompt: prompt.clone(),
             hooks,
             tables,
             current: None,
-            turns: marshal::TurnCache::default(),
+            views,
         })
     }
 
@@ -407,14 +409,8 @@ impl ScriptHost {
         Ok(table)
     }
 
-    /// The Lua table of a whole conversation, as written to disk.
-    fn conversation_table(&mut self, conv: &Conversation) -> mlua::Result<Value> {
-        let lua = self.sandbox.lua().clone();
-        self.turns.conversation(&lua, conv).map(Value::Table)
-    }
-
-    /// Runs a per-turn hook (when defined) over every turn in one call from
-    /// Rust; returns each turn's (first, second) return values.
+    /// Runs a per-turn hook (when defined) over every turn in one trip;
+    /// returns each turn's first and second return values.
     fn each_turn(
         &mut self,
         hook: &'static str,
@@ -426,57 +422,37 @@ impl ScriptHost {
             return Ok(None);
         };
         let ctx_table = self.ctx_table(hook, ctx)?;
-        let array = {
-            let _unguarded = self.sandbox.host_side();
-            let lua = self.sandbox.lua().clone();
-            self.turns.array(&lua, ctx.conversation_id, turns)
-        }
-        .map_err(|e| self.lua_error(hook, ctx, e))?;
-        let label = format_args!(
-            "{}: hook `{hook}` for {}",
-            self.sandbox.script, ctx.conversation_id
-        );
-        let each = self.sandbox.each_turn.clone();
-        let (firsts, seconds, all_true): (Table, Table, bool) = self
-            .sandbox
-            .call(label, &each, (f, array, ctx_table), rng)
+        let numbers = hook == "turn_latency";
+        let quick = self
+            .views
+            .each_turn(
+                &self.sandbox,
+                format_args!(
+                    "{}: hook `{hook}` for {}",
+                    self.sandbox.script, ctx.conversation_id
+                ),
+                &f,
+                &ctx_table,
+                ctx.conversation_id,
+                turns,
+                numbers,
+                rng,
+            )
             .map_err(|LuaFailure(m)| {
                 self.error(hook, ctx, strip_script(&self.sandbox.script, m))
             })?;
-        if all_true {
-            return Ok(Some(vec![(Value::Boolean(true), Value::Nil); turns.len()]));
-        }
-        let mut out = Vec::with_capacity(turns.len());
-        for i in 1..=turns.len() {
-            let first = firsts
-                .raw_get::<Value>(i)
-                .map_err(|e| self.lua_error(hook, ctx, e))?;
-            let second = seconds
-                .raw_get::<Value>(i)
-                .map_err(|e| self.lua_error(hook, ctx, e))?;
-            out.push((first, second));
+        let mut out = Vec::with_capacity(quick.len());
+        for (i, q) in quick.into_iter().enumerate() {
+            out.push(match q {
+                views::Quick::True => (Value::Boolean(true), Value::Nil),
+                views::Quick::Number(n) => (Value::Number(n), Value::Nil),
+                views::Quick::Other => self
+                    .views
+                    .other(i)
+                    .map_err(|e| self.lua_error(hook, ctx, e))?,
+            });
         }
         Ok(Some(out))
-    }
-
-    /// Calls `hook` (when defined) with the table `build` makes, then ctx;
-    /// the table is only built when the hook exists.
-    fn call_with(
-        &mut self,
-        hook: &'static str,
-        ctx: &HookCtx,
-        rng: &mut ConvRng,
-        build: impl FnOnce(&mut Self) -> mlua::Result<Value>,
-    ) -> Result<Option<MultiValue>, HookError> {
-        if !self.has(hook) {
-            return Ok(None);
-        }
-        let arg = {
-            let _unguarded = self.sandbox.host_side();
-            build(self)
-        }
-        .map_err(|e| self.lua_error(hook, ctx, e))?;
-        self.call(hook, ctx, Some(arg), rng)
     }
 
     /// Calls `hook` (when defined) with `args` followed by ctx.
@@ -649,15 +625,33 @@ impl Hooks for ScriptHost {
         ctx: &HookCtx,
         rng: &mut ConvRng,
     ) -> Result<Option<Vec<String>>, HookError> {
-        let Some(values) = self.call_with("validate_conversation", ctx, rng, |h| {
-            h.conversation_table(conv)
-        })?
-        else {
+        const HOOK: &str = "validate_conversation";
+        let Some(f) = self.hooks.get(HOOK).cloned() else {
             return Ok(None);
         };
+        let ctx_table = self.ctx_table(HOOK, ctx)?;
+        let table = {
+            let _unguarded = self.sandbox.host_side();
+            let lua = self.sandbox.lua().clone();
+            self.views.conversation(&lua, conv)
+        }
+        .map_err(|e| self.lua_error(HOOK, ctx, e))?;
+        let values: MultiValue = {
+            let _lent = self.views.lend(&conv.turns, Some(conv));
+            self.sandbox.call(
+                format_args!(
+                    "{}: hook `{HOOK}` for {}",
+                    self.sandbox.script, ctx.conversation_id
+                ),
+                &f,
+                (table, ctx_table),
+                rng,
+            )
+        }
+        .map_err(|LuaFailure(m)| self.error(HOOK, ctx, strip_script(&self.sandbox.script, m)))?;
         verdict(&values)
             .map(Some)
-            .map_err(|m| self.error("validate_conversation", ctx, m))
+            .map_err(|m| self.error(HOOK, ctx, m))
     }
 }
 
@@ -724,6 +718,7 @@ pub struct AuditResult {
 /// A QA audit script: `check(conv, ctx)` and an optional `summary(results)`.
 pub struct AuditScript {
     sandbox: Sandbox,
+    views: views::Views,
     check: Function,
     summary: Option<Function>,
     tables: BTreeMap<String, Tables>,
@@ -741,8 +736,10 @@ impl AuditScript {
         let check = hooks.remove("check").ok_or_else(|| {
             format!("{script}: an audit script must return a table with a `check` function")
         })?;
+        let views = views::Views::new(sandbox.lua()).map_err(|e| format!("{script}: {e}"))?;
         Ok(Self {
             sandbox,
+            views,
             check,
             summary: hooks.remove("summary"),
             tables: BTreeMap::new(),
@@ -767,9 +764,10 @@ impl AuditScript {
             self.tables.insert(prompt.sha256.clone(), t);
         }
         let tables = &self.tables[&prompt.sha256];
-        let build = || -> mlua::Result<(Table, Table)> {
+        let views = &mut self.views;
+        let mut build = || -> mlua::Result<(Table, Table)> {
             let _unguarded = self.sandbox.host_side();
-            let c = marshal::TurnCache::default().conversation(lua, conv)?;
+            let c = views.conversation(lua, conv)?;
             let scenario = prompt
                 .scenario(&conv.scenario.id)
                 .and_then(|s| tables.scenario_table(prompt, s));
@@ -793,15 +791,16 @@ impl AuditScript {
         let (c, ctx) = build().map_err(|e| fail(e.to_string()))?;
         let mut rng = ConvRng::new(conv.generator.seed);
         let args = MultiValue::from_iter([Value::Table(c), Value::Table(ctx)]);
-        let values = self
-            .sandbox
-            .call(
+        let values = {
+            let _lent = self.views.lend(&conv.turns, Some(conv));
+            self.sandbox.call(
                 format_args!("{script}: `check` for {}", conv.conversation_id),
                 &self.check,
                 args,
                 &mut rng,
             )
-            .map_err(|LuaFailure(m)| fail(m))?;
+        }
+        .map_err(|LuaFailure(m)| fail(m))?;
         verdict(&values).map_err(fail)
     }
 
@@ -1043,6 +1042,99 @@ return M
         assert_eq!(a4, b4);
         assert_ne!(a3, a4, "other conversation, other draws");
         assert!(["a", "b"].contains(&a3["w"].as_str().unwrap()));
+    }
+
+    fn sample(p: &Prompt) -> Sample<'_> {
+        Sample {
+            prompt: p,
+            script: None,
+            mode: ScenarioMode::Weighted,
+            seed: 7,
+            start: chrono::Utc::now(),
+            generator: &MockGenerator,
+            max_attempts: 1,
+        }
+    }
+
+    #[test]
+    fn per_turn_hooks_answer_in_every_form() {
+        // Latencies as integers and floats; verdicts as true, false + reason,
+        // false + list, and a stray second value after a number.
+        let code = r#"
+local M = {}
+function M.variables() return { customer = "Ana" } end
+function M.turn_latency(turn) if turn.index % 2 == 0 then return 2 else return 0.5, "ignored" end end
+function M.validate_turn(turn)
+  if turn.index == 1 then return false, "uno" end
+  if turn.index == 2 then return false, { "dos", "tres" } end
+  return true
+end
+return M
+"#;
+        let p = prompt();
+        let mut host = host(code, &p);
+        let conv = sample(&p).make(1, &mut host).unwrap();
+        let lat: Vec<_> = conv.turns.iter().map(|t| t.latency_ms).collect();
+        assert_eq!(lat, vec![Some(500), Some(2000), Some(500), Some(2000)]);
+        assert_eq!(
+            conv.issues,
+            vec!["turn 1: uno", "turn 2: dos", "turn 2: tres"]
+        );
+        // A wrong type is an error naming the hook, the turn and the type.
+        let bad = "return { variables = function() return { customer = 'Ana' } end, turn_latency = function(t) if t.index == 3 then return 'soon' end return 1 end }";
+        let mut host = super::tests::host(bad, &p);
+        let e = sample(&p).make(1, &mut host).unwrap_err().to_string();
+        assert!(
+            e.contains("hook `turn_latency`") && e.contains("returned string for turn 3"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn tables_kept_from_an_earlier_conversation_say_so() {
+        // The script keeps the first conversation's turn and conversation
+        // tables; in the next conversation it reads fields it never read.
+        let code = r#"
+local kept_turn, kept_conv
+local M = {}
+function M.variables() return { customer = "Ana" } end
+function M.validate_turn(turn, ctx)
+  if ctx.index == 1 and turn.index == 1 then kept_turn = turn; local _ = turn.text end
+  if ctx.index == 2 and turn.index == 1 then
+    assert(kept_turn.text ~= nil, "fields read before stay")
+    return kept_turn.role
+  end
+  return true
+end
+function M.validate_conversation(conv, ctx)
+  if ctx.index == 1 then kept_conv = conv; return true end
+  return kept_conv.status
+end
+return M
+"#;
+        let p = prompt();
+        let mut host = host(code, &p);
+        let sample = sample(&p);
+        assert!(sample.make(1, &mut host).unwrap().issues.is_empty());
+        let e = sample.make(2, &mut host).unwrap_err().to_string();
+        assert!(e.contains("hook `validate_turn`"), "{e}");
+        assert!(e.contains("line 9:"), "names the script line: {e}");
+        assert!(
+            e.contains("a turn table can only be read while the hooks of its own conversation run"),
+            "{e}"
+        );
+        let keep_conv = code.replace("return kept_turn.role", "return true");
+        let mut host = super::tests::host(&keep_conv, &p);
+        assert!(sample.make(1, &mut host).is_ok());
+        let e = sample.make(2, &mut host).unwrap_err().to_string();
+        assert!(
+            e.contains("hook `validate_conversation`") && e.contains("line 15:"),
+            "{e}"
+        );
+        assert!(
+            e.contains("a conversation table can only be read while the hook"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -148,8 +148,6 @@ pub struct Sandbox {
     pub script: String,
     /// What is running now ("hook `x` for conv-id"), for log lines.
     origin: Rc<RefCell<String>>,
-    /// `each_turn(hook, turns, ctx)`: runs a per-turn hook over all turns.
-    pub each_turn: Function,
     /// The generator behind `ctx.rng` and `math.random`.
     rng: super::api::RngSlot,
 }
@@ -208,24 +206,6 @@ setmetatable = function(t, mt)
     error("setmetatable: __gc finalizers are not allowed in convgen scripts", 2)
   end
   return raw_setmetatable(t, mt)
-end
--- Calls a per-turn hook on every turn in one trip from Rust; the caller reads
--- result i from both tables (holes are nils), unless the third result says
--- every turn returned just `true` (the usual answer of validate_turn).
--- The two result tables are reused from call to call (the host reads them
--- before the next one); scripts never see them.
-local firsts, seconds, size = {}, {}, 0
-return function(hook, turns, ctx)
-  local n, all_true = #turns, true
-  for i = n + 1, size do firsts[i], seconds[i] = nil, nil end
-  if n > size then size = n end
-  for i = 1, n do
-    local a, b = hook(turns[i], ctx)
-    firsts[i], seconds[i] = a, b
-    all_true = all_true and a == true and b == nil
-  end
-  size = n
-  return firsts, seconds, all_true
 end
 "#;
 
@@ -302,10 +282,9 @@ impl Sandbox {
         let killed = lua
             .create_function(move |_, ()| Ok(killed_guard.killed.borrow().clone()))
             .map_err(fail)?;
-        let each_turn = lua
-            .load(PRELUDE)
+        lua.load(PRELUDE)
             .set_name("=convgen prelude")
-            .call::<Function>(killed)
+            .call::<()>(killed)
             .map_err(fail)?;
         lua.set_memory_limit(limits.memory).map_err(fail)?;
 
@@ -324,7 +303,6 @@ impl Sandbox {
             limits,
             script: script.to_string(),
             origin,
-            each_turn,
             rng,
         })
     }
@@ -403,6 +381,31 @@ impl Sandbox {
         self.swap_rng(rng);
         self.arm(label);
         let result = f.call::<R>(args);
+        self.disarm();
+        self.swap_rng(rng);
+        result.map_err(|e| LuaFailure(self.message(&e)))
+    }
+
+    /// Runs `f` on the raw state under the limits, as [`Sandbox::call`] runs
+    /// a function: `args` sit at the bottom of its stack, and what it
+    /// leaves there is the result.
+    ///
+    /// # Safety
+    ///
+    /// `f` must follow the rules of `Lua::exec_raw` (no value with a
+    /// destructor alive across a C API call that can raise, stack room
+    /// checked).
+    pub unsafe fn call_raw<R: mlua::FromLuaMulti>(
+        &self,
+        label: std::fmt::Arguments,
+        args: impl mlua::IntoLuaMulti,
+        rng: &mut ConvRng,
+        f: impl FnOnce(*mut mlua::ffi::lua_State),
+    ) -> Result<R, LuaFailure> {
+        self.swap_rng(rng);
+        self.arm(label);
+        // SAFETY: passed on to the caller.
+        let result = unsafe { self.lua.exec_raw::<R>(args, f) };
         self.disarm();
         self.swap_rng(rng);
         result.map_err(|e| LuaFailure(self.message(&e)))

@@ -823,9 +823,22 @@ pub fn placeholders(text: &str) -> Vec<String> {
 
 /// Calls `f(name, byte range)` for each well-formed `{{ name }}` in `text`.
 fn scan_placeholders(text: &str, mut f: impl FnMut(&str, std::ops::Range<usize>)) {
+    // Finding a single byte is a memchr; a two-byte pattern is not.
+    let find = |pair: &[u8; 2], from: usize| {
+        let bytes = text.as_bytes();
+        let mut at = from;
+        while let Some(i) = text[at..].find(char::from(pair[0])) {
+            let i = at + i;
+            if bytes.get(i + 1) == Some(&pair[1]) {
+                return Some(i);
+            }
+            at = i + 1;
+        }
+        None
+    };
     let mut from = 0;
-    while let Some(open) = text[from..].find("{{").map(|i| i + from) {
-        let Some(close) = text[open + 2..].find("}}").map(|i| i + open + 2) else {
+    while let Some(open) = find(b"{{", from) {
+        let Some(close) = find(b"}}", open + 2) else {
             break;
         };
         let name = text[open + 2..close].trim();

@@ -26,12 +26,46 @@ fn lowered(s: &str) -> impl Iterator<Item = char> + '_ {
 
 /// `s` in lower case.
 pub fn lower(s: &str) -> String {
-    lowered(s).collect()
+    let mut out = String::with_capacity(s.len());
+    lower_into(s, &mut out);
+    out
+}
+
+/// Appends `s` in lower case to `out`: what [`lowered`] gives, with runs of
+/// ASCII (most of any text) lowered a slice at a time.
+fn lower_into(s: &str, out: &mut String) {
+    let mut rest = s;
+    while !rest.is_empty() {
+        let ascii = rest.bytes().position(|b| b >= 0x80).unwrap_or(rest.len());
+        let start = out.len();
+        out.push_str(&rest[..ascii]);
+        out[start..].make_ascii_lowercase();
+        rest = &rest[ascii..];
+        if let Some(c) = rest.chars().next() {
+            out.extend(c.to_lowercase());
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+}
+
+/// True when lowering `s` changes it.
+fn has_upper(s: &str) -> bool {
+    if s.is_ascii() {
+        return s.bytes().any(|b| b.is_ascii_uppercase());
+    }
+    s.chars().any(|c| {
+        if c.is_ascii() {
+            c.is_ascii_uppercase()
+        } else {
+            let mut l = c.to_lowercase();
+            !(l.len() == 1 && l.next() == Some(c))
+        }
+    })
 }
 
 /// `s` in lower case, borrowed when it has no capital to lower.
 fn lower_cow(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.chars().any(char::is_uppercase) {
+    if has_upper(s) {
         std::borrow::Cow::Owned(lower(s))
     } else {
         std::borrow::Cow::Borrowed(s)
@@ -147,9 +181,14 @@ pub fn scan_words(s: &str, mut f: impl FnMut(Word) -> bool) -> bool {
 /// Where in `list` (words in lower case) the first word of `s` that is one
 /// of them sits, ignoring the case of `s`.
 pub fn find_word_in(s: &str, list: &[&[u8]]) -> Option<usize> {
-    // Entries by length, so each word is compared with the few of its length.
-    let mut by_len: Vec<(usize, usize)> = list.iter().map(|e| e.len()).zip(0..).collect();
-    by_len.sort_unstable();
+    // A short list is scanned; a long one is sorted by length first, so each
+    // word is compared with the few of its length.
+    const SCAN: usize = 48;
+    let mut by_len: Vec<(usize, usize)> = Vec::new();
+    if list.len() > SCAN {
+        by_len = list.iter().map(|e| e.len()).zip(0..).collect();
+        by_len.sort_unstable();
+    }
     let mut found = None;
     scan_words(s, |word| {
         let long;
@@ -160,12 +199,16 @@ pub fn find_word_in(s: &str, list: &[&[u8]]) -> Option<usize> {
                 long.as_bytes()
             }
         };
-        let from = by_len.partition_point(|(len, _)| *len < w.len());
-        found = by_len[from..]
-            .iter()
-            .take_while(|(len, _)| *len == w.len())
-            .find(|(_, i)| list[*i] == w)
-            .map(|(_, i)| *i);
+        found = if list.len() > SCAN {
+            let from = by_len.partition_point(|(len, _)| *len < w.len());
+            by_len[from..]
+                .iter()
+                .take_while(|(len, _)| *len == w.len())
+                .find(|(_, i)| list[*i] == w)
+                .map(|(_, i)| *i)
+        } else {
+            list.iter().position(|e| *e == w)
+        };
         found.is_some()
     });
     found
@@ -330,11 +373,50 @@ enum Probe {
     NotAString,
 }
 
+/// The texts `find_any` lowered last, with their lower case: scripts look
+/// for several lists of phrases in the same turn, and in each turn again in
+/// later hooks (`validate_conversation` walks them all).
+#[derive(Default)]
+struct Lowered {
+    entries: Vec<(Vec<u8>, String)>,
+    /// The entry to replace next.
+    next: usize,
+}
+
+impl Lowered {
+    /// Enough for every turn of a long conversation.
+    const SIZE: usize = 32;
+
+    /// The lower case of `bytes` (read as text), from the cache or made now.
+    fn get(&mut self, bytes: &[u8]) -> &str {
+        let at = match self.entries.iter().position(|(b, _)| b == bytes) {
+            Some(i) => i,
+            None => {
+                let mut lowered = String::new();
+                lower_into(&as_text(bytes), &mut lowered);
+                let entry = (bytes.to_vec(), lowered);
+                if self.entries.len() < Self::SIZE {
+                    self.entries.push(entry);
+                    self.entries.len() - 1
+                } else {
+                    let i = self.next;
+                    self.entries[i] = entry;
+                    self.next = (i + 1) % Self::SIZE;
+                    i
+                }
+            }
+        };
+        &self.entries[at].1
+    }
+}
+
 thread_local! {
-    /// The last text `find_any` lowered, and its lower case: scripts often
-    /// look for several lists of phrases in the same turn.
-    static LAST_LOWERED: std::cell::Cell<(Vec<u8>, String)> =
-        const { std::cell::Cell::new((Vec::new(), String::new())) };
+    static LOWERED: std::cell::Cell<Lowered> = const {
+        std::cell::Cell::new(Lowered {
+            entries: Vec::new(),
+            next: 0,
+        })
+    };
 }
 
 /// `text.find_any(s, phrases)`: the first phrase (a string, or a list of
@@ -365,13 +447,8 @@ unsafe extern "C-unwind" fn lua_find_any(state: *mut ffi::lua_State) -> c_int {
         };
         // `hay` (and the cache borrow) are the heap values here: only raw
         // reads and pops happen while they live, and none of them can raise.
-        let mut cache = LAST_LOWERED.with(|c| c.take());
-        if cache.0 != bytes {
-            cache.0.clear();
-            cache.0.extend_from_slice(bytes);
-            cache.1 = lower(&as_text(bytes));
-        }
-        let hay = cache.1.as_str();
+        let mut cache = LOWERED.with(|c| c.take());
+        let hay = cache.get(bytes);
         let outcome = if kind == ffi::LUA_TSTRING {
             ffi::lua_pushvalue(state, 2);
             probe(hay, -1)
@@ -393,7 +470,7 @@ unsafe extern "C-unwind" fn lua_find_any(state: *mut ffi::lua_State) -> c_int {
             }
             outcome
         };
-        LAST_LOWERED.with(|c| c.replace(cache));
+        LOWERED.with(|c| c.replace(cache));
         match outcome {
             Probe::Found => 1,
             Probe::Missed => {
@@ -503,6 +580,53 @@ pub fn register(lua: &Lua) -> mlua::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lower_is_the_lower_case_of_each_character() {
+        for s in [
+            "",
+            "plain",
+            "MiXeD ASCII 123 ¿Qué TAL?",
+            "ÁÉÍÓÚ ÑÜ àéí",
+            "Straße İstanbul ǅ ΣΟΦΙΑ",
+            "😀 emoji AND text",
+            "x\u{301}Y",
+        ] {
+            let expected: String = lowered(s).collect();
+            assert_eq!(lower(s), expected, "{s:?}");
+            assert_eq!(has_upper(s), expected != s, "{s:?}");
+            assert_eq!(lower_cow(s), expected, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn find_word_in_short_and_long_lists() {
+        let short: Vec<&[u8]> = vec![b"tu", b"tienes", "está".as_bytes()];
+        assert_eq!(find_word_in("¿Ya ESTÁ?", &short), Some(2));
+        assert_eq!(find_word_in("Usted tiene", &short), None);
+        // Past the scan limit the list is searched by length: same answers.
+        let owned: Vec<String> = (0..100).map(|i| format!("w{i}")).collect();
+        let mut long: Vec<&[u8]> = owned.iter().map(|w| w.as_bytes()).collect();
+        long.extend(short.iter().copied());
+        assert_eq!(find_word_in("ya está", &long), Some(102));
+        assert_eq!(find_word_in("di W57 y w3", &long), Some(57));
+        assert_eq!(find_word_in("nada", &long), None);
+    }
+
+    #[test]
+    fn the_lowered_cache_answers_for_the_text_asked() {
+        let mut cache = Lowered::default();
+        let texts: Vec<String> = (0..Lowered::SIZE * 2 + 3)
+            .map(|i| format!("TURNO {i} ÁRBOL"))
+            .collect();
+        for round in 0..2 {
+            for t in &texts {
+                assert_eq!(cache.get(t.as_bytes()), lower(t), "round {round}");
+            }
+        }
+        assert_eq!(cache.entries.len(), Lowered::SIZE);
+        assert_eq!(cache.get(&[b'A', 0xff, b'B']), "a\u{fffd}b");
+    }
 
     #[test]
     fn lower_knows_accents_and_other_scripts() {

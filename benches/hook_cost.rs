@@ -1,23 +1,28 @@
 //! Benchmark: what the Lua hooks cost per conversation, in process and
 //! without any I/O. Makes the same conversations with the mock generator,
-//! on one thread, without a script, with a script defining every hook with
-//! minimal bodies, and with the shipped script, and reports the median
-//! microseconds per conversation of each and the difference.
+//! on one thread: with the minimal script's variables given from Rust (no
+//! Lua: the baseline, writing the very same conversations), with a script
+//! defining every hook with minimal bodies, and with the shipped script;
+//! reports the median microseconds per conversation of each and what the
+//! hooks add.
 //!
 //! `cargo bench --bench hook_cost`; `CONVGEN_BENCH_RUNS` sets the rounds
 //! (default 7) of 2,000 conversations each; `CONVGEN_BENCH_ONLY=N` runs
 //! setup N alone (0, 1 or 2), for profiling.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
 use camino::Utf8Path;
-use convgen::conversation::ScenarioMode;
+use convgen::conversation::{Conversation, ScenarioMode, Turn};
 use convgen::generate::Sample;
-use convgen::hooks::{Hooks, NoScript};
+use convgen::hooks::{HookCtx, HookError, Hooks};
 use convgen::llm::MockGenerator;
+use convgen::rng::ConvRng;
 use convgen::script::sandbox::{Limits, StderrLog};
 use convgen::script::{ScriptFactory, ScriptSource};
+use serde_json::Value as Json;
 
 /// A script that defines every hook and does as little as each allows (the
 /// same as the `mock_throughput` benchmark's).
@@ -36,6 +41,73 @@ return M
 
 const PER_ROUND: u64 = 2_000;
 
+/// The minimal script's variables.
+const VARIABLES: [(&str, &str); 7] = [
+    ("customer", "Lucía García"),
+    ("agent", "Marta"),
+    ("company", "Telvento"),
+    ("importe", "42,50 €"),
+    ("contract", "TV-0000001"),
+    ("dni", "00000000T"),
+    ("amount", "42.5"),
+];
+
+/// No script, but the minimal script's variables, from Rust: the same
+/// conversations as the minimal script makes, without Lua.
+struct RustVariables;
+
+impl Hooks for RustVariables {
+    fn select_scenario(
+        &mut self,
+        _: &HookCtx,
+        _: &mut ConvRng,
+    ) -> Result<Option<String>, HookError> {
+        Ok(None)
+    }
+    fn variables(
+        &mut self,
+        _: &HookCtx,
+        _: &mut ConvRng,
+    ) -> Result<Option<BTreeMap<String, Json>>, HookError> {
+        Ok(Some(
+            VARIABLES
+                .iter()
+                .map(|(k, v)| {
+                    let v = match v.parse::<f64>() {
+                        Ok(n) => Json::from(n),
+                        Err(_) => Json::from(*v),
+                    };
+                    (k.to_string(), v)
+                })
+                .collect(),
+        ))
+    }
+    fn turn_latencies(
+        &mut self,
+        _: &[Turn],
+        _: &HookCtx,
+        _: &mut ConvRng,
+    ) -> Result<Option<Vec<f64>>, HookError> {
+        Ok(None)
+    }
+    fn validate_turns(
+        &mut self,
+        _: &[Turn],
+        _: &HookCtx,
+        _: &mut ConvRng,
+    ) -> Result<Option<Vec<Vec<String>>>, HookError> {
+        Ok(None)
+    }
+    fn validate_conversation(
+        &mut self,
+        _: &Conversation,
+        _: &HookCtx,
+        _: &mut ConvRng,
+    ) -> Result<Option<Vec<String>>, HookError> {
+        Ok(None)
+    }
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]
@@ -49,28 +121,13 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(7);
+    let only: Option<usize> = std::env::var("CONVGEN_BENCH_ONLY")
+        .ok()
+        .and_then(|v| v.parse().ok());
     let repo = Utf8Path::new(env!("CARGO_MANIFEST_DIR"));
     let prompt_path = repo.join("prompts/call_center_es.md");
     let text = std::fs::read_to_string(&prompt_path).unwrap();
     let prompt = convgen::prompt::parse(&prompt_path, text.as_bytes()).unwrap();
-    // Without a script the placeholders get the values the minimal script gives.
-    let mut filled = text.clone();
-    for (name, value) in [
-        ("customer", "Lucía García"),
-        ("agent", "Marta"),
-        ("company", "Telvento"),
-        ("importe", "42,50 €"),
-        ("contract", "TV-0000001"),
-        ("dni", "00000000T"),
-        ("amount", "42.5"),
-    ] {
-        filled = filled.replace(&format!("{{{{{name}}}}}"), value);
-    }
-    let plain = convgen::prompt::parse(&prompt_path, filled.as_bytes()).unwrap();
-    assert!(
-        convgen::prompt::placeholders(&filled).is_empty(),
-        "a placeholder of the shipped prompt has no value here"
-    );
     let host = |code: &[u8], name: &str| -> Box<dyn Hooks> {
         let source = ScriptSource {
             path: name.into(),
@@ -82,22 +139,22 @@ fn main() {
         Box::new(factory.load_host().unwrap())
     };
     let shipped = std::fs::read(repo.join("scripts/call_center_es.lua")).unwrap();
-    let mut setups: Vec<(&str, &convgen::prompt::Prompt, Box<dyn Hooks>)> = vec![
-        ("no script", &plain, Box::new(NoScript)),
+    // The minimal script draws its scenario as the weighted mode does, so
+    // all three make the same conversations (the shipped script its own).
+    let mut setups: Vec<(&str, ScenarioMode, Box<dyn Hooks>)> = vec![
+        (
+            "variables from Rust, no Lua",
+            ScenarioMode::Weighted,
+            Box::new(RustVariables),
+        ),
         (
             "every hook, minimal bodies",
-            &prompt,
-            host(
-                std::env::var("MINI")
-                    .map(|f| std::fs::read(f).unwrap())
-                    .unwrap_or(MINIMAL_HOOKS.as_bytes().to_vec())
-                    .as_slice(),
-                "scripts/minimal.lua",
-            ),
+            ScenarioMode::Script,
+            host(MINIMAL_HOOKS.as_bytes(), "scripts/minimal.lua"),
         ),
         (
             "shipped script",
-            &prompt,
+            ScenarioMode::Script,
             host(&shipped, "scripts/call_center_es.lua"),
         ),
     ];
@@ -105,26 +162,18 @@ fn main() {
     let start = chrono::DateTime::parse_from_rfc3339("2026-03-02T09:00:00Z")
         .unwrap()
         .with_timezone(&chrono::Utc);
-    let only: Option<usize> = std::env::var("CONVGEN_BENCH_ONLY")
-        .ok()
-        .and_then(|v| v.parse().ok());
     let mut micros = vec![Vec::new(); setups.len()];
     for r in 0..runs {
         for k in 0..setups.len() {
             let i = (k + r) % setups.len();
             if only.is_some_and(|o| o != i) {
-                micros[i].push(f64::NAN);
                 continue;
             }
-            let (_, prompt, hooks) = &mut setups[i];
+            let (_, mode, hooks) = &mut setups[i];
             let sample = Sample {
-                prompt,
+                prompt: &prompt,
                 script: None,
-                mode: if i == 0 {
-                    ScenarioMode::Weighted
-                } else {
-                    ScenarioMode::Script
-                },
+                mode: mode.clone(),
                 seed: 1,
                 start,
                 generator: &generator,
@@ -141,12 +190,15 @@ fn main() {
     println!(
         "making conversations in process (mock, no I/O), one thread, {runs} rounds of {PER_ROUND}"
     );
-    let base = median(micros[0].clone());
+    let base = (!micros[0].is_empty()).then(|| median(micros[0].clone()));
     for (i, (name, _, _)) in setups.iter().enumerate() {
+        if micros[i].is_empty() {
+            continue;
+        }
         let m = median(micros[i].clone());
-        print!("  {name:<27} {m:>6.1} µs per conversation");
-        if i > 0 {
-            print!("; hooks add {:.1} µs", m - base);
+        print!("  {name:<28} {m:>6.1} µs per conversation");
+        if let (true, Some(base)) = (i > 0, base) {
+            print!("; the hooks add {:.1} µs", m - base);
         }
         println!();
     }

@@ -42,9 +42,25 @@ fn lower_into(s: &str, out: &mut String) {
         out[start..].make_ascii_lowercase();
         rest = &rest[ascii..];
         if let Some(c) = rest.chars().next() {
-            out.extend(c.to_lowercase());
+            match latin1_lower(c) {
+                Some(l) => out.push(l),
+                None => out.extend(c.to_lowercase()),
+            }
             rest = &rest[c.len_utf8()..];
         }
+    }
+}
+
+/// The lower case of a Latin-1 letter (À–ÿ, where Spanish, Portuguese,
+/// French, German and Catalan letters live) without Unicode's tables;
+/// `None` for any other character.
+fn latin1_lower(c: char) -> Option<char> {
+    match c {
+        // À–Þ are capitals one row above their small letters, but for ×.
+        '\u{C0}'..='\u{DE}' if c != '\u{D7}' => char::from_u32(c as u32 + 0x20),
+        // ß–ÿ (and ÷) have no lower case of their own.
+        '\u{D7}' | '\u{DF}'..='\u{FF}' => Some(c),
+        _ => None,
     }
 }
 
@@ -56,6 +72,8 @@ fn has_upper(s: &str) -> bool {
     s.chars().any(|c| {
         if c.is_ascii() {
             c.is_ascii_uppercase()
+        } else if let Some(l) = latin1_lower(c) {
+            l != c
         } else {
             let mut l = c.to_lowercase();
             !(l.len() == 1 && l.next() == Some(c))
@@ -207,7 +225,9 @@ pub fn find_word_in(s: &str, list: &[&[u8]]) -> Option<usize> {
                 .find(|(_, i)| list[*i] == w)
                 .map(|(_, i)| *i)
         } else {
-            list.iter().position(|e| *e == w)
+            // Length and first byte rule out most entries without a memcmp.
+            list.iter()
+                .position(|e| e.len() == w.len() && e.first() == w.first() && *e == w)
         };
         found.is_some()
     });
@@ -589,6 +609,7 @@ mod tests {
             "MiXeD ASCII 123 ¿Qué TAL?",
             "ÁÉÍÓÚ ÑÜ àéí",
             "Straße İstanbul ǅ ΣΟΦΙΑ",
+            "ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖ×ØÙÚÛÜÝÞßàáâãäåæçèéêëìíîïðñòóôõö÷øùúûüýþÿ",
             "😀 emoji AND text",
             "x\u{301}Y",
         ] {

@@ -1233,12 +1233,7 @@ fn execute(
     let elapsed = began.elapsed().as_secs_f64();
     report_run(say, &run, &outcomes, elapsed);
     // The summary ends with the audit of what was just written.
-    let mut prompts = PromptCache::default();
-    let mut findings = 0;
-    for o in &outcomes {
-        let report = audit::audit_batch(registry, &o.record, &mut prompts, &mut |_, _| Ok(()))?;
-        findings += report.findings.len();
-    }
+    let findings = audit_new_batches(registry, &outcomes)?;
     if !outcomes.is_empty() {
         say.line(if findings == 0 {
             format!(
@@ -1276,6 +1271,42 @@ fn execute(
     } else {
         EXIT_OK
     })
+}
+
+/// Audits the batches a run just wrote, on every core (each batch is read
+/// back and checked against the registry on its own); the number of findings.
+fn audit_new_batches(registry: &Registry, outcomes: &[BatchOutcome]) -> Result<usize, Error> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(outcomes.len())
+        .max(1);
+    let results: Vec<Result<usize, audit::AuditError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                s.spawn(move || {
+                    let mut prompts = PromptCache::default();
+                    let mut findings = 0;
+                    for o in outcomes.iter().skip(t).step_by(threads) {
+                        let report =
+                            audit::audit_batch(registry, &o.record, &mut prompts, &mut |_, _| {
+                                Ok(())
+                            })?;
+                        findings += report.findings.len();
+                    }
+                    Ok(findings)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    let mut findings = 0;
+    for r in results {
+        findings += r?;
+    }
+    Ok(findings)
 }
 
 fn run_summary(run: &RunRecord, outcomes: &[BatchOutcome], elapsed: f64) -> serde_json::Value {

@@ -11,6 +11,7 @@
 //! run, status, scenario and time, so queries never scan the filesystem or the
 //! whole registry.
 
+use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use camino::{Utf8Path, Utf8PathBuf};
@@ -261,12 +262,60 @@ pub struct Registry {
     lock_timeout: Duration,
 }
 
-/// The lock around one registry operation; released on drop.
-struct LockGuard(fslock::LockFile);
+/// The lock around one registry operation; released on drop (the file
+/// first, then the process's turn).
+struct LockGuard {
+    file: fslock::LockFile,
+    _turn: Turn,
+}
 
 impl Drop for LockGuard {
     fn drop(&mut self) {
-        let _ = self.0.unlock();
+        let _ = self.file.unlock();
+    }
+}
+
+/// Registry operations of this process take turns here before they take the
+/// file lock (which is for other processes): a waiting thread wakes as soon
+/// as the turn is free, where polling the file lock would sleep on.
+struct Turns {
+    busy: Mutex<bool>,
+    freed: Condvar,
+}
+
+static TURNS: Turns = Turns {
+    busy: Mutex::new(false),
+    freed: Condvar::new(),
+};
+
+/// This thread's turn at the registry; the next waiter's when dropped.
+struct Turn;
+
+impl Turn {
+    /// Waits at most `timeout` for the turn.
+    fn take(timeout: Duration) -> Option<Turn> {
+        let deadline = Instant::now() + timeout;
+        let mut busy = TURNS.busy.lock().unwrap_or_else(|p| p.into_inner());
+        while *busy {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return None;
+            }
+            busy = TURNS
+                .freed
+                .wait_timeout(busy, left)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+        *busy = true;
+        Some(Turn)
+    }
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        *TURNS.busy.lock().unwrap_or_else(|p| p.into_inner()) = false;
+        TURNS.freed.notify_one();
     }
 }
 
@@ -321,10 +370,15 @@ impl Registry {
             }
         })?;
         let started = Instant::now();
+        let busy = || RegistryError::Busy {
+            path: self.db_path.clone(),
+            waited_s: self.lock_timeout.as_secs_f64(),
+        };
+        let turn = Turn::take(self.lock_timeout).ok_or_else(busy)?;
         let mut pause = Duration::from_millis(1);
         loop {
             match file.try_lock() {
-                Ok(true) => return Ok(LockGuard(file)),
+                Ok(true) => return Ok(LockGuard { file, _turn: turn }),
                 Ok(false) => {}
                 Err(e) => {
                     return Err(RegistryError::DataDir {
@@ -334,10 +388,7 @@ impl Registry {
                 }
             }
             if started.elapsed() >= self.lock_timeout {
-                return Err(RegistryError::Busy {
-                    path: self.db_path.clone(),
-                    waited_s: self.lock_timeout.as_secs_f64(),
-                });
+                return Err(busy());
             }
             std::thread::sleep(pause);
             pause = (pause * 2).min(Duration::from_millis(25));
@@ -1100,4 +1151,46 @@ fn create_tables(txn: &WriteTransaction) -> Result<(), redb::TableError> {
         txn.open_multimap_table(t)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn threads_take_turns_one_at_a_time() {
+        let inside = AtomicUsize::new(0);
+        let done = AtomicUsize::new(0);
+        std::thread::scope(|s| {
+            for _ in 0..8 {
+                s.spawn(|| {
+                    for _ in 0..50 {
+                        let turn = Turn::take(Duration::from_secs(10)).expect("a turn");
+                        assert_eq!(inside.fetch_add(1, Ordering::SeqCst), 0, "two at once");
+                        std::thread::yield_now();
+                        inside.fetch_sub(1, Ordering::SeqCst);
+                        drop(turn);
+                        done.fetch_add(1, Ordering::SeqCst);
+                    }
+                });
+            }
+        });
+        assert_eq!(done.load(Ordering::SeqCst), 400);
+    }
+
+    #[test]
+    fn a_turn_held_too_long_times_the_next_one_out() {
+        let held = Turn::take(Duration::from_secs(10)).expect("a turn");
+        let began = Instant::now();
+        let waited = std::thread::scope(|s| {
+            s.spawn(|| Turn::take(Duration::from_millis(100)).is_none())
+                .join()
+                .unwrap()
+        });
+        assert!(waited, "the second taker gave up");
+        assert!(began.elapsed() >= Duration::from_millis(100));
+        drop(held);
+        assert!(Turn::take(Duration::from_secs(5)).is_some());
+    }
 }

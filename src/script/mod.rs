@@ -613,6 +613,10 @@ impl Hooks for ScriptHost {
         };
         let mut out = Vec::with_capacity(results.len());
         for (first, second) in results {
+            if first == Value::Boolean(true) && second == Value::Nil {
+                out.push(Vec::new());
+                continue;
+            }
             let values = MultiValue::from_iter([first, second]);
             out.push(verdict(&values).map_err(|m| self.error("validate_turn", ctx, m))?);
         }

@@ -556,7 +556,9 @@ impl Views {
                     let slot = ffi::lua_Integer::from(turn.index);
                     match step {
                         Step::Build => {
-                            ffi::lua_createtable(state, 0, 5);
+                            // Room for `index` and the three fields a script
+                            // reads most (role, text, timestamp) without a resize.
+                            ffi::lua_createtable(state, 0, 4);
                             set_int(state, c"index", slot);
                             ffi::lua_pushvalue(state, 2);
                             ffi::lua_setmetatable(state, -2);

@@ -1,6 +1,7 @@
 //! Benchmark (SPEC §10): the mock provider, 10,000 conversations × 12 turns in
 //! batches of 100, through the real release binary, in three setups: without
-//! a script; with a script defining every hook with minimal bodies (what the
+//! a script (the prompt's placeholders written in with the values the
+//! minimal script gives, so all make the same conversations); with a script defining every hook with minimal bodies (what the
 //! hook mechanism itself costs); and with the shipped script (every hook,
 //! doing real work). Reports medians of interleaved runs, each setup's
 //! overhead over the run without a script, and the peak RSS (which must not
@@ -98,15 +99,32 @@ function M.validate_conversation(conv, ctx) return true end
 return M
 "#;
 
-/// The setups, by name: the shipped prompt without a script (placeholders
-/// filled in), with minimal hooks, and with the shipped script.
+/// The values the minimal script gives the prompt's placeholders.
+const VARIABLES: [(&str, &str); 7] = [
+    ("customer", "Lucía García"),
+    ("agent", "Marta"),
+    ("company", "Telvento"),
+    ("importe", "42,50 €"),
+    ("contract", "TV-0000001"),
+    ("dni", "00000000T"),
+    ("amount", "42.5"),
+];
+
+/// The setups, by name: the shipped prompt without a script (its
+/// placeholders written in with the minimal script's values, so the mock
+/// writes the same conversations), with minimal hooks, and with the
+/// shipped script.
 fn setups(root: &Path) -> Vec<(&'static str, PathBuf)> {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let prompt = std::fs::read_to_string(repo.join("prompts/call_center_es.md")).unwrap();
     let mut filled = prompt.clone();
-    for name in convgen::prompt::placeholders(&prompt) {
-        filled = filled.replace(&format!("{{{{{name}}}}}"), &format!("<{name}>"));
+    for (name, value) in VARIABLES {
+        filled = filled.replace(&format!("{{{{{name}}}}}"), value);
     }
+    assert!(
+        convgen::prompt::placeholders(&filled).is_empty(),
+        "a placeholder of the shipped prompt has no value here"
+    );
     let shipped = std::fs::read_to_string(repo.join("scripts/call_center_es.lua")).unwrap();
     let mut out = Vec::new();
     for (name, prompt_text, script) in [

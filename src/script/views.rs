@@ -107,6 +107,16 @@ struct RunParts {
     tables: (Table, Value, Table),
 }
 
+/// Copies `from` into `into`, reusing its strings' buffers (a derived
+/// `clone_from` would allocate anew).
+fn copy_turn(into: &mut Turn, from: &Turn) {
+    into.index = from.index;
+    into.role.clone_from(&from.role);
+    into.text.clone_from(&from.text);
+    into.timestamp.clone_from(&from.timestamp);
+    into.latency_ms = from.latency_ms;
+}
+
 /// The lazy tables of one Lua state.
 pub struct Views {
     /// Boxed: the C functions hold its address.
@@ -121,8 +131,11 @@ pub struct Views {
     firsts: Table,
     seconds: Table,
     conversation_id: String,
-    /// What each stored turn table stands for, by position.
+    /// What each stored turn table stands for, by position: the first
+    /// `known_len` entries (the rest are spare buffers, reused so that
+    /// remembering a conversation's turns allocates nothing).
     known: Vec<Turn>,
+    known_len: usize,
     parts: Option<RunParts>,
     /// Scratch space for [`Views::plan`].
     steps: Vec<Step>,
@@ -467,6 +480,7 @@ impl Views {
             seconds,
             conversation_id: String::new(),
             known: Vec::new(),
+            known_len: 0,
             parts: None,
             steps: Vec::new(),
         })
@@ -488,12 +502,13 @@ impl Views {
         if self.conversation_id != conversation_id {
             self.conversation_id.clear();
             self.conversation_id.push_str(conversation_id);
-            self.known.clear();
+            self.known_len = 0;
         }
         steps.clear();
+        let known = &self.known[..self.known_len];
         steps.extend(turns.iter().map(|t| {
             let slot = (t.index as usize).wrapping_sub(1);
-            match self.known.get(slot) {
+            match known.get(slot) {
                 Some(k) if k.index == t.index && k.role == t.role && k.text == t.text => {
                     if k.timestamp == t.timestamp && k.latency_ms == t.latency_ms {
                         Step::Reuse
@@ -511,16 +526,22 @@ impl Views {
     fn learn(&mut self, turns: &[Turn], steps: &[Step]) {
         for (t, step) in turns.iter().zip(steps) {
             let slot = (t.index as usize).wrapping_sub(1);
-            match (step, slot.cmp(&self.known.len())) {
-                (Step::Reuse, _) => {}
+            match (step, slot.cmp(&self.known_len)) {
+                (Step::Reuse, _) | (_, std::cmp::Ordering::Greater) => {}
                 (Step::Retime, std::cmp::Ordering::Less) => {
                     let k = &mut self.known[slot];
                     k.timestamp.clone_from(&t.timestamp);
                     k.latency_ms = t.latency_ms;
                 }
-                (_, std::cmp::Ordering::Less) => self.known[slot] = t.clone(),
-                (_, std::cmp::Ordering::Equal) => self.known.push(t.clone()),
-                (_, std::cmp::Ordering::Greater) => {}
+                (_, order) => {
+                    match self.known.get_mut(slot) {
+                        Some(k) => copy_turn(k, t),
+                        None => self.known.push(t.clone()),
+                    }
+                    if order == std::cmp::Ordering::Equal {
+                        self.known_len += 1;
+                    }
+                }
             }
         }
     }
@@ -530,7 +551,7 @@ impl Views {
     /// tables of the last one.
     fn sync(&mut self, lua: &Lua, conversation_id: &str, turns: &[Turn]) -> mlua::Result<()> {
         let fresh = self.conversation_id != conversation_id;
-        let stale = if fresh { self.known.len() } else { 0 };
+        let stale = if fresh { self.known_len } else { 0 };
         let mut steps = std::mem::take(&mut self.steps);
         self.plan(conversation_id, turns, &mut steps);
         if !fresh && steps.iter().all(|s| *s == Step::Reuse) {
@@ -590,7 +611,7 @@ impl Views {
     /// Drops what the cache knows, so the next trip rebuilds every table.
     fn forget(&mut self) {
         self.conversation_id.clear();
-        self.known.clear();
+        self.known_len = 0;
     }
 
     /// `turns` as a Lua array of their (stored) turn tables.

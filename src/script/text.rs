@@ -160,7 +160,15 @@ pub fn scan_words(s: &str, mut f: impl FnMut(Word) -> bool) -> bool {
             Some(_) => {
                 let c = s[i..].chars().next().unwrap_or(' ');
                 i += c.len_utf8();
-                if c.is_alphanumeric() {
+                if let Some(l) = latin1_lower(c).filter(|_| c != '\u{D7}' && c != '\u{F7}') {
+                    // À–ÿ but × and ÷: letters, lowered without Unicode's tables.
+                    if used + l.len_utf8() <= buf.len() {
+                        used += l.encode_utf8(&mut buf[used..]).len();
+                    } else {
+                        too_long = true;
+                    }
+                    true
+                } else if c.is_alphanumeric() {
                     for l in c.to_lowercase() {
                         if used + l.len_utf8() <= buf.len() {
                             used += l.encode_utf8(&mut buf[used..]).len();
@@ -207,6 +215,14 @@ pub fn find_word_in(s: &str, list: &[&[u8]]) -> Option<usize> {
         by_len = list.iter().map(|e| e.len()).zip(0..).collect();
         by_len.sort_unstable();
     }
+    // Which (first byte, length) pairs the list holds: most words of a text
+    // are ruled out by one bit test, without looking at the list.
+    let pair = |w: &[u8]| usize::from(w.first().copied().unwrap_or(0)) * 16 + w.len().min(15);
+    let mut pairs = [0u64; 64];
+    for e in list {
+        let p = pair(e);
+        pairs[p / 64] |= 1 << (p % 64);
+    }
     let mut found = None;
     scan_words(s, |word| {
         let long;
@@ -217,6 +233,10 @@ pub fn find_word_in(s: &str, list: &[&[u8]]) -> Option<usize> {
                 long.as_bytes()
             }
         };
+        let p = pair(w);
+        if pairs[p / 64] & (1 << (p % 64)) == 0 {
+            return false;
+        }
         found = if list.len() > SCAN {
             let from = by_len.partition_point(|(len, _)| *len < w.len());
             by_len[from..]
@@ -621,10 +641,33 @@ mod tests {
     }
 
     #[test]
+    fn latin1_letters_split_and_lower_as_unicode_says() {
+        for c in '\u{80}'..='\u{24F}' {
+            let expected: Vec<String> = if c.is_alphanumeric() {
+                vec![c.to_lowercase().collect()]
+            } else {
+                Vec::new()
+            };
+            assert_eq!(words(&format!(" {c} ")), expected, "{c:?}");
+        }
+    }
+
+    #[test]
     fn find_word_in_short_and_long_lists() {
         let short: Vec<&[u8]> = vec![b"tu", b"tienes", "está".as_bytes()];
         assert_eq!(find_word_in("¿Ya ESTÁ?", &short), Some(2));
         assert_eq!(find_word_in("Usted tiene", &short), None);
+        assert_eq!(find_word_in("", &short), None);
+        assert_eq!(find_word_in("tu", &[]), None);
+        // Repeated entries: the first answers.
+        let twice: Vec<&[u8]> = vec![b"a", b"tu", b"b", b"tu"];
+        assert_eq!(find_word_in("y tu", &twice), Some(1));
+        // Words longer than 63 bytes share a length bit: still compared exactly.
+        let long_a = "a".repeat(70);
+        let long_b = "a".repeat(80);
+        let longs: Vec<&[u8]> = vec![long_a.as_bytes()];
+        assert_eq!(find_word_in(&long_b, &longs), None);
+        assert_eq!(find_word_in(&format!("x {long_a}"), &longs), Some(0));
         // Past the scan limit the list is searched by length: same answers.
         let owned: Vec<String> = (0..100).map(|i| format!("w{i}")).collect();
         let mut long: Vec<&[u8]> = owned.iter().map(|w| w.as_bytes()).collect();

@@ -24,33 +24,10 @@ use convgen::script::sandbox::{Limits, StderrLog};
 use convgen::script::{ScriptFactory, ScriptSource};
 use serde_json::Value as Json;
 
-/// A script that defines every hook and does as little as each allows (the
-/// same as the `mock_throughput` benchmark's).
-const MINIMAL_HOOKS: &str = r#"
-local M = {}
-function M.select_scenario(ctx) return ctx.rng:weighted(ctx.scenarios, "weight").id end
-function M.variables(ctx)
-  return { customer = "Lucía García", agent = "Marta", company = "Telvento",
-           importe = "42,50 €", contract = "TV-0000001", dni = "00000000T", amount = 42.5 }
-end
-function M.turn_latency(turn, ctx) return 1.5 end
-function M.validate_turn(turn, ctx) return true end
-function M.validate_conversation(conv, ctx) return true end
-return M
-"#;
+mod common;
+use common::{MINIMAL_HOOKS, VARIABLES};
 
 const PER_ROUND: u64 = 2_000;
-
-/// The minimal script's variables.
-const VARIABLES: [(&str, &str); 7] = [
-    ("customer", "Lucía García"),
-    ("agent", "Marta"),
-    ("company", "Telvento"),
-    ("importe", "42,50 €"),
-    ("contract", "TV-0000001"),
-    ("dni", "00000000T"),
-    ("amount", "42.5"),
-];
 
 /// No script, but the minimal script's variables, from Rust: the same
 /// conversations as the minimal script makes, without Lua.

@@ -20,6 +20,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+mod common;
+use common::{MINIMAL_HOOKS, VARIABLES};
+
 /// CPU seconds (user + system) used by finished children so far.
 fn children_cpu() -> f64 {
     // SAFETY: getrusage only writes into the zeroed struct we pass.
@@ -84,31 +87,6 @@ fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]
 }
-
-/// A script that defines every hook and does as little as each allows.
-const MINIMAL_HOOKS: &str = r#"
-local M = {}
-function M.select_scenario(ctx) return ctx.rng:weighted(ctx.scenarios, "weight").id end
-function M.variables(ctx)
-  return { customer = "Lucía García", agent = "Marta", company = "Telvento",
-           importe = "42,50 €", contract = "TV-0000001", dni = "00000000T", amount = 42.5 }
-end
-function M.turn_latency(turn, ctx) return 1.5 end
-function M.validate_turn(turn, ctx) return true end
-function M.validate_conversation(conv, ctx) return true end
-return M
-"#;
-
-/// The values the minimal script gives the prompt's placeholders.
-const VARIABLES: [(&str, &str); 7] = [
-    ("customer", "Lucía García"),
-    ("agent", "Marta"),
-    ("company", "Telvento"),
-    ("importe", "42,50 €"),
-    ("contract", "TV-0000001"),
-    ("dni", "00000000T"),
-    ("amount", "42.5"),
-];
 
 /// The setups, by name: the shipped prompt without a script (its
 /// placeholders written in with the minimal script's values, so the mock

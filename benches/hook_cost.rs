@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use camino::Utf8Path;
-use convgen::conversation::{Conversation, ScenarioMode, Turn};
+use convgen::conversation::ScenarioMode;
 use convgen::generate::Sample;
 use convgen::hooks::{HookCtx, HookError, Hooks};
 use convgen::llm::MockGenerator;
@@ -25,7 +25,7 @@ use convgen::script::{ScriptFactory, ScriptSource};
 use serde_json::Value as Json;
 
 mod common;
-use common::{MINIMAL_HOOKS, VARIABLES};
+use common::{MINIMAL_HOOKS, VARIABLES, median};
 
 const PER_ROUND: u64 = 2_000;
 
@@ -34,13 +34,6 @@ const PER_ROUND: u64 = 2_000;
 struct RustVariables;
 
 impl Hooks for RustVariables {
-    fn select_scenario(
-        &mut self,
-        _: &HookCtx,
-        _: &mut ConvRng,
-    ) -> Result<Option<String>, HookError> {
-        Ok(None)
-    }
     fn variables(
         &mut self,
         _: &HookCtx,
@@ -59,45 +52,12 @@ impl Hooks for RustVariables {
                 .collect(),
         ))
     }
-    fn turn_latencies(
-        &mut self,
-        _: &[Turn],
-        _: &HookCtx,
-        _: &mut ConvRng,
-    ) -> Result<Option<Vec<f64>>, HookError> {
-        Ok(None)
-    }
-    fn validate_turns(
-        &mut self,
-        _: &[Turn],
-        _: &HookCtx,
-        _: &mut ConvRng,
-    ) -> Result<Option<Vec<Vec<String>>>, HookError> {
-        Ok(None)
-    }
-    fn validate_conversation(
-        &mut self,
-        _: &Conversation,
-        _: &HookCtx,
-        _: &mut ConvRng,
-    ) -> Result<Option<Vec<String>>, HookError> {
-        Ok(None)
-    }
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2]
 }
 
 fn main() {
-    if !std::env::args().any(|a| a == "--bench") {
+    let Some(runs) = common::runs(7) else {
         return;
-    }
-    let runs: usize = std::env::var("CONVGEN_BENCH_RUNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(7);
+    };
     let only: Option<usize> = std::env::var("CONVGEN_BENCH_ONLY")
         .ok()
         .and_then(|v| v.parse().ok());

@@ -21,7 +21,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 mod common;
-use common::{MINIMAL_HOOKS, VARIABLES};
+use common::{MINIMAL_HOOKS, VARIABLES, median};
 
 /// CPU seconds (user + system) used by finished children so far.
 fn children_cpu() -> f64 {
@@ -83,11 +83,6 @@ fn run_once(work: &Path, setup: &Path, total: u32) -> (f64, u64, f64) {
     (seconds, peak_kib, cpu)
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2]
-}
-
 /// The setups, by name: the shipped prompt without a script (its
 /// placeholders written in with the minimal script's values, so the mock
 /// writes the same conversations), with minimal hooks, and with the
@@ -123,14 +118,9 @@ fn setups(root: &Path) -> Vec<(&'static str, PathBuf)> {
 }
 
 fn main() {
-    // `cargo test --benches` runs bench binaries without --bench: stay quick there.
-    if !std::env::args().any(|a| a == "--bench") {
+    let Some(runs) = common::runs(5) else {
         return;
-    }
-    let runs: usize = std::env::var("CONVGEN_BENCH_RUNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(5);
+    };
     let root = match std::env::var_os("CONVGEN_BENCH_DIR") {
         Some(d) => tempfile::tempdir_in(d),
         None => tempfile::tempdir(),

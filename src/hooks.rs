@@ -39,87 +39,59 @@ pub struct HookError {
     pub message: String,
 }
 
-/// The hooks a script may define. `Ok(None)`: not defined, use the default.
+/// The hooks a script may define. `Ok(None)`: not defined, use the default
+/// (what every method answers unless a host says otherwise).
 pub trait Hooks {
     /// The scenario id for this conversation.
     fn select_scenario(
         &mut self,
-        ctx: &HookCtx,
-        rng: &mut ConvRng,
-    ) -> Result<Option<String>, HookError>;
+        _ctx: &HookCtx,
+        _rng: &mut ConvRng,
+    ) -> Result<Option<String>, HookError> {
+        Ok(None)
+    }
     /// Per-conversation variables (fill `{{placeholders}}`).
     fn variables(
         &mut self,
-        ctx: &HookCtx,
-        rng: &mut ConvRng,
-    ) -> Result<Option<BTreeMap<String, Value>>, HookError>;
+        _ctx: &HookCtx,
+        _rng: &mut ConvRng,
+    ) -> Result<Option<BTreeMap<String, Value>>, HookError> {
+        Ok(None)
+    }
     /// Seconds before each turn (turns without timestamps yet), one per turn.
     fn turn_latencies(
         &mut self,
-        turns: &[Turn],
-        ctx: &HookCtx,
-        rng: &mut ConvRng,
-    ) -> Result<Option<Vec<f64>>, HookError>;
+        _turns: &[Turn],
+        _ctx: &HookCtx,
+        _rng: &mut ConvRng,
+    ) -> Result<Option<Vec<f64>>, HookError> {
+        Ok(None)
+    }
     /// Reasons each turn is not acceptable (empty: fine), one list per turn.
     fn validate_turns(
         &mut self,
-        turns: &[Turn],
-        ctx: &HookCtx,
-        rng: &mut ConvRng,
-    ) -> Result<Option<Vec<Vec<String>>>, HookError>;
+        _turns: &[Turn],
+        _ctx: &HookCtx,
+        _rng: &mut ConvRng,
+    ) -> Result<Option<Vec<Vec<String>>>, HookError> {
+        Ok(None)
+    }
     /// Reasons this conversation is not acceptable (empty: fine).
     fn validate_conversation(
         &mut self,
-        conv: &Conversation,
-        ctx: &HookCtx,
-        rng: &mut ConvRng,
-    ) -> Result<Option<Vec<String>>, HookError>;
+        _conv: &Conversation,
+        _ctx: &HookCtx,
+        _rng: &mut ConvRng,
+    ) -> Result<Option<Vec<String>>, HookError> {
+        Ok(None)
+    }
 }
 
 /// The host for prompts without a script: every hook falls back to its default.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct NoScript;
 
-impl Hooks for NoScript {
-    fn select_scenario(
-        &mut self,
-        _: &HookCtx,
-        _: &mut ConvRng,
-    ) -> Result<Option<String>, HookError> {
-        Ok(None)
-    }
-    fn variables(
-        &mut self,
-        _: &HookCtx,
-        _: &mut ConvRng,
-    ) -> Result<Option<BTreeMap<String, Value>>, HookError> {
-        Ok(None)
-    }
-    fn turn_latencies(
-        &mut self,
-        _: &[Turn],
-        _: &HookCtx,
-        _: &mut ConvRng,
-    ) -> Result<Option<Vec<f64>>, HookError> {
-        Ok(None)
-    }
-    fn validate_turns(
-        &mut self,
-        _: &[Turn],
-        _: &HookCtx,
-        _: &mut ConvRng,
-    ) -> Result<Option<Vec<Vec<String>>>, HookError> {
-        Ok(None)
-    }
-    fn validate_conversation(
-        &mut self,
-        _: &Conversation,
-        _: &HookCtx,
-        _: &mut ConvRng,
-    ) -> Result<Option<Vec<String>>, HookError> {
-        Ok(None)
-    }
-}
+impl Hooks for NoScript {}
 
 /// The default latency model: seconds before a turn, from who speaks and how
 /// much the previous speaker said.

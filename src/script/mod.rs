@@ -928,15 +928,7 @@ return M
     fn every_field_handed_to_lua_is_in_the_luals_stub() {
         let p = prompt();
         let mut host = host(SPY, &p);
-        let sample = Sample {
-            prompt: &p,
-            script: None,
-            mode: ScenarioMode::Script,
-            seed: 1,
-            start: chrono::Utc::now(),
-            generator: &MockGenerator,
-            max_attempts: 1,
-        };
+        let sample = sample(&p, ScenarioMode::Script);
         let conv = sample.make(1, &mut host).unwrap();
         assert_eq!(
             conv.status,
@@ -1023,15 +1015,7 @@ return M
         let p = prompt();
         let draw = || {
             let mut host = host(code, &p);
-            let sample = Sample {
-                prompt: &p,
-                script: None,
-                mode: ScenarioMode::Weighted,
-                seed: 7,
-                start: chrono::Utc::now(),
-                generator: &MockGenerator,
-                max_attempts: 1,
-            };
+            let sample = sample(&p, ScenarioMode::Weighted);
             (
                 sample.make(3, &mut host).unwrap().variables,
                 sample.make(4, &mut host).unwrap().variables,
@@ -1048,11 +1032,11 @@ return M
         assert!(["a", "b"].contains(&a3["w"].as_str().unwrap()));
     }
 
-    fn sample(p: &Prompt) -> Sample<'_> {
+    fn sample(p: &Prompt, mode: ScenarioMode) -> Sample<'_> {
         Sample {
             prompt: p,
             script: None,
-            mode: ScenarioMode::Weighted,
+            mode,
             seed: 7,
             start: chrono::Utc::now(),
             generator: &MockGenerator,
@@ -1077,7 +1061,9 @@ return M
 "#;
         let p = prompt();
         let mut host = host(code, &p);
-        let conv = sample(&p).make(1, &mut host).unwrap();
+        let conv = sample(&p, ScenarioMode::Weighted)
+            .make(1, &mut host)
+            .unwrap();
         let lat: Vec<_> = conv.turns.iter().map(|t| t.latency_ms).collect();
         assert_eq!(lat, vec![Some(500), Some(2000), Some(500), Some(2000)]);
         assert_eq!(
@@ -1087,7 +1073,10 @@ return M
         // A wrong type is an error naming the hook, the turn and the type.
         let bad = "return { variables = function() return { customer = 'Ana' } end, turn_latency = function(t) if t.index == 3 then return 'soon' end return 1 end }";
         let mut host = super::tests::host(bad, &p);
-        let e = sample(&p).make(1, &mut host).unwrap_err().to_string();
+        let e = sample(&p, ScenarioMode::Weighted)
+            .make(1, &mut host)
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("hook `turn_latency`") && e.contains("returned string for turn 3"),
             "{e}"
@@ -1118,7 +1107,7 @@ return M
 "#;
         let p = prompt();
         let mut host = host(code, &p);
-        let sample = sample(&p);
+        let sample = sample(&p, ScenarioMode::Weighted);
         assert!(sample.make(1, &mut host).unwrap().issues.is_empty());
         let e = sample.make(2, &mut host).unwrap_err().to_string();
         assert!(e.contains("hook `validate_turn`"), "{e}");

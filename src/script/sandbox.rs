@@ -376,11 +376,21 @@ impl Sandbox {
         args: impl mlua::IntoLuaMulti,
         rng: &mut ConvRng,
     ) -> Result<R, LuaFailure> {
-        // The state's generator slot lives for the whole state: swapping its
-        // contents in and out costs no allocation.
+        self.guarded(label, rng, || f.call::<R>(args))
+    }
+
+    /// Runs `run` armed with the limits under `label`, with `rng` swapped into
+    /// the state's generator slot (no allocation: the slot lives as long as
+    /// the state).
+    fn guarded<R>(
+        &self,
+        label: std::fmt::Arguments,
+        rng: &mut ConvRng,
+        run: impl FnOnce() -> mlua::Result<R>,
+    ) -> Result<R, LuaFailure> {
         self.swap_rng(rng);
         self.arm(label);
-        let result = f.call::<R>(args);
+        let result = run();
         self.disarm();
         self.swap_rng(rng);
         result.map_err(|e| LuaFailure(self.message(&e)))
@@ -402,13 +412,8 @@ impl Sandbox {
         rng: &mut ConvRng,
         f: impl FnOnce(*mut mlua::ffi::lua_State),
     ) -> Result<R, LuaFailure> {
-        self.swap_rng(rng);
-        self.arm(label);
         // SAFETY: passed on to the caller.
-        let result = unsafe { self.lua.exec_raw::<R>(args, f) };
-        self.disarm();
-        self.swap_rng(rng);
-        result.map_err(|e| LuaFailure(self.message(&e)))
+        self.guarded(label, rng, || unsafe { self.lua.exec_raw::<R>(args, f) })
     }
 
     fn swap_rng(&self, rng: &mut ConvRng) {

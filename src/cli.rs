@@ -20,8 +20,9 @@ use crate::audit::{self, BatchAudit, PromptCache};
 use crate::conversation::{Conversation, ScenarioMode};
 use crate::error::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Error};
 use crate::generate::{self, BatchOutcome, NoScriptFactory, Observer, RunContext};
-use crate::llm::http::{ClientSettings, HttpConfig, HttpGenerator};
-use crate::llm::{Generator, MockGenerator};
+use crate::llm::governor::Quota;
+use crate::llm::http::{ClientSettings, EndpointRecord, HttpConfig, HttpGenerator};
+use crate::llm::{EndpointStats, Generator, MockGenerator};
 use crate::prompt::{self, Prompt};
 use crate::registry::{
     BatchFilter, BatchRecord, ConversationFilter, Registry, RunConfig, RunRecord,
@@ -205,9 +206,34 @@ struct GenerateArgs {
     /// Tries per conversation before it is recorded as failed.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=20))]
     max_attempts: u32,
+    #[command(flatten)]
+    quota: QuotaArgs,
     /// Print a JSON summary on stdout.
     #[arg(long)]
     json: bool,
+}
+
+/// How a run meets a provider's quota.
+#[derive(Debug, Args)]
+struct QuotaArgs {
+    /// Requests per minute each endpoint allows, when known (paced from the first request; otherwise learned from the server).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=settings::RPM_MAX))]
+    rpm: Option<u64>,
+    /// Tokens per minute each endpoint allows, when known (counted as the prompt's estimate plus max_tokens).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=settings::TPM_MAX))]
+    tpm: Option<u64>,
+    /// How long an endpoint may refuse every request (HTTP 429) before the run stops, resumable: seconds, or a form like 15m.
+    #[arg(long, default_value = "900", value_name = "SECONDS|15m", value_parser = settings::parse_wait)]
+    max_wait: std::time::Duration,
+}
+
+impl QuotaArgs {
+    fn quota(&self) -> Quota {
+        Quota {
+            rpm: self.rpm,
+            tpm: self.tpm,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -238,6 +264,8 @@ struct ResumeArgs {
     /// Seconds a whole request may take.
     #[arg(long, default_value_t = 120.0, value_name = "SECONDS")]
     timeout: f64,
+    #[command(flatten)]
+    quota: QuotaArgs,
     /// Print a JSON summary on stdout.
     #[arg(long)]
     json: bool,
@@ -432,6 +460,9 @@ fn catch_interrupts() {
 
 /// Exit code after an interruption (128 + SIGINT).
 const EXIT_INTERRUPTED: i32 = 130;
+/// Exit code when the provider stopped the run (waits or retries exhausted):
+/// EX_TEMPFAIL, try again later with `convgen resume`.
+const EXIT_STOPPED: i32 = 75;
 
 /// Holds `<data dir>/locks/<run_id>.lock` while a process works on a run.
 fn lock_run(data_dir: &Utf8Path, run_id: &str) -> Result<fslock::LockFile, Error> {
@@ -557,31 +588,69 @@ fn load_script(
 }
 
 /// Chooses the generator (SPEC §4) and says which, never showing a key.
-fn select_generator(args: &GenerateArgs) -> Result<(Box<dyn Generator>, String), Error> {
-    make_generator(
-        args.provider,
-        args.model.clone(),
-        args.timeout,
-        args.max_retries,
-        args.concurrency,
-    )
+fn select_generator(args: &GenerateArgs) -> Result<Chosen, Error> {
+    make_generator(&GeneratorChoice {
+        provider: args.provider,
+        model: args.model.clone(),
+        timeout: args.timeout,
+        max_retries: args.max_retries,
+        concurrency: args.concurrency,
+        max_wait: args.quota.max_wait,
+        quota: args.quota.quota(),
+        recorded: Vec::new(),
+    })
 }
 
-/// Builds the generator for a provider choice.
-fn make_generator(
+/// The flags that choose and tune a generator.
+struct GeneratorChoice {
     provider: ProviderArg,
     model: Option<String>,
     timeout: f64,
     max_retries: u32,
     concurrency: u32,
-) -> Result<(Box<dyn Generator>, String), Error> {
-    let args = GeneratorChoice {
-        provider,
-        model,
-        timeout,
-        max_retries,
-        concurrency,
+    max_wait: std::time::Duration,
+    quota: Quota,
+    /// The endpoints a resumed run recorded: used instead of `convgen.toml`'s.
+    recorded: Vec<EndpointRecord>,
+}
+
+/// A generator, the line that says which, and the named endpoints it uses.
+struct Chosen {
+    generator: Box<dyn Generator>,
+    note: String,
+    endpoints: Vec<EndpointRecord>,
+}
+
+/// The `[[endpoints]]` of `convgen.toml` that `provider` selects.
+fn file_endpoints(
+    provider: ProviderArg,
+    model: Option<&str>,
+) -> Result<Vec<EndpointRecord>, Error> {
+    let file = file_settings();
+    let wanted = |kind: &settings::EndpointKind| {
+        matches!(
+            (provider, kind),
+            (ProviderArg::Auto, _)
+                | (ProviderArg::Azure, settings::EndpointKind::Azure { .. })
+                | (ProviderArg::Openai, settings::EndpointKind::OpenAi { .. })
+        )
     };
+    let file_name = file
+        .path
+        .as_ref()
+        .map_or_else(|| settings::FILE.to_string(), |p| p.to_string());
+    file.endpoint_list
+        .iter()
+        .filter(|spec| wanted(&spec.kind))
+        .map(|spec| {
+            crate::llm::http::record_of(spec, model)
+                .map_err(|m| Error::Usage(format!("{file_name}: {m}")))
+        })
+        .collect()
+}
+
+/// Builds the generator for a provider choice.
+fn make_generator(args: &GeneratorChoice) -> Result<Chosen, Error> {
     let env = |k: &str| file_settings().endpoint(k);
     if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= 3600.0) {
         return Err(Error::Usage(format!(
@@ -595,7 +664,47 @@ fn make_generator(
         max_retries: args.max_retries,
         concurrency: args.concurrency as usize,
         max_tokens: None,
+        max_wait: args.max_wait,
+        quota: args.quota,
     };
+    let mock = |note: &str| Chosen {
+        generator: Box::new(MockGenerator),
+        note: note.to_string(),
+        endpoints: Vec::new(),
+    };
+    let named = match (&args.recorded, args.provider) {
+        (recorded, _) if !recorded.is_empty() => recorded.clone(),
+        (_, ProviderArg::Mock) => Vec::new(),
+        _ => file_endpoints(args.provider, args.model.as_deref())?,
+    };
+    if !named.is_empty() {
+        // Keys come only from the environment, never from the file.
+        let from_env = |k: &str| std::env::var(k).ok();
+        let configs = named
+            .iter()
+            .map(|r| HttpConfig::from_record(r, &from_env, &settings))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(Error::Usage)?;
+        let list = configs
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} ({}, model {}, {})",
+                    c.name,
+                    c.flavor.provider(),
+                    c.model,
+                    c.endpoint_host
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        let generator = HttpGenerator::new(configs, settings);
+        return Ok(Chosen {
+            note: format!("provider: {} endpoint(s): {list}", named.len()),
+            endpoints: generator.records(),
+            generator: Box::new(generator),
+        });
+    }
     let provider = match args.provider {
         ProviderArg::Auto
             if env("AZURE_OPENAI_ENDPOINT").is_some() && env("AZURE_OPENAI_API_KEY").is_some() =>
@@ -608,10 +717,8 @@ fn make_generator(
             ProviderArg::Openai
         }
         ProviderArg::Auto => {
-            return Ok((
-                Box::new(MockGenerator),
-                "provider: mock (offline generator: no AZURE_OPENAI_* or OPENAI_* settings found, nothing is sent anywhere)"
-                    .into(),
+            return Ok(mock(
+                "provider: mock (offline generator: no AZURE_OPENAI_* or OPENAI_* settings found, nothing is sent anywhere)",
             ));
         }
         other => other,
@@ -619,15 +726,10 @@ fn make_generator(
     let cfg = match provider {
         ProviderArg::Azure => HttpConfig::azure(&env, &settings),
         ProviderArg::Openai => HttpConfig::openai(&env, &settings),
-        _ => {
-            return Ok((
-                Box::new(MockGenerator),
-                "provider: mock (offline generator, as requested)".into(),
-            ));
-        }
+        _ => return Ok(mock("provider: mock (offline generator, as requested)")),
     }
     .map_err(Error::Usage)?;
-    let generator = HttpGenerator::new(cfg);
+    let generator = HttpGenerator::new(vec![cfg], settings);
     let info = generator.info();
     let note = format!(
         "provider: {}, model {}, endpoint {}",
@@ -635,16 +737,11 @@ fn make_generator(
         info.model,
         info.endpoint_host.unwrap_or_default()
     );
-    Ok((Box::new(generator), note))
-}
-
-/// The flags that choose and tune a generator.
-struct GeneratorChoice {
-    provider: ProviderArg,
-    model: Option<String>,
-    timeout: f64,
-    max_retries: u32,
-    concurrency: u32,
+    Ok(Chosen {
+        generator: Box::new(generator),
+        note,
+        endpoints: Vec::new(),
+    })
 }
 
 /// Runs every hook once on a sample mock conversation, so that a script that
@@ -738,19 +835,22 @@ fn parse_bound(flag: &str, value: &str) -> Result<String, Error> {
 
 /// Shows a run's progress on stderr: a live bar on a terminal (conversations,
 /// batches, rate, ETA, failures, tokens) and a line per finished batch.
-struct BatchLines {
+struct BatchLines<'a> {
     say: Say,
+    /// Its pacing line and notices go with the progress.
+    generator: &'a dyn Generator,
     bar: Option<indicatif::ProgressBar>,
     batches: usize,
     done_batches: std::sync::atomic::AtomicUsize,
     failed: std::sync::atomic::AtomicU64,
     tokens: std::sync::atomic::AtomicU64,
+    ticks: std::sync::atomic::AtomicU64,
 }
 
-impl BatchLines {
+impl<'a> BatchLines<'a> {
     /// Progress for `total` conversations in `batches` batches; the bar only on
     /// a terminal and without `--quiet`.
-    fn new(quiet: bool, total: u64, batches: usize) -> Self {
+    fn new(quiet: bool, total: u64, batches: usize, generator: &'a dyn Generator) -> Self {
         let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
             let bar = indicatif::ProgressBar::new(total);
             let style = indicatif::ProgressStyle::with_template(
@@ -763,11 +863,13 @@ impl BatchLines {
         });
         Self {
             say: Say { quiet },
+            generator,
             bar,
             batches,
             done_batches: Default::default(),
             failed: Default::default(),
             tokens: Default::default(),
+            ticks: Default::default(),
         }
     }
 
@@ -779,17 +881,66 @@ impl BatchLines {
 
     fn message(&self) -> String {
         use std::sync::atomic::Ordering::Relaxed;
-        format!(
+        let mut m = format!(
             "batches {}/{} · {} failed · {} tokens",
             self.done_batches.load(Relaxed),
             self.batches,
             self.failed.load(Relaxed),
             self.tokens.load(Relaxed)
-        )
+        );
+        if let Some(status) = self.generator.status() {
+            m.push_str(" · ");
+            m.push_str(&status);
+        }
+        m
+    }
+
+    /// Prints the generator's notices and refreshes the pacing figures.
+    fn tick(&self) {
+        for notice in self.generator.take_notices() {
+            match &self.bar {
+                Some(bar) => bar.println(format!("  {notice}")),
+                None => self.say.line(format!("  {notice}")),
+            }
+        }
+        if let Some(bar) = &self.bar {
+            bar.set_message(self.message());
+        }
+    }
+
+    /// Runs `work`, ticking four times a second while it goes.
+    fn around<T>(&self, work: impl FnOnce() -> T) -> T {
+        let done = AtomicBool::new(false);
+        let result = std::thread::scope(|s| {
+            s.spawn(|| {
+                while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                    if self.bar.is_some() || self.generator.status().is_some() {
+                        self.tick_every(5);
+                    }
+                }
+            });
+            let result = work();
+            done.store(true, std::sync::atomic::Ordering::SeqCst);
+            result
+        });
+        self.tick();
+        result
+    }
+
+    /// Ticks on every `n`-th call.
+    fn tick_every(&self, n: u64) {
+        if self
+            .ticks
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            .is_multiple_of(n)
+        {
+            self.tick();
+        }
     }
 }
 
-impl Observer for BatchLines {
+impl Observer for BatchLines<'_> {
     fn conversation_done(&self, conv: &Conversation) {
         use std::sync::atomic::Ordering::Relaxed;
         self.tokens.fetch_add(conv.usage.total(), Relaxed);
@@ -863,7 +1014,11 @@ fn cmd_generate(g: &GlobalArgs, args: GenerateArgs) -> Result<i32, Error> {
         .seed
         .unwrap_or_else(|| rand::random::<u64>() & generate::SEED_MASK);
 
-    let (generator, provider_note) = select_generator(&args)?;
+    let Chosen {
+        generator,
+        note: provider_note,
+        endpoints,
+    } = select_generator(&args)?;
     let info = generator.info();
     let registry = Registry::new(&g.data_dir);
     let prompt_record = registry.register_prompt(&prompt, &source)?;
@@ -887,6 +1042,7 @@ fn cmd_generate(g: &GlobalArgs, args: GenerateArgs) -> Result<i32, Error> {
         temperature: prompt.temperature,
         concurrency: args.concurrency,
         max_attempts: args.max_attempts,
+        endpoints,
     };
     let (run, batches) = registry.register_run(config)?;
     let _run_lock = lock_run(&g.data_dir, &run.run_id)?;
@@ -946,7 +1102,7 @@ fn cmd_resume(g: &GlobalArgs, args: ResumeArgs) -> Result<i32, Error> {
     }
     if pending.is_empty() {
         if run.status != crate::registry::RunStatus::Complete {
-            registry.finish_run(&run.run_id, crate::registry::RunStatus::Complete, None)?;
+            registry.finish_run(&run.run_id, crate::registry::RunStatus::Complete, None, &[])?;
         }
         say.line(format!("{} is complete: nothing to resume", run.run_id));
         return Ok(EXIT_OK);
@@ -1015,13 +1171,18 @@ fn cmd_resume(g: &GlobalArgs, args: ResumeArgs) -> Result<i32, Error> {
         "openai" => ProviderArg::Openai,
         _ => ProviderArg::Mock,
     };
-    let (generator, note) = make_generator(
+    let Chosen {
+        generator, note, ..
+    } = make_generator(&GeneratorChoice {
         provider,
-        Some(c.model.clone()),
-        args.timeout,
-        args.max_retries,
-        c.concurrency,
-    )?;
+        model: Some(c.model.clone()),
+        timeout: args.timeout,
+        max_retries: args.max_retries,
+        concurrency: c.concurrency,
+        max_wait: args.quota.max_wait,
+        quota: args.quota.quota(),
+        recorded: c.endpoints.clone(),
+    })?;
     say.line(note);
     let start =
         prompt::parse_time(&c.start).map_err(|m| Error::Usage(format!("{}: {m}", run.run_id)))?;
@@ -1176,7 +1337,7 @@ fn cmd_menu(g: &GlobalArgs) -> Result<i32, Error> {
         batch_size: 1,
         seed: None,
     })?;
-    let (_, provider) = select_generator(&probe)?;
+    let provider = select_generator(&probe)?.note;
     match crate::menu::run(&entries, &provider) {
         Ok(choice) => cmd_generate(g, defaults(&choice)?),
         Err(crate::menu::MenuExit::Cancelled) => {
@@ -1208,7 +1369,7 @@ fn execute(
     json: bool,
 ) -> Result<i32, Error> {
     let conversations: u64 = batches.iter().map(|b| b.size).sum();
-    let progress = BatchLines::new(g.quiet, conversations, batches.len());
+    let progress = BatchLines::new(g.quiet, conversations, batches.len(), job.generator);
     let ctx = RunContext {
         prompt: job.prompt,
         prompt_ref: job.prompt_ref,
@@ -1227,7 +1388,7 @@ fn execute(
     };
     let ctx = &ctx;
     let began = Instant::now();
-    let result = generate::run_all(ctx, registry, batches);
+    let result = progress.around(|| generate::run_all(ctx, registry, batches));
     progress.finish();
     let (run, outcomes) = result?;
     let elapsed = began.elapsed().as_secs_f64();
@@ -1253,8 +1414,8 @@ fn execute(
         print_json(&summary)?;
     }
     if run.status == crate::registry::RunStatus::Interrupted {
-        eprintln!(
-            "interrupted: {} of {} conversations are written; finish the run with: convgen resume {}{}",
+        let written = format!(
+            "{} of {} conversations are written; finish the run with: convgen resume {}{}",
             run.counts.valid + run.counts.failed,
             run.counts.requested,
             run.run_id,
@@ -1264,7 +1425,17 @@ fn execute(
                 format!(" --data-dir {}", ctx.data_dir)
             }
         );
-        return Ok(EXIT_INTERRUPTED);
+        // Stopped by the provider (waits or retries exhausted), or by Ctrl-C.
+        return Ok(match &run.error {
+            Some(why) => {
+                eprintln!("stopped: {why}; {written}");
+                EXIT_STOPPED
+            }
+            None => {
+                eprintln!("interrupted: {written}");
+                EXIT_INTERRUPTED
+            }
+        });
     }
     Ok(if run.counts.failed > 0 {
         EXIT_FINDINGS
@@ -1321,6 +1492,7 @@ fn run_summary(run: &RunRecord, outcomes: &[BatchOutcome], elapsed: f64) -> serd
         "counts": run.counts,
         "usage": run.usage,
         "elapsed_s": (elapsed * 1000.0).round() / 1000.0,
+        "endpoints": endpoints_json(&run.endpoints),
         "batches": outcomes.iter().map(|o| json!({
             "batch_id": o.record.batch_id,
             "path": o.path,
@@ -1328,6 +1500,35 @@ fn run_summary(run: &RunRecord, outcomes: &[BatchOutcome], elapsed: f64) -> serd
             "counts": o.record.counts,
         })).collect::<Vec<_>>(),
     })
+}
+
+/// Per-endpoint figures as `--json` gives them.
+fn endpoints_json(stats: &[EndpointStats]) -> serde_json::Value {
+    json!(
+        stats
+            .iter()
+            .map(|e| json!({
+                "name": e.name,
+                "requests": e.requests,
+                "throttled": e.throttled,
+                "retries": e.retries,
+                "waited_s": (e.waited_s * 10.0).round() / 10.0,
+            }))
+            .collect::<Vec<_>>()
+    )
+}
+
+/// One line per endpoint: requests, 429s, retries and time closed by waits.
+fn endpoint_lines(stats: &[EndpointStats]) -> Vec<String> {
+    stats
+        .iter()
+        .map(|e| {
+            format!(
+                "{}: {} requests, {} answered 429, {} retried, {:.1} s waiting as asked",
+                e.name, e.requests, e.throttled, e.retries, e.waited_s
+            )
+        })
+        .collect()
 }
 
 fn report_run(say: &Say, run: &RunRecord, outcomes: &[BatchOutcome], elapsed: f64) {
@@ -1348,6 +1549,9 @@ fn report_run(say: &Say, run: &RunRecord, outcomes: &[BatchOutcome], elapsed: f6
         rate,
         run.usage.total()
     ));
+    for line in endpoint_lines(&run.endpoints) {
+        say.line(format!("  {line}"));
+    }
     if let Some(first) = outcomes.first() {
         say.line(format!(
             "next: convgen show {}   convgen audit --run {}",
@@ -1849,6 +2053,16 @@ fn cmd_show(g: &GlobalArgs, args: ShowArgs) -> Result<i32, Error> {
         );
         if let Some(e) = &run.error {
             println!("error       {e}");
+        }
+        for (i, line) in endpoint_lines(&run.endpoints).iter().enumerate() {
+            println!(
+                "{}{line}",
+                if i == 0 {
+                    "endpoints   "
+                } else {
+                    "            "
+                }
+            );
         }
         println!("batches     {}", run.batches.join(" "));
         return Ok(EXIT_OK);

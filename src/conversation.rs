@@ -45,6 +45,9 @@ pub struct GeneratorRef {
     pub provider: String,
     pub model: String,
     pub endpoint_host: Option<String>,
+    /// The `[[endpoints]]` entry that wrote it, when the run had named endpoints.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
     pub temperature: Option<f64>,
     /// The conversation's own seed (derived from the run seed and its index).
     pub seed: u64,

@@ -42,6 +42,13 @@ pub enum GenerateError {
     Write { path: Utf8PathBuf, message: String },
     #[error("{0}")]
     Plan(String),
+    /// The provider cannot go on now (waits or retries exhausted): the run
+    /// stops as Ctrl-C stops it, resumable.
+    #[error("{0}")]
+    Halted(String),
+    /// The run is stopping; this conversation was left for `resume`.
+    #[error("stopped")]
+    Cancelled,
 }
 
 /// Builds one hook host per worker.
@@ -241,6 +248,7 @@ pub fn make_conversation<'a>(
             provider: generator.provider,
             model: generator.model,
             endpoint_host: generator.endpoint_host,
+            endpoint: generator.endpoint,
             temperature: ctx.run.config.temperature,
             seed: conv_seed,
         },
@@ -275,10 +283,13 @@ pub fn make_conversation<'a>(
             seed: conv_seed,
             attempt,
             feedback: &feedback,
+            stop: ctx.stop,
         };
         let reply = match ctx.generator.generate(&request) {
             Ok(reply) => reply,
             Err(LlmError::Fatal(m)) => return Err(GenerateError::Llm(m)),
+            Err(LlmError::Halted(m)) => return Err(GenerateError::Halted(m)),
+            Err(LlmError::Cancelled) => return Err(GenerateError::Cancelled),
             Err(LlmError::Refused(m)) => {
                 conv.issues = vec![format!("refused by the provider: {m}")];
                 conv.turns.clear();
@@ -295,6 +306,12 @@ pub fn make_conversation<'a>(
         };
         conv.usage.add(reply.usage);
         conv.request_ids = reply.request_ids;
+        if let Some(g) = reply.served_by {
+            conv.generator.provider = g.provider;
+            conv.generator.model = g.model;
+            conv.generator.endpoint_host = g.endpoint_host;
+            conv.generator.endpoint = g.endpoint;
+        }
         conv.turns = time_turns(
             reply.turns,
             prompt,
@@ -370,6 +387,7 @@ impl Sample<'_> {
                 temperature: self.prompt.temperature,
                 concurrency: 1,
                 max_attempts: self.max_attempts,
+                endpoints: Vec::new(),
             },
             status: RunStatus::Running,
             batches: Vec::new(),
@@ -378,6 +396,7 @@ impl Sample<'_> {
             created_at: now(),
             finished_at: None,
             error: None,
+            endpoints: Vec::new(),
         };
         let batch = BatchRecord {
             batch_id: format!("{}-preview", self.prompt.name),
@@ -710,6 +729,16 @@ pub fn run_all(
     let lanes = lanes(ctx.concurrency, batches.len());
     let workers = (ctx.concurrency / lanes).max(1);
     let failed = AtomicBool::new(false);
+    // Why the provider cannot go on, once it cannot: workers finish what is
+    // in flight and take nothing new, as after Ctrl-C.
+    let halted: Mutex<Option<String>> = Mutex::new(None);
+    let halt = |why: String| {
+        failed.store(true, Ordering::SeqCst);
+        halted
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_or_insert(why);
+    };
     let outcomes: Mutex<Vec<BatchOutcome>> = Mutex::new(Vec::with_capacity(batches.len()));
     let first_error: Mutex<Option<GenerateError>> = Mutex::new(None);
     let fail = |e: GenerateError| {
@@ -744,7 +773,7 @@ pub fn run_all(
             for _ in 0..workers {
                 let (lane_works, next, prepared) =
                     (lane_works.clone(), next.clone(), prepared.clone());
-                let (failed, outcomes, fail) = (&failed, &outcomes, &fail);
+                let (failed, outcomes, fail, halt) = (&failed, &outcomes, &fail, &halt);
                 s.spawn(move || {
                     let mut hooks = match ctx.hosts.host() {
                         Ok(h) => h,
@@ -772,6 +801,8 @@ pub fn run_all(
                                 Ok(o) => outcomes.lock().unwrap_or_else(|p| p.into_inner()).push(o),
                                 Err(e) => return fail(e),
                             },
+                            Err(GenerateError::Halted(why)) => return halt(why),
+                            Err(GenerateError::Cancelled) => return,
                             Err(e) => return fail(e),
                         }
                     }
@@ -782,20 +813,24 @@ pub fn run_all(
     let mut outcomes = outcomes.into_inner().unwrap_or_else(|p| p.into_inner());
     outcomes.extend(finished);
     outcomes.sort_by_key(|o| o.record.batch_index);
+    let stats = ctx.generator.stats();
     if let Some(e) = first_error.into_inner().unwrap_or_else(|p| p.into_inner()) {
         let status = if ctx.stop.load(Ordering::SeqCst) {
             RunStatus::Interrupted
         } else {
             RunStatus::Failed
         };
-        registry.finish_run(&ctx.run.run_id, status, Some(e.to_string()))?;
+        registry.finish_run(&ctx.run.run_id, status, Some(e.to_string()), &stats)?;
         return Err(e);
     }
+    let halted = halted.into_inner().unwrap_or_else(|p| p.into_inner());
     let (status, error) = match (
         outcomes.len() < batches.len(),
         ctx.stop.load(Ordering::SeqCst),
     ) {
         (false, _) => (RunStatus::Complete, None),
+        // Stopped by the provider: interrupted, with the reason kept.
+        (true, _) if halted.is_some() => (RunStatus::Interrupted, halted),
         (true, true) => (RunStatus::Interrupted, None),
         (true, false) => (
             RunStatus::Failed,
@@ -806,8 +841,8 @@ pub fn run_all(
             )),
         ),
     };
-    let run = registry.finish_run(&ctx.run.run_id, status, error.clone())?;
-    if let Some(e) = error {
+    let run = registry.finish_run(&ctx.run.run_id, status, error.clone(), &stats)?;
+    if let Some(e) = error.filter(|_| status == RunStatus::Failed) {
         return Err(GenerateError::Plan(format!(
             "{e}; resume with `convgen resume {}`",
             ctx.run.run_id

@@ -22,6 +22,7 @@ use redb::{
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 use crate::conversation::{BatchStatus, Counts, PromptRef, ScenarioMode, ScriptRef, Usage};
+use crate::llm::EndpointStats;
 use crate::prompt::Prompt;
 
 /// Version of the registry's tables and records.
@@ -166,6 +167,9 @@ pub struct RunConfig {
     pub temperature: Option<f64>,
     pub concurrency: u32,
     pub max_attempts: u32,
+    /// The `[[endpoints]]` the run was spread over (none for the environment form).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub endpoints: Vec<crate::llm::http::EndpointRecord>,
 }
 
 /// A run: its configuration, batches and outcome.
@@ -179,8 +183,11 @@ pub struct RunRecord {
     pub usage: Usage,
     pub created_at: String,
     pub finished_at: Option<String>,
-    /// Why the run failed, when it did.
+    /// Why the run failed or stopped, when it did.
     pub error: Option<String>,
+    /// What each endpoint did, summed over the processes that worked on the run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub endpoints: Vec<EndpointStats>,
 }
 
 /// Hashes of a written batch's files.
@@ -699,6 +706,7 @@ impl Registry {
                 created_at,
                 finished_at: None,
                 error: None,
+                endpoints: Vec::new(),
             };
             let mut runs = txn.open_table(RUNS).map_err(|e| self.storage(e))?;
             runs.insert(run_id.as_str(), encode(&run).as_slice())
@@ -825,6 +833,7 @@ impl Registry {
         run_id: &str,
         status: RunStatus,
         error: Option<String>,
+        endpoints: &[EndpointStats],
     ) -> Result<RunRecord, RegistryError> {
         self.write(|txn| {
             let mut runs = txn.open_table(RUNS).map_err(|e| self.storage(e))?;
@@ -848,6 +857,12 @@ impl Registry {
             run.status = status;
             run.error = error;
             run.finished_at = Some(now());
+            for e in endpoints {
+                match run.endpoints.iter_mut().find(|r| r.name == e.name) {
+                    Some(r) => r.add(e),
+                    None => run.endpoints.push(e.clone()),
+                }
+            }
             runs.insert(run_id, encode(&run).as_slice())
                 .map_err(|e| self.storage(e))?;
             Ok(run)

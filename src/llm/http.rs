@@ -1,54 +1,94 @@
 //! Chat-completions clients: Azure OpenAI and any OpenAI-compatible server.
 //!
-//! One client serves both URL forms. It asks for the conversation as JSON
-//! (`response_format` json_schema, falling back to json_object, then to plain
-//! instructions when a server refuses), retries what is worth retrying with
-//! the server's own waits, makes every worker pause when one is told to slow
-//! down, and never lets a key reach a message.
+//! One client serves both URL forms and any number of endpoints (Azure
+//! deployments, OpenAI-compatible base URLs). It asks for the conversation as
+//! JSON (`response_format` json_schema, falling back to json_object, then to
+//! plain instructions when a server refuses), starts every request through
+//! the run's [`Gate`] so that each endpoint is paced to its quota, treats a
+//! 429 as a wait rather than a failure, retries transport failures with the
+//! server's own waits, and never lets a key reach a message.
 
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::{Generator, GeneratorInfo, LlmError, Reply, Request};
+use super::governor::{Gate, GateError, Governor, Quota, RateHeaders};
+use super::{EndpointStats, Generator, GeneratorInfo, LlmError, Reply, Request};
 use crate::conversation::Usage;
 use crate::prompt::PromptMode;
+use crate::settings::{EndpointKind, EndpointSpec};
 
 /// The GA Azure OpenAI API version used unless `OPENAI_API_VERSION` says otherwise.
 pub const DEFAULT_AZURE_API_VERSION: &str = "2024-10-21";
 /// The public OpenAI v1 URL, used when `OPENAI_BASE_URL` is not set.
 pub const DEFAULT_OPENAI_BASE_URL: &str = "https://api.openai.com/v1";
-/// Longest server-requested wait convgen honours before giving up on a request.
-pub const MAX_SERVER_WAIT: Duration = Duration::from_secs(120);
+/// How long an endpoint may refuse every request before the run stops (`--max-wait`).
+pub const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(900);
+/// Completion tokens counted for a request without `max_tokens`, until
+/// replies show the real size.
+const COMPLETION_GUESS: u64 = 1000;
 
 /// Which URL and header form a server speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Flavor {
     Azure,
+    #[serde(rename = "openai")]
     OpenAi,
 }
 
-/// Everything needed to reach a server; built from the environment and flags.
+impl Flavor {
+    /// The provider name artefacts record.
+    pub fn provider(self) -> &'static str {
+        match self {
+            Flavor::Azure => "azure",
+            Flavor::OpenAi => "openai",
+        }
+    }
+}
+
+/// One endpoint as a run records it (never a key: only the name of the
+/// environment variable that holds it), so that `resume` goes to the same place.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EndpointRecord {
+    pub name: String,
+    pub provider: Flavor,
+    /// The full chat-completions URL.
+    pub url: String,
+    pub key_env: Option<String>,
+    pub model: String,
+    pub rpm: Option<u64>,
+    pub tpm: Option<u64>,
+    pub weight: f64,
+}
+
+/// Everything needed to reach one endpoint.
 #[derive(Clone)]
 pub struct HttpConfig {
+    /// The endpoint's name (`[[endpoints]]`), or the provider's for the environment form.
+    pub name: String,
     pub flavor: Flavor,
     /// The full chat-completions URL.
     pub url: String,
     /// (header, value) carrying the key, if any. Never printed.
     auth: Option<(String, String)>,
+    /// The environment variable the key comes from, for messages.
+    key_env: Option<String>,
     pub model: String,
     pub endpoint_host: String,
-    pub timeout: Duration,
-    pub max_retries: u32,
-    pub concurrency: usize,
-    pub max_tokens: Option<u32>,
+    pub quota: Quota,
+    pub weight: f64,
+    /// Declared in `[[endpoints]]`: conversations record its name.
+    pub named: bool,
 }
 
 impl std::fmt::Debug for HttpConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("HttpConfig")
+            .field("name", &self.name)
             .field("flavor", &self.flavor)
             .field("url", &self.url)
             .field(
@@ -80,6 +120,82 @@ pub struct ClientSettings {
     pub max_retries: u32,
     pub concurrency: usize,
     pub max_tokens: Option<u32>,
+    /// How long an endpoint may refuse every request (HTTP 429) before it is
+    /// taken out, or the run stops when it is the last one.
+    pub max_wait: Duration,
+    /// `--rpm`/`--tpm`: the quota of every endpoint that states none of its own.
+    pub quota: Quota,
+}
+
+fn check_url(var: &str, url: &str, example: &str) -> Result<(), String> {
+    if url.starts_with("http://") || url.starts_with("https://") {
+        Ok(())
+    } else {
+        Err(format!("{var} `{url}` is not a URL; expected {example}"))
+    }
+}
+
+fn azure_url(endpoint: &str, deployment: &str, version: &str) -> String {
+    format!(
+        "{}/openai/deployments/{}/chat/completions?api-version={}",
+        endpoint.trim_end_matches('/'),
+        deployment.trim(),
+        version.trim()
+    )
+}
+
+/// The record of a `convgen.toml` `[[endpoints]]` entry; `model` (from
+/// `--model`) when the entry names none.
+pub fn record_of(spec: &EndpointSpec, model: Option<&str>) -> Result<EndpointRecord, String> {
+    let (provider, url, default_model) = match &spec.kind {
+        EndpointKind::Azure {
+            endpoint,
+            deployment,
+            api_version,
+        } => (
+            Flavor::Azure,
+            azure_url(
+                endpoint,
+                deployment,
+                api_version.as_deref().unwrap_or(DEFAULT_AZURE_API_VERSION),
+            ),
+            Some(deployment.clone()),
+        ),
+        EndpointKind::OpenAi { base_url } => (
+            Flavor::OpenAi,
+            format!("{}/chat/completions", base_url.trim_end_matches('/')),
+            None,
+        ),
+    };
+    let model = spec
+        .model
+        .clone()
+        .or_else(|| model.map(str::to_string))
+        .filter(|m| !m.trim().is_empty())
+        .or(default_model)
+        .ok_or_else(|| {
+            format!(
+                "endpoint `{}` names no model: set `model` in its [[endpoints]] table, or pass --model",
+                spec.name
+            )
+        })?;
+    Ok(EndpointRecord {
+        name: spec.name.clone(),
+        provider,
+        url,
+        key_env: spec.key_env.clone(),
+        model,
+        rpm: spec.rpm,
+        tpm: spec.tpm,
+        weight: spec.weight,
+    })
+}
+
+fn auth_header(flavor: Flavor, key: String) -> (String, String) {
+    match flavor {
+        Flavor::Azure => ("api-key".into(), key),
+        Flavor::OpenAi => ("Authorization".into(), format!("Bearer {key}")),
+    }
 }
 
 impl HttpConfig {
@@ -94,30 +210,25 @@ impl HttpConfig {
         let endpoint = need("AZURE_OPENAI_ENDPOINT")?;
         let key = need("AZURE_OPENAI_API_KEY")?;
         let deployment = need("AZURE_OPENAI_DEPLOYMENT")?;
-        if !endpoint.starts_with("http://") && !endpoint.starts_with("https://") {
-            return Err(format!(
-                "AZURE_OPENAI_ENDPOINT `{endpoint}` is not a URL; expected https://<resource>.openai.azure.com"
-            ));
-        }
+        check_url(
+            "AZURE_OPENAI_ENDPOINT",
+            &endpoint,
+            "https://<resource>.openai.azure.com",
+        )?;
         let version = env("OPENAI_API_VERSION")
             .filter(|v| !v.trim().is_empty())
             .unwrap_or_else(|| DEFAULT_AZURE_API_VERSION.into());
-        let url = format!(
-            "{}/openai/deployments/{}/chat/completions?api-version={}",
-            endpoint.trim_end_matches('/'),
-            deployment.trim(),
-            version.trim()
-        );
         Ok(Self {
+            name: "azure".into(),
             flavor: Flavor::Azure,
             endpoint_host: host_of(&endpoint),
-            url,
-            auth: Some(("api-key".into(), key)),
+            url: azure_url(&endpoint, &deployment, &version),
+            auth: Some(auth_header(Flavor::Azure, key)),
+            key_env: Some("AZURE_OPENAI_API_KEY".into()),
             model: s.model.clone().unwrap_or(deployment),
-            timeout: s.timeout,
-            max_retries: s.max_retries,
-            concurrency: s.concurrency,
-            max_tokens: s.max_tokens,
+            quota: s.quota,
+            weight: 1.0,
+            named: false,
         })
     }
 
@@ -129,11 +240,7 @@ impl HttpConfig {
         let base = env("OPENAI_BASE_URL")
             .filter(|v| !v.trim().is_empty())
             .unwrap_or_else(|| DEFAULT_OPENAI_BASE_URL.into());
-        if !base.starts_with("http://") && !base.starts_with("https://") {
-            return Err(format!(
-                "OPENAI_BASE_URL `{base}` is not a URL; expected e.g. http://127.0.0.1:8000/v1"
-            ));
-        }
+        check_url("OPENAI_BASE_URL", &base, "e.g. http://127.0.0.1:8000/v1")?;
         let model = s
             .model
             .clone()
@@ -143,16 +250,105 @@ impl HttpConfig {
             })?;
         let key = env("OPENAI_API_KEY").filter(|v| !v.trim().is_empty());
         Ok(Self {
+            name: "openai".into(),
             flavor: Flavor::OpenAi,
             endpoint_host: host_of(&base),
             url: format!("{}/chat/completions", base.trim_end_matches('/')),
-            auth: key.map(|k| ("Authorization".into(), format!("Bearer {k}"))),
+            auth: key.map(|k| auth_header(Flavor::OpenAi, k)),
+            key_env: Some("OPENAI_API_KEY".into()),
             model,
-            timeout: s.timeout,
-            max_retries: s.max_retries,
-            concurrency: s.concurrency,
-            max_tokens: s.max_tokens,
+            quota: s.quota,
+            weight: 1.0,
+            named: false,
         })
+    }
+
+    /// An endpoint of `convgen.toml`'s `[[endpoints]]` (or of a run's record),
+    /// with its key read from the environment variable it names.
+    pub fn from_record(
+        rec: &EndpointRecord,
+        env: &dyn Fn(&str) -> Option<String>,
+        s: &ClientSettings,
+    ) -> Result<Self, String> {
+        let key = match &rec.key_env {
+            Some(var) => Some(env(var).filter(|v| !v.trim().is_empty()).ok_or_else(|| {
+                format!(
+                    "endpoint `{}`: its key_env {var} is not set in the environment",
+                    rec.name
+                )
+            })?),
+            None if rec.provider == Flavor::Azure => {
+                return Err(format!(
+                    "endpoint `{}`: an azure endpoint needs key_env, the environment variable holding its key",
+                    rec.name
+                ));
+            }
+            None => None,
+        };
+        Ok(Self {
+            name: rec.name.clone(),
+            flavor: rec.provider,
+            endpoint_host: host_of(&rec.url),
+            url: rec.url.clone(),
+            auth: key.map(|k| auth_header(rec.provider, k)),
+            key_env: rec.key_env.clone(),
+            model: rec.model.clone(),
+            quota: Quota {
+                rpm: rec.rpm.or(s.quota.rpm),
+                tpm: rec.tpm.or(s.quota.tpm),
+            },
+            weight: rec.weight,
+            named: true,
+        })
+    }
+
+    /// What a run records of this endpoint (no key).
+    pub fn record(&self) -> EndpointRecord {
+        EndpointRecord {
+            name: self.name.clone(),
+            provider: self.flavor,
+            url: self.url.clone(),
+            key_env: self.key_env.clone(),
+            model: self.model.clone(),
+            rpm: self.quota.rpm,
+            tpm: self.quota.tpm,
+            weight: self.weight,
+        }
+    }
+
+    fn info(&self) -> GeneratorInfo {
+        GeneratorInfo {
+            provider: self.flavor.provider().into(),
+            model: self.model.clone(),
+            endpoint_host: Some(self.endpoint_host.clone()),
+            endpoint: self.named.then(|| self.name.clone()),
+        }
+    }
+
+    /// The `model` field of a request: Azure takes the deployment from the URL.
+    fn model_field(&self) -> Option<&str> {
+        match self.flavor {
+            Flavor::OpenAi => Some(self.model.as_str()),
+            Flavor::Azure => None,
+        }
+    }
+
+    /// What to check when the server refuses the credentials.
+    fn key_hint(&self) -> String {
+        match (&self.key_env, self.named) {
+            (Some(var), true) => format!("{var} (key_env of endpoint `{}`)", self.name),
+            (Some(var), false) => var.clone(),
+            (None, _) => format!("the key of endpoint `{}` (it has no key_env)", self.name),
+        }
+    }
+
+    /// What to check when the server has no such deployment or route.
+    fn where_hint(&self) -> String {
+        match (self.flavor, self.named) {
+            (_, true) => format!("endpoint `{}` in convgen.toml", self.name),
+            (Flavor::Azure, false) => "AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_DEPLOYMENT".into(),
+            (Flavor::OpenAi, false) => "OPENAI_BASE_URL and --model".into(),
+        }
     }
 }
 
@@ -161,26 +357,22 @@ const FORMAT_SCHEMA: u8 = 0;
 const FORMAT_OBJECT: u8 = 1;
 const FORMAT_PLAIN: u8 = 2;
 
-/// A chat-completions client for one run.
-pub struct HttpGenerator {
+/// One endpoint of a client, with the reply format it accepts.
+struct Endpoint {
     cfg: HttpConfig,
-    agent: ureq::Agent,
     format: AtomicU8,
-    /// No request starts before this instant: a 429 slows every worker down.
-    pause_until: Mutex<Option<Instant>>,
-    /// Requests waiting to retry after being told to slow down. New requests
-    /// hold back while there are any, so the ones already turned away go
-    /// first when the pause ends: no worker starves behind a herd.
-    retrying: std::sync::atomic::AtomicUsize,
 }
 
-/// Counts a request among the retrying ones until dropped.
-struct Retrying<'a>(&'a std::sync::atomic::AtomicUsize);
-
-impl Drop for Retrying<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
-    }
+/// A chat-completions client for one run, over one or more endpoints.
+pub struct HttpGenerator {
+    endpoints: Vec<Endpoint>,
+    agent: ureq::Agent,
+    gate: Gate,
+    settings: ClientSettings,
+    /// Requests take a ticket when first made; lower tickets go first.
+    tickets: AtomicU64,
+    /// Completion tokens seen so far (sum, count), to size requests without `max_tokens`.
+    completion_tokens: (AtomicU64, AtomicU64),
 }
 
 /// An accepted chat completion: its text, usage and request id.
@@ -193,87 +385,87 @@ struct Completion {
 /// What one HTTP exchange came to.
 enum Outcome {
     Done(Completion),
+    /// The server answered, but there is nothing to use (the rate was spent).
+    Unusable(LlmError),
+    /// Nothing to retry: the request itself is wrong.
     Failed(LlmError),
     /// Try again after this wait (server-given, or backoff when `None`).
     Retry(String, Option<Duration>),
+    /// HTTP 429: wait (as asked, when the server says) and ask again.
+    Throttled(Option<Duration>),
+    /// This endpoint cannot serve (credentials, deployment, quota).
+    EndpointFatal(String),
     /// The server refused `response_format`: ask again in a simpler form.
     Downgrade,
 }
 
 impl HttpGenerator {
-    /// A client with connect and whole-request timeouts and a pool sized for the concurrency.
-    pub fn new(cfg: HttpConfig) -> Self {
+    /// A client over `endpoints` (at least one), with connect and
+    /// whole-request timeouts and a pool sized for the concurrency.
+    pub fn new(endpoints: Vec<HttpConfig>, settings: ClientSettings) -> Self {
+        let per_host = settings.concurrency.max(1);
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
-            .timeout_connect(Some(Duration::from_secs(10).min(cfg.timeout)))
-            .timeout_global(Some(cfg.timeout))
-            .max_idle_connections_per_host(cfg.concurrency.max(1))
-            .max_idle_connections(cfg.concurrency.max(1) * 2)
+            .timeout_connect(Some(Duration::from_secs(10).min(settings.timeout)))
+            .timeout_global(Some(settings.timeout))
+            .max_idle_connections_per_host(per_host)
+            .max_idle_connections(per_host * 2 * endpoints.len().max(1))
             .build();
+        let governors = endpoints
+            .iter()
+            .map(|c| {
+                (
+                    Governor::new(&c.name, c.quota, settings.concurrency),
+                    c.weight,
+                )
+            })
+            .collect();
         Self {
+            gate: Gate::new(governors, settings.max_wait),
             agent: ureq::Agent::new_with_config(config),
-            cfg,
-            format: AtomicU8::new(FORMAT_SCHEMA),
-            pause_until: Mutex::new(None),
-            retrying: std::sync::atomic::AtomicUsize::new(0),
+            endpoints: endpoints
+                .into_iter()
+                .map(|cfg| Endpoint {
+                    cfg,
+                    format: AtomicU8::new(FORMAT_SCHEMA),
+                })
+                .collect(),
+            settings,
+            tickets: AtomicU64::new(0),
+            completion_tokens: (AtomicU64::new(0), AtomicU64::new(0)),
         }
     }
 
-    fn provider(&self) -> &'static str {
-        match self.cfg.flavor {
-            Flavor::Azure => "azure",
-            Flavor::OpenAi => "openai",
-        }
+    /// The endpoints as a run records them.
+    pub fn records(&self) -> Vec<EndpointRecord> {
+        self.endpoints.iter().map(|e| e.cfg.record()).collect()
     }
 
-    fn wait_for_pause(&self) {
-        loop {
-            let until = *self.pause_until.lock().unwrap_or_else(|p| p.into_inner());
-            match until {
-                Some(t) if t > Instant::now() => std::thread::sleep(t - Instant::now()),
-                _ => return,
-            }
-        }
-    }
-
-    /// Holds a new request back while requests turned away by a rate limit
-    /// are still waiting to retry (bounded, so a stuck retry cannot block all).
-    fn wait_for_retries(&self) {
-        let deadline = Instant::now() + MAX_SERVER_WAIT;
-        while self.retrying.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(5));
-        }
-    }
-
-    fn pause_all(&self, wait: Duration) {
-        let mut until = self.pause_until.lock().unwrap_or_else(|p| p.into_inner());
-        let t = Instant::now() + wait;
-        if until.is_none_or(|u| u < t) {
-            *until = Some(t);
-        }
-    }
-
-    fn exchange(&self, body: &Value) -> Outcome {
+    fn exchange(&self, ep: &Endpoint, body: &Value) -> (Outcome, RateHeaders) {
+        let cfg = &ep.cfg;
         let mut request = self
             .agent
-            .post(&self.cfg.url)
+            .post(&cfg.url)
             .header("Content-Type", "application/json");
-        if let Some((name, value)) = &self.cfg.auth {
+        if let Some((name, value)) = &cfg.auth {
             request = request.header(name.as_str(), value.as_str());
         }
-        let host = &self.cfg.endpoint_host;
+        let host = &cfg.endpoint_host;
         let response = match request.send(body.to_string()) {
             Ok(r) => r,
             Err(ureq::Error::Timeout(_)) => {
-                return Outcome::Retry(format!("no answer from {host} within the timeout"), None);
+                let why = format!("no answer from {host} within the timeout");
+                return (Outcome::Retry(why, None), RateHeaders::default());
             }
             Err(
                 e @ (ureq::Error::Io(_) | ureq::Error::Protocol(_) | ureq::Error::HostNotFound),
             ) => {
-                return Outcome::Retry(format!("connection to {host} failed: {e}"), None);
+                let why = format!("connection to {host} failed: {e}");
+                return (Outcome::Retry(why, None), RateHeaders::default());
             }
             Err(e) => {
-                return Outcome::Failed(LlmError::Fatal(format!("request to {host} failed: {e}")));
+                let e = LlmError::Fatal(format!("request to {host} failed: {e}"));
+                return (Outcome::Failed(e), RateHeaders::default());
             }
         };
         let status = response.status().as_u16();
@@ -289,59 +481,56 @@ impl HttpGenerator {
             &header("x-ms-retry-after-ms"),
             &header("retry-after"),
         );
+        let limits = RateHeaders::read(header);
         let should_retry = header("x-should-retry");
         let request_id = header("x-request-id").or_else(|| header("apim-request-id"));
         let text = response.into_body().read_to_string().unwrap_or_default();
         let error_message = error_message(&text);
-        match status {
+        let outcome = match status {
             200..=299 => parse_completion(&text, request_id),
+            429 if error_code(&text) == "insufficient_quota" => Outcome::EndpointFatal(format!(
+                "{host} has no quota left (HTTP 429 insufficient_quota): check the plan and billing of {}; {error_message}",
+                cfg.key_hint()
+            )),
             _ if should_retry.as_deref() == Some("false") => Outcome::Failed(LlmError::Fatal(
                 format!("{host} answered HTTP {status} and asked not to retry: {error_message}"),
             )),
-            400 if mentions_content_filter(&text) => Outcome::Failed(LlmError::Refused(format!(
+            400 if mentions_content_filter(&text) => Outcome::Unusable(LlmError::Refused(format!(
                 "content filter: {error_message}"
             ))),
             400 if text.contains("response_format")
-                && self.format.load(Ordering::SeqCst) < FORMAT_PLAIN =>
+                && ep.format.load(Ordering::SeqCst) < FORMAT_PLAIN =>
             {
                 Outcome::Downgrade
             }
             400 => Outcome::Failed(LlmError::Fatal(format!(
                 "{host} rejected the request (HTTP 400): {error_message}"
             ))),
-            401 | 403 => Outcome::Failed(LlmError::Fatal(format!(
+            401 | 403 => Outcome::EndpointFatal(format!(
                 "{host} refused the credentials (HTTP {status}): check {}; {error_message}",
-                match self.cfg.flavor {
-                    Flavor::Azure => "AZURE_OPENAI_API_KEY",
-                    Flavor::OpenAi => "OPENAI_API_KEY",
-                }
-            ))),
-            404 => Outcome::Failed(LlmError::Fatal(format!(
+                cfg.key_hint()
+            )),
+            404 => Outcome::EndpointFatal(format!(
                 "{host} has no such {} (HTTP 404): check {}; {error_message}",
-                match self.cfg.flavor {
+                match cfg.flavor {
                     Flavor::Azure => "deployment",
                     Flavor::OpenAi => "endpoint or model",
                 },
-                match self.cfg.flavor {
-                    Flavor::Azure => "AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_DEPLOYMENT",
-                    Flavor::OpenAi => "OPENAI_BASE_URL and --model",
-                }
-            ))),
-            408 | 409 | 429 | 500..=599 => {
-                Outcome::Retry(format!("HTTP {status} from {host}"), wait)
-            }
+                cfg.where_hint()
+            )),
+            429 => Outcome::Throttled(wait),
+            408 | 409 | 500..=599 => Outcome::Retry(format!("HTTP {status} from {host}"), wait),
             _ if should_retry.as_deref() == Some("true") => {
                 Outcome::Retry(format!("HTTP {status} from {host}"), wait)
             }
             _ => Outcome::Failed(LlmError::Fatal(format!(
                 "{host} answered HTTP {status}: {error_message}"
             ))),
-        }
+        };
+        (outcome, limits)
     }
 }
 
-/// The wait a server asked for: `retry-after-ms`, `x-ms-retry-after-ms`, or
-/// `retry-after` in seconds or as an HTTP date.
 pub fn server_wait(
     ms: &Option<String>,
     ms_azure: &Option<String>,
@@ -389,12 +578,17 @@ fn error_message(text: &str) -> String {
     message.trim().to_string()
 }
 
-fn mentions_content_filter(text: &str) -> bool {
+/// The `error.code` of an error body (empty when there is none).
+fn error_code(text: &str) -> String {
     let v: Option<Value> = serde_json::from_str(text).ok();
-    let code = v
-        .as_ref()
+    v.as_ref()
         .and_then(|v| v.pointer("/error/code").and_then(Value::as_str))
-        .unwrap_or("");
+        .unwrap_or("")
+        .to_string()
+}
+
+fn mentions_content_filter(text: &str) -> bool {
+    let code = error_code(text);
     code == "content_filter"
         || code == "ResponsibleAIPolicyViolation"
         || text.contains("content_filter")
@@ -434,7 +628,7 @@ fn parse_completion(text: &str, request_id: Option<String>) -> Outcome {
     let v: Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => {
-            return Outcome::Failed(LlmError::Invalid {
+            return Outcome::Unusable(LlmError::Invalid {
                 reason: format!("the server's answer is not a chat completion ({e})"),
                 usage: Usage::default(),
             });
@@ -455,12 +649,12 @@ fn parse_completion(text: &str, request_id: Option<String>) -> Outcome {
         .and_then(Value::as_str)
         .unwrap_or("");
     if finish == "content_filter" {
-        return Outcome::Failed(LlmError::Refused(
+        return Outcome::Unusable(LlmError::Refused(
             "content filter (finish_reason content_filter)".into(),
         ));
     }
     if finish == "length" {
-        return Outcome::Failed(LlmError::Invalid {
+        return Outcome::Unusable(LlmError::Invalid {
             reason: "the reply was cut off (finish_reason length); raise max_tokens or shorten the conversation".into(),
             usage,
         });
@@ -583,26 +777,61 @@ fn chat_body(
     body
 }
 
+/// The tokens a provider counts for a request at admission: the prompt's
+/// estimate (about four characters a token, plus a few per message) and the
+/// completion it may write (`max_tokens`, or `completion` when it sets none).
+pub fn request_cost(body: &Value, completion: u64) -> u64 {
+    let prompt: u64 = body["messages"]
+        .as_array()
+        .map(|messages| {
+            messages
+                .iter()
+                .map(|m| {
+                    let chars = m["content"].as_str().map_or(0, |c| c.chars().count());
+                    (chars as u64).div_ceil(4) + 4
+                })
+                .sum()
+        })
+        .unwrap_or(0);
+    prompt + body["max_tokens"].as_u64().unwrap_or(completion)
+}
+
 impl Generator for HttpGenerator {
     fn info(&self) -> GeneratorInfo {
+        let first = self.endpoints[0].cfg.info();
+        if self.endpoints.len() == 1 {
+            return first;
+        }
+        // Several endpoints: what they share; each conversation names its own.
+        let same = |f: &dyn Fn(&GeneratorInfo) -> String| {
+            let v = f(&first);
+            self.endpoints
+                .iter()
+                .all(|e| f(&e.cfg.info()) == v)
+                .then_some(v)
+        };
         GeneratorInfo {
-            provider: self.provider().into(),
-            model: self.cfg.model.clone(),
-            endpoint_host: Some(self.cfg.endpoint_host.clone()),
+            provider: same(&|i| i.provider.clone()).unwrap_or_else(|| "mixed".into()),
+            model: same(&|i| i.model.clone()).unwrap_or_else(|| "mixed".into()),
+            endpoint_host: None,
+            endpoint: None,
         }
     }
 
     fn generate(&self, request: &Request) -> Result<Reply, LlmError> {
         match request.prompt.mode {
             PromptMode::Whole => {
-                let c = self.complete(|format| {
-                    request_body(request, self.model(), format, self.cfg.max_tokens)
+                let max_tokens = self.settings.max_tokens;
+                let (c, i) = self.complete(request, None, |format, model| {
+                    request_body(request, model, format, max_tokens)
                 })?;
+                let served_by = Some(self.endpoints[i].cfg.info());
                 match parse_turns(&c.content) {
                     Ok(turns) => Ok(Reply {
                         turns,
                         usage: c.usage,
                         request_ids: c.request_id.into_iter().collect(),
+                        served_by,
                     }),
                     Err(reason) => Err(LlmError::Invalid {
                         reason,
@@ -613,35 +842,37 @@ impl Generator for HttpGenerator {
             PromptMode::Turns => self.generate_by_turn(request),
         }
     }
+
+    fn stats(&self) -> Vec<EndpointStats> {
+        self.gate.stats()
+    }
+
+    fn status(&self) -> Option<String> {
+        Some(self.gate.status())
+    }
+
+    fn take_notices(&self) -> Vec<String> {
+        self.gate.take_notices()
+    }
 }
 
 impl HttpGenerator {
-    fn model(&self) -> Option<&str> {
-        match self.cfg.flavor {
-            Flavor::OpenAi => Some(self.cfg.model.as_str()),
-            Flavor::Azure => None,
-        }
-    }
-
-    /// One utterance per request, each with the conversation so far.
+    /// One utterance per request, each with the conversation so far. A
+    /// conversation stays on the endpoint that wrote its first turn, so one
+    /// model writes all of it.
     fn generate_by_turn(&self, request: &Request) -> Result<Reply, LlmError> {
         let prompt = request.prompt;
         let mut turns: Vec<(String, String)> = Vec::with_capacity(prompt.turns as usize);
         let mut usage = Usage::default();
         let mut request_ids = Vec::new();
+        let mut pin = None;
         for i in 0..prompt.turns as usize {
             let role = &prompt.roles[i % prompt.roles.len()];
-            let c = self.complete(|format| {
-                turn_body(
-                    request,
-                    &turns,
-                    role,
-                    self.model(),
-                    format,
-                    self.cfg.max_tokens,
-                )
+            let max_tokens = self.settings.max_tokens;
+            let c = self.complete(request, pin, |format, model| {
+                turn_body(request, &turns, role, model, format, max_tokens)
             });
-            let c = match c {
+            let (c, endpoint) = match c {
                 Ok(c) => c,
                 Err(LlmError::Invalid { reason, usage: u }) => {
                     usage.add(u);
@@ -652,6 +883,7 @@ impl HttpGenerator {
                 }
                 Err(e) => return Err(e),
             };
+            pin = Some(endpoint);
             usage.add(c.usage);
             request_ids.extend(c.request_id);
             match parse_utterance(&c.content) {
@@ -668,65 +900,117 @@ impl HttpGenerator {
             turns,
             usage,
             request_ids,
+            served_by: pin.map(|i| self.endpoints[i].cfg.info()),
         })
     }
 
-    /// Sends one chat request, with transport retries and format fallback.
-    fn complete(&self, body: impl Fn(u8) -> Value) -> Result<Completion, LlmError> {
-        let mut retries = 0;
-        let mut turned_away: Option<Retrying> = None;
+    /// Completion tokens to count for a request without `max_tokens`.
+    fn completion_guess(&self) -> u64 {
+        let (sum, n) = &self.completion_tokens;
+        match n.load(Ordering::Relaxed) {
+            0 => COMPLETION_GUESS,
+            n => sum.load(Ordering::Relaxed) / n,
+        }
+    }
+
+    /// Sends one chat request through the gate, on endpoint `pin` or
+    /// whichever can start it soonest: 429s are waits, transport failures
+    /// spend the retry budget, a format refusal lowers the format, an
+    /// endpoint that cannot serve is taken out while others can.
+    /// `body(format, model)` builds the request. Returns the completion and
+    /// the endpoint that wrote it.
+    fn complete(
+        &self,
+        request: &Request,
+        pin: Option<usize>,
+        body: impl Fn(u8, Option<&str>) -> Value,
+    ) -> Result<(Completion, usize), LlmError> {
+        let ticket = self.tickets.fetch_add(1, Ordering::SeqCst);
+        let cost = request_cost(&body(FORMAT_SCHEMA, None), self.completion_guess());
+        // Failures per endpoint: those of an endpoint taken out stop counting.
+        let mut failures: BTreeMap<usize, u32> = BTreeMap::new();
+        let mut not_before = Instant::now();
         loop {
-            let format = self.format.load(Ordering::SeqCst);
-            let body = body(format);
-            self.wait_for_pause();
-            if turned_away.is_none() {
-                self.wait_for_retries();
-            }
-            match self.exchange(&body) {
-                Outcome::Done(c) => return Ok(c),
-                Outcome::Failed(e) => return Err(e),
+            let permit = match self
+                .gate
+                .acquire(ticket, pin, cost, not_before, request.stop)
+            {
+                Ok(p) => p,
+                Err(GateError::Cancelled) => return Err(LlmError::Cancelled),
+                Err(GateError::Exhausted(why)) => return Err(LlmError::Halted(why)),
+                Err(GateError::Gone(why)) => {
+                    return Err(LlmError::Invalid {
+                        reason: format!(
+                            "the endpoint writing this conversation was taken out ({why})"
+                        ),
+                        usage: Usage::default(),
+                    });
+                }
+            };
+            let i = permit.endpoint;
+            let ep = &self.endpoints[i];
+            let format = ep.format.load(Ordering::SeqCst);
+            let (outcome, limits) = self.exchange(ep, &body(format, ep.cfg.model_field()));
+            match outcome {
+                Outcome::Done(c) => {
+                    self.gate.accepted(permit, &limits);
+                    let (sum, n) = &self.completion_tokens;
+                    sum.fetch_add(c.usage.completion_tokens, Ordering::Relaxed);
+                    n.fetch_add(1, Ordering::Relaxed);
+                    return Ok((c, i));
+                }
+                Outcome::Unusable(e) => {
+                    self.gate.accepted(permit, &limits);
+                    return Err(e);
+                }
+                Outcome::Failed(e) => {
+                    self.gate.released(permit);
+                    return Err(e);
+                }
+                Outcome::Throttled(wait) => self.gate.throttled(permit, wait, &limits),
                 Outcome::Downgrade => {
+                    self.gate.released(permit);
                     // Remember for the whole run; racing workers may both lower it once.
-                    let _ = self.format.compare_exchange(
+                    let _ = ep.format.compare_exchange(
                         format,
                         format + 1,
                         Ordering::SeqCst,
                         Ordering::SeqCst,
                     );
                 }
+                Outcome::EndpointFatal(why) => {
+                    self.gate.released(permit);
+                    if !self.gate.take_out_if_others(i, &why) {
+                        return Err(LlmError::Fatal(why));
+                    }
+                }
                 Outcome::Retry(why, wait) => {
-                    if retries >= self.cfg.max_retries {
-                        return Err(LlmError::Fatal(format!(
-                            "gave up after {retries} retries: {why} (raise --max-retries, or resume later)"
+                    self.gate.failed(permit, wait);
+                    *failures.entry(i).or_default() += 1;
+                    let max = self.settings.max_retries;
+                    if self.gate.failures(i) > max.max(2) {
+                        let why = format!("{why}, {} times in a row", self.gate.failures(i));
+                        if self.gate.take_out_if_others(i, &why) {
+                            continue;
+                        }
+                    }
+                    let spent: u32 = failures
+                        .iter()
+                        .filter(|(e, _)| self.gate.is_live(**e))
+                        .map(|(_, n)| n)
+                        .sum();
+                    if spent > max {
+                        return Err(LlmError::Halted(format!(
+                            "gave up after {max} retries: {why}"
                         )));
                     }
-                    let wait = match wait {
-                        Some(w) if w > MAX_SERVER_WAIT => {
-                            return Err(LlmError::Fatal(format!(
-                                "{why}: the server asked to wait {} s, longer than {} s",
-                                w.as_secs(),
-                                MAX_SERVER_WAIT.as_secs()
-                            )));
-                        }
-                        Some(w) => {
-                            self.pause_all(w);
-                            if turned_away.is_none() {
-                                self.retrying.fetch_add(1, Ordering::SeqCst);
-                                turned_away = Some(Retrying(&self.retrying));
-                            }
-                            w
-                        }
-                        None => backoff(retries),
-                    };
-                    retries += 1;
-                    std::thread::sleep(wait);
+                    not_before = Instant::now() + wait.unwrap_or_else(|| backoff(spent - 1));
                 }
             }
         }
     }
 }
 
-/// Reads `{"text": …}` (or, from a lenient server, bare text) out of a turn reply.
 pub fn parse_utterance(content: &str) -> Result<String, String> {
     let body = strip_fence(content);
     match serde_json::from_str::<Value>(body) {
@@ -871,6 +1155,8 @@ mod tests {
             max_retries: 1,
             concurrency: 2,
             max_tokens: None,
+            max_wait: DEFAULT_MAX_WAIT,
+            quota: Quota::default(),
         };
         let env = |k: &str| match k {
             "AZURE_OPENAI_ENDPOINT" => Some("https://r.openai.azure.com/".to_string()),
@@ -890,5 +1176,79 @@ mod tests {
         assert!(!format!("{c:?}").contains("sk-secret-123"));
         let e = HttpConfig::openai(&|_| None, &s).unwrap_err();
         assert!(e.contains("--model"), "{e}");
+    }
+
+    #[test]
+    fn named_endpoints_read_their_key_from_the_variable_they_name() {
+        let s = ClientSettings {
+            model: None,
+            timeout: Duration::from_secs(5),
+            max_retries: 1,
+            concurrency: 2,
+            max_tokens: None,
+            max_wait: DEFAULT_MAX_WAIT,
+            quota: Quota {
+                rpm: Some(600),
+                tpm: Some(90_000),
+            },
+        };
+        let rec = EndpointRecord {
+            name: "east".into(),
+            provider: Flavor::Azure,
+            url: azure_url("https://east.openai.azure.com/", "gpt4o", "2024-10-21"),
+            key_env: Some("EAST_KEY".into()),
+            model: "gpt-4o".into(),
+            rpm: Some(300),
+            tpm: None,
+            weight: 2.0,
+        };
+        let e = HttpConfig::from_record(&rec, &|_| None, &s).unwrap_err();
+        assert_eq!(
+            e,
+            "endpoint `east`: its key_env EAST_KEY is not set in the environment"
+        );
+        let env = |k: &str| (k == "EAST_KEY").then(|| "k-east-secret".to_string());
+        let c = HttpConfig::from_record(&rec, &env, &s).unwrap();
+        assert_eq!(c.auth, Some(("api-key".into(), "k-east-secret".into())));
+        assert_eq!(c.endpoint_host, "east.openai.azure.com");
+        // Its own rpm, the run's tpm.
+        assert_eq!(
+            c.quota,
+            Quota {
+                rpm: Some(300),
+                tpm: Some(90_000)
+            }
+        );
+        // The record holds no key, and the quota in force (resume keeps it).
+        assert_eq!(
+            c.record(),
+            EndpointRecord {
+                tpm: Some(90_000),
+                ..rec.clone()
+            }
+        );
+        assert!(!format!("{c:?}").contains("k-east-secret"));
+        assert_eq!(c.info().endpoint.as_deref(), Some("east"));
+        let no_key = EndpointRecord {
+            key_env: None,
+            ..rec
+        };
+        assert!(
+            HttpConfig::from_record(&no_key, &env, &s)
+                .unwrap_err()
+                .contains("needs key_env")
+        );
+    }
+
+    #[test]
+    fn request_cost_counts_prompt_and_max_tokens() {
+        let body = json!({"messages": [
+            {"role": "system", "content": "abcdefgh"},
+            {"role": "user", "content": "ñañañ"}
+        ], "max_tokens": 500});
+        // 8 chars -> 2 + 4; 5 chars -> 2 + 4; plus 500.
+        assert_eq!(request_cost(&body, 1000), 512);
+        let body = json!({"messages": [{"role": "user", "content": ""}]});
+        assert_eq!(request_cost(&body, 1000), 1004);
     }
 }

@@ -4,11 +4,15 @@
 //! mock, or the chat-completions client for Azure OpenAI and OpenAI-compatible
 //! servers ([`http`]).
 
+pub mod governor;
 pub mod http;
 pub mod mock;
 
 use std::collections::BTreeMap;
 
+use std::sync::atomic::AtomicBool;
+
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::conversation::Usage;
@@ -21,6 +25,32 @@ pub struct GeneratorInfo {
     pub provider: String,
     pub model: String,
     pub endpoint_host: Option<String>,
+    /// The endpoint's name, when the run's endpoints come from `[[endpoints]]`.
+    pub endpoint: Option<String>,
+}
+
+/// What one endpoint did in a run: shown to the operator and kept on the run record.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EndpointStats {
+    pub name: String,
+    /// Requests sent.
+    pub requests: u64,
+    /// Requests refused with HTTP 429.
+    pub throttled: u64,
+    /// Transport failures retried (5xx, timeouts, dropped connections).
+    pub retries: u64,
+    /// Seconds the endpoint was closed by waits the server asked for.
+    pub waited_s: f64,
+}
+
+impl EndpointStats {
+    /// Adds `other`'s counts (a resumed run adds to what it recorded).
+    pub fn add(&mut self, other: &EndpointStats) {
+        self.requests += other.requests;
+        self.throttled += other.throttled;
+        self.retries += other.retries;
+        self.waited_s += other.waited_s;
+    }
 }
 
 /// One request for a conversation.
@@ -38,6 +68,8 @@ pub struct Request<'a> {
     pub attempt: u32,
     /// Why the previous attempt was refused, to tell the model.
     pub feedback: &'a [String],
+    /// Set when the run is stopping: waiting requests give up.
+    pub stop: &'a AtomicBool,
 }
 
 /// A generated conversation, before checks.
@@ -48,6 +80,8 @@ pub struct Reply {
     pub usage: Usage,
     /// The server's id for the request(s), when it gives one.
     pub request_ids: Vec<String>,
+    /// The endpoint that wrote it, when the generator has several.
+    pub served_by: Option<GeneratorInfo>,
 }
 
 /// Why a generator produced no usable conversation.
@@ -62,6 +96,13 @@ pub enum LlmError {
     /// The reply was unusable: counts as a failed attempt (its tokens still count).
     #[error("{reason}")]
     Invalid { reason: String, usage: Usage },
+    /// The run cannot go on now (waits or retries exhausted): stop it as
+    /// Ctrl-C does, resumable.
+    #[error("{0}")]
+    Halted(String),
+    /// The run is stopping; the request was not sent.
+    #[error("stopped before the request was sent")]
+    Cancelled,
 }
 
 /// Something that writes conversations.
@@ -70,6 +111,18 @@ pub trait Generator: Send + Sync {
     fn info(&self) -> GeneratorInfo;
     /// Writes one conversation.
     fn generate(&self, request: &Request) -> Result<Reply, LlmError>;
+    /// What each endpoint did so far (none for the mock).
+    fn stats(&self) -> Vec<EndpointStats> {
+        Vec::new()
+    }
+    /// A short line on pacing for a progress display, when there is one.
+    fn status(&self) -> Option<String> {
+        None
+    }
+    /// Messages for the operator since the last call (an endpoint taken out…).
+    fn take_notices(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// The deterministic offline generator.
@@ -91,6 +144,7 @@ impl Generator for MockGenerator {
             provider: "mock".into(),
             model: MOCK_MODEL.into(),
             endpoint_host: None,
+            endpoint: None,
         }
     }
 
@@ -121,6 +175,7 @@ impl Generator for MockGenerator {
                 completion_tokens: completion,
             },
             request_ids: Vec::new(),
+            served_by: None,
         })
     }
 }

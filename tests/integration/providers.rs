@@ -220,15 +220,30 @@ fn too_many_failures_stop_the_run() {
     });
     let env = env();
     let run = openai(&env, &server, 1, &["--max-retries", "2"]);
-    run.expect(2);
+    // Stopped like Ctrl-C: interrupted and resumable, with its own exit code.
+    run.expect(75);
     assert_eq!(server.count(), 3);
     assert!(
-        run.stderr.contains("gave up after 2 retries: HTTP 503"),
+        run.stderr
+            .contains("stopped: gave up after 2 retries: HTTP 503 from 127.0.0.1:"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("finish the run with: convgen resume run-000001"),
         "{}",
         run.stderr
     );
     let runs = env.run(&["list", "runs", "--json"]).expect(0).json();
-    assert_eq!(runs[0]["status"], "failed");
+    assert_eq!(runs[0]["status"], "interrupted");
+    assert!(
+        runs[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("gave up after 2 retries")
+    );
+    assert_eq!(run.json()["status"], "interrupted");
 }
 
 #[test]

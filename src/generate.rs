@@ -611,6 +611,23 @@ impl<'b> BatchWork<'b> {
         Ok(self.remaining.fetch_sub(1, Ordering::SeqCst) == 1)
     }
 
+    /// Gives the conversations a stopped batch has staged their final names,
+    /// so that `resume` keeps them instead of making them again.
+    fn keep_staged(&self) -> Result<(), GenerateError> {
+        let results = self.results.lock().unwrap_or_else(|p| p.into_inner());
+        let ids: Vec<&str> = results
+            .iter()
+            .flatten()
+            .map(|(c, _)| c.conversation_id.as_str())
+            .filter(|id| !self.kept.contains(*id))
+            .collect();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        artefact::commit_conversations(&self.dir, &ids)
+            .map_err(|e| write_err(&self.dir.conversations(), e))
+    }
+
     /// Commits the staged files, writes preview and `batch.json`, registers the batch.
     fn finish(&self, ctx: &RunContext, registry: &Registry) -> Result<BatchOutcome, GenerateError> {
         let batch = self.batch;
@@ -824,6 +841,14 @@ pub fn run_all(
         return Err(e);
     }
     let halted = halted.into_inner().unwrap_or_else(|p| p.into_inner());
+    if halted.is_some() || ctx.stop.load(Ordering::SeqCst) {
+        for work in open
+            .iter()
+            .filter(|w| w.remaining.load(Ordering::SeqCst) > 0)
+        {
+            work.keep_staged()?;
+        }
+    }
     let (status, error) = match (
         outcomes.len() < batches.len(),
         ctx.stop.load(Ordering::SeqCst),

@@ -115,7 +115,7 @@ const MIN_RATE: f64 = 0.05;
 /// The fastest pace it learns (beyond this, nothing is limited in practice).
 const MAX_RATE: f64 = 10_000.0;
 /// How far a refusal lowers the rate below what the server was accepting.
-const DECREASE: f64 = 0.9;
+const DECREASE: f64 = 0.95;
 /// Growth after the first refusal: 5% of the rate per second.
 const GROWTH_PER_S: f64 = 0.05;
 /// Growth before it: the rate doubles every this long.
@@ -123,8 +123,6 @@ const DOUBLING: Duration = Duration::from_millis(500);
 /// Backoff after a 429 that asked for no wait: this, doubling per refusal round.
 const BASE_BACKOFF: Duration = Duration::from_millis(250);
 const MAX_BACKOFF: Duration = Duration::from_secs(8);
-/// When no reset time is given, a spent header budget is trusted this long.
-const DEFAULT_RESET: Duration = Duration::from_secs(1);
 /// The window of `tpm`.
 const MINUTE: Duration = Duration::from_secs(60);
 
@@ -133,6 +131,13 @@ const MINUTE: Duration = Duration::from_secs(60);
 struct Budget {
     left: i64,
     until: Instant,
+}
+
+/// Requests and tokens started so far on an endpoint, counted after a start.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Mark {
+    requests: u64,
+    tokens: u64,
 }
 
 /// When one endpoint may start its next request, learned from its replies.
@@ -148,7 +153,7 @@ pub struct Governor {
     slow_start: bool,
     /// When the rate last grew.
     grown_at: Option<Instant>,
-    /// Whether requests were queueing when the last one started.
+    /// Whether the pace held requests back when the last one started.
     contended: bool,
     last_start: Option<Instant>,
     first_start: Option<Instant>,
@@ -167,8 +172,12 @@ pub struct Governor {
     charged: u64,
     requests_budget: Option<Budget>,
     tokens_budget: Option<Budget>,
+    /// What has started so far.
+    marks: Mark,
     /// The first refusal since the last accepted request.
     refusing_since: Option<Instant>,
+    /// The wait the last refusal asked for, if it said.
+    asked: Option<Duration>,
     /// Transport failures since the last accepted request.
     pub consecutive_failures: u32,
     pub stats: EndpointStats,
@@ -198,7 +207,9 @@ impl Governor {
             charged: 0,
             requests_budget: None,
             tokens_budget: None,
+            marks: Mark::default(),
             refusing_since: None,
+            asked: None,
             consecutive_failures: 0,
             stats: EndpointStats {
                 name: name.to_string(),
@@ -305,10 +316,18 @@ impl Governor {
 
     /// A request costing `cost` tokens starts now; `contended` when others
     /// are still waiting behind it.
-    pub fn start(&mut self, now: Instant, cost: u64, contended: bool) {
+    pub fn start(&mut self, now: Instant, cost: u64, contended: bool) -> Mark {
+        self.marks.requests += 1;
+        self.marks.tokens += cost;
         self.in_flight += 1;
         self.stats.requests += 1;
-        self.contended = contended;
+        // The pace holds the run back when requests queue and each starts
+        // about when the pace allows.
+        let held = match (self.pace(), self.last_start) {
+            (Some(rate), Some(last)) => now < last + Duration::from_secs_f64(1.5 / rate),
+            _ => false,
+        };
+        self.contended = contended && held;
         self.last_start = Some(now);
         self.first_start.get_or_insert(now);
         self.starts.push_back(now);
@@ -322,20 +341,23 @@ impl Governor {
         if let Some(b) = &mut self.tokens_budget {
             b.left -= cost as i64;
         }
+        self.marks
     }
 
     fn finish(&mut self) {
         self.in_flight = self.in_flight.saturating_sub(1);
     }
 
-    /// The server accepted a request (whatever the content of its answer).
-    pub fn accepted(&mut self, now: Instant, headers: &RateHeaders) {
+    /// The server accepted the request started at `mark` (whatever the
+    /// content of its answer).
+    pub fn accepted(&mut self, now: Instant, headers: &RateHeaders, mark: Mark) {
         self.finish();
         self.refusing_since = None;
+        self.asked = None;
         self.backoff_rounds = 0;
         self.consecutive_failures = 0;
         self.completions.push_back(now);
-        self.read_budgets(now, headers);
+        self.read_budgets(now, headers, mark);
         self.grow(now);
     }
 
@@ -359,17 +381,21 @@ impl Governor {
         self.rate = Some(grown.min(MAX_RATE));
     }
 
-    fn read_budgets(&mut self, now: Instant, h: &RateHeaders) {
-        if let Some(left) = h.remaining_requests {
+    /// Takes the budgets a reply announced. The server counted them when it
+    /// admitted the request that started at `mark`: what started since is
+    /// taken off. A remaining count without its reset time says nothing
+    /// about when more comes (Azure's windows), so it is not used.
+    fn read_budgets(&mut self, now: Instant, h: &RateHeaders, mark: Mark) {
+        if let (Some(left), Some(reset)) = (h.remaining_requests, h.reset_requests) {
             self.requests_budget = Some(Budget {
-                left: left as i64,
-                until: now + h.reset_requests.unwrap_or(DEFAULT_RESET),
+                left: left as i64 - (self.marks.requests - mark.requests) as i64,
+                until: now + reset,
             });
         }
-        if let Some(left) = h.remaining_tokens {
+        if let (Some(left), Some(reset)) = (h.remaining_tokens, h.reset_tokens) {
             self.tokens_budget = Some(Budget {
-                left: left as i64,
-                until: now + h.reset_tokens.unwrap_or(DEFAULT_RESET),
+                left: left as i64 - (self.marks.tokens - mark.tokens) as i64,
+                until: now + reset,
             });
         }
     }
@@ -378,7 +404,7 @@ impl Governor {
     /// asking to wait `wait` (when it said).
     pub fn throttled(
         &mut self,
-        started: Instant,
+        (started, mark): (Instant, Mark),
         now: Instant,
         wait: Option<Duration>,
         headers: &RateHeaders,
@@ -386,7 +412,8 @@ impl Governor {
         self.finish();
         self.stats.throttled += 1;
         self.refusing_since.get_or_insert(now);
-        self.read_budgets(now, headers);
+        self.asked = wait;
+        self.read_budgets(now, headers, mark);
         let new_round = self.decreased_at.is_none_or(|d| started >= d);
         if new_round {
             self.decrease(now, wait);
@@ -417,11 +444,20 @@ impl Governor {
                 measured.max(hinted).max(tried).max(MIN_RATE)
             }
             Some(rate) => {
+                // What the server accepted over a full window is the best
+                // guess of its rate; a short history (or one spent waiting)
+                // says little, so one round lowers the rate by half at most.
                 self.slow_start = false;
-                let base = if measured > 0.0 {
-                    rate.min(measured)
-                } else {
-                    rate
+                let full = self
+                    .first_start
+                    .is_some_and(|f| now.saturating_duration_since(f) >= RATE_WINDOW);
+                let waited = self
+                    .blocked_until
+                    .is_some_and(|b| now.saturating_duration_since(b) < RATE_WINDOW);
+                let base = match (full, waited) {
+                    (true, false) => rate.min(measured),
+                    (true, true) => rate.min(measured).max(rate / 2.0),
+                    (false, _) => rate,
                 };
                 (base * DECREASE).max(MIN_RATE)
             }
@@ -481,16 +517,14 @@ impl Governor {
                 crate::settings::format_wait(max_wait)
             ));
         }
-        let until = self.blocked_until?;
-        let asked = until.saturating_duration_since(since);
-        (asked > max_wait).then(|| {
-            format!(
-                "{} asked to wait {} (HTTP 429), longer than --max-wait {}",
-                self.stats.name,
-                crate::settings::format_wait(Duration::from_secs(asked.as_secs().max(1))),
-                crate::settings::format_wait(max_wait)
-            )
-        })
+        // A single wait asked beyond max-wait is known to be too long at once.
+        let asked = self.asked.filter(|w| *w > max_wait)?;
+        Some(format!(
+            "{} asked to wait {} (HTTP 429), longer than --max-wait {}",
+            self.stats.name,
+            crate::settings::format_wait(Duration::from_secs(asked.as_secs().max(1))),
+            crate::settings::format_wait(max_wait)
+        ))
     }
 
     /// Requests in flight now.
@@ -516,6 +550,7 @@ pub enum GateError {
 pub struct Permit {
     pub endpoint: usize,
     started: Instant,
+    mark: Mark,
 }
 
 struct Slot {
@@ -611,10 +646,11 @@ impl Gate {
                         continue;
                     }
                     let contended = st.waiting.len() > 1;
-                    st.slots[i].governor.start(now, cost, contended);
+                    let mark = st.slots[i].governor.start(now, cost, contended);
                     break Ok(Permit {
                         endpoint: i,
                         started: now,
+                        mark,
                     });
                 }
                 Some((at, _)) => {
@@ -657,14 +693,16 @@ impl Gate {
 
     /// Hands back a request the server accepted.
     pub fn accepted(&self, permit: Permit, headers: &RateHeaders) {
-        self.with(permit.endpoint, |g| g.accepted(Instant::now(), headers));
+        self.with(permit.endpoint, |g| {
+            g.accepted(Instant::now(), headers, permit.mark)
+        });
     }
 
     /// Hands back a request refused with a 429.
     pub fn throttled(&self, permit: Permit, wait: Option<Duration>, headers: &RateHeaders) {
         let mut st = self.lock();
         let g = &mut st.slots[permit.endpoint].governor;
-        g.throttled(permit.started, Instant::now(), wait, headers);
+        g.throttled((permit.started, permit.mark), Instant::now(), wait, headers);
         if g.stats.throttled == 1 {
             let line = format!(
                 "{}: rate limited (HTTP 429); pacing requests to what it accepts",
@@ -866,7 +904,7 @@ mod tests {
         g.start(t0, 1, false);
         g.start(t0, 1, false);
         assert_eq!(g.ready_at(t0, 1), None);
-        g.accepted(t0 + ms(10), &RateHeaders::default());
+        g.accepted(t0 + ms(10), &RateHeaders::default(), Mark::default());
         assert!(g.ready_at(t0 + ms(10), 1).is_some());
     }
 
@@ -878,7 +916,12 @@ mod tests {
             g.start(t0, 1, true);
         }
         // A bucket of 20/s answers: the next token in 50 ms.
-        g.throttled(t0, t0 + ms(1), Some(ms(50)), &RateHeaders::default());
+        g.throttled(
+            (t0, Mark::default()),
+            t0 + ms(1),
+            Some(ms(50)),
+            &RateHeaders::default(),
+        );
         let pace = g.pace().unwrap();
         assert!((pace - 20.0).abs() < 1e-9, "{pace}");
         assert_eq!(g.ready_at(t0 + ms(1), 1), Some(t0 + ms(51)));
@@ -887,7 +930,12 @@ mod tests {
         assert_eq!(g.ready_at(t0 + ms(52), 1), Some(t0 + ms(101)));
         // Another refusal of a request that started before the decrease
         // does not lower the rate again.
-        g.throttled(t0, t0 + ms(60), Some(ms(40)), &RateHeaders::default());
+        g.throttled(
+            (t0, Mark::default()),
+            t0 + ms(60),
+            Some(ms(40)),
+            &RateHeaders::default(),
+        );
         assert_eq!(g.pace(), Some(pace));
         assert_eq!(g.stats.throttled, 2);
     }
@@ -897,17 +945,27 @@ mod tests {
         let mut g = gov();
         let t0 = Instant::now();
         g.start(t0, 1, true);
-        g.throttled(t0, t0 + ms(1), Some(ms(10)), &RateHeaders::default());
+        g.throttled(
+            (t0, Mark::default()),
+            t0 + ms(1),
+            Some(ms(10)),
+            &RateHeaders::default(),
+        );
         assert_eq!(g.pace(), Some(100.0));
         // Over the next two seconds the server accepts 10/s.
         for k in 0..20 {
             let t = t0 + ms(100 * k + 50);
             g.start(t, 1, true);
-            g.accepted(t + ms(50), &RateHeaders::default());
+            g.accepted(t + ms(50), &RateHeaders::default(), Mark::default());
         }
         let now = t0 + ms(2060);
         g.start(now, 1, true);
-        g.throttled(now, now + ms(1), Some(ms(100)), &RateHeaders::default());
+        g.throttled(
+            (now, Mark::default()),
+            now + ms(1),
+            Some(ms(100)),
+            &RateHeaders::default(),
+        );
         let pace = g.pace().unwrap();
         assert!((8.0..=10.0).contains(&pace), "{pace}");
     }
@@ -917,15 +975,24 @@ mod tests {
         let mut g = gov();
         let t0 = Instant::now();
         g.start(t0, 1, true);
-        g.throttled(t0, t0 + ms(1), Some(ms(100)), &RateHeaders::default());
+        g.throttled(
+            (t0, Mark::default()),
+            t0 + ms(1),
+            Some(ms(100)),
+            &RateHeaders::default(),
+        );
         assert_eq!(g.pace(), Some(10.0));
         // Nobody waiting: no growth.
         g.start(t0 + ms(200), 1, false);
-        g.accepted(t0 + ms(700), &RateHeaders::default());
+        g.accepted(t0 + ms(700), &RateHeaders::default(), Mark::default());
         assert_eq!(g.pace(), Some(10.0));
-        // Queueing, in slow start: doubles every half second.
-        g.start(t0 + ms(800), 1, true);
-        g.accepted(t0 + ms(1200), &RateHeaders::default());
+        // Others waiting, but not for the pace (a start long after the last).
+        g.start(t0 + ms(750), 1, true);
+        g.accepted(t0 + ms(760), &RateHeaders::default(), Mark::default());
+        assert_eq!(g.pace(), Some(10.0));
+        // Held by the pace, in slow start: doubles every half second.
+        g.start(t0 + ms(850), 1, true);
+        g.accepted(t0 + ms(1260), &RateHeaders::default(), Mark::default());
         let pace = g.pace().unwrap();
         assert!((pace - 20.0).abs() < 0.01, "{pace}");
     }
@@ -937,12 +1004,22 @@ mod tests {
         for _ in 0..32 {
             g.start(t0, 1, true);
         }
-        g.throttled(t0, t0 + ms(1), None, &RateHeaders::default());
+        g.throttled(
+            (t0, Mark::default()),
+            t0 + ms(1),
+            None,
+            &RateHeaders::default(),
+        );
         let first = g.ready_at(t0 + ms(1), 1).unwrap() - (t0 + ms(1));
         assert!(first >= ms(125) && first <= ms(250), "{first:?}");
         // The other 31 refusals of the same round add no backoff.
         for _ in 0..31 {
-            g.throttled(t0, t0 + ms(2), None, &RateHeaders::default());
+            g.throttled(
+                (t0, Mark::default()),
+                t0 + ms(2),
+                None,
+                &RateHeaders::default(),
+            );
         }
         let after = g.ready_at(t0 + ms(2), 1).unwrap() - (t0 + ms(1));
         assert_eq!(after, first);
@@ -1004,14 +1081,14 @@ mod tests {
     fn header_budgets_hold_starts_until_reset() {
         let mut g = gov();
         let t0 = Instant::now();
-        g.start(t0, 100, false);
+        let mark = g.start(t0, 100, false);
         let h = RateHeaders {
             remaining_requests: Some(2),
             reset_requests: Some(ms(800)),
             remaining_tokens: Some(150),
             reset_tokens: Some(ms(3000)),
         };
-        g.accepted(t0 + ms(200), &h);
+        g.accepted(t0 + ms(200), &h, mark);
         let now = t0 + ms(200);
         assert_eq!(g.ready_at(now, 100), Some(now));
         g.start(now, 100, false);
@@ -1026,11 +1103,47 @@ mod tests {
     }
 
     #[test]
+    fn budgets_count_what_started_since_and_need_a_reset() {
+        let mut g = gov();
+        let t0 = Instant::now();
+        let first = g.start(t0, 10, false);
+        for _ in 0..3 {
+            g.start(t0 + ms(5), 10, false);
+        }
+        // The server counted the first when it admitted it; three started since.
+        let h = RateHeaders {
+            remaining_requests: Some(4),
+            reset_requests: Some(ms(500)),
+            ..RateHeaders::default()
+        };
+        let now = t0 + ms(100);
+        g.accepted(now, &h, first);
+        assert_eq!(g.ready_at(now, 10), Some(now));
+        g.start(now, 10, false);
+        assert_eq!(g.ready_at(now, 10), Some(now + ms(500)));
+        // Azure-style: a count without its reset time is not a budget.
+        let mut g = gov();
+        let mark = g.start(t0, 10, false);
+        let h = RateHeaders {
+            remaining_requests: Some(0),
+            remaining_tokens: Some(0),
+            ..RateHeaders::default()
+        };
+        g.accepted(t0 + ms(10), &h, mark);
+        assert_eq!(g.ready_at(t0 + ms(10), 10), Some(t0 + ms(10)));
+    }
+
+    #[test]
     fn out_of_time_after_max_wait_of_refusals() {
         let mut g = gov();
         let t0 = Instant::now();
         g.start(t0, 1, false);
-        g.throttled(t0, t0, Some(ms(100)), &RateHeaders::default());
+        g.throttled(
+            (t0, Mark::default()),
+            t0,
+            Some(ms(100)),
+            &RateHeaders::default(),
+        );
         assert!(
             g.out_of_time(t0 + ms(500), Duration::from_secs(1))
                 .is_none()
@@ -1041,7 +1154,7 @@ mod tests {
         assert!(why.contains("longer than --max-wait 1s"), "{why}");
         // A success resets the clock.
         g.start(t0 + ms(1500), 1, false);
-        g.accepted(t0 + ms(1600), &RateHeaders::default());
+        g.accepted(t0 + ms(1600), &RateHeaders::default(), Mark::default());
         assert!(
             g.out_of_time(t0 + ms(5000), Duration::from_secs(1))
                 .is_none()
@@ -1049,7 +1162,7 @@ mod tests {
         // A wait asked beyond max-wait is known at once.
         g.start(t0 + ms(5000), 1, false);
         g.throttled(
-            t0 + ms(5000),
+            (t0 + ms(5000), Mark::default()),
             t0 + ms(5000),
             Some(Duration::from_secs(3600)),
             &RateHeaders::default(),
@@ -1112,7 +1225,7 @@ mod tests {
         let t0 = Instant::now();
         g.start(t0, 1, false);
         g.throttled(
-            t0,
+            (t0, Mark::default()),
             t0,
             Some(Duration::from_secs(120)),
             &RateHeaders::default(),

@@ -5,20 +5,20 @@ use std::time::Duration;
 use crate::common::{Env, Run, read_json, small_prompt};
 use crate::llm_server::{Recorded, Reply, TestServer, completion, conversation_json, error_body};
 
-const KEY: &str = "sk-test-SECRET-4f9c2e";
+pub const KEY: &str = "sk-test-SECRET-4f9c2e";
 
-fn good() -> String {
+pub fn good() -> String {
     completion(&conversation_json(&["agent", "client"], 6), "stop", 120, 80)
 }
 
-fn env() -> Env {
+pub fn env() -> Env {
     let env = Env::new();
     env.write("prompts/demo.md", small_prompt("", None));
     env
 }
 
 /// Runs `generate` against `server` as an OpenAI-compatible provider.
-fn openai(env: &Env, server: &TestServer, total: u32, extra: &[&str]) -> Run {
+pub fn openai(env: &Env, server: &TestServer, total: u32, extra: &[&str]) -> Run {
     let total = total.to_string();
     let mut args = vec![
         "generate", "--prompt", "demo", "--total", &total, "--seed", "5", "--json",
@@ -38,7 +38,7 @@ fn openai(env: &Env, server: &TestServer, total: u32, extra: &[&str]) -> Run {
 }
 
 /// The key appears nowhere: not in output, not in any file of the data dir.
-fn assert_no_key(env: &Env, run: &Run) {
+pub fn assert_no_key(env: &Env, run: &Run) {
     assert!(
         !run.stdout.contains(KEY) && !run.stderr.contains(KEY),
         "key leaked in output"

@@ -1246,6 +1246,32 @@ fn cmd_config(g: &GlobalArgs, args: ConfigArgs, matches: &clap::ArgMatches) -> R
         };
         rows.push((format!("{table}.{key}"), value, source));
     }
+    for spec in &file.endpoint_list {
+        let key = match &spec.key_env {
+            Some(var) if std::env::var(var).is_ok_and(|v| !v.trim().is_empty()) => {
+                format!("key from {var} (set)")
+            }
+            Some(var) => format!("key from {var} (NOT SET)"),
+            None => "no key".to_string(),
+        };
+        let place = match crate::llm::http::record_of(spec, None) {
+            Ok(r) => format!("{} {} model {}", r.provider.provider(), r.url, r.model),
+            Err(e) => e,
+        };
+        let quota = [
+            spec.rpm.map(|r| format!("rpm {r}")),
+            spec.tpm.map(|t| format!("tpm {t}")),
+            (spec.weight != 1.0).then(|| format!("weight {}", spec.weight)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>();
+        let mut value = format!("{place}, {key}");
+        if !quota.is_empty() {
+            value = format!("{value}, {}", quota.join(", "));
+        }
+        rows.push((format!("endpoints.{}", spec.name), value, file_name.clone()));
+    }
     for var in ["AZURE_OPENAI_API_KEY", "OPENAI_API_KEY"] {
         let set = std::env::var(var).is_ok_and(|v| !v.trim().is_empty());
         rows.push((
@@ -1524,7 +1550,7 @@ fn endpoint_lines(stats: &[EndpointStats]) -> Vec<String> {
         .iter()
         .map(|e| {
             format!(
-                "{}: {} requests, {} answered 429, {} retried, {:.1} s waiting as asked",
+                "{}: {} requests, {} answered 429, {} retried, {:.1} s held back after 429s",
                 e.name, e.requests, e.throttled, e.retries, e.waited_s
             )
         })

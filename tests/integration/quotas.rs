@@ -414,3 +414,89 @@ fn two_endpoints_share_the_work_and_resume_uses_the_recorded_ones() {
         run.stderr
     );
 }
+
+#[test]
+fn a_run_over_two_endpoints_resumes_on_the_endpoints_it_recorded() {
+    let open = Arc::new(AtomicBool::new(false));
+    let served = Arc::new(AtomicUsize::new(0));
+    let handler = |open: Arc<AtomicBool>, served: Arc<AtomicUsize>| {
+        move |_: &crate::llm_server::Recorded, _| {
+            if open.load(Ordering::SeqCst) || served.fetch_add(1, Ordering::SeqCst) < 2 {
+                Reply::ok(good())
+            } else {
+                rate_limited().with_header("retry-after-ms", "100")
+            }
+        }
+    };
+    let a = TestServer::start(handler(open.clone(), served.clone()));
+    let b = TestServer::start(handler(open.clone(), served.clone()));
+    let env = env();
+    two_endpoints(&env, &a, &b, "");
+    let config = env
+        .command(&["config"])
+        .env("KEY_A", KEY_A)
+        .output()
+        .unwrap();
+    let config = String::from_utf8_lossy(&config.stdout).to_string();
+    assert!(
+        config.contains("endpoints.a")
+            && config.contains("key from KEY_A (set)")
+            && config.contains("key from KEY_B (NOT SET)"),
+        "{config}"
+    );
+    let out = env
+        .command(&[
+            "generate",
+            "--prompt",
+            "demo",
+            "--total",
+            "6",
+            "--max-wait",
+            "1s",
+            "--json",
+        ])
+        .env("KEY_A", KEY_A)
+        .env("KEY_B", KEY_B)
+        .output()
+        .unwrap();
+    let run = Run::from(out);
+    run.expect(75);
+    // The last endpoint to run out of time stops the run; the first is taken out.
+    assert!(run.stderr.contains("taken out"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("convgen resume run-000001"),
+        "{}",
+        run.stderr
+    );
+
+    // The file now points elsewhere; resume goes where the run went.
+    env.write(
+        "convgen.toml",
+        "[[endpoints]]\nname = \"elsewhere\"\nprovider = \"openai\"\nbase_url = \"http://127.0.0.1:9/v1\"\nmodel = \"x\"\n",
+    );
+    open.store(true, Ordering::SeqCst);
+    let (before_a, before_b) = (a.count(), b.count());
+    let out = env
+        .command(&["resume", "run-000001", "--json"])
+        .env("KEY_A", KEY_A)
+        .env("KEY_B", KEY_B)
+        .output()
+        .unwrap();
+    let resumed = Run::from(out);
+    resumed.expect(0);
+    assert_eq!(resumed.json()["counts"]["valid"], 6);
+    assert!(
+        a.count() + b.count() >= before_a + before_b + 4,
+        "the recorded endpoints served the rest"
+    );
+    // The run record sums what each endpoint did over both processes.
+    let runs = env.run(&["list", "runs", "--json"]).expect(0).json();
+    let total: u64 = runs[0]["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["requests"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total as usize, a.count() + b.count());
+    no_keys(&env, &resumed);
+}

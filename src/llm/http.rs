@@ -843,6 +843,10 @@ impl Generator for HttpGenerator {
         }
     }
 
+    fn local(&self) -> bool {
+        false
+    }
+
     fn stats(&self) -> Vec<EndpointStats> {
         self.gate.stats()
     }

@@ -111,6 +111,13 @@ pub trait Generator: Send + Sync {
     fn info(&self) -> GeneratorInfo;
     /// Writes one conversation.
     fn generate(&self, request: &Request) -> Result<Reply, LlmError>;
+    /// Whether conversations are made on this machine (the mock): then a run
+    /// writes several batches side by side to keep the disk busy. A remote
+    /// generator's batches are better finished one after another, so that
+    /// each is done (and durable) as early as possible.
+    fn local(&self) -> bool {
+        true
+    }
     /// What each endpoint did so far (none for the mock).
     fn stats(&self) -> Vec<EndpointStats> {
         Vec::new()

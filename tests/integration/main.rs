@@ -5,8 +5,8 @@ mod common;
 
 mod audit;
 mod generate;
-mod lineage;
 mod limiter;
+mod lineage;
 mod llm_server;
 mod menu;
 mod prompts;

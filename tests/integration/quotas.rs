@@ -376,7 +376,7 @@ fn an_endpoint_refusing_its_credentials_mid_run_is_dropped_while_the_other_finis
 }
 
 #[test]
-fn two_endpoints_share_the_work_and_resume_uses_the_recorded_ones() {
+fn two_endpoints_share_the_work_by_weight_and_the_run_records_them() {
     let a = TestServer::start(|_, _| Reply::ok(good()));
     let b = TestServer::start(|_, _| Reply::ok(good()));
     let env = env();
@@ -499,4 +499,29 @@ fn a_run_over_two_endpoints_resumes_on_the_endpoints_it_recorded() {
         .sum();
     assert_eq!(total as usize, a.count() + b.count());
     no_keys(&env, &resumed);
+}
+
+#[test]
+fn an_endpoint_that_keeps_failing_is_taken_out_while_the_other_serves() {
+    let a = TestServer::start(|_, _| Reply::status(503, &error_body("down", "server_error")));
+    let b = TestServer::start(|_, _| {
+        Reply::Delay(Duration::from_millis(20), Box::new(Reply::ok(good())))
+    });
+    let env = env();
+    two_endpoints(&env, &a, &b, "");
+    let run = run_two(&env, "10");
+    run.expect(0);
+    assert!(
+        run.stderr
+            .contains("endpoint a taken out: HTTP 503 from 127.0.0.1:")
+            && run.stderr.contains("times in a row"),
+        "{}",
+        run.stderr
+    );
+    let v = run.json();
+    assert_eq!(v["counts"]["valid"], 10);
+    assert_eq!(v["endpoints"][0]["retries"], a.count());
+    for f in env.conversation_files() {
+        assert_eq!(read_json(&f)["generator"]["endpoint"], "b");
+    }
 }

@@ -12,12 +12,17 @@ struct Terminal {
 
 impl Terminal {
     fn start(env: &Env, name: &str) -> Option<Terminal> {
+        Self::run(env, name, "", "")
+    }
+
+    /// Runs `convgen ARGS` with `vars` (`NAME=value …`) set, in a terminal.
+    fn run(env: &Env, name: &str, vars: &str, args: &str) -> Option<Terminal> {
         if Command::new("tmux").arg("-V").output().is_err() {
             return None;
         }
         let name = format!("{name}-{}", std::process::id());
         let script = format!(
-            "cd '{}' && NO_COLOR=1 '{}'; echo EXIT=$?; sleep 60",
+            "cd '{}' && NO_COLOR=1 {vars} '{}' {args}; echo EXIT=$?; sleep 60",
             env.path().display(),
             env!("CARGO_BIN_EXE_convgen")
         );
@@ -28,7 +33,7 @@ impl Terminal {
                 "-s",
                 &name,
                 "-x",
-                "160",
+                "220",
                 "-y",
                 "40",
                 &script,
@@ -172,5 +177,54 @@ fn esc_before_confirming_writes_nothing() {
     assert!(
         !env.data().exists(),
         "Ctrl-C before confirming writes nothing"
+    );
+}
+
+#[test]
+fn the_progress_bar_shows_the_pacing_against_a_rate_limit() {
+    let (server, _stats) = crate::limiter::serve(
+        crate::limiter::TokenBucket::new(5, 1),
+        Duration::from_millis(50),
+        crate::providers::good(),
+    );
+    let env = crate::providers::env();
+    let vars = format!(
+        "OPENAI_BASE_URL={}/v1 OPENAI_API_KEY=sk-term CONVGEN_MODEL=m",
+        server.url()
+    );
+    let Some(term) = Terminal::run(
+        &env,
+        "convgen-pacing",
+        &vars,
+        "generate --prompt demo --total 30 --concurrency 4",
+    ) else {
+        eprintln!("tmux not installed: skipped");
+        return;
+    };
+    // The bar counts the refusals as they come (not just "0 × 429").
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let screen = loop {
+        let screen = term.screen();
+        let refused = screen.split(" × 429").next().and_then(|before| {
+            before
+                .rsplit(|c: char| !c.is_ascii_digit())
+                .next()
+                .and_then(|n| n.parse::<u64>().ok())
+        });
+        if refused.is_some_and(|n| n > 0) {
+            break screen;
+        }
+        assert!(Instant::now() < deadline, "no 429 count shown:\n{screen}");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(
+        screen.contains("/s accepted, limit ") && screen.contains("conversations"),
+        "{screen}"
+    );
+    let screen = term.wait_for("EXIT=");
+    assert!(screen.contains("EXIT=0"), "{screen}");
+    assert!(
+        screen.contains("openai: rate limited (HTTP 429); pacing requests to what it accepts"),
+        "{screen}"
     );
 }

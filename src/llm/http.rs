@@ -1151,17 +1151,22 @@ mod tests {
         );
     }
 
-    #[test]
-    fn config_names_the_missing_variable_and_hides_the_key() {
-        let s = ClientSettings {
+    /// Client settings for tests, with `quota` for every endpoint.
+    fn settings(quota: Quota) -> ClientSettings {
+        ClientSettings {
             model: None,
             timeout: Duration::from_secs(5),
             max_retries: 1,
             concurrency: 2,
             max_tokens: None,
             max_wait: DEFAULT_MAX_WAIT,
-            quota: Quota::default(),
-        };
+            quota,
+        }
+    }
+
+    #[test]
+    fn config_names_the_missing_variable_and_hides_the_key() {
+        let s = settings(Quota::default());
         let env = |k: &str| match k {
             "AZURE_OPENAI_ENDPOINT" => Some("https://r.openai.azure.com/".to_string()),
             "AZURE_OPENAI_API_KEY" => Some("sk-secret-123".to_string()),
@@ -1184,18 +1189,10 @@ mod tests {
 
     #[test]
     fn named_endpoints_read_their_key_from_the_variable_they_name() {
-        let s = ClientSettings {
-            model: None,
-            timeout: Duration::from_secs(5),
-            max_retries: 1,
-            concurrency: 2,
-            max_tokens: None,
-            max_wait: DEFAULT_MAX_WAIT,
-            quota: Quota {
-                rpm: Some(600),
-                tpm: Some(90_000),
-            },
-        };
+        let s = settings(Quota {
+            rpm: Some(600),
+            tpm: Some(90_000),
+        });
         let rec = EndpointRecord {
             name: "east".into(),
             provider: Flavor::Azure,

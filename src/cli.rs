@@ -1510,6 +1510,7 @@ fn run_summary(run: &RunRecord, outcomes: &[BatchOutcome], elapsed: f64) -> serd
     json!({
         "run_id": run.run_id,
         "status": run.status,
+        "error": run.error,
         "prompt": {"id": run.config.prompt_id, "name": run.config.prompt_name},
         "provider": run.config.provider,
         "model": run.config.model,

@@ -112,6 +112,11 @@ fn max_wait_expiry_stops_resumably_and_resume_finishes_the_same_files() {
             .contains("finish the run with: convgen resume run-000001")
     );
     assert_eq!(run.json()["status"], "interrupted");
+    assert!(
+        run.json()["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("longer than --max-wait 1s"))
+    );
     let runs = env.run(&["list", "runs", "--json"]).expect(0).json();
     assert_eq!(runs[0]["status"], "interrupted");
     // Whatever was accepted before the stop is on disk.

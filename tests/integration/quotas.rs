@@ -530,3 +530,41 @@ fn an_endpoint_that_keeps_failing_is_taken_out_while_the_other_serves() {
         assert_eq!(read_json(&f)["generator"]["endpoint"], "b");
     }
 }
+
+#[test]
+fn tpm_holds_requests_that_would_exceed_the_minute() {
+    // Each request is counted as its prompt estimate plus the completion it
+    // may write (1000 tokens before any reply): two fit in 2,500 a minute.
+    let server = TestServer::start(|_, _| Reply::ok(good()));
+    let env = env();
+    let child = env
+        .command(&[
+            "generate",
+            "--prompt",
+            "demo",
+            "--total",
+            "3",
+            "--concurrency",
+            "3",
+            "--tpm",
+            "2500",
+        ])
+        .env("OPENAI_BASE_URL", format!("{}/v1", server.url()))
+        .env("OPENAI_API_KEY", KEY)
+        .env("CONVGEN_MODEL", "m")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while server.count() < 2 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(server.count(), 2, "the third waits for the minute to pass");
+    // SAFETY: signalling a child process we started.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130));
+    // The two conversations made are kept for `resume`.
+    assert_eq!(env.conversation_files().len(), 2);
+}

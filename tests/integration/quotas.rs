@@ -216,26 +216,7 @@ fn rpm_paces_from_the_first_request() {
 fn ctrl_c_ends_a_long_wait_promptly() {
     let server = TestServer::start(|_, _| rate_limited().with_header("retry-after", "600"));
     let env = env();
-    let child = env
-        .command(&[
-            "generate",
-            "--prompt",
-            "demo",
-            "--total",
-            "3",
-            "--max-wait",
-            "1h",
-        ])
-        .env("OPENAI_BASE_URL", format!("{}/v1", server.url()))
-        .env("OPENAI_API_KEY", KEY)
-        .env("CONVGEN_MODEL", "m")
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while server.count() == 0 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let child = spawn_until(&env, &server, &["--max-wait", "1h"], 1);
     std::thread::sleep(Duration::from_millis(300));
     let asked = Instant::now();
     // SAFETY: signalling a child process we started.
@@ -537,28 +518,7 @@ fn tpm_holds_requests_that_would_exceed_the_minute() {
     // may write (1000 tokens before any reply): two fit in 2,500 a minute.
     let server = TestServer::start(|_, _| Reply::ok(good()));
     let env = env();
-    let child = env
-        .command(&[
-            "generate",
-            "--prompt",
-            "demo",
-            "--total",
-            "3",
-            "--concurrency",
-            "3",
-            "--tpm",
-            "2500",
-        ])
-        .env("OPENAI_BASE_URL", format!("{}/v1", server.url()))
-        .env("OPENAI_API_KEY", KEY)
-        .env("CONVGEN_MODEL", "m")
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while server.count() < 2 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let child = spawn_until(&env, &server, &["--concurrency", "3", "--tpm", "2500"], 2);
     std::thread::sleep(Duration::from_millis(1500));
     assert_eq!(server.count(), 2, "the third waits for the minute to pass");
     // SAFETY: signalling a child process we started.
@@ -567,4 +527,29 @@ fn tpm_holds_requests_that_would_exceed_the_minute() {
     assert_eq!(out.status.code(), Some(130));
     // The two conversations made are kept for `resume`.
     assert_eq!(env.conversation_files().len(), 2);
+}
+
+/// Starts `generate --prompt demo --total 3 EXTRA` against `server` in the
+/// background, and waits until the server has seen `requests` requests.
+fn spawn_until(
+    env: &Env,
+    server: &TestServer,
+    extra: &[&str],
+    requests: usize,
+) -> std::process::Child {
+    let mut args = vec!["generate", "--prompt", "demo", "--total", "3"];
+    args.extend_from_slice(extra);
+    let child = env
+        .command(&args)
+        .env("OPENAI_BASE_URL", format!("{}/v1", server.url()))
+        .env("OPENAI_API_KEY", KEY)
+        .env("CONVGEN_MODEL", "m")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while server.count() < requests && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child
 }

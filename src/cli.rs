@@ -915,7 +915,7 @@ impl<'a> BatchLines<'a> {
             s.spawn(|| {
                 while !done.load(std::sync::atomic::Ordering::SeqCst) {
                     std::thread::sleep(std::time::Duration::from_millis(50));
-                    if self.bar.is_some() || self.generator.status().is_some() {
+                    if self.bar.is_some() || !self.generator.local() {
                         self.tick_every(5);
                     }
                 }

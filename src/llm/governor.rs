@@ -526,11 +526,6 @@ impl Governor {
             crate::settings::format_wait(max_wait)
         ))
     }
-
-    /// Requests in flight now.
-    pub fn in_flight(&self) -> usize {
-        self.in_flight
-    }
 }
 
 /// Why a request got no slot.
@@ -771,12 +766,12 @@ impl Gate {
 
     /// One line on the pacing for a progress display.
     pub fn status(&self) -> String {
-        let mut st = self.lock();
+        let st = self.lock();
         let now = Instant::now();
         let live = st.slots.iter().filter(|s| s.out.is_none()).count();
         let mut parts = Vec::new();
-        for s in st.slots.iter_mut().filter(|s| s.out.is_none()) {
-            let g = &mut s.governor;
+        for s in st.slots.iter().filter(|s| s.out.is_none()) {
+            let g = &s.governor;
             let limit = match g.pace() {
                 Some(r) => format!("limit {}/s", round_rate(r)),
                 None => "no limit".to_string(),
@@ -871,6 +866,21 @@ mod tests {
         Governor::new("test", Quota::default(), 32)
     }
 
+    /// A 429 at `now` for a request started at `started`, asking `wait`.
+    fn refuse(g: &mut Governor, started: Instant, now: Instant, wait: Option<Duration>) {
+        g.throttled(
+            (started, Mark::default()),
+            now,
+            wait,
+            &RateHeaders::default(),
+        );
+    }
+
+    /// An accepted reply at `now`, with no rate headers.
+    fn accept(g: &mut Governor, now: Instant) {
+        g.accepted(now, &RateHeaders::default(), Mark::default());
+    }
+
     #[test]
     fn reset_headers_in_go_and_plain_forms() {
         assert_eq!(parse_reset("6m0s"), Some(Duration::from_secs(360)));
@@ -904,7 +914,7 @@ mod tests {
         g.start(t0, 1, false);
         g.start(t0, 1, false);
         assert_eq!(g.ready_at(t0, 1), None);
-        g.accepted(t0 + ms(10), &RateHeaders::default(), Mark::default());
+        accept(&mut g, t0 + ms(10));
         assert!(g.ready_at(t0 + ms(10), 1).is_some());
     }
 
@@ -916,12 +926,7 @@ mod tests {
             g.start(t0, 1, true);
         }
         // A bucket of 20/s answers: the next token in 50 ms.
-        g.throttled(
-            (t0, Mark::default()),
-            t0 + ms(1),
-            Some(ms(50)),
-            &RateHeaders::default(),
-        );
+        refuse(&mut g, t0, t0 + ms(1), Some(ms(50)));
         let pace = g.pace().unwrap();
         assert!((pace - 20.0).abs() < 1e-9, "{pace}");
         assert_eq!(g.ready_at(t0 + ms(1), 1), Some(t0 + ms(51)));
@@ -930,12 +935,7 @@ mod tests {
         assert_eq!(g.ready_at(t0 + ms(52), 1), Some(t0 + ms(101)));
         // Another refusal of a request that started before the decrease
         // does not lower the rate again.
-        g.throttled(
-            (t0, Mark::default()),
-            t0 + ms(60),
-            Some(ms(40)),
-            &RateHeaders::default(),
-        );
+        refuse(&mut g, t0, t0 + ms(60), Some(ms(40)));
         assert_eq!(g.pace(), Some(pace));
         assert_eq!(g.stats.throttled, 2);
     }
@@ -945,27 +945,17 @@ mod tests {
         let mut g = gov();
         let t0 = Instant::now();
         g.start(t0, 1, true);
-        g.throttled(
-            (t0, Mark::default()),
-            t0 + ms(1),
-            Some(ms(10)),
-            &RateHeaders::default(),
-        );
+        refuse(&mut g, t0, t0 + ms(1), Some(ms(10)));
         assert_eq!(g.pace(), Some(100.0));
         // Over the next two seconds the server accepts 10/s.
         for k in 0..20 {
             let t = t0 + ms(100 * k + 50);
             g.start(t, 1, true);
-            g.accepted(t + ms(50), &RateHeaders::default(), Mark::default());
+            accept(&mut g, t + ms(50));
         }
         let now = t0 + ms(2060);
         g.start(now, 1, true);
-        g.throttled(
-            (now, Mark::default()),
-            now + ms(1),
-            Some(ms(100)),
-            &RateHeaders::default(),
-        );
+        refuse(&mut g, now, now + ms(1), Some(ms(100)));
         let pace = g.pace().unwrap();
         assert!((8.0..=10.0).contains(&pace), "{pace}");
     }
@@ -975,24 +965,19 @@ mod tests {
         let mut g = gov();
         let t0 = Instant::now();
         g.start(t0, 1, true);
-        g.throttled(
-            (t0, Mark::default()),
-            t0 + ms(1),
-            Some(ms(100)),
-            &RateHeaders::default(),
-        );
+        refuse(&mut g, t0, t0 + ms(1), Some(ms(100)));
         assert_eq!(g.pace(), Some(10.0));
         // Nobody waiting: no growth.
         g.start(t0 + ms(200), 1, false);
-        g.accepted(t0 + ms(700), &RateHeaders::default(), Mark::default());
+        accept(&mut g, t0 + ms(700));
         assert_eq!(g.pace(), Some(10.0));
         // Others waiting, but not for the pace (a start long after the last).
         g.start(t0 + ms(750), 1, true);
-        g.accepted(t0 + ms(760), &RateHeaders::default(), Mark::default());
+        accept(&mut g, t0 + ms(760));
         assert_eq!(g.pace(), Some(10.0));
         // Held by the pace, in slow start: doubles every half second.
         g.start(t0 + ms(850), 1, true);
-        g.accepted(t0 + ms(1260), &RateHeaders::default(), Mark::default());
+        accept(&mut g, t0 + ms(1260));
         let pace = g.pace().unwrap();
         assert!((pace - 20.0).abs() < 0.01, "{pace}");
     }
@@ -1004,22 +989,12 @@ mod tests {
         for _ in 0..32 {
             g.start(t0, 1, true);
         }
-        g.throttled(
-            (t0, Mark::default()),
-            t0 + ms(1),
-            None,
-            &RateHeaders::default(),
-        );
+        refuse(&mut g, t0, t0 + ms(1), None);
         let first = g.ready_at(t0 + ms(1), 1).unwrap() - (t0 + ms(1));
         assert!(first >= ms(125) && first <= ms(250), "{first:?}");
         // The other 31 refusals of the same round add no backoff.
         for _ in 0..31 {
-            g.throttled(
-                (t0, Mark::default()),
-                t0 + ms(2),
-                None,
-                &RateHeaders::default(),
-            );
+            refuse(&mut g, t0, t0 + ms(2), None);
         }
         let after = g.ready_at(t0 + ms(2), 1).unwrap() - (t0 + ms(1));
         assert_eq!(after, first);
@@ -1138,12 +1113,7 @@ mod tests {
         let mut g = gov();
         let t0 = Instant::now();
         g.start(t0, 1, false);
-        g.throttled(
-            (t0, Mark::default()),
-            t0,
-            Some(ms(100)),
-            &RateHeaders::default(),
-        );
+        refuse(&mut g, t0, t0, Some(ms(100)));
         assert!(
             g.out_of_time(t0 + ms(500), Duration::from_secs(1))
                 .is_none()
@@ -1154,18 +1124,18 @@ mod tests {
         assert!(why.contains("longer than --max-wait 1s"), "{why}");
         // A success resets the clock.
         g.start(t0 + ms(1500), 1, false);
-        g.accepted(t0 + ms(1600), &RateHeaders::default(), Mark::default());
+        accept(&mut g, t0 + ms(1600));
         assert!(
             g.out_of_time(t0 + ms(5000), Duration::from_secs(1))
                 .is_none()
         );
         // A wait asked beyond max-wait is known at once.
         g.start(t0 + ms(5000), 1, false);
-        g.throttled(
-            (t0 + ms(5000), Mark::default()),
+        refuse(
+            &mut g,
+            t0 + ms(5000),
             t0 + ms(5000),
             Some(Duration::from_secs(3600)),
-            &RateHeaders::default(),
         );
         let why = g
             .out_of_time(t0 + ms(5001), Duration::from_secs(900))
@@ -1224,12 +1194,7 @@ mod tests {
         let mut g = Governor::new("only", Quota::default(), 4);
         let t0 = Instant::now();
         g.start(t0, 1, false);
-        g.throttled(
-            (t0, Mark::default()),
-            t0,
-            Some(Duration::from_secs(120)),
-            &RateHeaders::default(),
-        );
+        refuse(&mut g, t0, t0, Some(Duration::from_secs(120)));
         let gate = Gate::new(vec![(g, 1.0)], Duration::from_secs(60));
         match gate.acquire(1, None, 1, Instant::now(), &stop) {
             Err(GateError::Exhausted(why)) => {

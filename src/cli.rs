@@ -744,80 +744,30 @@ fn make_generator(args: &GeneratorChoice) -> Result<Chosen, Error> {
     })
 }
 
-/// Runs every hook once on a sample mock conversation, so that a script that
-/// cannot work fails before anything is registered or written.
-fn preflight(factory: &ScriptFactory, prompt: &Prompt, mode: &ScenarioMode) -> Result<(), Error> {
-    let mut host = factory.load_host().map_err(Error::Script)?;
-    let sample = generate::Sample {
-        prompt,
-        script: Some(factory.source.to_ref()),
-        mode: mode.clone(),
-        seed: 0,
-        start: prompt.start.unwrap_or_else(|| Utc::now().trunc_subsecs(0)),
-        generator: &MockGenerator,
-        max_attempts: 1,
-    };
-    let conv = sample.make(1, &mut host).map_err(|e| {
-        Error::Script(format!(
-            "{e} (on a sample conversation, before the run; nothing was written)"
-        ))
-    })?;
-    unfilled_error(factory, prompt, &conv).map_or(Ok(()), Err)
-}
-
-/// A clear error when a sample conversation leaves placeholders unfilled: the
-/// variables hook does not know them.
-fn unfilled_error(factory: &ScriptFactory, prompt: &Prompt, conv: &Conversation) -> Option<Error> {
-    let scenario = prompt.scenario(&conv.scenario.id)?;
-    let missing = generate::unfilled(prompt, scenario, &conv.variables);
-    if missing.is_empty() {
-        return None;
-    }
-    Some(Error::Script(format!(
-        "{}: the variables hook returns no {} for scenario `{}`, which {} uses",
-        factory.source.path,
-        missing
-            .iter()
-            .map(|m| format!("`{m}`"))
-            .collect::<Vec<_>>()
-            .join(", "),
-        scenario.id,
-        prompt.path
-    )))
-}
-
-/// Placeholders need a `variables` hook to fill them; refuse before any work.
-fn check_placeholders(prompt: &Prompt, factory: Option<&ScriptFactory>) -> Result<(), Error> {
-    let used = prompt_placeholders(prompt);
-    if used.is_empty() || factory.is_some_and(|f| f.has("variables")) {
+/// Refuses a run (or a preview) on every problem `convgen check` would report.
+fn refuse_problems(
+    g: &GlobalArgs,
+    prompt: &Prompt,
+    factory: Option<&ScriptFactory>,
+    mode: &ScenarioMode,
+) -> Result<(), Error> {
+    let found = crate::check::check(prompt, factory, Some(mode));
+    if found.errors.is_empty() {
         return Ok(());
     }
-    let list = used
-        .iter()
-        .map(|p| format!("{{{{{p}}}}}"))
-        .collect::<Vec<_>>()
-        .join(" ");
-    let fix = match factory {
-        Some(f) => format!("add a `variables` hook to {}", f.source.path),
-        None => format!(
-            "add a script with a `variables` hook (scripts/{}.lua)",
-            prompt.path.file_stem().unwrap_or(&prompt.name)
-        ),
+    let subject = match factory {
+        Some(f) => format!("{} and {}", prompt.path, f.source.path),
+        None => prompt.path.to_string(),
     };
-    Err(Error::Usage(format!(
-        "{}: uses {list}, but nothing fills them: {fix}",
-        prompt.path
-    )))
-}
-
-/// Every placeholder of the system text and the scenario texts.
-fn prompt_placeholders(prompt: &Prompt) -> Vec<String> {
-    std::iter::once(prompt.system.as_str())
-        .chain(prompt.scenarios.iter().map(|s| s.text.as_str()))
-        .flat_map(prompt::placeholders)
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect()
+    let mut check = format!("convgen check {}", prompt.path);
+    if g.scripts_dir != Utf8Path::new("scripts") {
+        check.push_str(&format!(" --scripts-dir {}", g.scripts_dir));
+    }
+    Err(Error::Problems {
+        subject,
+        problems: found.errors,
+        check,
+    })
 }
 
 /// Normalises a `--since`/`--until` value to the registry's timestamp form.
@@ -992,11 +942,7 @@ fn cmd_generate(g: &GlobalArgs, args: GenerateArgs) -> Result<i32, Error> {
             )));
         }
     };
-    check_placeholders(&prompt, factory.as_ref())?;
-    generate::check_mode(&prompt, &mode).map_err(Error::Usage)?;
-    if let Some(f) = &factory {
-        preflight(f, &prompt, &mode)?;
-    }
+    refuse_problems(g, &prompt, factory.as_ref(), &mode)?;
     let batch_size = args.batch_size.unwrap_or(args.total.min(100));
     if batch_size > args.total {
         return Err(Error::Usage(format!(
@@ -2264,73 +2210,30 @@ fn check_one(g: &GlobalArgs, file: &Utf8Path) -> Result<CheckReport, Error> {
             return Ok(report);
         }
     };
-    let placeholders = prompt_placeholders(&p);
-    if let Err(e) = check_placeholders(&p, factory.as_ref()) {
-        report.errors.push(e.to_string());
-    } else if !placeholders.is_empty() {
+    let found = crate::check::check(&p, factory.as_ref(), None);
+    if !p.placeholder_lines.is_empty() {
         report.summary.push_str(&format!(
             " · placeholders {}",
-            placeholders
-                .iter()
+            p.placeholder_lines
+                .keys()
                 .map(|p| format!("{{{{{p}}}}}"))
                 .collect::<Vec<_>>()
                 .join(" ")
         ));
     }
-    let Some(factory) = factory else {
-        return Ok(report);
-    };
-    report.summary.push_str(&format!(
-        " · script {} (hooks: {})",
-        factory.source.path,
-        if factory.defined().is_empty() {
-            "none".to_string()
-        } else {
-            factory.defined().join(", ")
-        }
-    ));
-    // One sample conversation per scenario, and some chosen by the script.
-    let mut host = factory.load_host().map_err(Error::Script)?;
-    let mut modes: Vec<ScenarioMode> = p
-        .scenarios
-        .iter()
-        .map(|s| ScenarioMode::Fixed(s.id.clone()))
-        .collect();
-    if factory.has("select_scenario") {
-        modes.extend(std::iter::repeat_n(ScenarioMode::Script, 5));
+    if let Some(factory) = &factory {
+        report.summary.push_str(&format!(
+            " · script {} (hooks: {})",
+            factory.source.path,
+            if factory.defined().is_empty() {
+                "none".to_string()
+            } else {
+                factory.defined().join(", ")
+            }
+        ));
     }
-    let mut index = 0;
-    for mode in modes {
-        index += 1;
-        let sample = generate::Sample {
-            prompt: &p,
-            script: Some(factory.source.to_ref()),
-            mode,
-            seed: 1,
-            start: p.start.unwrap_or_else(|| Utc::now().trunc_subsecs(0)),
-            generator: &MockGenerator,
-            max_attempts: 1,
-        };
-        match sample.make(index, &mut host) {
-            Ok(conv) if unfilled_error(&factory, &p, &conv).is_some() => {
-                if let Some(e) = unfilled_error(&factory, &p, &conv) {
-                    report.errors.push(e.to_string());
-                }
-            }
-            Ok(conv) if conv.status == crate::conversation::Status::Failed => {
-                report.warnings.push(format!(
-                    "a sample mock conversation of `{}` fails validation: {}",
-                    conv.scenario.id,
-                    conv.issues.join("; ")
-                ))
-            }
-            Ok(_) => {}
-            Err(e) => {
-                report.errors.push(e.to_string());
-                break;
-            }
-        }
-    }
+    report.errors = found.errors;
+    report.warnings = found.warnings;
     Ok(report)
 }
 
@@ -2345,9 +2248,18 @@ struct PreviewArgs {
     /// Seed (default: random).
     #[arg(long)]
     seed: Option<u64>,
-    /// Print the conversation as JSON.
+    /// Print the conversation as JSON (with --request: the request body and where it would go).
     #[arg(long)]
     json: bool,
+    /// Print the request an LLM would be sent for this conversation (messages, model, reply format), not the conversation; no key is shown and nothing is sent.
+    #[arg(long)]
+    request: bool,
+    /// With --request: the provider whose request to show.
+    #[arg(long, value_enum, default_value = "auto", env = "CONVGEN_PROVIDER")]
+    provider: ProviderArg,
+    /// With --request: the model name (OpenAI-compatible servers).
+    #[arg(long, env = "CONVGEN_MODEL")]
+    model: Option<String>,
 }
 
 fn cmd_preview(g: &GlobalArgs, args: PreviewArgs) -> Result<i32, Error> {
@@ -2355,13 +2267,12 @@ fn cmd_preview(g: &GlobalArgs, args: PreviewArgs) -> Result<i32, Error> {
     let (prompt, _) = load_prompt(&path)?;
     let log: Arc<dyn LogSink> = Arc::new(crate::script::sandbox::StderrLog);
     let factory = load_script(g, &prompt, log)?;
-    check_placeholders(&prompt, factory.as_ref())?;
     let mode = match &args.scenario {
         Some(id) => ScenarioMode::Fixed(id.clone()),
         None if factory.as_ref().is_some_and(|f| f.has("select_scenario")) => ScenarioMode::Script,
         None => ScenarioMode::Weighted,
     };
-    generate::check_mode(&prompt, &mode).map_err(Error::Usage)?;
+    refuse_problems(g, &prompt, factory.as_ref(), &mode)?;
     let seed = args
         .seed
         .unwrap_or_else(|| rand::random::<u64>() & generate::SEED_MASK);
@@ -2379,6 +2290,9 @@ fn cmd_preview(g: &GlobalArgs, args: PreviewArgs) -> Result<i32, Error> {
         max_attempts: 3,
     };
     let conv = sample.make(1, hooks.as_mut())?;
+    if args.request {
+        return print_request(&prompt, &conv, &args);
+    }
     if args.json {
         print_json(&conv)?;
     } else {
@@ -2395,6 +2309,90 @@ fn cmd_preview(g: &GlobalArgs, args: PreviewArgs) -> Result<i32, Error> {
     } else {
         EXIT_FINDINGS
     })
+}
+
+/// `preview --request`: the first request the chosen provider would be sent
+/// for `conv`'s plan (scenario, variables, seed), key-free.
+fn print_request(prompt: &Prompt, conv: &Conversation, args: &PreviewArgs) -> Result<i32, Error> {
+    let scenario = prompt.scenario(&conv.scenario.id).ok_or_else(|| {
+        Error::Usage(format!(
+            "{}: no scenario `{}` in the catalog",
+            prompt.path, conv.scenario.id
+        ))
+    })?;
+    let filled = generate::fill_for_model(prompt, scenario, &conv.variables);
+    let stop = AtomicBool::new(false);
+    let request = crate::llm::Request {
+        prompt,
+        scenario,
+        system: &filled.system,
+        scenario_text: &filled.scenario_text,
+        attributes: &filled.attributes,
+        variables: &conv.variables,
+        seed: conv.generator.seed,
+        attempt: 1,
+        feedback: &[],
+        stop: &stop,
+    };
+    let chosen = make_generator(&GeneratorChoice {
+        provider: args.provider,
+        model: args.model.clone(),
+        timeout: 120.0,
+        max_retries: 0,
+        concurrency: 1,
+        max_wait: std::time::Duration::from_secs(1),
+        quota: Quota::default(),
+        recorded: Vec::new(),
+    })?;
+    let (url, body, note) = match chosen.generator.first_request(&request) {
+        Some((url, body)) => (Some(url), body, chosen.note),
+        None => (
+            None,
+            crate::llm::http::first_body(&request, args.model.as_deref(), None),
+            format!(
+                "{}; this is what an LLM provider would be sent",
+                chosen.note
+            ),
+        ),
+    };
+    eprintln!(
+        "{} · scenario {} · {}{} · nothing sent",
+        prompt.name,
+        conv.scenario.id,
+        note,
+        url.as_ref()
+            .map(|u| format!(" · POST {u}"))
+            .unwrap_or_default()
+    );
+    if args.json {
+        print_json(&json!({
+            "provider": chosen.generator.info().provider,
+            "url": url,
+            "conversation_seed": conv.generator.seed,
+            "scenario": conv.scenario.id,
+            "body": body,
+        }))?;
+        return Ok(EXIT_OK);
+    }
+    let mut out = std::io::stdout().lock();
+    for m in body["messages"].as_array().into_iter().flatten() {
+        let _ = writeln!(
+            out,
+            "===== {} =====\n{}\n",
+            m["role"].as_str().unwrap_or("?"),
+            m["content"].as_str().unwrap_or("")
+        );
+    }
+    let mut rest = body.clone();
+    if let Some(map) = rest.as_object_mut() {
+        map.remove("messages");
+    }
+    let _ = writeln!(
+        out,
+        "===== settings =====\n{}",
+        serde_json::to_string_pretty(&rest).unwrap_or_default()
+    );
+    Ok(EXIT_OK)
 }
 
 #[cfg(test)]

@@ -26,6 +26,14 @@ pub enum Error {
     /// A script could not be loaded or failed.
     #[error("{0}")]
     Script(String),
+    /// Pre-run checks found problems: each on its own line, then what it means.
+    #[error("{}\nerror: {} problem(s) with {subject}; nothing was sent or written (`{check}` lists them)", problems.join("\nerror: "), problems.len())]
+    Problems {
+        subject: String,
+        problems: Vec<String>,
+        /// The command that shows them again.
+        check: String,
+    },
     /// A file could not be read or written.
     #[error("{path}: {message}")]
     Io { path: String, message: String },

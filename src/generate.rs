@@ -140,20 +140,82 @@ fn now() -> String {
     Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-/// The placeholders of the system text and of `scenario`'s text that `vars` leaves unfilled.
-pub fn unfilled(
+/// What the model is told for one conversation, with the holes filling left.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Filled {
+    /// The system instructions, placeholders filled.
+    pub system: String,
+    /// The scenario text, placeholders filled.
+    pub scenario_text: String,
+    /// The attributes the model is told ([`prompt::told_attributes`]).
+    pub attributes: Vec<(String, String)>,
+    /// Placeholders no variable fills.
+    pub missing: Vec<String>,
+    /// `{{` left in the filled texts that open no placeholder.
+    pub leftovers: Vec<String>,
+}
+
+/// Fills the system text, the scenario text and the told attributes from `vars`.
+pub fn fill_for_model(
     prompt: &Prompt,
     scenario: &Scenario,
     vars: &BTreeMap<String, serde_json::Value>,
-) -> Vec<String> {
-    let mut names = prompt::placeholders(&prompt.system);
-    for n in prompt::placeholders(&scenario.text) {
-        if !names.contains(&n) {
-            names.push(n);
+) -> Filled {
+    let (system, mut missing) = prompt::fill(&prompt.system, vars);
+    let (scenario_text, missing_s) = prompt::fill(&scenario.text, vars);
+    let (attributes, missing_a) = prompt::told_attributes(scenario, vars);
+    for m in missing_s.into_iter().chain(missing_a) {
+        if !missing.contains(&m) {
+            missing.push(m);
         }
     }
-    names.retain(|n| !vars.contains_key(n));
-    names
+    let mut leftovers: Vec<String> = Vec::new();
+    for text in [&system, &scenario_text]
+        .into_iter()
+        .chain(attributes.iter().map(|(_, v)| v))
+    {
+        for snippet in prompt::leftovers(text) {
+            if !leftovers.contains(&snippet) {
+                leftovers.push(snippet);
+            }
+        }
+    }
+    Filled {
+        system,
+        scenario_text,
+        attributes,
+        missing,
+        leftovers,
+    }
+}
+
+/// One issue per placeholder `vars` leaves unfilled, naming the prompt line.
+pub fn unfilled_issues(prompt: &Prompt, missing: &[String]) -> Vec<String> {
+    missing
+        .iter()
+        .map(|m| {
+            let place = prompt
+                .placeholder_lines
+                .get(m)
+                .map_or_else(|| prompt.path.to_string(), |l| format!("{}:{l}", prompt.path));
+            format!(
+                "placeholder {{{{{m}}}}} ({place}) has no value: define `{m}` in the script's variables hook"
+            )
+        })
+        .collect()
+}
+
+/// The issue for a `{{` that filling left in the text the model would get.
+pub fn leftover_issue(prompt: &Prompt, snippet: &str) -> String {
+    match prompt.malformed.iter().find(|(_, s)| s == snippet) {
+        Some((line, _)) => format!(
+            "{}:{line}: `{snippet}` is not a placeholder convgen can fill (names are letters, digits, `_`, `-` and `.`, on one line); it would reach the model as written",
+            prompt.path
+        ),
+        None => format!(
+            "`{snippet}` is left in the text for the model after filling: a variable's value holds it; placeholders are filled once"
+        ),
+    }
 }
 
 /// Seeds recorded in artefacts stay below 2^53, so every JSON reader (and
@@ -219,12 +281,16 @@ pub fn make_conversation<'a>(
         .variables(&base_ctx(Some(scenario), &no_vars), &mut rng)?
         .unwrap_or_default();
     let ctx_full = base_ctx(Some(scenario), &variables);
-    let (system, mut missing) = prompt::fill(&prompt.system, &variables);
-    let (scenario_text, missing_s) = prompt::fill(&scenario.text, &variables);
-    for m in missing_s {
-        if !missing.contains(&m) {
-            missing.push(m);
-        }
+    let Filled {
+        system,
+        scenario_text,
+        attributes,
+        missing,
+        leftovers,
+    } = fill_for_model(prompt, scenario, &variables);
+    let mut left = unfilled_issues(prompt, &missing);
+    for snippet in &leftovers {
+        left.push(leftover_issue(prompt, snippet));
     }
 
     let start = ctx.start + Duration::milliseconds((rng.float() * START_SPREAD_S * 1000.0) as i64);
@@ -261,12 +327,9 @@ pub fn make_conversation<'a>(
         turns: Vec::new(),
     };
 
-    if !missing.is_empty() {
+    if !left.is_empty() {
         // Asking a model with holes in the prompt wastes money: record the failure instead.
-        conv.issues = missing
-            .iter()
-            .map(|m| format!("placeholder {{{{{m}}}}} has no value: define `{m}` in the script's variables hook"))
-            .collect();
+        conv.issues = left;
         conv.created_at = now();
         return Ok(conv);
     }
@@ -279,6 +342,7 @@ pub fn make_conversation<'a>(
             scenario,
             system: &system,
             scenario_text: &scenario_text,
+            attributes: &attributes,
             variables: &variables,
             seed: conv_seed,
             attempt,

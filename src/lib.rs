@@ -9,6 +9,7 @@
 
 pub mod artefact;
 pub mod audit;
+pub mod check;
 pub mod cli;
 pub mod conversation;
 pub mod error;

@@ -27,6 +27,21 @@ pub const KNOWN_KEYS: &[&str] = &[
     "temperature",
     "max_tokens",
     "mode",
+    "catalog",
+];
+
+/// Level-2 headings taken as the scenario catalog (compared case-insensitively)
+/// unless the front matter names another with `catalog = "…"`.
+pub const CATALOG_HEADINGS: &[&str] = &[
+    "Scenarios",
+    "Escenarios",
+    "Escenaris",
+    "Cenários",
+    "Cenarios",
+    "Scénarios",
+    "Scenari",
+    "Szenarien",
+    "Scenario's",
 ];
 
 /// The largest conversation length a prompt may ask for.
@@ -78,6 +93,11 @@ pub struct Prompt {
     /// Everything outside the catalog: the system instructions.
     pub system: String,
     pub scenarios: Vec<Scenario>,
+    /// The line where each `{{placeholder}}` first appears.
+    pub placeholder_lines: BTreeMap<String, usize>,
+    /// `{{` that open no placeholder convgen can fill (line, text as written):
+    /// sent as they are, they would reach the model unfilled.
+    pub malformed: Vec<(usize, String)>,
     /// Hex sha256 of the file's bytes: the prompt's identity.
     pub sha256: String,
 }
@@ -121,6 +141,7 @@ pub enum PromptProblem {
     DuplicateRole(String),
     InvalidName(String),
     NoCatalog,
+    NoNamedCatalog(String),
     SecondCatalog,
     EmptyCatalog,
     InvalidHeading(String),
@@ -174,7 +195,16 @@ impl fmt::Display for PromptProblem {
             ),
             NoCatalog => write!(
                 f,
-                "no scenario catalog: add a `## Scenarios` (or `## Escenarios`) section with `### id: title` entries"
+                "no scenario catalog: add a `## Scenarios` section (or {}; or name your heading with `catalog = \"…\"` in the front matter) with `### id: title` entries",
+                CATALOG_HEADINGS[1..]
+                    .iter()
+                    .map(|h| format!("`## {h}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            NoNamedCatalog(c) => write!(
+                f,
+                "no `## {c}` heading, which the front matter's `catalog` names as the scenario catalog"
             ),
             SecondCatalog => write!(
                 f,
@@ -293,8 +323,18 @@ pub fn parse(path: &Utf8Path, bytes: &[u8]) -> Result<Prompt, PromptError> {
         FrontMatter::parse(front_lines, open + 2, path).map_err(|(line, p)| err(line, p))?;
 
     let body_start = close + 1;
-    let (system, scenarios) =
-        parse_body(&lines[body_start..], body_start + 1).map_err(|(line, p)| err(Some(line), p))?;
+    let body = &lines[body_start..];
+    let (system, scenarios) = parse_body(body, body_start + 1, front.catalog.as_deref())
+        .map_err(|(line, p)| err(Some(line), p))?;
+    let mut placeholder_lines = BTreeMap::new();
+    let mut malformed = Vec::new();
+    for (i, line) in body.iter().enumerate() {
+        let n = body_start + 1 + i;
+        scan_placeholders(line, |name, _| {
+            placeholder_lines.entry(name.to_string()).or_insert(n);
+        });
+        malformed.extend(leftovers(line).into_iter().map(|text| (n, text)));
+    }
 
     Ok(Prompt {
         path: path.to_owned(),
@@ -312,6 +352,8 @@ pub fn parse(path: &Utf8Path, bytes: &[u8]) -> Result<Prompt, PromptError> {
         mode: front.mode,
         system,
         scenarios,
+        placeholder_lines,
+        malformed,
         sha256: sha256_hex(bytes),
     })
 }
@@ -330,6 +372,7 @@ struct FrontMatter {
     temperature: Option<f64>,
     max_tokens: Option<u32>,
     mode: PromptMode,
+    catalog: Option<String>,
 }
 
 type Located = (Option<usize>, PromptProblem);
@@ -525,7 +568,19 @@ impl FrontMatter {
                 ));
             }
         };
+        let catalog = match string("catalog")? {
+            Some(c) if c.trim().is_empty() || c.contains('\n') => {
+                return Err(invalid(
+                    "catalog",
+                    "give the text of the level-2 heading that holds the scenarios, e.g. \"Casos\""
+                        .into(),
+                ));
+            }
+            Some(c) => Some(c.trim().trim_start_matches('#').trim().to_string()),
+            None => None,
+        };
         Ok(FrontMatter {
+            catalog,
             name,
             title,
             language,
@@ -614,9 +669,14 @@ fn fence(line: &str) -> Option<(char, usize, &str)> {
     Some((ch, len, rest[len..].trim()))
 }
 
-fn is_catalog_heading(text: &str) -> bool {
+/// Whether a level-2 heading opens the catalog: the one the front matter
+/// names, else any of [`CATALOG_HEADINGS`].
+fn is_catalog_heading(text: &str, named: Option<&str>) -> bool {
     let t = text.trim().to_lowercase();
-    t == "scenarios" || t == "escenarios"
+    match named {
+        Some(n) => t == n.to_lowercase(),
+        None => CATALOG_HEADINGS.iter().any(|h| h.to_lowercase() == t),
+    }
 }
 
 struct RawScenario<'a> {
@@ -631,6 +691,7 @@ struct RawScenario<'a> {
 fn parse_body(
     lines: &[&str],
     first_line: usize,
+    catalog: Option<&str>,
 ) -> Result<(String, Vec<Scenario>), (usize, PromptProblem)> {
     let mut system: Vec<&str> = Vec::new();
     let mut raw: Vec<RawScenario> = Vec::new();
@@ -657,7 +718,7 @@ fn parse_body(
             continue;
         }
         match heading(line) {
-            Some((2, text)) if is_catalog_heading(text) => {
+            Some((2, text)) if is_catalog_heading(text, catalog) => {
                 if seen_catalog {
                     return Err((n, PromptProblem::SecondCatalog));
                 }
@@ -696,12 +757,18 @@ fn parse_body(
         }
     }
     if !seen_catalog {
-        return Err((first_line.max(1), PromptProblem::NoCatalog));
+        let problem = match catalog {
+            Some(c) => PromptProblem::NoNamedCatalog(c.to_string()),
+            None => PromptProblem::NoCatalog,
+        };
+        return Err((first_line.max(1), problem));
     }
     if raw.is_empty() {
         let line = lines
             .iter()
-            .position(|l| heading(l).is_some_and(|(lvl, t)| lvl == 2 && is_catalog_heading(t)))
+            .position(|l| {
+                heading(l).is_some_and(|(lvl, t)| lvl == 2 && is_catalog_heading(t, catalog))
+            })
             .map(|i| first_line + i)
             .unwrap_or(first_line);
         return Err((line, PromptProblem::EmptyCatalog));
@@ -821,38 +888,66 @@ pub fn placeholders(text: &str) -> Vec<String> {
     out
 }
 
+/// Whether `name` (already trimmed) can be a placeholder: Unicode letters and
+/// digits, `_`, `-` and `.`, on one line.
+pub fn is_placeholder_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '.')
+}
+
 /// Calls `f(name, byte range)` for each well-formed `{{ name }}` in `text`.
 fn scan_placeholders(text: &str, mut f: impl FnMut(&str, std::ops::Range<usize>)) {
-    // Finding a single byte is a memchr; a two-byte pattern is not.
-    let find = |pair: &[u8; 2], from: usize| {
-        let bytes = text.as_bytes();
-        let mut at = from;
-        while let Some(i) = text[at..].find(char::from(pair[0])) {
-            let i = at + i;
-            if bytes.get(i + 1) == Some(&pair[1]) {
-                return Some(i);
-            }
-            at = i + 1;
-        }
-        None
-    };
     let mut from = 0;
-    while let Some(open) = find(b"{{", from) {
-        let Some(close) = find(b"}}", open + 2) else {
+    while let Some(open) = text[from..].find("{{").map(|i| from + i) {
+        let Some(close) = text[open + 2..].find("}}").map(|i| open + 2 + i) else {
             break;
         };
-        let name = text[open + 2..close].trim();
-        let ok = !name.is_empty()
-            && name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-');
-        if ok {
+        let inner = &text[open + 2..close];
+        let name = inner.trim();
+        if is_placeholder_name(name) && !inner.contains('\n') {
             f(name, open..close + 2);
             from = close + 2;
         } else {
-            from = open + 2;
+            // `{{{x}}}` holds the placeholder `{{x}}`.
+            from = open + 1;
         }
     }
+}
+
+/// Every `{{` in `text` that opens no well-formed placeholder, as written
+/// (up to its `}}` on the same line, or a short excerpt). After filling, any
+/// `{{` left would reach the model as it is.
+pub fn leftovers(text: &str) -> Vec<String> {
+    let mut good: Vec<std::ops::Range<usize>> = Vec::new();
+    scan_placeholders(text, |_, range| good.push(range));
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(open) = text[from..].find("{{").map(|i| from + i) {
+        from = open + 2;
+        if let Some(r) = good
+            .iter()
+            .find(|r| r.contains(&open) || r.start == open + 1)
+        {
+            from = r.end;
+            continue;
+        }
+        let rest = &text[open..];
+        let line_end = rest.find('\n').unwrap_or(rest.len());
+        let snippet = match rest[..line_end].find("}}") {
+            Some(close) => &rest[..close + 2],
+            None => {
+                let end = rest[..line_end]
+                    .char_indices()
+                    .nth(24)
+                    .map_or(line_end, |(i, _)| i);
+                &rest[..end]
+            }
+        };
+        out.push(snippet.trim_end().to_string());
+    }
+    out
 }
 
 /// Renders a variable as text: strings as they are, other values as JSON.
@@ -883,6 +978,41 @@ pub fn fill(text: &str, vars: &BTreeMap<String, Value>) -> (String, Vec<String>)
     });
     out.push_str(&text[last..]);
     (out, missing)
+}
+
+/// What the model is told about a scenario's attributes, as (name, text)
+/// pairs in name order, and the placeholders left unfilled in them.
+///
+/// Every attribute but `weight` is told, except those whose name starts with
+/// `_` (data for scripts only). A variable of the same name replaces the
+/// catalog's value for that conversation, so a script can vary what the model
+/// is told; `{{placeholders}}` in string values are filled like the text.
+pub fn told_attributes(
+    scenario: &Scenario,
+    vars: &BTreeMap<String, Value>,
+) -> (Vec<(String, String)>, Vec<String>) {
+    let mut told = Vec::new();
+    let mut missing: Vec<String> = Vec::new();
+    for (name, value) in &scenario.attrs {
+        if name.starts_with('_') {
+            continue;
+        }
+        let value = vars.get(name).unwrap_or(value);
+        let text = match value {
+            Value::Array(items) if items.iter().all(|v| !v.is_array() && !v.is_object()) => {
+                items.iter().map(value_text).collect::<Vec<_>>().join(", ")
+            }
+            other => value_text(other),
+        };
+        let (text, left) = fill(&text, vars);
+        for m in left {
+            if !missing.contains(&m) {
+                missing.push(m);
+            }
+        }
+        told.push((name.clone(), text));
+    }
+    (told, missing)
 }
 
 #[cfg(test)]
@@ -1225,6 +1355,89 @@ Siempre cierre con la fórmula.
             "Hola Lucía, 42.5 € Lucía {{bad name}} {{missing}} {{"
         );
         assert_eq!(missing, vec!["missing"]);
+    }
+
+    #[test]
+    fn placeholders_may_be_any_letters() {
+        let text = "Apólice {{apólice}}, {{ nº_cliente }}, {{número-de-série}}, {{客户}}";
+        assert_eq!(
+            placeholders(text),
+            vec!["apólice", "nº_cliente", "número-de-série", "客户"]
+        );
+        let vars: BTreeMap<String, Value> =
+            serde_json::from_str(r#"{"apólice": "AP-1", "nº_cliente": 7}"#).unwrap();
+        let (filled, missing) = fill(text, &vars);
+        assert!(filled.starts_with("Apólice AP-1, 7, "), "{filled}");
+        assert_eq!(missing, vec!["número-de-série", "客户"]);
+        // A placeholder never spans lines.
+        assert!(placeholders("{{a\n}}").is_empty());
+        assert_eq!(placeholders("{{{x}}}"), vec!["x"]);
+    }
+
+    #[test]
+    fn leftovers_are_every_brace_pair_that_is_no_placeholder() {
+        assert!(leftovers("{{ok}} {{{x}}} {\"a\": {\"b\": 1}}").is_empty());
+        assert_eq!(
+            leftovers("Hola {{nombre completo}} y {{}} y {{roto\nfin"),
+            vec!["{{nombre completo}}", "{{}}", "{{roto"]
+        );
+        let text = format!(
+            "+++\n{BASE}\n+++\nHola {{{{nombre completo}}}}.\n\n## Scenarios\n### a: A\nYa {{{{x}}}}\n"
+        );
+        let p = parse_str(&text).unwrap();
+        assert_eq!(p.malformed, vec![(6, "{{nombre completo}}".to_string())]);
+        assert_eq!(p.placeholder_lines.get("x"), Some(&10));
+    }
+
+    #[test]
+    fn catalog_headings_in_other_languages() {
+        for heading in ["Cenários", "scénarios", "Szenarien", "ESCENARIOS"] {
+            let text = format!("+++\n{BASE}\n+++\nX\n## {heading}\n### a: A\nt\n");
+            assert_eq!(parse_str(&text).unwrap().scenarios.len(), 1, "{heading}");
+        }
+        let named = format!(
+            "+++\n{BASE}\ncatalog = \"Casos de uso\"\n+++\nX\n## Casos de uso\n### a: A\nt\n## Scenarios\nnot the catalog\n"
+        );
+        let p = parse_str(&named).unwrap();
+        assert_eq!(p.scenario_ids(), vec!["a"]);
+        assert!(p.system.contains("not the catalog"));
+        let missing =
+            format!("+++\n{BASE}\ncatalog = \"Casos\"\n+++\nX\n## Scenarios\n### a: A\nt\n");
+        let e = parse_str(&missing).unwrap_err().to_string();
+        assert!(e.contains("no `## Casos` heading"), "{e}");
+        let none = format!("+++\n{BASE}\n+++\nX\n## Casos\n### a: A\nt\n");
+        let e = parse_str(&none).unwrap_err().to_string();
+        assert!(
+            e.contains("`## Cenários`") && e.contains("catalog = "),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn attributes_told_to_the_model() {
+        let text = format!(
+            "+++\n{BASE}\n+++\nX\n## Scenarios\n### a: A\n```toml\nweight = 2\ntone = \"molesto\"\n_code = 7\nproducts = [\"fibra\", \"móvil\"]\nnote = \"para {{{{customer}}}}\"\n```\nt\n"
+        );
+        let p = parse_str(&text).unwrap();
+        let s = &p.scenarios[0];
+        let mut vars: BTreeMap<String, Value> =
+            serde_json::from_str(r#"{"customer": "Ana"}"#).unwrap();
+        let (told, missing) = told_attributes(s, &vars);
+        assert!(missing.is_empty());
+        let told: Vec<(&str, &str)> = told.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(
+            told,
+            vec![
+                ("note", "para Ana"),
+                ("products", "fibra, móvil"),
+                ("tone", "molesto")
+            ]
+        );
+        vars.insert("tone".into(), Value::String("urgente".into()));
+        vars.remove("customer");
+        let (told, missing) = told_attributes(s, &vars);
+        assert_eq!(told[2], ("tone".to_string(), "urgente".to_string()));
+        assert_eq!(missing, vec!["customer"]);
     }
 
     #[test]

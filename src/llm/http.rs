@@ -672,6 +672,33 @@ fn parse_completion(text: &str, request_id: Option<String>) -> Outcome {
     })
 }
 
+/// The scenario as the system message gives it: title, the attributes the
+/// model is told (one `- name: value` line each), then the scenario text.
+pub fn scenario_section(req: &Request) -> String {
+    let mut out = format!("## Scenario: {}\n", req.scenario.title);
+    if !req.attributes.is_empty() {
+        out.push_str("Attributes of this scenario:\n");
+        for (name, value) in req.attributes {
+            out.push_str(&format!("- {name}: {value}\n"));
+        }
+        out.push('\n');
+    }
+    out.push_str(req.scenario_text);
+    out
+}
+
+/// The body of the first request for a conversation, as a server gets it
+/// first (reply format json_schema; in turns mode, the first utterance's).
+pub fn first_body(req: &Request, model: Option<&str>, max_tokens: Option<u32>) -> Value {
+    match req.prompt.mode {
+        PromptMode::Whole => request_body(req, model, FORMAT_SCHEMA, max_tokens),
+        PromptMode::Turns => {
+            let role = req.prompt.roles.first().map_or("", String::as_str);
+            turn_body(req, &[], role, model, FORMAT_SCHEMA, max_tokens)
+        }
+    }
+}
+
 /// The chat request for one conversation.
 pub fn request_body(
     req: &Request,
@@ -684,12 +711,11 @@ pub fn request_body(
         .map(|i| prompt.roles[i % prompt.roles.len()].as_str())
         .collect();
     let system = format!(
-        "{}\n\n## Scenario: {}\n{}\n\n## Output\nWrite one conversation of exactly {} turns in the language `{}`. \
+        "{}\n\n{}\n\n## Output\nWrite one conversation of exactly {} turns in the language `{}`. \
          Speakers take turns in this order: {}. Reply with a JSON object only, no prose and no code fence: \
          {{\"turns\": [{{\"role\": \"{}\", \"text\": \"…\"}}, …]}}. Each `role` is one of: {}.",
         req.system,
-        req.scenario.title,
-        req.scenario_text,
+        scenario_section(req),
         prompt.turns,
         prompt.language,
         order.join(", "),
@@ -845,6 +871,12 @@ impl Generator for HttpGenerator {
 
     fn local(&self) -> bool {
         false
+    }
+
+    fn first_request(&self, request: &Request) -> Option<(String, Value)> {
+        let ep = self.endpoints.first()?;
+        let body = first_body(request, ep.cfg.model_field(), self.settings.max_tokens);
+        Some((ep.cfg.url.clone(), body))
     }
 
     fn stats(&self) -> Vec<EndpointStats> {
@@ -1043,9 +1075,12 @@ pub fn turn_body(
 ) -> Value {
     let prompt = req.prompt;
     let system = format!(
-        "{}\n\n## Scenario: {}\n{}\n\n## Output\nThe conversation has {} turns in the language `{}`; you write one \
+        "{}\n\n{}\n\n## Output\nThe conversation has {} turns in the language `{}`; you write one \
          utterance at a time. Reply with a JSON object only, no prose and no code fence: {{\"text\": \"…\"}}.",
-        req.system, req.scenario.title, req.scenario_text, prompt.turns, prompt.language
+        req.system,
+        scenario_section(req),
+        prompt.turns,
+        prompt.language
     );
     let mut user = String::new();
     if so_far.is_empty() {

@@ -61,6 +61,9 @@ pub struct Request<'a> {
     pub system: &'a str,
     /// Scenario text with variables filled.
     pub scenario_text: &'a str,
+    /// The scenario's attributes as the model is told them
+    /// ([`crate::prompt::told_attributes`]).
+    pub attributes: &'a [(String, String)],
     pub variables: &'a BTreeMap<String, Value>,
     /// The conversation's seed.
     pub seed: u64,
@@ -117,6 +120,11 @@ pub trait Generator: Send + Sync {
     /// each is done (and durable) as early as possible.
     fn local(&self) -> bool {
         true
+    }
+    /// Where the first request for a conversation would go and its body
+    /// (`preview --request`); `None` for a generator that sends nothing.
+    fn first_request(&self, _request: &Request) -> Option<(String, Value)> {
+        None
     }
     /// What each endpoint did so far (none for the mock).
     fn stats(&self) -> Vec<EndpointStats> {
@@ -175,6 +183,8 @@ impl Generator for MockGenerator {
         let completion: u64 = turns.iter().map(|(_, t)| estimate_tokens(t) + 4).sum();
         let prompt_tokens =
             estimate_tokens(request.system) + estimate_tokens(request.scenario_text) + 60;
+        // The attributes' lines are left out of the estimate: the mock's token
+        // counts stay what they were for the same seed.
         Ok(Reply {
             turns,
             usage: Usage {

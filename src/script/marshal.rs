@@ -120,7 +120,55 @@ pub(super) unsafe fn push_strings(state: *mut ffi::lua_State, items: &[String]) 
 ///
 /// Only raw reads (`lua_next`, `lua_rawgeti`, `lua_tolstring` on strings)
 /// happen here, and none of them can raise, so heap values may live across them.
-unsafe fn read_json(state: *mut ffi::lua_State, idx: c_int, depth: usize) -> Result<Json, String> {
+/// Why a value is not plain data, and where in it (keys, outermost first).
+struct NotPlain {
+    path: Vec<String>,
+    why: String,
+}
+
+impl From<String> for NotPlain {
+    fn from(why: String) -> Self {
+        NotPlain {
+            path: Vec::new(),
+            why,
+        }
+    }
+}
+
+impl From<&str> for NotPlain {
+    fn from(why: &str) -> Self {
+        why.to_string().into()
+    }
+}
+
+impl NotPlain {
+    /// Names the key the problem sits under (`key`, or `[i]` for list items).
+    fn under(mut self, key: String) -> Self {
+        self.path.insert(0, key);
+        self
+    }
+
+    /// `` `a.b[2]`: why `` (just `why` at the top).
+    fn message(&self) -> String {
+        if self.path.is_empty() {
+            return self.why.clone();
+        }
+        let mut at = String::new();
+        for key in &self.path {
+            if !key.starts_with('[') && !at.is_empty() {
+                at.push('.');
+            }
+            at.push_str(key);
+        }
+        format!("`{at}`: {}", self.why)
+    }
+}
+
+unsafe fn read_json(
+    state: *mut ffi::lua_State,
+    idx: c_int,
+    depth: usize,
+) -> Result<Json, NotPlain> {
     unsafe {
         let idx = ffi::lua_absindex(state, idx);
         match ffi::lua_type(state, idx) {
@@ -137,7 +185,7 @@ unsafe fn read_json(state: *mut ffi::lua_State, idx: c_int, depth: usize) -> Res
                     let f = ffi::lua_tonumberx(state, idx, std::ptr::null_mut());
                     serde_json::Number::from_f64(f)
                         .map(Json::Number)
-                        .ok_or_else(|| format!("the number {f} has no JSON form"))
+                        .ok_or_else(|| format!("the number {f} has no JSON form").into())
                 }
             }
             ffi::LUA_TSTRING => Ok(Json::String(read_str(state, idx))),
@@ -157,9 +205,13 @@ unsafe fn read_json(state: *mut ffi::lua_State, idx: c_int, depth: usize) -> Res
                     let item = match ffi::lua_type(state, -2) {
                         ffi::LUA_TSTRING if list.is_empty() => {
                             let key = read_str(state, -2);
-                            read_json(state, -1, depth + 1).map(|v| {
-                                map.insert(key, v);
-                            })
+                            match read_json(state, -1, depth + 1) {
+                                Ok(v) => {
+                                    map.insert(key, v);
+                                    Ok(())
+                                }
+                                Err(e) => Err(e.under(key)),
+                            }
                         }
                         ffi::LUA_TNUMBER
                             if map.is_empty() && ffi::lua_isinteger(state, -2) != 0 =>
@@ -167,7 +219,13 @@ unsafe fn read_json(state: *mut ffi::lua_State, idx: c_int, depth: usize) -> Res
                             let i = ffi::lua_tointegerx(state, -2, std::ptr::null_mut());
                             match usize::try_from(i) {
                                 Ok(i) if (1..=n).contains(&i) => {
-                                    read_json(state, -1, depth + 1).map(|v| list.push((i, v)))
+                                    match read_json(state, -1, depth + 1) {
+                                        Ok(v) => {
+                                            list.push((i, v));
+                                            Ok(())
+                                        }
+                                        Err(e) => Err(e.under(format!("[{i}]"))),
+                                    }
                                 }
                                 _ => Err("a list has a hole or a key that is not 1, 2, 3…".into()),
                             }
@@ -181,7 +239,8 @@ unsafe fn read_json(state: *mut ffi::lua_State, idx: c_int, depth: usize) -> Res
                         other => Err(format!(
                             "a table has a {} key; keys must be strings",
                             type_name(state, other)
-                        )),
+                        )
+                        .into()),
                     };
                     ffi::lua_pop(state, 1);
                     if let Err(e) = item {
@@ -198,7 +257,7 @@ unsafe fn read_json(state: *mut ffi::lua_State, idx: c_int, depth: usize) -> Res
                 list.sort_unstable_by_key(|(i, _)| *i);
                 Ok(Json::Array(list.into_iter().map(|(_, v)| v).collect()))
             }
-            other => Err(format!("it holds a {}", type_name(state, other))),
+            other => Err(format!("it holds a {}", type_name(state, other)).into()),
         }
     }
 }
@@ -226,7 +285,7 @@ pub fn read_plain(lua: &Lua, value: &Value) -> mlua::Result<Result<Json, String>
     // which cannot raise, and leaves the stack as it found it.
     unsafe {
         lua.exec_raw::<()>(value, |state| {
-            out = read_json(state, 1, 0);
+            out = read_json(state, 1, 0).map_err(|e| e.message());
             ffi::lua_settop(state, 0);
         })?;
     }

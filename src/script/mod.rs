@@ -978,7 +978,7 @@ return M
         for (body, needle) in [
             (
                 "return { customer = print }",
-                "not plain data: it holds a function",
+                "not plain data: `customer`: it holds a function",
             ),
             ("return { [1] = 'x' }", "returned a list"),
             (

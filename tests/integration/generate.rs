@@ -296,7 +296,7 @@ fn placeholders_without_a_variables_hook_are_refused_before_any_work() {
     run.expect(2);
     assert!(
         run.stderr
-            .contains("prompts/holes.md: uses {{customer}}, but nothing fills them"),
+            .contains("prompts/holes.md: uses {{customer}} (line 9), but nothing fills them"),
         "{}",
         run.stderr
     );

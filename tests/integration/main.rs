@@ -4,6 +4,7 @@
 mod common;
 
 mod audit;
+mod fidelity;
 mod generate;
 mod limiter;
 mod lineage;

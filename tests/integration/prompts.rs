@@ -133,7 +133,7 @@ fn check_reports_good_and_bad_prompts() {
     assert!(
         holes
             .stdout
-            .contains("uses {{customer}}, but nothing fills them"),
+            .contains("uses {{customer}} (line 9), but nothing fills them"),
         "{}",
         holes.stdout
     );

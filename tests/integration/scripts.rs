@@ -339,7 +339,10 @@ fn broken_scripts_are_refused_with_file_and_line() {
         "return 42",
         &["must end with `return` and a table of hooks"],
     );
-    refused("return {}", &["uses {{customer}}, but nothing fills them"]);
+    refused(
+        "return {}",
+        &["uses {{customer}} (line 9), but nothing fills them"],
+    );
     refused(
         "return { variables = function(ctx) return { client = 'Ana' } end }",
         &["the variables hook returns no `customer` for scenario"],
@@ -349,7 +352,7 @@ fn broken_scripts_are_refused_with_file_and_line() {
 #[test]
 fn a_missing_variable_for_one_conversation_fails_it_with_a_reason() {
     let env = env_with_script(
-        "local M = {}\nfunction M.variables(ctx)\n  if ctx.index == 2 then return {} end\n  return { customer = 'Ana' }\nend\nreturn M",
+        "local M = {}\nfunction M.variables(ctx)\n  if ctx.index == 3 then return {} end\n  return { customer = 'Ana' }\nend\nreturn M",
     );
     let v = env
         .run(&["generate", "--prompt", "demo", "--total", "3", "--json"])
@@ -358,7 +361,7 @@ fn a_missing_variable_for_one_conversation_fails_it_with_a_reason() {
     assert_eq!(v["counts"]["failed"], 1);
     let conv = read_json(
         &env.data()
-            .join("demo-000001/conversations/demo-000001-0002.json"),
+            .join("demo-000001/conversations/demo-000001-0003.json"),
     );
     assert_eq!(conv["status"], "failed");
     assert!(conv["issues"][0].as_str().unwrap().contains("{{customer}}"));

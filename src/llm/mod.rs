@@ -167,6 +167,23 @@ impl Generator for MockGenerator {
         let prompt = request.prompt;
         // Each attempt draws from its own stream, so a retry writes a new text.
         let mut rng = ConvRng::new(derive_seed(request.seed, 1_000 + request.attempt as u64));
+        // A variable named like an attribute is what the model is told (see
+        // `prompt::told_attributes`): the mock follows it too.
+        let scenario_attrs = &request.scenario.attrs;
+        let attrs = if scenario_attrs
+            .keys()
+            .any(|k| request.variables.contains_key(k))
+        {
+            let mut shaped = scenario_attrs.clone();
+            for (k, v) in shaped.iter_mut() {
+                if let Some(given) = request.variables.get(k) {
+                    *v = given.clone();
+                }
+            }
+            std::borrow::Cow::Owned(shaped)
+        } else {
+            std::borrow::Cow::Borrowed(scenario_attrs)
+        };
         let input = mock::MockInput {
             language: &prompt.language,
             roles: &prompt.roles,
@@ -174,7 +191,7 @@ impl Generator for MockGenerator {
             scenario_id: &request.scenario.id,
             scenario_title: &request.scenario.title,
             scenario_text: request.scenario_text,
-            attrs: &request.scenario.attrs,
+            attrs: &attrs,
             variables: request.variables,
             system: request.system,
             title: &prompt.title,
@@ -194,5 +211,46 @@ impl Generator for MockGenerator {
             request_ids: Vec::new(),
             served_by: None,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn turns(prompt: &Prompt, vars: &BTreeMap<String, Value>) -> Vec<(String, String)> {
+        let stop = AtomicBool::new(false);
+        let scenario = &prompt.scenarios[0];
+        let request = Request {
+            prompt,
+            scenario,
+            system: &prompt.system,
+            scenario_text: &scenario.text,
+            attributes: &[],
+            variables: vars,
+            seed: 9,
+            attempt: 1,
+            feedback: &[],
+            stop: &stop,
+        };
+        MockGenerator.generate(&request).unwrap().turns
+    }
+
+    #[test]
+    fn the_mock_follows_a_variable_that_shapes_an_attribute() {
+        let prompt_with = |resolution: &str| {
+            let text = format!(
+                "+++\nlanguage = \"es\"\nroles = [\"agent\", \"client\"]\nturns = 8\n+++\nx\n## Escenarios\n### a: Avería\n```toml\nresolution = \"{resolution}\"\n```\nEl cliente no tiene fibra.\n"
+            );
+            crate::prompt::parse(camino::Utf8Path::new("p.md"), text.as_bytes()).unwrap()
+        };
+        let escalated = prompt_with("escalado");
+        let solved = prompt_with("resuelto");
+        let none = BTreeMap::new();
+        let shaped: BTreeMap<String, Value> =
+            serde_json::from_str(r#"{"resolution": "escalado"}"#).unwrap();
+        assert_ne!(turns(&escalated, &none), turns(&solved, &none));
+        assert_eq!(turns(&solved, &shaped), turns(&escalated, &shaped));
+        assert_eq!(turns(&solved, &shaped), turns(&escalated, &none));
     }
 }

@@ -330,15 +330,21 @@ fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
+/// The wait for a busy registry that `CONVGEN_LOCK_TIMEOUT` asks for, in
+/// seconds: the default when unset or not a number ≥ 0; at most a day, which
+/// is "for ever" in practice (and `1e300` would overflow a `Duration`).
+fn lock_timeout(value: Option<&str>) -> Duration {
+    value
+        .and_then(|s| s.trim().parse::<f64>().ok())
+        .filter(|s| *s >= 0.0)
+        .and_then(|s| Duration::try_from_secs_f64(s.min(86_400.0)).ok())
+        .unwrap_or(DEFAULT_LOCK_TIMEOUT)
+}
+
 impl Registry {
     /// The registry of a data dir (nothing is opened yet).
     pub fn new(data_dir: &Utf8Path) -> Self {
-        let lock_timeout = std::env::var("CONVGEN_LOCK_TIMEOUT")
-            .ok()
-            .and_then(|s| s.trim().parse::<f64>().ok())
-            .filter(|s| s.is_finite() && *s >= 0.0)
-            .map(Duration::from_secs_f64)
-            .unwrap_or(DEFAULT_LOCK_TIMEOUT);
+        let lock_timeout = lock_timeout(std::env::var("CONVGEN_LOCK_TIMEOUT").ok().as_deref());
         Self {
             data_dir: data_dir.to_owned(),
             db_path: data_dir.join(REGISTRY_FILE),
@@ -1207,5 +1213,29 @@ mod tests {
         assert!(began.elapsed() >= Duration::from_millis(100));
         drop(held);
         assert!(Turn::take(Duration::from_secs(5)).is_some());
+    }
+
+    #[test]
+    fn lock_timeouts_from_the_environment_never_overflow() {
+        assert_eq!(lock_timeout(Some("2.5")), Duration::from_millis(2500));
+        assert_eq!(lock_timeout(Some("1e300")), Duration::from_secs(86_400));
+        assert_eq!(lock_timeout(Some("1e19")), Duration::from_secs(86_400));
+        for bad in ["-1", "NaN", "inf", "", "soon"] {
+            let t = lock_timeout(Some(bad));
+            assert!(
+                t == DEFAULT_LOCK_TIMEOUT || t == Duration::from_secs(86_400),
+                "{bad}"
+            );
+        }
+        assert_eq!(lock_timeout(None), DEFAULT_LOCK_TIMEOUT);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn no_lock_timeout_panics(s in "\\PC{0,12}", f in proptest::num::f64::ANY) {
+            let _ = lock_timeout(Some(&s));
+            let _ = lock_timeout(Some(&f.to_string()));
+            let _ = lock_timeout(Some(&format!("{f:e}")));
+        }
     }
 }

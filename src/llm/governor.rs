@@ -72,6 +72,20 @@ impl RateHeaders {
     }
 }
 
+/// The longest wait a server's header is taken at: a year. Anything longer
+/// (`retry-after: 1e20`) means the same for a run, which `--max-wait` stops,
+/// and would overflow a `Duration` or an `Instant`.
+pub const LONGEST_WAIT: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// A number of seconds from a header as a wait: `None` when it is negative or
+/// not a number, at most [`LONGEST_WAIT`].
+pub fn wait_secs(secs: f64) -> Option<Duration> {
+    if secs.is_nan() || secs < 0.0 {
+        return None;
+    }
+    Some(Duration::try_from_secs_f64(secs).map_or(LONGEST_WAIT, |d| d.min(LONGEST_WAIT)))
+}
+
 /// Reads an `x-ratelimit-reset-*` value: OpenAI's Go durations (`6m0s`,
 /// `1.5s`, `20ms`, `1h2m3s`) or a bare number of seconds.
 ///
@@ -80,7 +94,7 @@ impl RateHeaders {
 pub fn parse_reset(text: &str) -> Option<Duration> {
     let text = text.trim();
     if let Ok(secs) = text.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+        return wait_secs(secs);
     }
     let mut total = 0.0;
     let mut rest = text;
@@ -105,7 +119,10 @@ pub fn parse_reset(text: &str) -> Option<Duration> {
         total += value * scale;
         rest = &rest[unit_len..];
     }
-    (total.is_finite() && !text.is_empty()).then(|| Duration::from_secs_f64(total))
+    if text.is_empty() {
+        return None;
+    }
+    wait_secs(total)
 }
 
 /// Completions counted to measure the rate the server accepts.
@@ -1201,6 +1218,54 @@ mod tests {
                 assert!(why.contains("longer than --max-wait 1m"), "{why}")
             }
             other => panic!("{other:?}"),
+        }
+    }
+
+    /// Header values a server might send: numbers of any size, Go durations,
+    /// HTTP dates and junk.
+    fn header_value() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        prop_oneof![
+            any::<f64>().prop_map(|f| f.to_string()),
+            any::<f64>().prop_map(|f| format!("{f:e}")),
+            any::<u64>().prop_map(|n| n.to_string()),
+            "[0-9.eEhmsnuµ+-]{0,14}",
+            "\\PC{0,20}",
+            Just("Wed, 21 Oct 2015 07:28:00 GMT".to_string()),
+            Just("Fri, 31 Dec 9999 23:59:59 GMT".to_string()),
+        ]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn no_server_header_panics_the_governor(
+            values in proptest::collection::vec(header_value(), 7),
+            steps in proptest::collection::vec(0u8..4, 1..12),
+        ) {
+            let get = |i: usize| Some(values[i].clone());
+            let headers = RateHeaders::read(|name| match name {
+                "x-ratelimit-remaining-requests" => get(0),
+                "x-ratelimit-reset-requests" => get(1),
+                "x-ratelimit-remaining-tokens" => get(2),
+                _ => get(3),
+            });
+            let wait = crate::llm::http::server_wait(&get(4), &get(5), &get(6));
+            let _ = parse_reset(&values[1]);
+            let mut g = Governor::new("p", Quota { rpm: Some(1), tpm: Some(1) }, 4);
+            let mut now = Instant::now();
+            for step in steps {
+                let mark = g.start(now, 10, true);
+                match step {
+                    0 => g.throttled((now, mark), now, wait, &headers),
+                    1 => g.accepted(now, &headers, mark),
+                    2 => g.failed(now, wait),
+                    _ => g.released(),
+                }
+                let _ = g.ready_at(now, 1000);
+                let _ = g.out_of_time(now, Duration::from_secs(900));
+                let _ = g.accepted_rate(now);
+                now += Duration::from_millis(700);
+            }
         }
     }
 }

@@ -484,7 +484,21 @@ impl HttpGenerator {
         let limits = RateHeaders::read(header);
         let should_retry = header("x-should-retry");
         let request_id = header("x-request-id").or_else(|| header("apim-request-id"));
-        let text = response.into_body().read_to_string().unwrap_or_default();
+        let text = match response.into_body().read_to_string() {
+            Ok(text) => text,
+            // A reply cut off mid-body is a transport failure: retried, not
+            // taken as an empty reply that would cost a paid regeneration.
+            Err(e) if (200..300).contains(&status) => {
+                return (
+                    Outcome::Retry(
+                        format!("the reply from {host} broke off while being read: {e}"),
+                        wait,
+                    ),
+                    limits,
+                );
+            }
+            Err(_) => String::new(),
+        };
         let error_message = error_message(&text);
         let outcome = match status {
             200..=299 => parse_completion(&text, request_id),
@@ -539,20 +553,20 @@ pub fn server_wait(
     let millis = |v: &Option<String>| {
         v.as_deref()
             .and_then(|s| s.trim().parse::<f64>().ok())
-            .filter(|n| n.is_finite() && *n >= 0.0)
-            .map(|n| Duration::from_secs_f64(n / 1000.0))
+            .and_then(|n| super::governor::wait_secs(n / 1000.0))
     };
     millis(ms).or_else(|| millis(ms_azure)).or_else(|| {
         let s = after.as_deref()?.trim();
         if let Ok(secs) = s.parse::<f64>() {
-            return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+            return super::governor::wait_secs(secs);
         }
         let when = chrono::DateTime::parse_from_rfc2822(s).ok()?;
         let now = chrono::DateTime::<chrono::Utc>::from(SystemTime::now());
         Some(
             (when.with_timezone(&chrono::Utc) - now)
                 .to_std()
-                .unwrap_or(Duration::ZERO),
+                .unwrap_or(Duration::ZERO)
+                .min(super::governor::LONGEST_WAIT),
         )
     })
 }
@@ -1155,6 +1169,12 @@ mod tests {
         );
         assert_eq!(server_wait(&None, &None, &s("soon")), None);
         assert_eq!(server_wait(&s("-5"), &None, &None), None);
+        // Absurd waits are a year at most, never an overflow.
+        let year = Some(super::super::governor::LONGEST_WAIT);
+        assert_eq!(server_wait(&None, &None, &s("1e20")), year);
+        assert_eq!(server_wait(&s("1e300"), &None, &None), year);
+        assert_eq!(server_wait(&None, &None, &s("inf")), year);
+        assert_eq!(server_wait(&None, &None, &s("NaN")), None);
     }
 
     #[test]

@@ -15,5 +15,6 @@ mod providers;
 mod quotas;
 mod registry;
 mod resume;
+mod robustness;
 mod scripts;
 mod settings;

@@ -1,0 +1,129 @@
+//! Input that must not panic or cost money: absurd server waits, replies cut
+//! off mid-body, numeric settings out of any range.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::common::read_json;
+use crate::llm_server::{Reply, TestServer, error_body};
+use crate::providers::{env, good, openai};
+
+/// A server speaking raw HTTP/1.1: the first reply is a 200 whose body stops
+/// after a few bytes of the length it announced; later ones are whole.
+fn truncating_server() -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let count = Arc::new(AtomicUsize::new(0));
+    let seen = count.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let seen = seen.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                loop {
+                    let mut length = 0usize;
+                    let mut line = String::new();
+                    loop {
+                        line.clear();
+                        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        let lower = line.to_ascii_lowercase();
+                        if let Some(v) = lower.strip_prefix("content-length:") {
+                            length = v.trim().parse().unwrap_or(0);
+                        }
+                        if line == "\r\n" {
+                            break;
+                        }
+                    }
+                    let mut body = vec![0; length];
+                    if reader.read_exact(&mut body).is_err() {
+                        return;
+                    }
+                    let n = seen.fetch_add(1, Ordering::SeqCst);
+                    let reply = good();
+                    if n == 0 {
+                        let _ = write!(
+                            stream,
+                            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{}",
+                            reply.len(),
+                            &reply[..20]
+                        );
+                        return; // close mid-body
+                    }
+                    let _ = write!(
+                        stream,
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{reply}",
+                        reply.len()
+                    );
+                }
+            });
+        }
+    });
+    (url, count)
+}
+
+#[test]
+fn a_reply_cut_off_mid_body_is_retried_not_regenerated() {
+    let (url, count) = truncating_server();
+    let env = env();
+    let out = env
+        .command(&[
+            "generate", "--prompt", "demo", "--total", "1", "--seed", "5", "--json",
+        ])
+        .env("OPENAI_BASE_URL", format!("{url}/v1"))
+        .env("CONVGEN_MODEL", "test-model")
+        .output()
+        .unwrap();
+    let run = crate::common::Run::from(out);
+    run.expect(0);
+    assert_eq!(count.load(Ordering::SeqCst), 2);
+    let v = run.json();
+    assert_eq!(v["endpoints"][0]["retries"], 1, "{v}");
+    let conv = read_json(&env.conversation_files()[0]);
+    assert_eq!(conv["attempts"], 1, "a paid regeneration was spent: {conv}");
+    assert_eq!(conv["status"], "valid");
+}
+
+#[test]
+fn an_absurd_retry_after_stops_the_run_resumable_without_a_panic() {
+    let server = TestServer::start(|_, _| {
+        Reply::status(429, &error_body("slow down", "rate_limit_exceeded"))
+            .with_header("retry-after", "1e20")
+    });
+    let env = env();
+    let run = openai(&env, &server, 2, &["--max-wait", "2"]);
+    run.expect(75);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("convgen resume run-000001"),
+        "{}",
+        run.stderr
+    );
+    assert!(server.count() >= 1);
+}
+
+#[test]
+fn out_of_range_numeric_settings_never_panic() {
+    let env = env();
+    for value in ["1e300", "1e19", "-1", "NaN", "inf", "18446744073709551616"] {
+        let out = env
+            .command(&[
+                "generate", "--prompt", "demo", "--total", "1", "--seed", "1",
+            ])
+            .env("CONVGEN_LOCK_TIMEOUT", value)
+            .output()
+            .unwrap();
+        let run = crate::common::Run::from(out);
+        assert!(
+            run.code == 0 || run.code == 2,
+            "CONVGEN_LOCK_TIMEOUT={value}: exit {}\n{}",
+            run.code,
+            run.stderr
+        );
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    }
+}

@@ -46,6 +46,9 @@ pub enum GenerateError {
     /// stops as Ctrl-C stops it, resumable.
     #[error("{0}")]
     Halted(String),
+    /// Some batches of the run were not written; `resume` can finish them.
+    #[error("{message}")]
+    Unfinished { run_id: String, message: String },
     /// The run is stopping; this conversation was left for `resume`.
     #[error("stopped")]
     Cancelled,
@@ -873,10 +876,10 @@ pub fn run_all(
     };
     let run = registry.finish_run(&ctx.run.run_id, status, error.clone(), &stats)?;
     if let Some(e) = error.filter(|_| status == RunStatus::Failed) {
-        return Err(GenerateError::Plan(format!(
-            "{e}; resume with `convgen resume {}`",
-            ctx.run.run_id
-        )));
+        return Err(GenerateError::Unfinished {
+            run_id: ctx.run.run_id.clone(),
+            message: e,
+        });
     }
     Ok((run, outcomes))
 }

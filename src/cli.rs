@@ -90,7 +90,7 @@ enum Command {
     /// Generate conversations in batches.
     #[command(after_help = "Examples:
   convgen generate --prompt call_center_es --total 500 --batch-size 100
-  convgen generate --prompt prompts/support_en.md --total 20 --scenario refund_request --seed 1
+  convgen generate --prompt prompts/support_en.md --total 20 --scenario card_declined_abroad --seed 1
   convgen generate --prompt call_center_es --total 10 --json > run.json")]
     Generate(GenerateArgs),
     /// Finish an interrupted or failed run exactly as it would have ended.
@@ -179,13 +179,13 @@ struct GenerateArgs {
     /// Give every conversation this scenario.
     #[arg(long, value_name = "ID", conflicts_with = "scenario_mode")]
     scenario: Option<String>,
-    /// How scenarios are chosen (default: weighted).
+    /// How scenarios are chosen (default: script when the prompt's script defines select_scenario, else weighted).
     #[arg(long, value_enum)]
     scenario_mode: Option<ModeArg>,
-    /// Run seed (default: random, printed and recorded).
-    #[arg(long)]
+    /// Run seed, below 2^53 (default: random, printed and recorded).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=generate::SEED_MASK))]
     seed: Option<u64>,
-    /// Base time of the simulated calls, RFC 3339 (default: the prompt's `start`, else now).
+    /// Base time of the simulated calls, RFC 3339 (default: the prompt's `start`, else a day of 2020 chosen by the seed, at 09:00 UTC).
     #[arg(long, value_name = "TIME")]
     start: Option<String>,
     /// Which generator writes the text.
@@ -884,6 +884,28 @@ fn parse_bound(flag: &str, value: &str) -> Result<String, Error> {
         .map_err(|m| Error::Usage(format!("{flag}: {m}; or a date such as 2026-11-25")))
 }
 
+/// A count with thousands separators, as people read it: `1,234,567`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A rate as the progress bar shows it: `12.3/s`, one decimal.
+fn rate(per_sec: f64) -> String {
+    if per_sec.is_finite() {
+        format!("{:.1}/s", per_sec)
+    } else {
+        "-/s".to_string()
+    }
+}
+
 /// Shows a run's progress on stderr: a live bar on a terminal (conversations,
 /// batches, rate, ETA, failures, tokens) and a line per finished batch.
 struct BatchLines<'a> {
@@ -905,8 +927,16 @@ impl<'a> BatchLines<'a> {
         let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
             let bar = indicatif::ProgressBar::new(total);
             let style = indicatif::ProgressStyle::with_template(
-                "{bar:30} {pos}/{len} conversations · {msg} · {per_sec} · ETA {eta}",
+                "{bar:30} {pos}/{len} conversations · {msg} · {rate} · ETA {eta}",
             )
+            .map(|s| {
+                s.with_key(
+                    "rate",
+                    |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                        let _ = w.write_str(&rate(state.per_sec()));
+                    },
+                )
+            })
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
             bar.set_style(style);
             bar.set_message(format!("batches 0/{batches}"));
@@ -937,7 +967,7 @@ impl<'a> BatchLines<'a> {
             self.done_batches.load(Relaxed),
             self.batches,
             self.failed.load(Relaxed),
-            self.tokens.load(Relaxed)
+            thousands(self.tokens.load(Relaxed))
         );
         if let Some(status) = self.generator.status() {
             m.push_str(" · ");
@@ -1055,15 +1085,16 @@ fn cmd_generate(g: &GlobalArgs, args: GenerateArgs) -> Result<i32, Error> {
             args.total, args.total
         )));
     }
-    let start: DateTime<Utc> = match (&args.start, prompt.start) {
-        (Some(s), _) => prompt::parse_time(s).map_err(|m| Error::Usage(format!("--start: {m}")))?,
-        (None, Some(t)) => t,
-        (None, None) => Utc::now().trunc_subsecs(0),
-    };
     // Seeds stay below 2^53 so that every JSON reader (and SAS doubles) keeps them exact.
     let seed = args
         .seed
         .unwrap_or_else(|| rand::random::<u64>() & generate::SEED_MASK);
+    // Without a start, the seed picks one: the same seed gives the same files.
+    let start: DateTime<Utc> = match (&args.start, prompt.start) {
+        (Some(s), _) => prompt::parse_time(s).map_err(|m| Error::Usage(format!("--start: {m}")))?,
+        (None, Some(t)) => t,
+        (None, None) => generate::default_start(seed),
+    };
 
     let Chosen {
         generator,
@@ -1111,13 +1142,14 @@ fn cmd_generate(g: &GlobalArgs, args: GenerateArgs) -> Result<i32, Error> {
         ));
     }
     say.line(format!(
-        "{}: {} conversations of {} (revision {}) in {} batch(es), seed {}, scenario mode {}",
+        "{}: {} conversations of {} (revision {}) in {} batch(es), seed {}, start {}, scenario mode {}",
         run.run_id,
         args.total,
         prompt.name,
         prompt_record.revision,
         batches.len(),
         seed,
+        run.config.start,
         run.config.scenario_mode.label()
     ));
 
@@ -1665,7 +1697,7 @@ fn report_run(g: &GlobalArgs, say: &Say, run: &RunRecord, outcomes: &[BatchOutco
         outcomes.len(),
         elapsed,
         rate,
-        run.usage.total()
+        thousands(run.usage.total())
     ));
     for line in endpoint_lines(&run.endpoints) {
         say.line(format!("  {line}"));
@@ -2241,7 +2273,8 @@ fn cmd_show(g: &GlobalArgs, args: ShowArgs) -> Result<i32, Error> {
         );
         println!(
             "tokens      {} prompt + {} completion",
-            run.usage.prompt_tokens, run.usage.completion_tokens
+            thousands(run.usage.prompt_tokens),
+            thousands(run.usage.completion_tokens)
         );
         if let Some(e) = &run.error {
             println!("error       {e}");
@@ -2284,7 +2317,8 @@ fn cmd_show(g: &GlobalArgs, args: ShowArgs) -> Result<i32, Error> {
         );
         println!(
             "tokens      {} prompt + {} completion",
-            batch.usage.prompt_tokens, batch.usage.completion_tokens
+            thousands(batch.usage.prompt_tokens),
+            thousands(batch.usage.completion_tokens)
         );
         println!();
         print_table(
@@ -2511,8 +2545,8 @@ struct PreviewArgs {
     /// The scenario to use (default: as the script or the weights choose).
     #[arg(long, value_name = "ID")]
     scenario: Option<String>,
-    /// Seed (default: random).
-    #[arg(long)]
+    /// Seed, below 2^53 (default: random).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=generate::SEED_MASK))]
     seed: Option<u64>,
     /// Print the conversation as JSON.
     #[arg(long)]
@@ -2582,6 +2616,49 @@ mod tests {
         );
         let e = parse_bound("--until", "soon").unwrap_err().to_string();
         assert!(e.starts_with("--until: "), "{e}");
+    }
+
+    #[test]
+    fn counts_get_thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(45_064), "45,064");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(thousands(u64::MAX), "18,446,744,073,709,551,615");
+    }
+
+    #[test]
+    fn rates_have_one_decimal() {
+        assert_eq!(rate(12.3456), "12.3/s");
+        assert_eq!(rate(0.0), "0.0/s");
+        assert_eq!(rate(f64::INFINITY), "-/s");
+    }
+
+    #[test]
+    fn printed_commands_name_the_data_dir_when_it_is_not_the_default() {
+        let global = |data: &str| GlobalArgs {
+            data_dir: data.into(),
+            prompts_dir: "prompts".into(),
+            scripts_dir: "other scripts".into(),
+            quiet: false,
+        };
+        assert_eq!(
+            user_command(&global("batches"), Dirs::Data, &["show", "run-000001"]),
+            "convgen show run-000001"
+        );
+        assert_eq!(
+            user_command(
+                &global("/tmp/my data"),
+                Dirs::Data,
+                &["resume", "run-000002"]
+            ),
+            "convgen --data-dir '/tmp/my data' resume run-000002"
+        );
+        assert_eq!(
+            user_command(&global("batches"), Dirs::All, &["check"]),
+            "convgen --scripts-dir 'other scripts' check"
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod limiter;
 mod lineage;
 mod llm_server;
 mod menu;
+mod output;
 mod pasted;
 mod prompts;
 mod providers;

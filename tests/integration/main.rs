@@ -14,6 +14,7 @@ mod pasted;
 mod prompts;
 mod providers;
 mod quotas;
+mod readme;
 mod registry;
 mod resume;
 mod scripts;

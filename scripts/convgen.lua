@@ -3,7 +3,7 @@
 --
 -- This file is never run: it only tells editors (LuaLS, e.g. the "Lua" extension of
 -- VS Code) what convgen hands to scripts, so they can complete names and flag typos.
--- /work/main/.luarc.json points LuaLS at it.
+-- The repository's .luarc.json points LuaLS at it.
 --
 -- Sandbox: scripts run in Lua 5.4 with only
 --   * base functions, without load, loadfile, dofile, require and collectgarbage;

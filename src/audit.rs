@@ -56,6 +56,17 @@ pub struct BatchAudit {
     pub findings: Vec<Finding>,
     /// Set when the batch was not audited, and why (e.g. still pending).
     pub skipped: Option<String>,
+    /// Conversations not handed to the visitor (the QA script), and why:
+    /// their file is missing, modified or unreadable, or their prompt unknown.
+    #[serde(skip)]
+    pub not_visited: Vec<NotVisited>,
+}
+
+/// A conversation the visitor did not see.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NotVisited {
+    pub conversation_id: String,
+    pub reason: String,
 }
 
 /// Caches parsed prompt versions from the registry across batches.
@@ -122,6 +133,7 @@ pub fn audit_batch(
         recorded_failed: 0,
         findings: Vec::new(),
         skipped: None,
+        not_visited: Vec::new(),
     };
     if batch.status == BatchStatus::Pending {
         report.skipped =
@@ -251,9 +263,16 @@ pub fn audit_batch(
         let path = data_dir.join(&record.file);
         expected.insert(path.file_name().unwrap_or_default().to_string());
         let id = Some(record.conversation_id.as_str());
+        let mut not_visited = |reason: &str| {
+            report.not_visited.push(NotVisited {
+                conversation_id: record.conversation_id.clone(),
+                reason: reason.to_string(),
+            })
+        };
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
             Err(e) => {
+                not_visited("its file cannot be read (missing_file)");
                 out.add(
                     "missing_file",
                     id,
@@ -275,6 +294,7 @@ pub fn audit_batch(
         let conv: Conversation = match serde_json::from_slice(&bytes) {
             Ok(c) => c,
             Err(e) => {
+                not_visited("its file is not a valid conversation file (unreadable_file)");
                 out.add(
                     "unreadable_file",
                     id,
@@ -308,12 +328,15 @@ pub fn audit_batch(
             );
         }
         match prompts.get(registry, &conv.prompt.id)? {
-            None => out.add(
-                "unregistered_prompt",
-                id,
-                Some(&record.file),
-                format!("prompt version `{}` is not registered", conv.prompt.id),
-            ),
+            None => {
+                not_visited("its prompt version is not registered (unregistered_prompt)");
+                out.add(
+                    "unregistered_prompt",
+                    id,
+                    Some(&record.file),
+                    format!("prompt version `{}` is not registered", conv.prompt.id),
+                )
+            }
             Some(prompt) => {
                 if prompt.sha256 != conv.prompt.sha256 {
                     out.add(
@@ -328,6 +351,8 @@ pub fn audit_batch(
                 }
                 if untouched {
                     visit(&conv, prompt).map_err(AuditError::Script)?;
+                } else {
+                    not_visited("its file was modified after it was registered (sha256_mismatch)");
                 }
                 if conv.status == Status::Valid {
                     let issues = validate::check_conversation(&conv, prompt);

@@ -90,7 +90,7 @@ enum Command {
     /// Generate conversations in batches.
     #[command(after_help = "Examples:
   convgen generate --prompt call_center_es --total 500 --batch-size 100
-  convgen generate --prompt prompts/support_en.md --total 20 --scenario refund_request --seed 1
+  convgen generate --prompt prompts/support_en.md --total 20 --scenario card_declined_abroad --seed 1
   convgen generate --prompt call_center_es --total 10 --json > run.json")]
     Generate(GenerateArgs),
     /// Finish an interrupted or failed run exactly as it would have ended.
@@ -179,13 +179,13 @@ struct GenerateArgs {
     /// Give every conversation this scenario.
     #[arg(long, value_name = "ID", conflicts_with = "scenario_mode")]
     scenario: Option<String>,
-    /// How scenarios are chosen (default: weighted).
+    /// How scenarios are chosen (default: script when the prompt's script defines select_scenario, else weighted).
     #[arg(long, value_enum)]
     scenario_mode: Option<ModeArg>,
-    /// Run seed (default: random, printed and recorded).
-    #[arg(long)]
+    /// Run seed, below 2^53 (default: random, printed and recorded).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=generate::SEED_MASK))]
     seed: Option<u64>,
-    /// Base time of the simulated calls, RFC 3339 (default: the prompt's `start`, else now).
+    /// Base time of the simulated calls, RFC 3339 (default: the prompt's `start`, else a day of 2020 chosen by the seed, at 09:00 UTC).
     #[arg(long, value_name = "TIME")]
     start: Option<String>,
     /// Which generator writes the text.
@@ -488,7 +488,58 @@ fn lock_run(data_dir: &Utf8Path, run_id: &str) -> Result<fslock::LockFile, Error
     }
 }
 
-/// Prints human messages on stderr unless `--quiet`./// Prints human messages on stderr unless `--quiet`.
+/// The global directories a printed command depends on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dirs {
+    /// Only the data dir (`list`, `show`, `audit`, `resume`).
+    Data,
+    /// The data dir and the prompts and scripts dirs (`generate`, `check`, `preview`).
+    All,
+}
+
+/// A convgen command for the user to paste, as they must type it: with
+/// `--data-dir` (and, for [`Dirs::All`], `--prompts-dir`/`--scripts-dir`)
+/// wherever a bare `convgen` in this directory would use another value, and
+/// each word shell-quoted when it needs to be.
+fn user_command(g: &GlobalArgs, dirs: Dirs, args: &[&str]) -> String {
+    let file = file_settings();
+    let mut words: Vec<String> = vec!["convgen".into()];
+    let mut global = |flag: &str, key: &str, builtin: &str, value: &Utf8Path| {
+        let default = file.values.get(key).map_or(builtin, String::as_str);
+        if value != Utf8Path::new(default) {
+            words.push(format!("--{flag}"));
+            words.push(value.to_string());
+        }
+    };
+    global("data-dir", "data_dir", "batches", &g.data_dir);
+    if dirs == Dirs::All {
+        global("prompts-dir", "prompts_dir", "prompts", &g.prompts_dir);
+        global("scripts-dir", "scripts_dir", "scripts", &g.scripts_dir);
+    }
+    words.extend(args.iter().map(|a| a.to_string()));
+    words
+        .iter()
+        .map(|w| shlex::try_quote(w).map_or_else(|_| w.clone(), |q| q.into_owned()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Refuses a data dir that is missing or not a directory: reading it would
+/// only show an empty registry, as if nothing had been generated.
+fn require_data_dir(g: &GlobalArgs) -> Result<(), Error> {
+    let dir = &g.data_dir;
+    let problem = match std::fs::metadata(dir) {
+        Ok(m) if m.is_dir() => return Ok(()),
+        Ok(_) => "is not a directory",
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => "does not exist",
+        Err(e) => &format!("cannot be read ({e})"),
+    };
+    Err(Error::Usage(format!(
+        "data dir {dir} {problem}, so there is no registry to read; point at the one you generated into with --data-dir DIR or CONVGEN_DATA_DIR"
+    )))
+}
+
+/// Prints human messages on stderr unless `--quiet`.
 struct Say {
     quiet: bool,
 }
@@ -783,6 +834,28 @@ fn parse_bound(flag: &str, value: &str) -> Result<String, Error> {
         .map_err(|m| Error::Usage(format!("{flag}: {m}; or a date such as 2026-11-25")))
 }
 
+/// A count with thousands separators, as people read it: `1,234,567`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A rate as the progress bar shows it: `12.3/s`, one decimal.
+fn rate(per_sec: f64) -> String {
+    if per_sec.is_finite() {
+        format!("{:.1}/s", per_sec)
+    } else {
+        "-/s".to_string()
+    }
+}
+
 /// Shows a run's progress on stderr: a live bar on a terminal (conversations,
 /// batches, rate, ETA, failures, tokens) and a line per finished batch.
 struct BatchLines<'a> {
@@ -804,8 +877,16 @@ impl<'a> BatchLines<'a> {
         let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
             let bar = indicatif::ProgressBar::new(total);
             let style = indicatif::ProgressStyle::with_template(
-                "{bar:30} {pos}/{len} conversations · {msg} · {per_sec} · ETA {eta}",
+                "{bar:30} {pos}/{len} conversations · {msg} · {rate} · ETA {eta}",
             )
+            .map(|s| {
+                s.with_key(
+                    "rate",
+                    |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                        let _ = w.write_str(&rate(state.per_sec()));
+                    },
+                )
+            })
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
             bar.set_style(style);
             bar.set_message(format!("batches 0/{batches}"));
@@ -836,7 +917,7 @@ impl<'a> BatchLines<'a> {
             self.done_batches.load(Relaxed),
             self.batches,
             self.failed.load(Relaxed),
-            self.tokens.load(Relaxed)
+            thousands(self.tokens.load(Relaxed))
         );
         if let Some(status) = self.generator.status() {
             m.push_str(" · ");
@@ -950,15 +1031,16 @@ fn cmd_generate(g: &GlobalArgs, args: GenerateArgs) -> Result<i32, Error> {
             args.total, args.total
         )));
     }
-    let start: DateTime<Utc> = match (&args.start, prompt.start) {
-        (Some(s), _) => prompt::parse_time(s).map_err(|m| Error::Usage(format!("--start: {m}")))?,
-        (None, Some(t)) => t,
-        (None, None) => Utc::now().trunc_subsecs(0),
-    };
     // Seeds stay below 2^53 so that every JSON reader (and SAS doubles) keeps them exact.
     let seed = args
         .seed
         .unwrap_or_else(|| rand::random::<u64>() & generate::SEED_MASK);
+    // Without a start, the seed picks one: the same seed gives the same files.
+    let start: DateTime<Utc> = match (&args.start, prompt.start) {
+        (Some(s), _) => prompt::parse_time(s).map_err(|m| Error::Usage(format!("--start: {m}")))?,
+        (None, Some(t)) => t,
+        (None, None) => generate::default_start(seed),
+    };
 
     let Chosen {
         generator,
@@ -1006,13 +1088,14 @@ fn cmd_generate(g: &GlobalArgs, args: GenerateArgs) -> Result<i32, Error> {
         ));
     }
     say.line(format!(
-        "{}: {} conversations of {} (revision {}) in {} batch(es), seed {}, scenario mode {}",
+        "{}: {} conversations of {} (revision {}) in {} batch(es), seed {}, start {}, scenario mode {}",
         run.run_id,
         args.total,
         prompt.name,
         prompt_record.revision,
         batches.len(),
         seed,
+        run.config.start,
         run.config.scenario_mode.label()
     ));
 
@@ -1032,9 +1115,10 @@ fn cmd_resume(g: &GlobalArgs, args: ResumeArgs) -> Result<i32, Error> {
     let registry = Registry::new(&g.data_dir);
     let run = registry.run(&args.run_id)?.ok_or_else(|| {
         Error::Usage(format!(
-            "no run `{}` in {} (see `convgen list runs`)",
+            "no run `{}` in {} (see `{}`)",
             args.run_id,
-            registry.path()
+            registry.path(),
+            user_command(g, Dirs::Data, &["list", "runs"])
         ))
     })?;
     let _run_lock = lock_run(&g.data_dir, &run.run_id)?;
@@ -1362,9 +1446,12 @@ fn execute(
     let began = Instant::now();
     let result = progress.around(|| generate::run_all(ctx, registry, batches));
     progress.finish();
-    let (run, outcomes) = result?;
     let elapsed = began.elapsed().as_secs_f64();
-    report_run(say, &run, &outcomes, elapsed);
+    let (run, outcomes) = match result {
+        Ok(done) => done,
+        Err(e) => return Err(run_failed(g, registry, &job.run.run_id, e, json, elapsed)),
+    };
+    report_run(g, say, &run, &outcomes, elapsed);
     // The summary ends with the audit of what was just written.
     let findings = audit_new_batches(registry, &outcomes)?;
     if !outcomes.is_empty() {
@@ -1375,8 +1462,8 @@ fn execute(
             )
         } else {
             format!(
-                "audit of the new batches: {findings} finding(s); see convgen audit --run {}",
-                run.run_id
+                "audit of the new batches: {findings} finding(s); see them with: {}",
+                user_command(g, Dirs::Data, &["audit", "--run", &run.run_id])
             )
         });
     }
@@ -1387,15 +1474,10 @@ fn execute(
     }
     if run.status == crate::registry::RunStatus::Interrupted {
         let written = format!(
-            "{} of {} conversations are written; finish the run with: convgen resume {}{}",
+            "{} of {} conversations are written; finish the run with: {}",
             run.counts.valid + run.counts.failed,
             run.counts.requested,
-            run.run_id,
-            if ctx.data_dir == Utf8Path::new("batches") {
-                String::new()
-            } else {
-                format!(" --data-dir {}", ctx.data_dir)
-            }
+            user_command(g, Dirs::Data, &["resume", &run.run_id])
         );
         // Stopped by the provider (waits or retries exhausted), or by Ctrl-C.
         return Ok(match &run.error {
@@ -1414,6 +1496,47 @@ fn execute(
     } else {
         EXIT_OK
     })
+}
+
+/// What a run that stopped on an error reports: with `--json`, the summary of
+/// the run as the registry finished it (status `failed` and the error), so
+/// that a script reading stdout learns the run id; then the error itself.
+fn run_failed(
+    g: &GlobalArgs,
+    registry: &Registry,
+    run_id: &str,
+    e: generate::GenerateError,
+    json: bool,
+    elapsed: f64,
+) -> Error {
+    if json && let Ok(Some(run)) = registry.run(run_id) {
+        let outcomes: Vec<BatchOutcome> = run
+            .batches
+            .iter()
+            .filter_map(|id| registry.batch(id).ok().flatten())
+            .filter(|b| b.status != crate::conversation::BatchStatus::Pending)
+            .map(|b| BatchOutcome {
+                path: g.data_dir.join(&b.path),
+                record: b,
+            })
+            .collect();
+        let mut summary = run_summary(&run, &outcomes, elapsed);
+        if summary["error"].is_null() {
+            summary["error"] = json!(e.to_string());
+        }
+        if let Err(e) = print_json(&summary) {
+            return e;
+        }
+    }
+    match e {
+        generate::GenerateError::Unfinished { run_id, message } => {
+            Error::Generate(generate::GenerateError::Plan(format!(
+                "{message}; finish the run with: {}",
+                user_command(g, Dirs::Data, &["resume", &run_id])
+            )))
+        }
+        e => Error::Generate(e),
+    }
 }
 
 /// Audits the batches a run just wrote, on every core (each batch is read
@@ -1504,7 +1627,7 @@ fn endpoint_lines(stats: &[EndpointStats]) -> Vec<String> {
         .collect()
 }
 
-fn report_run(say: &Say, run: &RunRecord, outcomes: &[BatchOutcome], elapsed: f64) {
+fn report_run(g: &GlobalArgs, say: &Say, run: &RunRecord, outcomes: &[BatchOutcome], elapsed: f64) {
     let rate = if elapsed > 0.0 {
         run.counts.valid as f64 / elapsed
     } else {
@@ -1520,31 +1643,47 @@ fn report_run(say: &Say, run: &RunRecord, outcomes: &[BatchOutcome], elapsed: f6
         outcomes.len(),
         elapsed,
         rate,
-        run.usage.total()
+        thousands(run.usage.total())
     ));
     for line in endpoint_lines(&run.endpoints) {
         say.line(format!("  {line}"));
     }
+    // One command a line, so that each can be pasted as it is.
     if let Some(first) = outcomes.first() {
         say.line(format!(
-            "next: convgen show {}   convgen audit --run {}",
-            first.record.batch_id, run.run_id
+            "next: {}",
+            user_command(g, Dirs::Data, &["show", &first.record.batch_id])
+        ));
+        say.line(format!(
+            "      {}",
+            user_command(g, Dirs::Data, &["audit", "--run", &run.run_id])
         ));
     }
     if run.counts.failed > 0 {
         say.line(format!(
-            "some conversations failed; see them with: convgen list conversations --run {} --status failed",
-            run.run_id
+            "some conversations failed; see them with: {}",
+            user_command(
+                g,
+                Dirs::Data,
+                &[
+                    "list",
+                    "conversations",
+                    "--run",
+                    &run.run_id,
+                    "--status",
+                    "failed"
+                ]
+            )
         ));
     }
 }
 
 fn cmd_audit(g: &GlobalArgs, args: AuditArgs) -> Result<i32, Error> {
-    let say = Say { quiet: g.quiet };
+    require_data_dir(g)?;
     let registry = Registry::new(&g.data_dir);
     if !registry.exists() {
         return Err(Error::Usage(format!(
-            "no registry at {}: nothing has been generated in this data dir (check --data-dir)",
+            "no registry at {}: nothing has been generated in this data dir (point at the right one with --data-dir DIR or CONVGEN_DATA_DIR)",
             registry.path()
         )));
     }
@@ -1553,8 +1692,9 @@ fn cmd_audit(g: &GlobalArgs, args: AuditArgs) -> Result<i32, Error> {
     } else if let Some(run_id) = &args.run {
         let run = registry.run(run_id)?.ok_or_else(|| {
             Error::Usage(format!(
-                "--run {run_id}: no such run in {} (see `convgen list runs`)",
-                registry.path()
+                "--run {run_id}: no such run in {} (see `{}`)",
+                registry.path(),
+                user_command(g, Dirs::Data, &["list", "runs"])
             ))
         })?;
         let mut out = Vec::new();
@@ -1567,8 +1707,9 @@ fn cmd_audit(g: &GlobalArgs, args: AuditArgs) -> Result<i32, Error> {
         for id in &args.batches {
             out.push(registry.batch(id)?.ok_or_else(|| {
                 Error::Usage(format!(
-                    "no batch `{id}` in {} (see `convgen list batches`)",
-                    registry.path()
+                    "no batch `{id}` in {} (see `{}`)",
+                    registry.path(),
+                    user_command(g, Dirs::Data, &["list", "batches"])
                 ))
             })?);
         }
@@ -1636,19 +1777,37 @@ fn cmd_audit(g: &GlobalArgs, args: AuditArgs) -> Result<i32, Error> {
     let findings: usize = reports.iter().map(|r| r.findings.len()).sum();
     let conversations: u64 = reports.iter().map(|r| r.conversations).sum();
     let recorded_failed: u64 = reports.iter().map(|r| r.recorded_failed).sum();
+    // Conversations the QA script never saw: their file failed the integrity checks.
+    let skipped: Vec<&audit::NotVisited> = match &args.script {
+        Some(_) => reports.iter().flat_map(|r| &r.not_visited).collect(),
+        None => Vec::new(),
+    };
+    let clean = findings == 0 && qa_failed == 0;
+    let outcome = AuditOutcome {
+        clean,
+        batches: reports.len(),
+        conversations,
+        findings,
+        recorded_failed,
+        qa: args
+            .script
+            .as_deref()
+            .map(|path| (path, qa_failed, skipped.len())),
+    };
     if args.json {
-        let script = args.script.as_ref().map(|path| {
+        let qa = args.script.as_ref().map(|path| {
             json!({
                 "path": path,
                 "checked": results.len(),
                 "failed": qa_failed,
+                "skipped": skipped,
                 "summary": qa_summary,
                 "results": results,
             })
         });
         print_json(&json!({
-            "clean": findings == 0 && qa_failed == 0,
-            "script": script,
+            "clean": clean,
+            "qa": qa,
             "batches": reports.len(),
             "conversations": conversations,
             "recorded_failed": recorded_failed,
@@ -1656,65 +1815,102 @@ fn cmd_audit(g: &GlobalArgs, args: AuditArgs) -> Result<i32, Error> {
             "reports": reports,
         }))?;
     } else {
+        // The whole report goes to stdout, so that `audit --all > report.txt` keeps it.
+        let mut out = std::io::stdout().lock();
+        let mut report = |line: String| {
+            writeln!(out, "{line}").map_err(|e| Error::Io {
+                path: "stdout".into(),
+                message: e.to_string(),
+            })
+        };
         for r in &reports {
             if let Some(why) = &r.skipped {
-                say.line(format!("{}: skipped, {why}", r.batch_id));
+                report(format!("{}: skipped, {why}", r.batch_id))?;
             } else if r.findings.is_empty() {
-                say.line(format!(
+                report(format!(
                     "{}: ok ({} conversations)",
                     r.batch_id, r.conversations
-                ));
+                ))?;
             } else {
-                println!("{}: {} finding(s)", r.batch_id, r.findings.len());
+                report(format!("{}: {} finding(s)", r.batch_id, r.findings.len()))?;
                 for f in &r.findings {
                     let who = f
                         .conversation_id
                         .as_deref()
                         .or(f.file.as_deref())
                         .unwrap_or(&f.batch_id);
-                    println!("  {} [{}] {}", who, f.kind, f.message);
+                    report(format!("  {} [{}] {}", who, f.kind, f.message))?;
                 }
             }
         }
         if let Some(path) = &args.script {
             for r in results.iter().filter(|r| !r.ok) {
-                println!("{} [qa] {}", r.conversation_id, r.reasons.join("; "));
+                report(format!(
+                    "{} [qa] {}",
+                    r.conversation_id,
+                    r.reasons.join("; ")
+                ))?;
             }
-            let line = format!(
-                "qa {path}: {} of {} conversation(s) pass",
+            for s in &skipped {
+                report(format!(
+                    "{} [skipped] not given to {path}: {}",
+                    s.conversation_id, s.reason
+                ))?;
+            }
+            report(format!(
+                "qa {path}: {} of {} conversation(s) pass{}",
                 results.len() - qa_failed,
-                results.len()
-            );
-            if qa_failed == 0 {
-                say.line(line);
-            } else {
-                println!("{line}");
-            }
+                results.len(),
+                if skipped.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} skipped", skipped.len())
+                }
+            ))?;
             if let Some(summary) = &qa_summary {
-                println!("qa summary: {summary}");
+                report(format!("qa summary: {summary}"))?;
             }
         }
-        let verdict = if findings == 0 { "clean" } else { "FINDINGS" };
-        let line = format!(
-            "audit {verdict}: {} batch(es), {conversations} conversation(s), {findings} finding(s){}",
-            reports.len(),
-            if recorded_failed > 0 {
-                format!(", {recorded_failed} recorded as failed at generation")
-            } else {
-                String::new()
-            }
-        );
-        if findings == 0 {
-            say.line(line);
-        } else {
-            println!("{line}");
-        }
+        report(outcome.line())?;
     }
-    Ok(if findings == 0 && qa_failed == 0 {
-        EXIT_OK
-    } else {
-        EXIT_FINDINGS
-    })
+    Ok(if clean { EXIT_OK } else { EXIT_FINDINGS })
+}
+
+/// What an audit found, as its one closing line says it.
+struct AuditOutcome<'a> {
+    clean: bool,
+    batches: usize,
+    conversations: u64,
+    /// Integrity findings: files, registry, built-in checks.
+    findings: usize,
+    recorded_failed: u64,
+    /// The QA script, the conversations it failed and those it was not given.
+    qa: Option<(&'a Utf8Path, usize, usize)>,
+}
+
+impl AuditOutcome<'_> {
+    /// `audit clean: …` or `audit FAILED: …`, with every count.
+    fn line(&self) -> String {
+        let mut line = format!(
+            "audit {}: {} batch(es), {} conversation(s): {} integrity finding(s)",
+            if self.clean { "clean" } else { "FAILED" },
+            self.batches,
+            self.conversations,
+            self.findings
+        );
+        if let Some((path, failed, skipped)) = self.qa {
+            line.push_str(&format!(
+                ", {failed} failing QA ({path}), {skipped} skipped"
+            ));
+        }
+        if self.recorded_failed > 0 {
+            line.push_str(&format!(
+                "; {} recorded as failed at generation",
+                self.recorded_failed
+            ));
+        }
+        line
+    }
 }
 
 /// Rejects filters that do not apply to a listing.
@@ -1795,6 +1991,7 @@ fn print_table(header: &[&str], rows: Vec<Vec<String>>) {
 }
 
 fn cmd_list(g: &GlobalArgs, args: ListArgs) -> Result<i32, Error> {
+    require_data_dir(g)?;
     let registry = Registry::new(&g.data_dir);
     let since = args
         .since
@@ -1983,12 +2180,11 @@ fn cmd_list(g: &GlobalArgs, args: ListArgs) -> Result<i32, Error> {
     Ok(EXIT_OK)
 }
 
-fn read_conversation(path: &Utf8Path) -> Result<Conversation, Error> {
+/// Reads a conversation file; `audit` is the command that checks its batch.
+fn read_conversation(path: &Utf8Path, audit: &str) -> Result<Conversation, Error> {
     let bytes = std::fs::read(path).map_err(|e| Error::Io {
         path: path.to_string(),
-        message: format!(
-            "cannot read the conversation file: {e} (run `convgen audit` on its batch)"
-        ),
+        message: format!("cannot read the conversation file: {e} (run `{audit}`)"),
     })?;
     serde_json::from_slice(&bytes).map_err(|e| Error::Io {
         path: path.to_string(),
@@ -1997,6 +2193,7 @@ fn read_conversation(path: &Utf8Path) -> Result<Conversation, Error> {
 }
 
 fn cmd_show(g: &GlobalArgs, args: ShowArgs) -> Result<i32, Error> {
+    require_data_dir(g)?;
     let registry = Registry::new(&g.data_dir);
     let id = args.id.trim();
     if let Some(run) = registry.run(id)? {
@@ -2022,7 +2219,8 @@ fn cmd_show(g: &GlobalArgs, args: ShowArgs) -> Result<i32, Error> {
         );
         println!(
             "tokens      {} prompt + {} completion",
-            run.usage.prompt_tokens, run.usage.completion_tokens
+            thousands(run.usage.prompt_tokens),
+            thousands(run.usage.completion_tokens)
         );
         if let Some(e) = &run.error {
             println!("error       {e}");
@@ -2065,7 +2263,8 @@ fn cmd_show(g: &GlobalArgs, args: ShowArgs) -> Result<i32, Error> {
         );
         println!(
             "tokens      {} prompt + {} completion",
-            batch.usage.prompt_tokens, batch.usage.completion_tokens
+            thousands(batch.usage.prompt_tokens),
+            thousands(batch.usage.completion_tokens)
         );
         println!();
         print_table(
@@ -2085,7 +2284,8 @@ fn cmd_show(g: &GlobalArgs, args: ShowArgs) -> Result<i32, Error> {
         return Ok(EXIT_OK);
     }
     if let Some(record) = registry.conversation(id)? {
-        let conv = read_conversation(&g.data_dir.join(&record.file))?;
+        let audit = user_command(g, Dirs::Data, &["audit", &record.batch_id]);
+        let conv = read_conversation(&g.data_dir.join(&record.file), &audit)?;
         if args.json {
             return print_json(&conv).map(|_| EXIT_OK);
         }
@@ -2123,8 +2323,11 @@ fn cmd_show(g: &GlobalArgs, args: ShowArgs) -> Result<i32, Error> {
         return Ok(EXIT_OK);
     }
     Err(Error::Usage(format!(
-        "`{id}` is not a run, batch, conversation or prompt in {} (see `convgen list runs|batches|prompts`)",
-        registry.path()
+        "`{id}` is not a run, batch, conversation or prompt in {} (see `{}`, `{}` and `{}`)",
+        registry.path(),
+        user_command(g, Dirs::Data, &["list", "runs"]),
+        user_command(g, Dirs::Data, &["list", "batches"]),
+        user_command(g, Dirs::Data, &["list", "prompts"]),
     )))
 }
 
@@ -2245,8 +2448,8 @@ struct PreviewArgs {
     /// The scenario to use (default: as the script or the weights choose).
     #[arg(long, value_name = "ID")]
     scenario: Option<String>,
-    /// Seed (default: random).
-    #[arg(long)]
+    /// Seed, below 2^53 (default: random).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=generate::SEED_MASK))]
     seed: Option<u64>,
     /// Print the conversation as JSON (with --request: the request body and where it would go).
     #[arg(long)]
@@ -2411,6 +2614,49 @@ mod tests {
         );
         let e = parse_bound("--until", "soon").unwrap_err().to_string();
         assert!(e.starts_with("--until: "), "{e}");
+    }
+
+    #[test]
+    fn counts_get_thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(45_064), "45,064");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(thousands(u64::MAX), "18,446,744,073,709,551,615");
+    }
+
+    #[test]
+    fn rates_have_one_decimal() {
+        assert_eq!(rate(12.3456), "12.3/s");
+        assert_eq!(rate(0.0), "0.0/s");
+        assert_eq!(rate(f64::INFINITY), "-/s");
+    }
+
+    #[test]
+    fn printed_commands_name_the_data_dir_when_it_is_not_the_default() {
+        let global = |data: &str| GlobalArgs {
+            data_dir: data.into(),
+            prompts_dir: "prompts".into(),
+            scripts_dir: "other scripts".into(),
+            quiet: false,
+        };
+        assert_eq!(
+            user_command(&global("batches"), Dirs::Data, &["show", "run-000001"]),
+            "convgen show run-000001"
+        );
+        assert_eq!(
+            user_command(
+                &global("/tmp/my data"),
+                Dirs::Data,
+                &["resume", "run-000002"]
+            ),
+            "convgen --data-dir '/tmp/my data' resume run-000002"
+        );
+        assert_eq!(
+            user_command(&global("batches"), Dirs::All, &["check"]),
+            "convgen --scripts-dir 'other scripts' check"
+        );
     }
 
     #[test]

@@ -46,6 +46,9 @@ pub enum GenerateError {
     /// stops as Ctrl-C stops it, resumable.
     #[error("{0}")]
     Halted(String),
+    /// Some batches of the run were not written; `resume` can finish them.
+    #[error("{message}")]
+    Unfinished { run_id: String, message: String },
     /// The run is stopping; this conversation was left for `resume`.
     #[error("stopped")]
     Cancelled,
@@ -224,6 +227,15 @@ pub const SEED_MASK: u64 = (1 << 53) - 1;
 
 /// Seconds of the working day over which conversation starts are spread.
 const START_SPREAD_S: f64 = 8.0 * 3600.0;
+
+/// The base time of a run given neither `--start` nor a prompt `start`:
+/// 09:00 UTC on day `seed % 366` of 2020 (a leap year), so that the same seed
+/// gives the same files on any day it is run.
+pub fn default_start(seed: u64) -> DateTime<Utc> {
+    let epoch = DateTime::<Utc>::from_timestamp(1_577_869_200, 0) // 2020-01-01T09:00:00Z
+        .unwrap_or_default();
+    epoch + Duration::days((seed % 366) as i64)
+}
 
 /// Makes one conversation: plan, generate, time, check, regenerate.
 pub fn make_conversation<'a>(
@@ -937,10 +949,10 @@ pub fn run_all(
     };
     let run = registry.finish_run(&ctx.run.run_id, status, error.clone(), &stats)?;
     if let Some(e) = error.filter(|_| status == RunStatus::Failed) {
-        return Err(GenerateError::Plan(format!(
-            "{e}; resume with `convgen resume {}`",
-            ctx.run.run_id
-        )));
+        return Err(GenerateError::Unfinished {
+            run_id: ctx.run.run_id.clone(),
+            message: e,
+        });
     }
     Ok((run, outcomes))
 }
@@ -965,6 +977,17 @@ fn prepare(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_default_start_is_a_day_of_2020_chosen_by_the_seed() {
+        let at = |seed| crate::validate::format_timestamp(default_start(seed));
+        assert_eq!(at(0), "2020-01-01T09:00:00.000Z");
+        assert_eq!(at(7), "2020-01-08T09:00:00.000Z");
+        assert_eq!(at(365), "2020-12-31T09:00:00.000Z");
+        assert_eq!(at(366), at(0));
+        assert_eq!(at(SEED_MASK), at(SEED_MASK));
+    }
+
     use super::*;
 
     fn prompt() -> Prompt {

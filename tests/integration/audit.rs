@@ -15,11 +15,12 @@ fn clean_data_audits_clean() {
     let all = env.run(&["audit", "--all"]);
     all.expect(0);
     assert!(
-        all.stderr
-            .contains("audit clean: 2 batch(es), 6 conversation(s), 0 finding(s)"),
+        all.stdout
+            .contains("audit clean: 2 batch(es), 6 conversation(s): 0 integrity finding(s)"),
         "{}",
-        all.stderr
+        all.stdout
     );
+    assert!(all.stdout.contains("demo-000001: ok (3 conversations)"));
     env.run(&["audit", "--run", &run_id]).expect(0);
     env.run(&["audit", "demo-000002"]).expect(0);
     let json = env.run(&["audit", "--all", "--json"]);
@@ -173,5 +174,100 @@ fn audit_usage_errors_exit_2() {
     let empty = Env::new();
     let run = empty.run(&["audit", "--all"]);
     run.expect(2);
+    assert!(
+        run.stderr.contains("data dir batches does not exist") && run.stderr.contains("--data-dir"),
+        "{}",
+        run.stderr
+    );
+    // An existing data dir without a registry yet.
+    std::fs::create_dir(empty.data()).unwrap();
+    let run = empty.run(&["audit", "--all"]);
+    run.expect(2);
     assert!(run.stderr.contains("no registry"), "{}", run.stderr);
+}
+
+const QA_EVERY_THIRD: &str = r#"
+return {
+  check = function(conv, ctx)
+    if conv.index % 3 == 0 then return false, "third call" end
+    return true
+  end,
+}
+"#;
+
+/// Issue 12: the report is on stdout, and its closing line counts integrity
+/// findings, QA failures and the conversations the QA script never saw.
+#[test]
+fn issue12_qa_audit_report_tells_the_truth_on_stdout() {
+    let (env, _) = generated();
+    env.write("qa/third.lua", QA_EVERY_THIRD);
+    // Clean: the report survives a redirect.
+    let redirected = env.shell("convgen audit --all > report.txt");
+    redirected.expect(0);
+    let report = std::fs::read_to_string(env.path().join("report.txt")).unwrap();
+    assert!(
+        report.contains("demo-000002: ok (3 conversations)")
+            && report.contains("audit clean: 2 batch(es), 6 conversation(s)"),
+        "report.txt: {report:?}, stderr: {}",
+        redirected.stderr
+    );
+
+    let file = env
+        .data()
+        .join("demo-000001/conversations/demo-000001-0002.json");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, text.replacen("\"text\": \"", "\"text\": \"X", 1)).unwrap();
+    let run = env.run(&["audit", "--all", "--script", "qa/third.lua"]);
+    run.expect(1);
+    for needle in [
+        "demo-000001-0002 [sha256_mismatch]",
+        "demo-000001-0003 [qa] third call",
+        "demo-000002-0003 [qa] third call",
+        "demo-000001-0002 [skipped] not given to qa/third.lua: its file was modified after it was registered",
+        "qa qa/third.lua: 3 of 5 conversation(s) pass, 1 skipped",
+    ] {
+        assert!(run.stdout.contains(needle), "{needle}:\n{}", run.stdout);
+    }
+    assert_eq!(
+        run.stdout.lines().last(),
+        Some(
+            "audit FAILED: 2 batch(es), 6 conversation(s): 1 integrity finding(s), 2 failing QA (qa/third.lua), 1 skipped"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stderr.contains("clean"), "{}", run.stderr);
+
+    let v = env
+        .run(&["audit", "--all", "--script", "qa/third.lua", "--json"])
+        .expect(1)
+        .json();
+    assert_eq!(v["findings"], 1);
+    assert_eq!(v["qa"]["failed"], 2);
+    assert_eq!(v["qa"]["checked"], 5);
+    assert_eq!(v["qa"]["skipped"][0]["conversation_id"], "demo-000001-0002");
+    assert!(
+        v["qa"]["skipped"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("sha256_mismatch"),
+        "{v}"
+    );
+}
+
+/// Issue 12: only QA failures, no findings: the closing line says FAILED, not clean.
+#[test]
+fn issue12_qa_failures_alone_do_not_read_clean() {
+    let (env, _) = generated();
+    env.write("qa/third.lua", QA_EVERY_THIRD);
+    let run = env.run(&["audit", "--all", "--script", "qa/third.lua"]);
+    run.expect(1);
+    assert!(
+        run.stdout.ends_with(
+            "audit FAILED: 2 batch(es), 6 conversation(s): 0 integrity finding(s), 2 failing QA (qa/third.lua), 0 skipped\n"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stderr.contains("clean"), "{}", run.stderr);
 }

@@ -102,7 +102,25 @@ impl Env {
     /// A command for the binary, in the working dir, with a clean environment.
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_convgen"));
-        cmd.args(args).current_dir(self.path());
+        cmd.args(args);
+        self.clean(cmd)
+    }
+
+    /// Runs `script` with `sh -c` in the working dir, with a clean
+    /// environment, where `convgen` is the binary: commands run as a user
+    /// pasting them into a shell would run them.
+    pub fn shell(&self, script: &str) -> Run {
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c").arg(format!(
+            "convgen() {{ '{}' \"$@\"; }}\n{script}",
+            env!("CARGO_BIN_EXE_convgen")
+        ));
+        Run::from(self.clean(cmd).output().expect("run sh"))
+    }
+
+    /// Runs `cmd` in the working dir without convgen's or a provider's variables.
+    fn clean(&self, mut cmd: Command) -> Command {
+        cmd.current_dir(self.path());
         for (key, _) in std::env::vars_os() {
             let key = key.to_string_lossy().to_string();
             if key.starts_with("CONVGEN_")

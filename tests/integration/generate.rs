@@ -362,3 +362,42 @@ fn no_arguments_without_a_terminal_prints_help_and_exits_2() {
     run.expect(2);
     assert!(run.stdout.contains("Usage") || run.stderr.contains("Usage"));
 }
+
+/// Issue 12: without `--start` (and no `start` in the prompt), the seed
+/// chooses the start, so the same seed gives the same files on another day.
+#[test]
+fn issue12_same_seed_without_a_start_gives_identical_files() {
+    let a = Env::with_shipped_prompts();
+    let b = Env::with_shipped_prompts();
+    let args = [
+        "generate",
+        "--prompt",
+        "call_center_es",
+        "--total",
+        "6",
+        "--seed",
+        "8",
+    ];
+    let first = a.run(&args);
+    first.expect(0);
+    // A later second of the clock: a start taken from it would differ.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    b.run(&args).expect(0);
+    let (fa, fb) = (a.conversation_files(), b.conversation_files());
+    assert_eq!(fa.len(), 6);
+    for (x, y) in fa.iter().zip(&fb) {
+        assert_eq!(
+            without_created_at(x),
+            without_created_at(y),
+            "{}",
+            x.display()
+        );
+    }
+    assert!(
+        first
+            .stderr
+            .contains("seed 8, start 2020-01-09T09:00:00.000Z"),
+        "the run line names the start: {}",
+        first.stderr
+    );
+}

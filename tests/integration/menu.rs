@@ -69,6 +69,15 @@ impl Terminal {
         }
     }
 
+    /// Whether the terminal shows its cursor.
+    fn cursor_visible(&self) -> bool {
+        let out = Command::new("tmux")
+            .args(["display", "-p", "-t", &self.name, "#{cursor_flag}"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim() == "1"
+    }
+
     fn keys(&self, keys: &[&str]) {
         for k in keys {
             Command::new("tmux")
@@ -227,4 +236,32 @@ fn the_progress_bar_shows_the_pacing_against_a_rate_limit() {
         screen.contains("openai: rate limited (HTTP 429); pacing requests to what it accepts"),
         "{screen}"
     );
+}
+
+/// Issue 12: Ctrl-C on a menu list left the terminal without a cursor.
+#[test]
+fn issue12_ctrl_c_or_esc_in_the_menu_leaves_the_cursor_visible() {
+    let env = Env::with_shipped_prompts();
+    let Some(t) = Terminal::start(&env, "menu-cursor-c") else {
+        panic!("tmux is needed for the menu tests (.ci/run installs it)");
+    };
+    t.wait_for("Prompt");
+    t.keys(&["Enter"]);
+    t.wait_for("Scenario mode");
+    assert!(!t.cursor_visible(), "dialoguer hides the cursor on a list");
+    t.keys(&["C-c"]);
+    let screen = t.wait_for("EXIT=");
+    assert!(screen.contains("EXIT=130"), "{screen}");
+    assert!(
+        screen.contains("interrupted: nothing generated"),
+        "{screen}"
+    );
+    assert!(t.cursor_visible(), "the cursor stays hidden after Ctrl-C");
+    assert!(!env.data().exists());
+
+    let t = Terminal::start(&env, "menu-cursor-esc").unwrap();
+    t.wait_for("Prompt");
+    t.keys(&["Escape"]);
+    t.wait_for("EXIT=0");
+    assert!(t.cursor_visible(), "the cursor stays hidden after Esc");
 }

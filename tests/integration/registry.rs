@@ -143,9 +143,16 @@ fn a_registry_from_a_newer_convgen_is_refused() {
 #[test]
 fn listing_an_empty_data_dir_is_empty_not_an_error() {
     let env = Env::new();
+    std::fs::create_dir(env.data()).unwrap();
     let v = env.run(&["list", "batches", "--json"]).expect(0).json();
     assert_eq!(v, serde_json::json!([]));
-    assert!(!env.data().exists(), "listing creates nothing");
+    assert!(
+        std::fs::read_dir(env.data()).unwrap().next().is_none(),
+        "listing creates nothing"
+    );
+    // A data dir that does not exist is a mistake, not an empty registry (issue 12).
+    std::fs::remove_dir(env.data()).unwrap();
+    env.run(&["list", "batches", "--json"]).expect(2);
 }
 
 #[test]

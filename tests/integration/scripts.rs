@@ -479,7 +479,7 @@ fn audit_scripts_pass_and_fail() {
         .run(&["audit", "--all", "--script", "qa/fail.lua", "--json"])
         .expect(1)
         .json();
-    assert_eq!(json["script"]["failed"], 2);
+    assert_eq!(json["qa"]["failed"], 2);
     assert_eq!(json["clean"], false);
     env.write("qa/broken.lua", "return { chek = function() end }");
     let broken = env.run(&["audit", "--all", "--script", "qa/broken.lua"]);

@@ -11,8 +11,6 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{SubsecRound, Utc};
-
 use crate::conversation::{ScenarioMode, Status};
 use crate::generate::{self, GenerateError, Sample};
 use crate::llm::MockGenerator;
@@ -122,7 +120,7 @@ fn samples(
             script: Some(factory.source.to_ref()),
             mode,
             seed: 1,
-            start: prompt.start.unwrap_or_else(|| Utc::now().trunc_subsecs(0)),
+            start: prompt.start.unwrap_or_else(|| generate::default_start(1)),
             generator: &MockGenerator,
             max_attempts: 1,
         };

@@ -10,7 +10,7 @@ use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use camino::{Utf8Path, Utf8PathBuf};
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, Utc};
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use serde::Serialize;
 use serde_json::json;
@@ -810,10 +810,7 @@ fn refuse_problems(
         Some(f) => format!("{} and {}", prompt.path, f.source.path),
         None => prompt.path.to_string(),
     };
-    let mut check = format!("convgen check {}", prompt.path);
-    if g.scripts_dir != Utf8Path::new("scripts") {
-        check.push_str(&format!(" --scripts-dir {}", g.scripts_dir));
-    }
+    let check = user_command(g, Dirs::All, &["check", prompt.path.as_str()]);
     Err(Error::Problems {
         subject,
         problems: found.errors,
@@ -2488,7 +2485,9 @@ fn cmd_preview(g: &GlobalArgs, args: PreviewArgs) -> Result<i32, Error> {
         script: factory.as_ref().map(|f| f.source.to_ref()),
         mode,
         seed,
-        start: prompt.start.unwrap_or_else(|| Utc::now().trunc_subsecs(0)),
+        start: prompt
+            .start
+            .unwrap_or_else(|| generate::default_start(seed)),
         generator: &MockGenerator,
         max_attempts: 3,
     };

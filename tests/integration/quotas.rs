@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::common::{Env, Run, read_json, without_created_at};
 use crate::limiter::{TokenBucket, serve};
-use crate::llm_server::{Reply, TestServer, error_body};
+use crate::llm_server::{Reply, TestServer, completion, conversation_json, error_body};
 use crate::providers::{KEY, assert_no_key, env, good, openai};
 
 fn rate_limited() -> Reply {
@@ -515,8 +515,17 @@ fn an_endpoint_that_keeps_failing_is_taken_out_while_the_other_serves() {
 #[test]
 fn tpm_holds_requests_that_would_exceed_the_minute() {
     // Each request is counted as its prompt estimate plus the completion it
-    // may write (1000 tokens before any reply): two fit in 2,500 a minute.
-    let server = TestServer::start(|_, _| Reply::ok(good()));
+    // may write (1000 tokens before any reply, then the average of replies,
+    // which this server keeps at 1000 too, so that when the third request is
+    // costed does not matter): two fit in 2,500 a minute.
+    let server = TestServer::start(|_, _| {
+        Reply::ok(completion(
+            &conversation_json(&["agent", "client"], 6),
+            "stop",
+            120,
+            1000,
+        ))
+    });
     let env = env();
     let child = spawn_until(&env, &server, &["--concurrency", "3", "--tpm", "2500"], 2);
     std::thread::sleep(Duration::from_millis(1500));

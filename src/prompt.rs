@@ -615,19 +615,9 @@ fn nearest_key(key: &str) -> Option<String> {
         .map(|(_, k)| k.to_string())
 }
 
-/// Levenshtein distance over chars.
+/// Levenshtein distance over chars (`strsim`, the crate clap's suggestions use).
 pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
+    strsim::levenshtein(a, b)
 }
 
 /// A markdown ATX heading: its level and its text.

@@ -127,3 +127,69 @@ fn out_of_range_numeric_settings_never_panic() {
         assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
     }
 }
+
+#[test]
+fn extreme_numbers_in_every_numeric_setting_and_flag_never_panic() {
+    let env = env();
+    let values = [
+        "0",
+        "-1",
+        "1e300",
+        "1e19",
+        "18446744073709551616",
+        "3.5",
+        "\"NaN\"",
+        "\"inf\"",
+    ];
+    for key in [
+        "concurrency",
+        "max_retries",
+        "max_attempts",
+        "timeout",
+        "rpm",
+        "tpm",
+        "max_wait",
+    ] {
+        for value in values {
+            env.write("convgen.toml", format!("{key} = {value}\n"));
+            let run = env.run(&[
+                "generate", "--prompt", "demo", "--total", "1", "--seed", "1",
+            ]);
+            assert!(
+                run.code == 0 || run.code == 2,
+                "convgen.toml {key} = {value}: exit {}\n{}",
+                run.code,
+                run.stderr
+            );
+            assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+        }
+    }
+    std::fs::remove_file(env.path().join("convgen.toml")).unwrap();
+    for flag in ["--timeout", "--max-wait", "--rpm", "--tpm", "--concurrency"] {
+        for value in ["1e300", "nan", "-0", "1e-300", "99999999999999999999"] {
+            let run = env.run(&[
+                "generate", "--prompt", "demo", "--total", "1", "--seed", "1", flag, value,
+            ]);
+            assert!(
+                run.code == 0 || run.code == 2,
+                "{flag} {value}: exit {}\n{}",
+                run.code,
+                run.stderr
+            );
+        }
+    }
+    for value in ["1e300", "-3", "x", "99999999999999999999999"] {
+        let out = env
+            .command(&[
+                "generate", "--prompt", "demo", "--total", "1", "--seed", "1",
+            ])
+            .env("CONVGEN_FAIL_AFTER_WRITES", value)
+            .output()
+            .unwrap();
+        let code = out.status.code().unwrap_or(-1);
+        assert!(
+            code == 0 || code == 2,
+            "CONVGEN_FAIL_AFTER_WRITES={value}: {code}"
+        );
+    }
+}

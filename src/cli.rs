@@ -581,7 +581,7 @@ fn load_script(
     let Some(path) = script::discover(prompt, &g.scripts_dir).map_err(Error::Script)? else {
         return Ok(None);
     };
-    let source = ScriptSource::read(&path).map_err(Error::Script)?;
+    let source = ScriptSource::read(&artefact::recorded_path(&path)).map_err(Error::Script)?;
     ScriptFactory::new(source, prompt, Limits::from_env(), log)
         .map(Some)
         .map_err(Error::Script)
@@ -972,7 +972,8 @@ impl Observer for BatchLines<'_> {
 
 fn cmd_generate(g: &GlobalArgs, args: GenerateArgs) -> Result<i32, Error> {
     let say = Say { quiet: g.quiet };
-    let path = resolve_prompt(g, &args.prompt)?;
+    // Lineage records paths relative to the working directory.
+    let path = artefact::recorded_path(&resolve_prompt(g, &args.prompt)?);
     let (prompt, source) = load_prompt(&path)?;
 
     let log = Arc::new(RunLog::new(&g.data_dir, !g.quiet));

@@ -98,7 +98,8 @@ pub struct PromptRecord {
     pub sha256: String,
     pub title: String,
     pub language: String,
-    /// The file it was registered from.
+    /// The file it was registered from, relative to the working directory
+    /// of the command that registered it (`../` steps when outside it).
     pub path: String,
     pub scenarios: usize,
     pub registered_at: String,
@@ -121,7 +122,8 @@ impl PromptRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScriptRecord {
     pub sha256: String,
-    /// The path it was first registered from.
+    /// The path it was first registered from, relative to the working
+    /// directory of the command that registered it (`../` steps when outside it).
     pub path: String,
     pub registered_at: String,
 }
@@ -154,6 +156,8 @@ pub struct RunConfig {
     pub prompt_id: String,
     pub prompt_name: String,
     pub prompt_sha256: String,
+    /// The script (its path relative to the working directory); `resume`
+    /// reads it from there to tell whether it changed.
     pub script: Option<ScriptRef>,
     pub scenario_mode: ScenarioMode,
     pub total: u64,

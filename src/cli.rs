@@ -25,7 +25,8 @@ use crate::llm::http::{ClientSettings, EndpointRecord, HttpConfig, HttpGenerator
 use crate::llm::{EndpointStats, Generator, MockGenerator};
 use crate::prompt::{self, Prompt};
 use crate::registry::{
-    BatchFilter, BatchRecord, ConversationFilter, Registry, RunConfig, RunRecord,
+    BatchFilter, BatchRecord, ConversationFilter, Registry, RunConfig, RunLock, RunRecord,
+    RunStatus,
 };
 use crate::runlog::RunLog;
 use crate::script::sandbox::{Limits, LogSink};
@@ -255,9 +256,14 @@ struct ResumeArgs {
     /// The run to finish (see `convgen list runs --status interrupted`).
     run_id: String,
     /// Go on even though the prompt or script files changed since the run
-    /// started (the run keeps using the versions it recorded).
+    /// started: the remaining batches use the files as they are now (the run
+    /// records both versions).
     #[arg(long)]
     allow_changed: bool,
+    /// Send the rest of the run where the environment (and convgen.toml)
+    /// point now, instead of the endpoint the run recorded.
+    #[arg(long)]
+    endpoint_from_env: bool,
     /// Transport retries per request.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(0..=50))]
     max_retries: u32,
@@ -465,27 +471,42 @@ const EXIT_INTERRUPTED: i32 = 130;
 const EXIT_STOPPED: i32 = 75;
 
 /// Holds `<data dir>/locks/<run_id>.lock` while a process works on a run.
-fn lock_run(data_dir: &Utf8Path, run_id: &str) -> Result<fslock::LockFile, Error> {
-    let dir = data_dir.join("locks");
-    std::fs::create_dir_all(&dir).map_err(|e| Error::Io {
-        path: dir.to_string(),
-        message: e.to_string(),
-    })?;
-    let path = dir.join(format!("{run_id}.lock"));
-    let mut lock = fslock::LockFile::open(path.as_std_path()).map_err(|e| Error::Io {
-        path: path.to_string(),
-        message: e.to_string(),
-    })?;
-    match lock.try_lock() {
-        Ok(true) => Ok(lock),
-        Ok(false) => Err(Error::Usage(format!(
-            "{run_id} is being worked on by another convgen process (it holds {path}); wait for it to finish"
-        ))),
-        Err(e) => Err(Error::Io {
-            path: path.to_string(),
-            message: e.to_string(),
-        }),
+fn lock_run(registry: &Registry, run_id: &str) -> Result<RunLock, Error> {
+    registry.lock_run(run_id)?.ok_or_else(|| {
+        Error::Usage(format!(
+            "{run_id} is being worked on by another convgen process (it holds {}); wait for it to finish",
+            registry.run_lock_path(run_id)
+        ))
+    })
+}
+
+/// The command that finishes a run, with `--data-dir` when it is not the default.
+fn resume_command(data_dir: &Utf8Path, run_id: &str) -> String {
+    if data_dir == Utf8Path::new("batches") {
+        return format!("convgen resume {run_id}");
     }
+    let dir = data_dir.as_str();
+    let plain = dir
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-+:@%,=".contains(c));
+    if plain {
+        format!("convgen resume {run_id} --data-dir {dir}")
+    } else {
+        format!(
+            "convgen resume {run_id} --data-dir '{}'",
+            dir.replace('\'', "'\\''")
+        )
+    }
+}
+
+/// A run as it stands now: one recorded running whose process is gone is
+/// interrupted (and recorded so). Where the registry cannot be written (a
+/// read-only archive), the record is shown as it is.
+fn settled(registry: &Registry, run: RunRecord) -> RunRecord {
+    if run.status != RunStatus::Running {
+        return run;
+    }
+    registry.settle_run(&run.run_id).unwrap_or(run)
 }
 
 /// Prints human messages on stderr unless `--quiet`./// Prints human messages on stderr unless `--quiet`.
@@ -680,11 +701,15 @@ fn make_generator(args: &GeneratorChoice) -> Result<Chosen, Error> {
     if !named.is_empty() {
         // Keys come only from the environment, never from the file.
         let from_env = |k: &str| std::env::var(k).ok();
-        let configs = named
+        let mut configs = named
             .iter()
             .map(|r| HttpConfig::from_record(r, &from_env, &settings))
             .collect::<Result<Vec<_>, _>>()
             .map_err(Error::Usage)?;
+        if configs.len() == 1 && configs[0].env.is_some() {
+            // A resumed run of the environment form, back where it went.
+            return Ok(env_form(configs.remove(0), settings));
+        }
         let list = configs
             .iter()
             .map(|c| {
@@ -729,6 +754,12 @@ fn make_generator(args: &GeneratorChoice) -> Result<Chosen, Error> {
         _ => return Ok(mock("provider: mock (offline generator, as requested)")),
     }
     .map_err(Error::Usage)?;
+    Ok(env_form(cfg, settings))
+}
+
+/// The generator of one environment-form endpoint; the run records where it
+/// points (never the key), so that `resume` goes back there.
+fn env_form(cfg: HttpConfig, settings: ClientSettings) -> Chosen {
     let generator = HttpGenerator::new(vec![cfg], settings);
     let info = generator.info();
     let note = format!(
@@ -737,11 +768,11 @@ fn make_generator(args: &GeneratorChoice) -> Result<Chosen, Error> {
         info.model,
         info.endpoint_host.unwrap_or_default()
     );
-    Ok(Chosen {
+    Chosen {
+        endpoints: generator.records(),
         generator: Box::new(generator),
         note,
-        endpoints: Vec::new(),
-    })
+    }
 }
 
 /// Runs every hook once on a sample mock conversation, so that a script that
@@ -1045,8 +1076,8 @@ fn cmd_generate(g: &GlobalArgs, args: GenerateArgs) -> Result<i32, Error> {
         max_attempts: args.max_attempts,
         endpoints,
     };
-    let (run, batches) = registry.register_run(config)?;
-    let _run_lock = lock_run(&g.data_dir, &run.run_id)?;
+    // The run's lock comes with it: it is never seen running with its lock free.
+    let (run, batches, _run_lock) = registry.register_run(config)?;
     catch_interrupts();
     log.set_run(&run.run_id);
     if let Some(f) = &factory {
@@ -1092,7 +1123,7 @@ fn cmd_resume(g: &GlobalArgs, args: ResumeArgs) -> Result<i32, Error> {
             registry.path()
         ))
     })?;
-    let _run_lock = lock_run(&g.data_dir, &run.run_id)?;
+    let _run_lock = lock_run(&registry, &run.run_id)?;
     let mut pending = Vec::new();
     for id in &run.batches {
         if let Some(b) = registry.batch(id)?
@@ -1167,23 +1198,22 @@ fn cmd_resume(g: &GlobalArgs, args: ResumeArgs) -> Result<i32, Error> {
         }
         None => None,
     };
-    let provider = match c.provider.as_str() {
-        "azure" => ProviderArg::Azure,
-        "openai" => ProviderArg::Openai,
-        _ => ProviderArg::Mock,
-    };
+    let target = resume_target(&run, args.endpoint_from_env)?;
     let Chosen {
         generator, note, ..
     } = make_generator(&GeneratorChoice {
-        provider,
-        model: Some(c.model.clone()),
+        provider: target.provider,
+        model: target.model,
         timeout: args.timeout,
         max_retries: args.max_retries,
         concurrency: c.concurrency,
         max_wait: args.quota.max_wait,
         quota: args.quota.quota(),
-        recorded: c.endpoints.clone(),
+        recorded: target.recorded,
     })?;
+    if let Some(why) = target.note {
+        say.line(why);
+    }
     say.line(note);
     let start =
         prompt::parse_time(&c.start).map_err(|m| Error::Usage(format!("{}: {m}", run.run_id)))?;
@@ -1204,6 +1234,138 @@ fn cmd_resume(g: &GlobalArgs, args: ResumeArgs) -> Result<i32, Error> {
         factory: factory.as_ref(),
     };
     execute(g, &say, job, &registry, &pending, args.json)
+}
+
+/// Where a resumed run sends its requests.
+struct ResumeTarget {
+    provider: ProviderArg,
+    /// The endpoints to use; none: where the environment points now.
+    recorded: Vec<EndpointRecord>,
+    /// The model to ask for (none: the deployment's name, for Azure).
+    model: Option<String>,
+    /// A line for the operator, when the choice needs saying.
+    note: Option<String>,
+}
+
+/// Decides where a resumed run goes (SPEC §4): where it went, whatever the
+/// environment says by now; a run recorded against one endpoint is refused
+/// when the environment points to another, unless `--endpoint-from-env`.
+fn resume_target(run: &RunRecord, from_env: bool) -> Result<ResumeTarget, Error> {
+    use crate::llm::http::{EnvEndpoint, Flavor, host_of};
+    let c = &run.config;
+    let id = &run.run_id;
+    let (provider, flavor) = match c.provider.as_str() {
+        "azure" => (ProviderArg::Azure, Some(Flavor::Azure)),
+        "openai" => (ProviderArg::Openai, Some(Flavor::OpenAi)),
+        "mock" => (ProviderArg::Mock, None),
+        // Several endpoints of different providers.
+        _ if !c.endpoints.is_empty() => (ProviderArg::Auto, None),
+        _ => (ProviderArg::Mock, None),
+    };
+    let recorded = |note: Option<String>| ResumeTarget {
+        provider,
+        recorded: c.endpoints.clone(),
+        model: Some(c.model.clone()),
+        note,
+    };
+    // An Azure run named its model after the deployment: a new deployment names its own.
+    let after_deployment = c
+        .endpoints
+        .iter()
+        .any(|e| e.env.as_ref().and_then(|v| v.deployment.as_ref()) == Some(&c.model));
+    let moved = |note: String| ResumeTarget {
+        provider,
+        recorded: Vec::new(),
+        model: Some(c.model.clone()).filter(|_| !after_deployment),
+        note: Some(note),
+    };
+    if provider == ProviderArg::Mock {
+        // Nothing was sent anywhere; nothing will be.
+        return Ok(recorded(from_env.then(|| {
+            format!("{id} was made with the mock: it resumes with the mock (--endpoint-from-env does not apply)")
+        })));
+    }
+    let env = |k: &str| file_settings().endpoint(k);
+    let file_only = |var: &str| std::env::var(var).ok().is_none_or(|v| v.trim().is_empty());
+    let env_record = match c.endpoints.as_slice() {
+        [one] => one.env.as_ref().map(|e| (one, e)),
+        _ => None,
+    };
+    if let Some((rec, was)) = env_record {
+        let vars = EnvEndpoint::variables(rec.provider);
+        let first = vars.split('/').next().unwrap_or(vars);
+        return match EnvEndpoint::from_env(rec.provider, &env) {
+            None => Ok(recorded(Some(format!(
+                "{id}: resuming against {}, the endpoint it recorded ({vars} not set)",
+                was.describe()
+            )))),
+            Some(now) if was.same_place(&now) => Ok(recorded(None)),
+            Some(now) if from_env => Ok(moved(format!(
+                "{id}: sending the rest to {} ({vars}), not to {} where it started, as --endpoint-from-env asks",
+                now.describe(),
+                was.describe()
+            ))),
+            Some(now) => {
+                let (points, fix) = if file_only(first) {
+                    (
+                        format!("{} sets {vars} to", settings::FILE),
+                        "remove it there",
+                    )
+                } else {
+                    (format!("{vars} points to"), "unset it")
+                };
+                Err(Error::Usage(format!(
+                    "{id} was made against {} but {points} {}; {fix} to resume there, or pass --endpoint-from-env to send the rest to the new endpoint",
+                    was.describe(),
+                    now.describe()
+                )))
+            }
+        };
+    }
+    if !c.endpoints.is_empty() {
+        // `[[endpoints]]`: the run recorded them all, with their key variables.
+        return Ok(if from_env {
+            moved(format!(
+                "{id}: sending the rest where the environment and {} point now, not to the endpoints it recorded, as --endpoint-from-env asks",
+                settings::FILE
+            ))
+        } else {
+            recorded(None)
+        });
+    }
+    // Recorded before runs kept their endpoint: only its host is known.
+    let Some(flavor) = flavor else {
+        return Ok(recorded(None));
+    };
+    let vars = EnvEndpoint::variables(flavor);
+    let was = c.endpoint_host.clone().unwrap_or_default();
+    let now = EnvEndpoint::from_env(flavor, &env);
+    let now_url = now.as_ref().map(|n| n.base_url.clone()).or_else(|| {
+        (flavor == Flavor::OpenAi).then(|| crate::llm::http::DEFAULT_OPENAI_BASE_URL.to_string())
+    });
+    let here = ResumeTarget {
+        provider,
+        recorded: Vec::new(),
+        model: Some(c.model.clone()),
+        note: None,
+    };
+    match now_url {
+        // Azure without an endpoint: building the generator names what is missing.
+        None => Ok(here),
+        Some(url) if host_of(&url).eq_ignore_ascii_case(&was) => Ok(here),
+        Some(url) if from_env => Ok(moved(format!(
+            "{id}: sending the rest to {url} ({vars}), not to {was} where it started, as --endpoint-from-env asks"
+        ))),
+        Some(url) => {
+            let points = match now {
+                Some(n) => format!("{vars} points to {}", n.describe()),
+                None => format!("{vars} is not set (the default is {url})"),
+            };
+            Err(Error::Usage(format!(
+                "{id} was made against {was} (it recorded only the host) but {points}; set {vars} to that server to resume there, or pass --endpoint-from-env to send the rest to {url}"
+            )))
+        }
+    }
 }
 
 fn cmd_config(g: &GlobalArgs, args: ConfigArgs, matches: &clap::ArgMatches) -> Result<i32, Error> {
@@ -1915,6 +2077,7 @@ fn cmd_list(g: &GlobalArgs, args: ListArgs) -> Result<i32, Error> {
             let runs: Vec<RunRecord> = registry
                 .runs()?
                 .into_iter()
+                .map(|r| settled(&registry, r))
                 .filter(|r| {
                     args.prompt
                         .as_ref()
@@ -1924,16 +2087,33 @@ fn cmd_list(g: &GlobalArgs, args: ListArgs) -> Result<i32, Error> {
                         && until.as_ref().is_none_or(|u| &r.created_at < u)
                 })
                 .collect();
+            let written = runs
+                .iter()
+                .map(|r| on_disk(&registry, r))
+                .collect::<Result<Vec<_>, _>>()?;
             if args.json {
-                return print_json(&runs).map(|_| EXIT_OK);
+                let rows: Vec<_> = runs
+                    .iter()
+                    .zip(&written)
+                    .map(|(r, n)| {
+                        let mut v = serde_json::to_value(r).unwrap_or_default();
+                        v["written"] = json!(n);
+                        if resumable(r) {
+                            v["resume"] = json!(resume_command(&g.data_dir, &r.run_id));
+                        }
+                        v
+                    })
+                    .collect();
+                return print_json(&rows).map(|_| EXIT_OK);
             }
             print_table(
                 &[
-                    "RUN_ID", "STATUS", "PROMPT", "TOTAL", "VALID", "FAILED", "BATCHES", "SEED",
-                    "CREATED",
+                    "RUN_ID", "STATUS", "PROMPT", "TOTAL", "VALID", "FAILED", "WRITTEN", "BATCHES",
+                    "SEED", "CREATED",
                 ],
                 runs.iter()
-                    .map(|r| {
+                    .zip(&written)
+                    .map(|(r, n)| {
                         vec![
                             r.run_id.clone(),
                             r.status.as_str().into(),
@@ -1941,6 +2121,7 @@ fn cmd_list(g: &GlobalArgs, args: ListArgs) -> Result<i32, Error> {
                             r.config.total.to_string(),
                             r.counts.valid.to_string(),
                             r.counts.failed.to_string(),
+                            n.to_string(),
                             r.batches.len().to_string(),
                             r.config.seed.to_string(),
                             r.created_at.clone(),
@@ -2038,6 +2219,22 @@ fn cmd_list(g: &GlobalArgs, args: ListArgs) -> Result<i32, Error> {
     Ok(EXIT_OK)
 }
 
+/// Where a run's requests went: the endpoint host, or each recorded
+/// endpoint's name and host; nothing for the mock.
+fn endpoint_targets(c: &RunConfig) -> Option<String> {
+    let named: Vec<_> = c.endpoints.iter().filter(|e| e.env.is_none()).collect();
+    if !named.is_empty() {
+        return Some(
+            named
+                .iter()
+                .map(|e| format!("{} ({})", e.name, crate::llm::http::host_of(&e.url)))
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+    }
+    c.endpoint_host.clone()
+}
+
 fn read_conversation(path: &Utf8Path) -> Result<Conversation, Error> {
     let bytes = std::fs::read(path).map_err(|e| Error::Io {
         path: path.to_string(),
@@ -2051,12 +2248,32 @@ fn read_conversation(path: &Utf8Path) -> Result<Conversation, Error> {
     })
 }
 
+/// Conversations of a run on disk to stay (see [`generate::conversations_on_disk`]).
+fn on_disk(registry: &Registry, run: &RunRecord) -> Result<u64, Error> {
+    if run.status == RunStatus::Complete {
+        return Ok(run.counts.valid + run.counts.failed);
+    }
+    Ok(generate::conversations_on_disk(registry, run)?)
+}
+
+/// True when `resume` has work to do on a run.
+fn resumable(run: &RunRecord) -> bool {
+    matches!(run.status, RunStatus::Interrupted | RunStatus::Failed)
+}
+
 fn cmd_show(g: &GlobalArgs, args: ShowArgs) -> Result<i32, Error> {
     let registry = Registry::new(&g.data_dir);
     let id = args.id.trim();
     if let Some(run) = registry.run(id)? {
+        let run = settled(&registry, run);
+        let written = on_disk(&registry, &run)?;
         if args.json {
-            return print_json(&run).map(|_| EXIT_OK);
+            let mut v = serde_json::to_value(&run).unwrap_or_default();
+            v["written"] = json!(written);
+            if resumable(&run) {
+                v["resume"] = json!(resume_command(&g.data_dir, &run.run_id));
+            }
+            return print_json(&v).map(|_| EXIT_OK);
         }
         let c = &run.config;
         println!("run {} · {}", run.run_id, run.status.as_str());
@@ -2066,6 +2283,9 @@ fn cmd_show(g: &GlobalArgs, args: ShowArgs) -> Result<i32, Error> {
         println!("seed        {}", c.seed);
         println!("start       {}", c.start);
         println!("generator   {} / {}", c.provider, c.model);
+        if let Some(line) = endpoint_targets(c) {
+            println!("endpoint    {line}");
+        }
         println!("attempts    up to {}", c.max_attempts);
         println!("created     {}", run.created_at);
         if let Some(f) = &run.finished_at {
@@ -2075,12 +2295,21 @@ fn cmd_show(g: &GlobalArgs, args: ShowArgs) -> Result<i32, Error> {
             "counts      {} valid, {} failed of {}",
             run.counts.valid, run.counts.failed, run.counts.requested
         );
+        if run.status != RunStatus::Complete {
+            println!(
+                "written     {written} of {} conversations on disk",
+                run.counts.requested
+            );
+        }
         println!(
             "tokens      {} prompt + {} completion",
             run.usage.prompt_tokens, run.usage.completion_tokens
         );
         if let Some(e) = &run.error {
             println!("error       {e}");
+        }
+        if resumable(&run) {
+            println!("resume      {}", resume_command(&g.data_dir, &run.run_id));
         }
         for (i, line) in endpoint_lines(&run.endpoints).iter().enumerate() {
             println!(

@@ -881,6 +881,46 @@ pub fn run_all(
     Ok((run, outcomes))
 }
 
+/// The conversations of a run that are on disk to stay: those of its written
+/// batches, plus the whole files already in place in its pending batches'
+/// folders (a stopped batch gives its staged files their final names, see
+/// `keep_staged`). Temporary files a killed process left are not counted:
+/// `resume` discards them.
+pub fn conversations_on_disk(registry: &Registry, run: &RunRecord) -> Result<u64, RegistryError> {
+    let batches = registry.batches(&crate::registry::BatchFilter {
+        run: Some(run.run_id.clone()),
+        ..Default::default()
+    })?;
+    let mut n = 0;
+    for b in batches.iter().filter(|b| b.run_id == run.run_id) {
+        if b.status != BatchStatus::Pending {
+            n += b.counts.valid + b.counts.failed;
+            continue;
+        }
+        // A registry path is trusted only as one plain folder name.
+        let plain = Utf8Path::new(&b.path)
+            .components()
+            .all(|c| matches!(c, camino::Utf8Component::Normal(_)));
+        if !plain || b.path.is_empty() {
+            continue;
+        }
+        let dir = BatchDir::new(registry.data_dir(), &b.path).conversations();
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let prefix = format!("{}-", b.batch_id);
+        n += entries
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .filter(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                name.starts_with(&prefix) && name.ends_with(".json")
+            })
+            .count() as u64;
+    }
+    Ok(n)
+}
+
 /// Creates the folders of a lane's batches up to `upto`, once each, in order.
 fn prepare(
     prepared: &Mutex<usize>,

@@ -31,6 +31,12 @@ pub const REGISTRY_SCHEMA_VERSION: u64 = 1;
 pub const REGISTRY_FILE: &str = "registry.redb";
 /// The lock file that serialises access to the registry.
 pub const LOCK_FILE: &str = "registry.lock";
+/// The folder of run locks inside the data dir: `<run_id>.lock`, held by the
+/// process working on that run.
+pub const RUN_LOCKS_DIR: &str = "locks";
+/// Why a run recorded `running` was found with no process working on it.
+pub const DEAD_RUN_ERROR: &str =
+    "the process working on it ended without recording an outcome (killed, or the machine stopped)";
 /// How long to wait for a busy registry, unless `CONVGEN_LOCK_TIMEOUT` says otherwise.
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -286,6 +292,25 @@ impl Drop for LockGuard {
     }
 }
 
+/// A process's hold on one run, `<data dir>/locks/<run_id>.lock`: released
+/// when dropped, and by the kernel when the process dies (even by `kill -9`),
+/// so a run recorded `running` whose lock is free has no process left.
+pub struct RunLock {
+    file: fslock::LockFile,
+}
+
+impl Drop for RunLock {
+    fn drop(&mut self) {
+        let _ = self.file.unlock();
+    }
+}
+
+impl std::fmt::Debug for RunLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RunLock")
+    }
+}
+
 /// Registry operations of this process take turns here before they take the
 /// file lock (which is for other processes): a waiting thread wakes as soon
 /// as the turn is free, where polling the file lock would sleep on.
@@ -404,6 +429,52 @@ impl Registry {
             std::thread::sleep(pause);
             pause = (pause * 2).min(Duration::from_millis(25));
         }
+    }
+
+    /// The lock file of a run.
+    pub fn run_lock_path(&self, run_id: &str) -> Utf8PathBuf {
+        self.data_dir
+            .join(RUN_LOCKS_DIR)
+            .join(format!("{run_id}.lock"))
+    }
+
+    /// Takes a run's lock, or `None` when another process holds it. Callers
+    /// hold the registry lock, so that a probe by `list` or `show` (which
+    /// takes the run lock for an instant) never makes a run look busy to a
+    /// process starting on it.
+    fn try_lock_run_guarded(&self, run_id: &str) -> Result<Option<RunLock>, RegistryError> {
+        let path = self.run_lock_path(run_id);
+        let dir = self.data_dir.join(RUN_LOCKS_DIR);
+        let fail = |e: std::io::Error| RegistryError::DataDir {
+            path: self.data_dir.clone(),
+            message: format!("cannot lock {path}: {e}"),
+        };
+        std::fs::create_dir_all(&dir).map_err(fail)?;
+        let mut file = fslock::LockFile::open(path.as_std_path()).map_err(fail)?;
+        match file.try_lock() {
+            Ok(true) => Ok(Some(RunLock { file })),
+            Ok(false) => Ok(None),
+            Err(e) => Err(fail(e)),
+        }
+    }
+
+    /// Takes the lock of a run a process is about to work on; `None` when
+    /// another process holds it.
+    pub fn lock_run(&self, run_id: &str) -> Result<Option<RunLock>, RegistryError> {
+        std::fs::create_dir_all(&self.data_dir).map_err(|e| RegistryError::DataDir {
+            path: self.data_dir.clone(),
+            message: e.to_string(),
+        })?;
+        let _guard = self.lock()?;
+        self.try_lock_run_guarded(run_id)
+    }
+
+    /// True when a process holds the run's lock (under the registry lock).
+    fn run_held(&self, run_id: &str) -> Result<bool, RegistryError> {
+        if !self.run_lock_path(run_id).exists() {
+            return Ok(false);
+        }
+        Ok(self.try_lock_run_guarded(run_id)?.is_none())
     }
 
     fn open_db(&self) -> Result<Database, RegistryError> {
@@ -647,11 +718,13 @@ impl Registry {
         Ok(out)
     }
 
-    /// Records a new run and reserves its batches (status pending). Returns the run.
+    /// Records a new run and reserves its batches (status pending). Returns
+    /// the run, its batches and the run's lock, taken before the run is
+    /// visible to anyone: no reader ever sees it `running` with a free lock.
     pub fn register_run(
         &self,
         config: RunConfig,
-    ) -> Result<(RunRecord, Vec<BatchRecord>), RegistryError> {
+    ) -> Result<(RunRecord, Vec<BatchRecord>, RunLock), RegistryError> {
         self.write(|txn| {
             let mut meta = txn.open_table(META).map_err(|e| self.storage(e))?;
             let run_seq = meta
@@ -661,6 +734,11 @@ impl Registry {
             meta.insert("next_run", run_seq + 1)
                 .map_err(|e| self.storage(e))?;
             let run_id = format!("run-{run_seq:06}");
+            let lock = self.try_lock_run_guarded(&run_id)?.ok_or_else(|| {
+                self.storage(format!(
+                    "the lock of the new run {run_id} is held by another process"
+                ))
+            })?;
             let seq_key = format!("batch_seq/{}", config.prompt_name);
             let mut batch_seq = meta
                 .get(seq_key.as_str())
@@ -718,7 +796,7 @@ impl Registry {
             for batch in &batches {
                 self.put_batch(txn, batch, None)?;
             }
-            Ok((run, batches))
+            Ok((run, batches, lock))
         })
     }
 
@@ -842,22 +920,7 @@ impl Registry {
         self.write(|txn| {
             let mut runs = txn.open_table(RUNS).map_err(|e| self.storage(e))?;
             let mut run = self.run_in(&runs, run_id)?;
-            let batches = txn.open_table(BATCHES).map_err(|e| self.storage(e))?;
-            let mut counts = Counts {
-                requested: run.config.total,
-                ..Counts::default()
-            };
-            let mut usage = Usage::default();
-            for id in &run.batches {
-                if let Some(guard) = batches.get(id.as_str()).map_err(|e| self.storage(e))? {
-                    let b: BatchRecord = self.decode(guard.value(), "batch", id)?;
-                    counts.valid += b.counts.valid;
-                    counts.failed += b.counts.failed;
-                    usage.add(b.usage);
-                }
-            }
-            run.counts = counts;
-            run.usage = usage;
+            self.sum_batches(txn, &mut run)?;
             run.status = status;
             run.error = error;
             run.finished_at = Some(now());
@@ -867,6 +930,52 @@ impl Registry {
                     None => run.endpoints.push(e.clone()),
                 }
             }
+            runs.insert(run_id, encode(&run).as_slice())
+                .map_err(|e| self.storage(e))?;
+            Ok(run)
+        })
+    }
+
+    /// Sets a run's counts and usage to the sum of its written batches.
+    fn sum_batches(
+        &self,
+        txn: &WriteTransaction,
+        run: &mut RunRecord,
+    ) -> Result<(), RegistryError> {
+        let batches = txn.open_table(BATCHES).map_err(|e| self.storage(e))?;
+        let mut counts = Counts {
+            requested: run.config.total,
+            ..Counts::default()
+        };
+        let mut usage = Usage::default();
+        for id in &run.batches {
+            if let Some(guard) = batches.get(id.as_str()).map_err(|e| self.storage(e))? {
+                let b: BatchRecord = self.decode(guard.value(), "batch", id)?;
+                counts.valid += b.counts.valid;
+                counts.failed += b.counts.failed;
+                usage.add(b.usage);
+            }
+        }
+        run.counts = counts;
+        run.usage = usage;
+        Ok(())
+    }
+
+    /// A run as it stands: one recorded `running` whose lock no process holds
+    /// (killed with `kill -9`, crashed, the machine stopped) is recorded
+    /// `interrupted` with the counts of the batches it registered.
+    pub fn settle_run(&self, run_id: &str) -> Result<RunRecord, RegistryError> {
+        self.write(|txn| {
+            let mut runs = txn.open_table(RUNS).map_err(|e| self.storage(e))?;
+            let mut run = self.run_in(&runs, run_id)?;
+            // Both looked at under the registry lock: a process finishing the
+            // run records its outcome before it lets the run lock go.
+            if run.status != RunStatus::Running || self.run_held(run_id)? {
+                return Ok(run);
+            }
+            self.sum_batches(txn, &mut run)?;
+            run.status = RunStatus::Interrupted;
+            run.error = Some(DEAD_RUN_ERROR.to_string());
             runs.insert(run_id, encode(&run).as_slice())
                 .map_err(|e| self.storage(e))?;
             Ok(run)

@@ -14,5 +14,6 @@ mod providers;
 mod quotas;
 mod registry;
 mod resume;
+mod resume_target;
 mod scripts;
 mod settings;

@@ -2646,6 +2646,17 @@ mod tests {
     }
 
     #[test]
+    fn the_resume_command_names_a_data_dir_that_is_not_the_default() {
+        let cmd = |d: &str| resume_command(Utf8Path::new(d), "run-000002");
+        assert_eq!(cmd("batches"), "convgen resume run-000002");
+        assert_eq!(cmd("out/b"), "convgen resume run-000002 --data-dir out/b");
+        assert_eq!(
+            cmd("my data/it's"),
+            "convgen resume run-000002 --data-dir 'my data/it'\\''s'"
+        );
+    }
+
+    #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
     }

@@ -321,3 +321,110 @@ fn a_second_ctrl_c_exits_at_once_and_leaves_whole_files() {
     env.run(&["resume", "run-000001"]).expect(0);
     env.run(&["audit", "--all"]).expect(0);
 }
+
+/// Issue 12: a run killed with `kill -9` was listed `running … VALID 0`
+/// forever. Its lock is free once its process is gone: it is interrupted,
+/// with the conversations on disk and the command that finishes it.
+#[test]
+fn issue12_a_killed_run_is_listed_interrupted_with_what_is_on_disk() {
+    use crate::common::Run;
+    use crate::llm_server::{Reply, TestServer};
+    use crate::providers::{KEY, good};
+    let server = TestServer::start(|_, _| {
+        Reply::Delay(Duration::from_millis(150), Box::new(Reply::ok(good())))
+    });
+    let env = crate::providers::env();
+    let with_server = |args: &[&str]| {
+        let mut cmd = env.command(args);
+        cmd.env("OPENAI_BASE_URL", format!("{}/v1", server.url()))
+            .env("OPENAI_API_KEY", KEY)
+            .env("CONVGEN_MODEL", "test-model");
+        cmd
+    };
+    let mut child = with_server(&[
+        "generate",
+        "--prompt",
+        "demo",
+        "--total",
+        "8",
+        "--batch-size",
+        "2",
+        "--seed",
+        "4",
+        "--concurrency",
+        "1",
+        "--quiet",
+    ])
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null())
+    .spawn()
+    .unwrap();
+    wait_for_batches(&env, &mut child, 2);
+    // While it works, it is running.
+    let live = env.run(&["list", "runs", "--json"]).expect(0).json();
+    assert_eq!(live[0]["status"], "running");
+    assert!(live[0].get("resume").is_none());
+    // SAFETY: signalling our own child process.
+    unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
+    child.wait().unwrap();
+    let on_disk = env.conversation_files().len();
+    assert!((4..8).contains(&on_disk), "{on_disk} conversations on disk");
+
+    let runs = env.run(&["list", "runs", "--json"]).expect(0).json();
+    assert_eq!(runs[0]["status"], "interrupted");
+    assert_eq!(runs[0]["written"], on_disk);
+    assert_eq!(runs[0]["resume"], "convgen resume run-000001");
+    assert!(runs[0]["counts"]["valid"].as_u64().unwrap() >= 2);
+    let table = env.run(&["list", "runs"]).expect(0).stdout.clone();
+    let row = table.lines().nth(1).unwrap();
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(cells[0], "run-000001");
+    assert_eq!(cells[1], "interrupted", "{table}");
+    assert!(table.lines().next().unwrap().contains("WRITTEN"), "{table}");
+    assert_eq!(cells[6], on_disk.to_string(), "{table}");
+    // The status filter agrees, and so does every later look.
+    let running = env.run(&["list", "runs", "--status", "running", "--json"]);
+    assert_eq!(running.expect(0).json().as_array().unwrap().len(), 0);
+    let interrupted = env.run(&["list", "runs", "--status", "interrupted", "--json"]);
+    assert_eq!(interrupted.expect(0).json().as_array().unwrap().len(), 1);
+    let show = env.run(&["show", "run-000001"]).expect(0).stdout.clone();
+    assert!(show.starts_with("run run-000001 · interrupted"), "{show}");
+    assert!(
+        show.contains(&format!("written     {on_disk} of 8 conversations on disk")),
+        "{show}"
+    );
+    assert!(
+        show.contains("resume      convgen resume run-000001\n"),
+        "{show}"
+    );
+    assert!(
+        show.contains("ended without recording an outcome"),
+        "{show}"
+    );
+    // Elsewhere, the command names the data dir.
+    std::fs::rename(env.data(), env.path().join("kept")).unwrap();
+    let elsewhere = env.run(&["show", "run-000001", "--data-dir", "kept", "--json"]);
+    assert_eq!(
+        elsewhere.expect(0).json()["resume"],
+        "convgen resume run-000001 --data-dir kept"
+    );
+    std::fs::rename(env.path().join("kept"), env.data()).unwrap();
+
+    let before = server.count();
+    let resumed = Run::from(
+        with_server(&["resume", "run-000001", "--json"])
+            .output()
+            .unwrap(),
+    );
+    resumed.expect(0);
+    assert_eq!(resumed.json()["counts"]["valid"], 8);
+    assert_eq!(
+        server.count() - before,
+        8 - on_disk,
+        "only the missing ones were made"
+    );
+    let runs = env.run(&["list", "runs", "--json"]).expect(0).json();
+    assert_eq!(runs[0]["status"], "complete");
+    assert_eq!(runs[0]["written"], 8);
+    env.run(&["audit", "--all"]).expect(0);
+}

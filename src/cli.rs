@@ -1153,51 +1153,85 @@ fn cmd_resume(g: &GlobalArgs, args: ResumeArgs) -> Result<i32, Error> {
         .prompt_source(&c.prompt_sha256)?
         .ok_or_else(|| missing("prompt text"))?;
     let prompt = prompt::parse(Utf8Path::new(&record.path), &source)?;
+    // The sha256 a recorded file has now, when it differs.
     let changed = |path: &str, sha: &str| {
-        std::fs::read(path).is_ok_and(|bytes| prompt::sha256_hex(&bytes) != sha)
+        std::fs::read(path)
+            .ok()
+            .map(|bytes| prompt::sha256_hex(&bytes))
+            .filter(|now| now != sha)
     };
+    let short = |sha: &str| sha.chars().take(8).collect::<String>();
+    let prompt_now = changed(&record.path, &c.prompt_sha256);
+    let script_now = c.script.as_ref().and_then(|s| changed(&s.path, &s.sha256));
     let mut changes = Vec::new();
-    if changed(&record.path, &c.prompt_sha256) {
-        changes.push(record.path.clone());
+    if let Some(now) = &prompt_now {
+        changes.push(format!(
+            "{} ({} -> {})",
+            record.path,
+            short(&c.prompt_sha256),
+            short(now)
+        ));
     }
-    if let Some(s) = &c.script
-        && changed(&s.path, &s.sha256)
-    {
-        changes.push(s.path.clone());
+    if let (Some(s), Some(now)) = (&c.script, &script_now) {
+        changes.push(format!(
+            "{} ({} -> {})",
+            s.path,
+            short(&s.sha256),
+            short(now)
+        ));
     }
-    if !changes.is_empty() {
-        if !args.allow_changed {
-            return Err(Error::Usage(format!(
-                "{} changed since {} started; resuming would mix versions. Pass --allow-changed to finish it with the versions it recorded",
-                changes.join(" and "),
-                run.run_id
-            )));
-        }
-        say.line(format!(
-            "{} changed since {} started; finishing it with the recorded versions",
+    if !changes.is_empty() && !args.allow_changed {
+        return Err(Error::Usage(format!(
+            "{} changed since {} started; resuming would mix versions. Pass --allow-changed to finish it with the files as they are now (the run records both versions)",
             changes.join(" and "),
             run.run_id
-        ));
+        )));
     }
     let log = Arc::new(RunLog::new(&g.data_dir, !g.quiet));
     log.set_run(&run.run_id);
-    let factory = match &c.script {
+    // The versions the remaining batches use: the recorded ones, or, with
+    // --allow-changed, the files as they are now.
+    let (prompt, new_prompt_source) = match &prompt_now {
+        Some(_) => {
+            let (now, bytes) = load_prompt(Utf8Path::new(&record.path))?;
+            if now.name != prompt.name {
+                return Err(Error::Usage(format!(
+                    "{}: the prompt is now named `{}`, not `{}` as when {} started; a run keeps its prompt's name, so start a new run",
+                    record.path, now.name, prompt.name, run.run_id
+                )));
+            }
+            generate::check_mode(&now, &c.scenario_mode)
+                .map_err(|m| Error::Usage(format!("{} was made with {m}", run.run_id)))?;
+            (now, Some(bytes))
+        }
+        None => (prompt, None),
+    };
+    let script_source = match &c.script {
+        Some(s) if script_now.is_some() => {
+            Some(ScriptSource::read(Utf8Path::new(&s.path)).map_err(Error::Script)?)
+        }
         Some(s) => {
             let bytes = registry
                 .script_source(&s.sha256)?
                 .ok_or_else(|| missing("script text"))?;
-            let source = ScriptSource {
+            Some(ScriptSource {
                 path: s.path.clone().into(),
                 bytes: bytes.into(),
                 sha256: s.sha256.clone(),
-            };
-            Some(
-                ScriptFactory::new(source, &prompt, Limits::from_env(), log.clone())
-                    .map_err(Error::Script)?,
-            )
+            })
         }
         None => None,
     };
+    let factory = script_source
+        .map(|source| ScriptFactory::new(source, &prompt, Limits::from_env(), log.clone()))
+        .transpose()
+        .map_err(Error::Script)?;
+    if !changes.is_empty()
+        && let Some(f) = &factory
+    {
+        // A script still broken fails here, before anything is recorded.
+        preflight(f, &prompt, &c.scenario_mode)?;
+    }
     let target = resume_target(&run, args.endpoint_from_env)?;
     let Chosen {
         generator, note, ..
@@ -1217,6 +1251,24 @@ fn cmd_resume(g: &GlobalArgs, args: ResumeArgs) -> Result<i32, Error> {
     say.line(note);
     let start =
         prompt::parse_time(&c.start).map_err(|m| Error::Usage(format!("{}: {m}", run.run_id)))?;
+    let mut record = record;
+    if !changes.is_empty() {
+        if let Some(bytes) = &new_prompt_source {
+            record = registry.register_prompt(&prompt, bytes)?;
+        }
+        if let Some(f) = factory.as_ref().filter(|_| script_now.is_some()) {
+            registry.register_script(f.source.path.as_str(), &f.source.sha256, &f.source.bytes)?;
+        }
+        let ids: Vec<String> = pending.iter().map(|b| b.batch_id.clone()).collect();
+        let script = factory.as_ref().map(|f| f.source.to_ref());
+        registry.revise_run(&run.run_id, &record, script, &ids)?;
+        say.line(format!(
+            "{} changed since {} started; the {} remaining batch(es) use the files as they are now (--allow-changed), and the run records both versions",
+            changes.join(" and "),
+            run.run_id,
+            pending.len()
+        ));
+    }
     let run = registry.reopen_run(&run.run_id)?;
     catch_interrupts();
     say.line(format!(
@@ -2318,6 +2370,31 @@ fn cmd_show(g: &GlobalArgs, args: ShowArgs) -> Result<i32, Error> {
                     "endpoints   "
                 } else {
                     "            "
+                }
+            );
+        }
+        for (i, v) in run.versions.iter().enumerate() {
+            let script = v.script.as_ref().map_or_else(String::new, |s| {
+                format!(
+                    ", script {} {}",
+                    s.path,
+                    s.sha256.chars().take(8).collect::<String>()
+                )
+            });
+            println!(
+                "{}{}. prompt {}{script} since {}: {}",
+                if i == 0 {
+                    "versions    "
+                } else {
+                    "            "
+                },
+                i + 1,
+                v.prompt_id,
+                v.since,
+                if v.batches.is_empty() {
+                    "no batches".to_string()
+                } else {
+                    v.batches.join(" ")
                 }
             );
         }

@@ -397,6 +397,7 @@ impl Sample<'_> {
             finished_at: None,
             error: None,
             endpoints: Vec::new(),
+            versions: Vec::new(),
         };
         let batch = BatchRecord {
             batch_id: format!("{}-preview", self.prompt.name),
@@ -404,6 +405,7 @@ impl Sample<'_> {
             batch_index: 1,
             prompt_id: run.config.prompt_id.clone(),
             prompt_name: self.prompt.name.clone(),
+            script: self.script.clone(),
             first_index: 1,
             size: index,
             status: BatchStatus::Pending,
@@ -519,14 +521,10 @@ impl<'b> BatchWork<'b> {
     /// A batch to write. When its folder exists (an interrupted run), staged
     /// temporary files are discarded and every whole conversation file already
     /// in place is kept: those conversations are not made again.
-    fn new(
-        batch: &'b BatchRecord,
-        data_dir: &Utf8Path,
-        prompt: &Prompt,
-    ) -> Result<Self, GenerateError> {
+    fn new(batch: &'b BatchRecord, ctx: &RunContext) -> Result<Self, GenerateError> {
         let work = Self {
             batch,
-            dir: BatchDir::new(data_dir, &batch.batch_id),
+            dir: BatchDir::new(ctx.data_dir, &batch.batch_id),
             started_at: std::sync::OnceLock::new(),
             results: Mutex::new(Vec::new()),
             remaining: AtomicU64::new(batch.size),
@@ -534,12 +532,13 @@ impl<'b> BatchWork<'b> {
         };
         let mut work = work;
         if work.dir.root().is_dir() {
-            work.reconcile(prompt)?;
+            work.reconcile(ctx)?;
         }
         Ok(work)
     }
 
-    fn reconcile(&mut self, prompt: &Prompt) -> Result<(), GenerateError> {
+    fn reconcile(&mut self, ctx: &RunContext) -> Result<(), GenerateError> {
+        let prompt = ctx.prompt;
         for dir in [self.dir.root().to_owned(), self.dir.conversations()] {
             let Ok(entries) = std::fs::read_dir(&dir) else {
                 continue;
@@ -566,10 +565,14 @@ impl<'b> BatchWork<'b> {
             };
             match serde_json::from_slice::<Conversation>(&bytes) {
                 // Unregistered files are not trusted blindly: a kept conversation
-                // must be this run's and still pass the built-in checks.
+                // must be this run's, made with the prompt and script versions the
+                // batch is written with (`resume --allow-changed` moves them on),
+                // and still pass the built-in checks.
                 Ok(c)
                     if c.conversation_id == id
                         && c.run_id == self.batch.run_id
+                        && c.prompt.sha256 == prompt.sha256
+                        && c.script == ctx.script
                         && (c.status == Status::Failed
                             || validate::check_conversation(&c, prompt).is_empty()) =>
                 {
@@ -703,6 +706,9 @@ impl<'b> BatchWork<'b> {
         let (preview, json) =
             artefact::write_batch_files(dir, &batch_file).map_err(|e| write_err(dir.root(), e))?;
         let record = BatchRecord {
+            // The versions it was written with (`resume --allow-changed` may have moved on).
+            prompt_id: ctx.prompt_ref.id.clone(),
+            script: ctx.script.clone(),
             status,
             counts,
             usage,
@@ -772,7 +778,7 @@ pub fn run_all(
     };
     let works: Vec<BatchWork> = batches
         .iter()
-        .map(|b| BatchWork::new(b, ctx.data_dir, ctx.prompt))
+        .map(|b| BatchWork::new(b, ctx))
         .collect::<Result<_, _>>()?;
     // Batches an interrupted run left whole only need finishing; the others
     // are dealt to lanes once, before any worker starts changing counts.

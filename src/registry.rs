@@ -182,6 +182,18 @@ pub struct RunConfig {
     pub endpoints: Vec<crate::llm::http::EndpointRecord>,
 }
 
+/// One prompt and script version a run used, and the batches it wrote.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunVersion {
+    pub prompt_id: String,
+    pub prompt_sha256: String,
+    pub script: Option<ScriptRef>,
+    /// The batches written with this version (or left for it to write).
+    pub batches: Vec<String>,
+    /// When the run took this version up (RFC 3339).
+    pub since: String,
+}
+
 /// A run: its configuration, batches and outcome.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
@@ -198,6 +210,11 @@ pub struct RunRecord {
     /// What each endpoint did, summed over the processes that worked on the run.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub endpoints: Vec<EndpointStats>,
+    /// Every prompt and script version the run used, oldest first, once
+    /// `resume --allow-changed` moved it to new files (empty while it used
+    /// one). `config` holds the versions in use now.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub versions: Vec<RunVersion>,
 }
 
 /// Hashes of a written batch's files.
@@ -215,6 +232,9 @@ pub struct BatchRecord {
     pub batch_index: u32,
     pub prompt_id: String,
     pub prompt_name: String,
+    /// The script version it was (or is to be) written with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub script: Option<ScriptRef>,
     /// Index (in the run) of the batch's first conversation.
     pub first_index: u64,
     /// Conversations requested.
@@ -705,6 +725,64 @@ impl Registry {
         })
     }
 
+    /// Moves a run to a new prompt and script version (`resume
+    /// --allow-changed`): its `pending` batches are to be written with it.
+    /// The run keeps every version it used, with the batches each wrote.
+    pub fn revise_run(
+        &self,
+        run_id: &str,
+        prompt: &PromptRecord,
+        script: Option<ScriptRef>,
+        pending: &[String],
+    ) -> Result<RunRecord, RegistryError> {
+        self.write(|txn| {
+            let mut runs = txn.open_table(RUNS).map_err(|e| self.storage(e))?;
+            let mut run = self.run_in(&runs, run_id)?;
+            if run.versions.is_empty() {
+                run.versions.push(RunVersion {
+                    prompt_id: run.config.prompt_id.clone(),
+                    prompt_sha256: run.config.prompt_sha256.clone(),
+                    script: run.config.script.clone(),
+                    batches: run.batches.clone(),
+                    since: run.created_at.clone(),
+                });
+            }
+            for v in &mut run.versions {
+                v.batches.retain(|b| !pending.contains(b));
+            }
+            run.versions.push(RunVersion {
+                prompt_id: prompt.prompt_id.clone(),
+                prompt_sha256: prompt.sha256.clone(),
+                script: script.clone(),
+                batches: pending.to_vec(),
+                since: now(),
+            });
+            run.config.prompt_id = prompt.prompt_id.clone();
+            run.config.prompt_sha256 = prompt.sha256.clone();
+            run.config.script = script.clone();
+            runs.insert(run_id, encode(&run).as_slice())
+                .map_err(|e| self.storage(e))?;
+            drop(runs);
+            for id in pending {
+                let old: BatchRecord = {
+                    let table = txn.open_table(BATCHES).map_err(|e| self.storage(e))?;
+                    let guard = table
+                        .get(id.as_str())
+                        .map_err(|e| self.storage(e))?
+                        .ok_or_else(|| self.not_found("batch", id))?;
+                    self.decode(guard.value(), "batch", id)?
+                };
+                let batch = BatchRecord {
+                    prompt_id: prompt.prompt_id.clone(),
+                    script: script.clone(),
+                    ..old.clone()
+                };
+                self.put_batch(txn, &batch, Some(old.status))?;
+            }
+            Ok(run)
+        })
+    }
+
     /// Every registered script version, by path then time.
     pub fn scripts(&self) -> Result<Vec<ScriptRecord>, RegistryError> {
         let mut out: Vec<ScriptRecord> = self
@@ -758,6 +836,7 @@ impl Registry {
                     batch_index: (b + 1) as u32,
                     prompt_id: config.prompt_id.clone(),
                     prompt_name: config.prompt_name.clone(),
+                    script: config.script.clone(),
                     first_index,
                     size,
                     status: BatchStatus::Pending,
@@ -789,6 +868,7 @@ impl Registry {
                 finished_at: None,
                 error: None,
                 endpoints: Vec::new(),
+                versions: Vec::new(),
             };
             let mut runs = txn.open_table(RUNS).map_err(|e| self.storage(e))?;
             runs.insert(run_id.as_str(), encode(&run).as_slice())

@@ -428,3 +428,131 @@ fn issue12_a_killed_run_is_listed_interrupted_with_what_is_on_disk() {
     assert_eq!(runs[0]["written"], 8);
     env.run(&["audit", "--all"]).expect(0);
 }
+
+/// Issue 12: after fixing the script that failed a run, `resume
+/// --allow-changed` ran the recorded (broken) version again. It now uses
+/// the files as they are, records the new versions on the batches it
+/// writes, and the run keeps both.
+#[test]
+fn issue12_allow_changed_finishes_a_run_with_the_fixed_script() {
+    use crate::common::small_prompt;
+    let env = Env::new();
+    env.write("prompts/demo.md", small_prompt("", None));
+    let broken = "local M = {}\nfunction M.validate_conversation(conv, ctx)\n  if ctx.index == 5 then error('boom at five') end\n  return true\nend\nreturn M\n";
+    env.write("scripts/demo.lua", broken);
+    let failed = env.run(&[
+        "generate",
+        "--prompt",
+        "demo",
+        "--total",
+        "6",
+        "--batch-size",
+        "2",
+        "--seed",
+        "9",
+        "--concurrency",
+        "1",
+    ]);
+    failed.expect(2);
+    assert!(failed.stderr.contains("boom at five"), "{}", failed.stderr);
+    let before = env.run(&["show", "run-000001", "--json"]).expect(0).json();
+    assert_eq!(before["status"], "failed");
+    let old_script = before["config"]["script"]["sha256"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let old_prompt = before["config"]["prompt_id"].as_str().unwrap().to_string();
+
+    // The fix: the script no longer fails; the prompt gains a line too.
+    env.write(
+        "scripts/demo.lua",
+        broken.replace("error('boom at five')", "return true"),
+    );
+    env.write(
+        "prompts/demo.md",
+        small_prompt("", None).replace("Usted es un agente", "Usted es un agente amable"),
+    );
+    let refused = env.run(&["resume", "run-000001"]);
+    refused.expect(2);
+    assert!(
+        refused.stderr.contains("changed since run-000001 started")
+            && refused.stderr.contains("--allow-changed"),
+        "{}",
+        refused.stderr
+    );
+    let resumed = env.run(&["resume", "run-000001", "--allow-changed", "--json"]);
+    resumed.expect(0);
+    let v = resumed.json();
+    assert_eq!(v["counts"]["valid"], 6);
+    let after = env.run(&["show", "run-000001", "--json"]).expect(0).json();
+    let new_script = after["config"]["script"]["sha256"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let new_prompt = after["config"]["prompt_id"].as_str().unwrap().to_string();
+    assert_ne!(new_script, old_script);
+    assert_ne!(new_prompt, old_prompt);
+    let line = resumed
+        .stderr
+        .lines()
+        .find(|l| l.contains("changed since run-000001 started"))
+        .unwrap_or_else(|| panic!("{}", resumed.stderr));
+    for sha in [&old_script, &new_script] {
+        assert!(line.contains(&sha[..8]), "{line}");
+    }
+    assert!(
+        line.contains("scripts/demo.lua")
+            && line.contains("prompts/demo.md")
+            && line.contains("use the files as they are now"),
+        "{line}"
+    );
+
+    // Both versions in the run's lineage, each with the batches it wrote.
+    let versions = after["versions"].as_array().unwrap();
+    assert_eq!(versions.len(), 2, "{after}");
+    assert_eq!(versions[0]["script"]["sha256"], old_script.as_str());
+    assert_eq!(versions[0]["prompt_id"], old_prompt.as_str());
+    assert_eq!(
+        versions[0]["batches"],
+        serde_json::json!(["demo-000001", "demo-000002"])
+    );
+    assert_eq!(versions[1]["script"]["sha256"], new_script.as_str());
+    assert_eq!(versions[1]["prompt_id"], new_prompt.as_str());
+    assert_eq!(versions[1]["batches"], serde_json::json!(["demo-000003"]));
+    let text = env.run(&["show", "run-000001"]).expect(0).stdout.clone();
+    assert!(
+        text.contains("versions    1. prompt ") && text.contains("            2. prompt "),
+        "{text}"
+    );
+
+    // Earlier batches keep the old versions, the resumed one has the new, everywhere.
+    let records = env
+        .run(&["list", "batches", "--run", "run-000001", "--json"])
+        .expect(0)
+        .json();
+    for (b, record) in records.as_array().unwrap().iter().enumerate() {
+        let (script, prompt) = if b < 2 {
+            (&old_script, &old_prompt)
+        } else {
+            (&new_script, &new_prompt)
+        };
+        let id = record["batch_id"].as_str().unwrap();
+        assert_eq!(record["prompt_id"], prompt.as_str(), "{id}");
+        assert_eq!(record["script"]["sha256"], script.as_str(), "{id}");
+        let batch = read_json(&env.data().join(id).join("batch.json"));
+        assert_eq!(batch["script"]["sha256"], script.as_str(), "{id}");
+        assert_eq!(batch["prompt"]["id"], prompt.as_str(), "{id}");
+        for conv in batch["conversations"].as_array().unwrap() {
+            let file = read_json(&env.data().join(id).join("conversations").join(format!(
+                "{}.json",
+                conv["conversation_id"].as_str().unwrap()
+            )));
+            assert_eq!(file["script"]["sha256"], script.as_str(), "{id}");
+            assert_eq!(file["script"]["path"], "scripts/demo.lua");
+            assert_eq!(file["prompt"]["id"], prompt.as_str(), "{id}");
+        }
+    }
+    let scripts = env.run(&["list", "scripts", "--json"]).expect(0).json();
+    assert_eq!(scripts.as_array().unwrap().len(), 2);
+    env.run(&["audit", "--run", "run-000001"]).expect(0);
+}

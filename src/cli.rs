@@ -1358,14 +1358,16 @@ fn resume_target(run: &RunRecord, from_env: bool) -> Result<ResumeTarget, Error>
                 was.describe()
             ))),
             Some(now) => {
-                let (points, fix) = if file_only(first) {
-                    (
-                        format!("{} sets {vars} to", settings::FILE),
-                        "remove it there",
-                    )
-                } else {
-                    (format!("{vars} points to"), "unset it")
-                };
+                let in_file = settings::ENDPOINTS.iter().find(|(_, _, var)| *var == first);
+                let (points, fix) =
+                    if let (true, Some((table, key, _))) = (file_only(first), in_file) {
+                        (
+                            format!("{}'s [{table}] {key} points to", settings::FILE),
+                            "remove it",
+                        )
+                    } else {
+                        (format!("{vars} points to"), "unset it")
+                    };
                 Err(Error::Usage(format!(
                     "{id} was made against {} but {points} {}; {fix} to resume there, or pass --endpoint-from-env to send the rest to the new endpoint",
                     was.describe(),

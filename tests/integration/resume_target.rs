@@ -112,6 +112,24 @@ fn issue12_resume_refuses_another_base_url_and_goes_back_to_the_recorded_one() {
     );
     assert_eq!(b.count(), 0, "nothing went to the other server");
     assert_eq!(a.count(), before);
+    // So does convgen.toml's [openai] table.
+    env.write(
+        "convgen.toml",
+        format!("[openai]\nbase_url = \"{}\"\n", base(&b)),
+    );
+    let refused = resume(&env, "run-000001", &[("OPENAI_API_KEY", KEY.into())], &[]);
+    refused.expect(2);
+    assert!(
+        refused.stderr.contains(&format!(
+            "run-000001 was made against {} but convgen.toml's [openai] base_url points to {}; remove it",
+            base(&a),
+            base(&b)
+        )),
+        "{}",
+        refused.stderr
+    );
+    std::fs::remove_file(env.path().join("convgen.toml")).unwrap();
+    assert_eq!(b.count(), 0);
     let runs = env.run(&["list", "runs", "--json"]).expect(0).json();
     assert_eq!(runs[0]["status"], "interrupted");
 

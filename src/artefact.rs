@@ -92,6 +92,33 @@ fn crash_point() {
     }
 }
 
+/// How a prompt or script path is recorded in lineage (registry records,
+/// conversations, `batch.json`): relative to the working directory, with
+/// `../` steps when the file lies outside it, so that published artefacts
+/// never carry a home or temporary folder. A relative path is kept as given
+/// (it already is relative to the working directory).
+pub fn recorded_path(path: &Utf8Path) -> Utf8PathBuf {
+    if path.is_relative() {
+        return path.to_owned();
+    }
+    let Some(cwd) = std::env::current_dir()
+        .ok()
+        .and_then(|d| Utf8PathBuf::from_path_buf(d).ok())
+    else {
+        return path.to_owned();
+    };
+    // Compare real folders (a symlinked temp or home folder still matches),
+    // but keep the file's own name: a symlinked prompt keeps its name.
+    let real = match (path.parent(), path.file_name()) {
+        (Some(dir), Some(name)) => dir
+            .canonicalize_utf8()
+            .map_or_else(|_| path.to_owned(), |d| d.join(name)),
+        _ => path.to_owned(),
+    };
+    let base = cwd.canonicalize_utf8().unwrap_or(cwd);
+    pathdiff::diff_utf8_paths(&real, &base).unwrap_or_else(|| path.to_owned())
+}
+
 /// The temporary sibling a file is written to before its rename.
 pub fn temp_path(path: &Utf8Path) -> Utf8PathBuf {
     let name = path.file_name().unwrap_or("file");
@@ -288,6 +315,21 @@ pub fn render_preview(batch: &Batch) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn recorded_paths_are_relative_to_the_working_directory() {
+        let cwd = Utf8PathBuf::from_path_buf(std::env::current_dir().unwrap()).unwrap();
+        assert_eq!(
+            recorded_path(&cwd.join("prompts/call_center_es.md")),
+            "prompts/call_center_es.md"
+        );
+        let outside = cwd.parent().unwrap().join("elsewhere.md");
+        assert_eq!(recorded_path(&outside), "../elsewhere.md");
+        assert_eq!(
+            recorded_path(Utf8Path::new("scripts/x.lua")),
+            "scripts/x.lua"
+        );
+    }
 
     #[test]
     fn atomic_write_replaces_and_leaves_no_temp() {

@@ -25,7 +25,8 @@ use crate::llm::http::{ClientSettings, EndpointRecord, HttpConfig, HttpGenerator
 use crate::llm::{EndpointStats, Generator, MockGenerator};
 use crate::prompt::{self, Prompt};
 use crate::registry::{
-    BatchFilter, BatchRecord, ConversationFilter, Registry, RunConfig, RunRecord,
+    BatchFilter, BatchRecord, ConversationFilter, Registry, RunConfig, RunLock, RunRecord,
+    RunStatus,
 };
 use crate::runlog::RunLog;
 use crate::script::sandbox::{Limits, LogSink};
@@ -255,9 +256,14 @@ struct ResumeArgs {
     /// The run to finish (see `convgen list runs --status interrupted`).
     run_id: String,
     /// Go on even though the prompt or script files changed since the run
-    /// started (the run keeps using the versions it recorded).
+    /// started: the remaining batches use the files as they are now (the run
+    /// records both versions).
     #[arg(long)]
     allow_changed: bool,
+    /// Send the rest of the run where the environment (and convgen.toml)
+    /// point now, instead of the endpoint the run recorded.
+    #[arg(long)]
+    endpoint_from_env: bool,
     /// Transport retries per request.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(0..=50))]
     max_retries: u32,
@@ -465,27 +471,24 @@ const EXIT_INTERRUPTED: i32 = 130;
 const EXIT_STOPPED: i32 = 75;
 
 /// Holds `<data dir>/locks/<run_id>.lock` while a process works on a run.
-fn lock_run(data_dir: &Utf8Path, run_id: &str) -> Result<fslock::LockFile, Error> {
-    let dir = data_dir.join("locks");
-    std::fs::create_dir_all(&dir).map_err(|e| Error::Io {
-        path: dir.to_string(),
-        message: e.to_string(),
-    })?;
-    let path = dir.join(format!("{run_id}.lock"));
-    let mut lock = fslock::LockFile::open(path.as_std_path()).map_err(|e| Error::Io {
-        path: path.to_string(),
-        message: e.to_string(),
-    })?;
-    match lock.try_lock() {
-        Ok(true) => Ok(lock),
-        Ok(false) => Err(Error::Usage(format!(
-            "{run_id} is being worked on by another convgen process (it holds {path}); wait for it to finish"
-        ))),
-        Err(e) => Err(Error::Io {
-            path: path.to_string(),
-            message: e.to_string(),
-        }),
+fn lock_run(registry: &Registry, run_id: &str) -> Result<RunLock, Error> {
+    registry.lock_run(run_id)?.ok_or_else(|| {
+        Error::Usage(format!(
+            "{run_id} is being worked on by another convgen process (it holds {}); wait for it to finish",
+            registry.run_lock_path(run_id)
+        ))
+    })
+}
+
+
+/// A run as it stands now: one recorded running whose process is gone is
+/// interrupted (and recorded so). Where the registry cannot be written (a
+/// read-only archive), the record is shown as it is.
+fn settled(registry: &Registry, run: RunRecord) -> RunRecord {
+    if run.status != RunStatus::Running {
+        return run;
     }
+    registry.settle_run(&run.run_id).unwrap_or(run)
 }
 
 /// The global directories a printed command depends on.
@@ -632,7 +635,7 @@ fn load_script(
     let Some(path) = script::discover(prompt, &g.scripts_dir).map_err(Error::Script)? else {
         return Ok(None);
     };
-    let source = ScriptSource::read(&path).map_err(Error::Script)?;
+    let source = ScriptSource::read(&artefact::recorded_path(&path)).map_err(Error::Script)?;
     ScriptFactory::new(source, prompt, Limits::from_env(), log)
         .map(Some)
         .map_err(Error::Script)
@@ -731,11 +734,15 @@ fn make_generator(args: &GeneratorChoice) -> Result<Chosen, Error> {
     if !named.is_empty() {
         // Keys come only from the environment, never from the file.
         let from_env = |k: &str| std::env::var(k).ok();
-        let configs = named
+        let mut configs = named
             .iter()
             .map(|r| HttpConfig::from_record(r, &from_env, &settings))
             .collect::<Result<Vec<_>, _>>()
             .map_err(Error::Usage)?;
+        if configs.len() == 1 && configs[0].env.is_some() {
+            // A resumed run of the environment form, back where it went.
+            return Ok(env_form(configs.remove(0), settings));
+        }
         let list = configs
             .iter()
             .map(|c| {
@@ -780,6 +787,12 @@ fn make_generator(args: &GeneratorChoice) -> Result<Chosen, Error> {
         _ => return Ok(mock("provider: mock (offline generator, as requested)")),
     }
     .map_err(Error::Usage)?;
+    Ok(env_form(cfg, settings))
+}
+
+/// The generator of one environment-form endpoint; the run records where it
+/// points (never the key), so that `resume` goes back there.
+fn env_form(cfg: HttpConfig, settings: ClientSettings) -> Chosen {
     let generator = HttpGenerator::new(vec![cfg], settings);
     let info = generator.info();
     let note = format!(
@@ -788,11 +801,11 @@ fn make_generator(args: &GeneratorChoice) -> Result<Chosen, Error> {
         info.model,
         info.endpoint_host.unwrap_or_default()
     );
-    Ok(Chosen {
+    Chosen {
+        endpoints: generator.records(),
         generator: Box::new(generator),
         note,
-        endpoints: Vec::new(),
-    })
+    }
 }
 
 /// Refuses a run (or a preview) on every problem `convgen check` would report.
@@ -1000,7 +1013,8 @@ impl Observer for BatchLines<'_> {
 
 fn cmd_generate(g: &GlobalArgs, args: GenerateArgs) -> Result<i32, Error> {
     let say = Say { quiet: g.quiet };
-    let path = resolve_prompt(g, &args.prompt)?;
+    // Lineage records paths relative to the working directory.
+    let path = artefact::recorded_path(&resolve_prompt(g, &args.prompt)?);
     let (prompt, source) = load_prompt(&path)?;
 
     let log = Arc::new(RunLog::new(&g.data_dir, !g.quiet));
@@ -1069,8 +1083,8 @@ fn cmd_generate(g: &GlobalArgs, args: GenerateArgs) -> Result<i32, Error> {
         max_attempts: args.max_attempts,
         endpoints,
     };
-    let (run, batches) = registry.register_run(config)?;
-    let _run_lock = lock_run(&g.data_dir, &run.run_id)?;
+    // The run's lock comes with it: it is never seen running with its lock free.
+    let (run, batches, _run_lock) = registry.register_run(config)?;
     catch_interrupts();
     log.set_run(&run.run_id);
     if let Some(f) = &factory {
@@ -1118,7 +1132,7 @@ fn cmd_resume(g: &GlobalArgs, args: ResumeArgs) -> Result<i32, Error> {
             user_command(g, Dirs::Data, &["list", "runs"])
         ))
     })?;
-    let _run_lock = lock_run(&g.data_dir, &run.run_id)?;
+    let _run_lock = lock_run(&registry, &run.run_id)?;
     let mut pending = Vec::new();
     for id in &run.batches {
         if let Some(b) = registry.batch(id)?
@@ -1148,71 +1162,120 @@ fn cmd_resume(g: &GlobalArgs, args: ResumeArgs) -> Result<i32, Error> {
         .prompt_source(&c.prompt_sha256)?
         .ok_or_else(|| missing("prompt text"))?;
     let prompt = prompt::parse(Utf8Path::new(&record.path), &source)?;
+    // The sha256 a recorded file has now, when it differs.
     let changed = |path: &str, sha: &str| {
-        std::fs::read(path).is_ok_and(|bytes| prompt::sha256_hex(&bytes) != sha)
+        std::fs::read(path)
+            .ok()
+            .map(|bytes| prompt::sha256_hex(&bytes))
+            .filter(|now| now != sha)
     };
+    let short = |sha: &str| sha.chars().take(8).collect::<String>();
+    let prompt_now = changed(&record.path, &c.prompt_sha256);
+    let script_now = c.script.as_ref().and_then(|s| changed(&s.path, &s.sha256));
     let mut changes = Vec::new();
-    if changed(&record.path, &c.prompt_sha256) {
-        changes.push(record.path.clone());
+    if let Some(now) = &prompt_now {
+        changes.push(format!(
+            "{} ({} -> {})",
+            record.path,
+            short(&c.prompt_sha256),
+            short(now)
+        ));
     }
-    if let Some(s) = &c.script
-        && changed(&s.path, &s.sha256)
-    {
-        changes.push(s.path.clone());
+    if let (Some(s), Some(now)) = (&c.script, &script_now) {
+        changes.push(format!(
+            "{} ({} -> {})",
+            s.path,
+            short(&s.sha256),
+            short(now)
+        ));
     }
-    if !changes.is_empty() {
-        if !args.allow_changed {
-            return Err(Error::Usage(format!(
-                "{} changed since {} started; resuming would mix versions. Pass --allow-changed to finish it with the versions it recorded",
-                changes.join(" and "),
-                run.run_id
-            )));
-        }
-        say.line(format!(
-            "{} changed since {} started; finishing it with the recorded versions",
+    if !changes.is_empty() && !args.allow_changed {
+        return Err(Error::Usage(format!(
+            "{} changed since {} started; resuming would mix versions. Pass --allow-changed to finish it with the files as they are now (the run records both versions)",
             changes.join(" and "),
             run.run_id
-        ));
+        )));
     }
     let log = Arc::new(RunLog::new(&g.data_dir, !g.quiet));
     log.set_run(&run.run_id);
-    let factory = match &c.script {
+    // The versions the remaining batches use: the recorded ones, or, with
+    // --allow-changed, the files as they are now.
+    let (prompt, new_prompt_source) = match &prompt_now {
+        Some(_) => {
+            let (now, bytes) = load_prompt(Utf8Path::new(&record.path))?;
+            if now.name != prompt.name {
+                return Err(Error::Usage(format!(
+                    "{}: the prompt is now named `{}`, not `{}` as when {} started; a run keeps its prompt's name, so start a new run",
+                    record.path, now.name, prompt.name, run.run_id
+                )));
+            }
+            generate::check_mode(&now, &c.scenario_mode)
+                .map_err(|m| Error::Usage(format!("{} was made with {m}", run.run_id)))?;
+            (now, Some(bytes))
+        }
+        None => (prompt, None),
+    };
+    let script_source = match &c.script {
+        Some(s) if script_now.is_some() => {
+            Some(ScriptSource::read(Utf8Path::new(&s.path)).map_err(Error::Script)?)
+        }
         Some(s) => {
             let bytes = registry
                 .script_source(&s.sha256)?
                 .ok_or_else(|| missing("script text"))?;
-            let source = ScriptSource {
+            Some(ScriptSource {
                 path: s.path.clone().into(),
                 bytes: bytes.into(),
                 sha256: s.sha256.clone(),
-            };
-            Some(
-                ScriptFactory::new(source, &prompt, Limits::from_env(), log.clone())
-                    .map_err(Error::Script)?,
-            )
+            })
         }
         None => None,
     };
-    let provider = match c.provider.as_str() {
-        "azure" => ProviderArg::Azure,
-        "openai" => ProviderArg::Openai,
-        _ => ProviderArg::Mock,
-    };
+    let factory = script_source
+        .map(|source| ScriptFactory::new(source, &prompt, Limits::from_env(), log.clone()))
+        .transpose()
+        .map_err(Error::Script)?;
+    if !changes.is_empty() {
+        // Files still broken are refused here, before anything is recorded.
+        refuse_problems(g, &prompt, factory.as_ref(), &c.scenario_mode)?;
+    }
+    let target = resume_target(&run, args.endpoint_from_env)?;
     let Chosen {
         generator, note, ..
     } = make_generator(&GeneratorChoice {
-        provider,
-        model: Some(c.model.clone()),
+        provider: target.provider,
+        model: target.model,
         timeout: args.timeout,
         max_retries: args.max_retries,
         concurrency: c.concurrency,
         max_wait: args.quota.max_wait,
         quota: args.quota.quota(),
-        recorded: c.endpoints.clone(),
+        recorded: target.recorded,
     })?;
+    if let Some(why) = target.note {
+        say.line(why);
+    }
     say.line(note);
     let start =
         prompt::parse_time(&c.start).map_err(|m| Error::Usage(format!("{}: {m}", run.run_id)))?;
+    let mut record = record;
+    if !changes.is_empty() {
+        if let Some(bytes) = &new_prompt_source {
+            record = registry.register_prompt(&prompt, bytes)?;
+        }
+        if let Some(f) = factory.as_ref().filter(|_| script_now.is_some()) {
+            registry.register_script(f.source.path.as_str(), &f.source.sha256, &f.source.bytes)?;
+        }
+        let ids: Vec<String> = pending.iter().map(|b| b.batch_id.clone()).collect();
+        let script = factory.as_ref().map(|f| f.source.to_ref());
+        registry.revise_run(&run.run_id, &record, script, &ids)?;
+        say.line(format!(
+            "{} changed since {} started; the {} remaining batch(es) use the files as they are now (--allow-changed), and the run records both versions",
+            changes.join(" and "),
+            run.run_id,
+            pending.len()
+        ));
+    }
     let run = registry.reopen_run(&run.run_id)?;
     catch_interrupts();
     say.line(format!(
@@ -1230,6 +1293,140 @@ fn cmd_resume(g: &GlobalArgs, args: ResumeArgs) -> Result<i32, Error> {
         factory: factory.as_ref(),
     };
     execute(g, &say, job, &registry, &pending, args.json)
+}
+
+/// Where a resumed run sends its requests.
+struct ResumeTarget {
+    provider: ProviderArg,
+    /// The endpoints to use; none: where the environment points now.
+    recorded: Vec<EndpointRecord>,
+    /// The model to ask for (none: the deployment's name, for Azure).
+    model: Option<String>,
+    /// A line for the operator, when the choice needs saying.
+    note: Option<String>,
+}
+
+/// Decides where a resumed run goes (SPEC §4): where it went, whatever the
+/// environment says by now; a run recorded against one endpoint is refused
+/// when the environment points to another, unless `--endpoint-from-env`.
+fn resume_target(run: &RunRecord, from_env: bool) -> Result<ResumeTarget, Error> {
+    use crate::llm::http::{EnvEndpoint, Flavor, host_of};
+    let c = &run.config;
+    let id = &run.run_id;
+    let (provider, flavor) = match c.provider.as_str() {
+        "azure" => (ProviderArg::Azure, Some(Flavor::Azure)),
+        "openai" => (ProviderArg::Openai, Some(Flavor::OpenAi)),
+        "mock" => (ProviderArg::Mock, None),
+        // Several endpoints of different providers.
+        _ if !c.endpoints.is_empty() => (ProviderArg::Auto, None),
+        _ => (ProviderArg::Mock, None),
+    };
+    let recorded = |note: Option<String>| ResumeTarget {
+        provider,
+        recorded: c.endpoints.clone(),
+        model: Some(c.model.clone()),
+        note,
+    };
+    // An Azure run named its model after the deployment: a new deployment names its own.
+    let after_deployment = c
+        .endpoints
+        .iter()
+        .any(|e| e.env.as_ref().and_then(|v| v.deployment.as_ref()) == Some(&c.model));
+    let moved = |note: String| ResumeTarget {
+        provider,
+        recorded: Vec::new(),
+        model: Some(c.model.clone()).filter(|_| !after_deployment),
+        note: Some(note),
+    };
+    if provider == ProviderArg::Mock {
+        // Nothing was sent anywhere; nothing will be.
+        return Ok(recorded(from_env.then(|| {
+            format!("{id} was made with the mock: it resumes with the mock (--endpoint-from-env does not apply)")
+        })));
+    }
+    let env = |k: &str| file_settings().endpoint(k);
+    let file_only = |var: &str| std::env::var(var).ok().is_none_or(|v| v.trim().is_empty());
+    let env_record = match c.endpoints.as_slice() {
+        [one] => one.env.as_ref().map(|e| (one, e)),
+        _ => None,
+    };
+    if let Some((rec, was)) = env_record {
+        let vars = EnvEndpoint::variables(rec.provider);
+        let first = vars.split('/').next().unwrap_or(vars);
+        return match EnvEndpoint::from_env(rec.provider, &env) {
+            None => Ok(recorded(Some(format!(
+                "{id}: resuming against {}, the endpoint it recorded ({vars} not set)",
+                was.describe()
+            )))),
+            Some(now) if was.same_place(&now) => Ok(recorded(None)),
+            Some(now) if from_env => Ok(moved(format!(
+                "{id}: sending the rest to {} ({vars}), not to {} where it started, as --endpoint-from-env asks",
+                now.describe(),
+                was.describe()
+            ))),
+            Some(now) => {
+                let in_file = settings::ENDPOINTS.iter().find(|(_, _, var)| *var == first);
+                let (points, fix) =
+                    if let (true, Some((table, key, _))) = (file_only(first), in_file) {
+                        (
+                            format!("{}'s [{table}] {key} points to", settings::FILE),
+                            "remove it",
+                        )
+                    } else {
+                        (format!("{vars} points to"), "unset it")
+                    };
+                Err(Error::Usage(format!(
+                    "{id} was made against {} but {points} {}; {fix} to resume there, or pass --endpoint-from-env to send the rest to the new endpoint",
+                    was.describe(),
+                    now.describe()
+                )))
+            }
+        };
+    }
+    if !c.endpoints.is_empty() {
+        // `[[endpoints]]`: the run recorded them all, with their key variables.
+        return Ok(if from_env {
+            moved(format!(
+                "{id}: sending the rest where the environment and {} point now, not to the endpoints it recorded, as --endpoint-from-env asks",
+                settings::FILE
+            ))
+        } else {
+            recorded(None)
+        });
+    }
+    // Recorded before runs kept their endpoint: only its host is known.
+    let Some(flavor) = flavor else {
+        return Ok(recorded(None));
+    };
+    let vars = EnvEndpoint::variables(flavor);
+    let was = c.endpoint_host.clone().unwrap_or_default();
+    let now = EnvEndpoint::from_env(flavor, &env);
+    let now_url = now.as_ref().map(|n| n.base_url.clone()).or_else(|| {
+        (flavor == Flavor::OpenAi).then(|| crate::llm::http::DEFAULT_OPENAI_BASE_URL.to_string())
+    });
+    let here = ResumeTarget {
+        provider,
+        recorded: Vec::new(),
+        model: Some(c.model.clone()),
+        note: None,
+    };
+    match now_url {
+        // Azure without an endpoint: building the generator names what is missing.
+        None => Ok(here),
+        Some(url) if host_of(&url).eq_ignore_ascii_case(&was) => Ok(here),
+        Some(url) if from_env => Ok(moved(format!(
+            "{id}: sending the rest to {url} ({vars}), not to {was} where it started, as --endpoint-from-env asks"
+        ))),
+        Some(url) => {
+            let points = match now {
+                Some(n) => format!("{vars} points to {}", n.describe()),
+                None => format!("{vars} is not set (the default is {url})"),
+            };
+            Err(Error::Usage(format!(
+                "{id} was made against {was} (it recorded only the host) but {points}; set {vars} to that server to resume there, or pass --endpoint-from-env to send the rest to {url}"
+            )))
+        }
+    }
 }
 
 fn cmd_config(g: &GlobalArgs, args: ConfigArgs, matches: &clap::ArgMatches) -> Result<i32, Error> {
@@ -2054,6 +2251,7 @@ fn cmd_list(g: &GlobalArgs, args: ListArgs) -> Result<i32, Error> {
             let runs: Vec<RunRecord> = registry
                 .runs()?
                 .into_iter()
+                .map(|r| settled(&registry, r))
                 .filter(|r| {
                     args.prompt
                         .as_ref()
@@ -2063,16 +2261,33 @@ fn cmd_list(g: &GlobalArgs, args: ListArgs) -> Result<i32, Error> {
                         && until.as_ref().is_none_or(|u| &r.created_at < u)
                 })
                 .collect();
+            let written = runs
+                .iter()
+                .map(|r| on_disk(&registry, r))
+                .collect::<Result<Vec<_>, _>>()?;
             if args.json {
-                return print_json(&runs).map(|_| EXIT_OK);
+                let rows: Vec<_> = runs
+                    .iter()
+                    .zip(&written)
+                    .map(|(r, n)| {
+                        let mut v = serde_json::to_value(r).unwrap_or_default();
+                        v["written"] = json!(n);
+                        if resumable(r) {
+                            v["resume"] = json!(user_command(g, Dirs::Data, &["resume", &r.run_id]));
+                        }
+                        v
+                    })
+                    .collect();
+                return print_json(&rows).map(|_| EXIT_OK);
             }
             print_table(
                 &[
-                    "RUN_ID", "STATUS", "PROMPT", "TOTAL", "VALID", "FAILED", "BATCHES", "SEED",
-                    "CREATED",
+                    "RUN_ID", "STATUS", "PROMPT", "TOTAL", "VALID", "FAILED", "WRITTEN", "BATCHES",
+                    "SEED", "CREATED",
                 ],
                 runs.iter()
-                    .map(|r| {
+                    .zip(&written)
+                    .map(|(r, n)| {
                         vec![
                             r.run_id.clone(),
                             r.status.as_str().into(),
@@ -2080,6 +2295,7 @@ fn cmd_list(g: &GlobalArgs, args: ListArgs) -> Result<i32, Error> {
                             r.config.total.to_string(),
                             r.counts.valid.to_string(),
                             r.counts.failed.to_string(),
+                            n.to_string(),
                             r.batches.len().to_string(),
                             r.config.seed.to_string(),
                             r.created_at.clone(),
@@ -2177,6 +2393,22 @@ fn cmd_list(g: &GlobalArgs, args: ListArgs) -> Result<i32, Error> {
     Ok(EXIT_OK)
 }
 
+/// Where a run's requests went: the endpoint host, or each recorded
+/// endpoint's name and host; nothing for the mock.
+fn endpoint_targets(c: &RunConfig) -> Option<String> {
+    let named: Vec<_> = c.endpoints.iter().filter(|e| e.env.is_none()).collect();
+    if !named.is_empty() {
+        return Some(
+            named
+                .iter()
+                .map(|e| format!("{} ({})", e.name, crate::llm::http::host_of(&e.url)))
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+    }
+    c.endpoint_host.clone()
+}
+
 /// Reads a conversation file; `audit` is the command that checks its batch.
 fn read_conversation(path: &Utf8Path, audit: &str) -> Result<Conversation, Error> {
     let bytes = std::fs::read(path).map_err(|e| Error::Io {
@@ -2189,13 +2421,33 @@ fn read_conversation(path: &Utf8Path, audit: &str) -> Result<Conversation, Error
     })
 }
 
+/// Conversations of a run on disk to stay (see [`generate::conversations_on_disk`]).
+fn on_disk(registry: &Registry, run: &RunRecord) -> Result<u64, Error> {
+    if run.status == RunStatus::Complete {
+        return Ok(run.counts.valid + run.counts.failed);
+    }
+    Ok(generate::conversations_on_disk(registry, run)?)
+}
+
+/// True when `resume` has work to do on a run.
+fn resumable(run: &RunRecord) -> bool {
+    matches!(run.status, RunStatus::Interrupted | RunStatus::Failed)
+}
+
 fn cmd_show(g: &GlobalArgs, args: ShowArgs) -> Result<i32, Error> {
     require_data_dir(g)?;
     let registry = Registry::new(&g.data_dir);
     let id = args.id.trim();
     if let Some(run) = registry.run(id)? {
+        let run = settled(&registry, run);
+        let written = on_disk(&registry, &run)?;
         if args.json {
-            return print_json(&run).map(|_| EXIT_OK);
+            let mut v = serde_json::to_value(&run).unwrap_or_default();
+            v["written"] = json!(written);
+            if resumable(&run) {
+                v["resume"] = json!(user_command(g, Dirs::Data, &["resume", &run.run_id]));
+            }
+            return print_json(&v).map(|_| EXIT_OK);
         }
         let c = &run.config;
         println!("run {} · {}", run.run_id, run.status.as_str());
@@ -2205,6 +2457,9 @@ fn cmd_show(g: &GlobalArgs, args: ShowArgs) -> Result<i32, Error> {
         println!("seed        {}", c.seed);
         println!("start       {}", c.start);
         println!("generator   {} / {}", c.provider, c.model);
+        if let Some(line) = endpoint_targets(c) {
+            println!("endpoint    {line}");
+        }
         println!("attempts    up to {}", c.max_attempts);
         println!("created     {}", run.created_at);
         if let Some(f) = &run.finished_at {
@@ -2214,6 +2469,12 @@ fn cmd_show(g: &GlobalArgs, args: ShowArgs) -> Result<i32, Error> {
             "counts      {} valid, {} failed of {}",
             run.counts.valid, run.counts.failed, run.counts.requested
         );
+        if run.status != RunStatus::Complete {
+            println!(
+                "written     {written} of {} conversations on disk",
+                run.counts.requested
+            );
+        }
         println!(
             "tokens      {} prompt + {} completion",
             thousands(run.usage.prompt_tokens),
@@ -2222,6 +2483,9 @@ fn cmd_show(g: &GlobalArgs, args: ShowArgs) -> Result<i32, Error> {
         if let Some(e) = &run.error {
             println!("error       {e}");
         }
+        if resumable(&run) {
+            println!("resume      {}", user_command(g, Dirs::Data, &["resume", &run.run_id]));
+        }
         for (i, line) in endpoint_lines(&run.endpoints).iter().enumerate() {
             println!(
                 "{}{line}",
@@ -2229,6 +2493,31 @@ fn cmd_show(g: &GlobalArgs, args: ShowArgs) -> Result<i32, Error> {
                     "endpoints   "
                 } else {
                     "            "
+                }
+            );
+        }
+        for (i, v) in run.versions.iter().enumerate() {
+            let script = v.script.as_ref().map_or_else(String::new, |s| {
+                format!(
+                    ", script {} {}",
+                    s.path,
+                    s.sha256.chars().take(8).collect::<String>()
+                )
+            });
+            println!(
+                "{}{}. prompt {}{script} since {}: {}",
+                if i == 0 {
+                    "versions    "
+                } else {
+                    "            "
+                },
+                i + 1,
+                v.prompt_id,
+                v.since,
+                if v.batches.is_empty() {
+                    "no batches".to_string()
+                } else {
+                    v.batches.join(" ")
                 }
             );
         }

@@ -28,6 +28,8 @@ pub struct PromptRef {
 /// Which script shaped a conversation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScriptRef {
+    /// The script file, relative to the working directory the run was made
+    /// from (`../` steps when outside it; never a home or temp folder).
     pub path: String,
     pub sha256: String,
 }

@@ -473,6 +473,7 @@ impl Sample<'_> {
             finished_at: None,
             error: None,
             endpoints: Vec::new(),
+            versions: Vec::new(),
         };
         let batch = BatchRecord {
             batch_id: format!("{}-preview", self.prompt.name),
@@ -480,6 +481,7 @@ impl Sample<'_> {
             batch_index: 1,
             prompt_id: run.config.prompt_id.clone(),
             prompt_name: self.prompt.name.clone(),
+            script: self.script.clone(),
             first_index: 1,
             size: index,
             status: BatchStatus::Pending,
@@ -595,14 +597,10 @@ impl<'b> BatchWork<'b> {
     /// A batch to write. When its folder exists (an interrupted run), staged
     /// temporary files are discarded and every whole conversation file already
     /// in place is kept: those conversations are not made again.
-    fn new(
-        batch: &'b BatchRecord,
-        data_dir: &Utf8Path,
-        prompt: &Prompt,
-    ) -> Result<Self, GenerateError> {
+    fn new(batch: &'b BatchRecord, ctx: &RunContext) -> Result<Self, GenerateError> {
         let work = Self {
             batch,
-            dir: BatchDir::new(data_dir, &batch.batch_id),
+            dir: BatchDir::new(ctx.data_dir, &batch.batch_id),
             started_at: std::sync::OnceLock::new(),
             results: Mutex::new(Vec::new()),
             remaining: AtomicU64::new(batch.size),
@@ -610,12 +608,13 @@ impl<'b> BatchWork<'b> {
         };
         let mut work = work;
         if work.dir.root().is_dir() {
-            work.reconcile(prompt)?;
+            work.reconcile(ctx)?;
         }
         Ok(work)
     }
 
-    fn reconcile(&mut self, prompt: &Prompt) -> Result<(), GenerateError> {
+    fn reconcile(&mut self, ctx: &RunContext) -> Result<(), GenerateError> {
+        let prompt = ctx.prompt;
         for dir in [self.dir.root().to_owned(), self.dir.conversations()] {
             let Ok(entries) = std::fs::read_dir(&dir) else {
                 continue;
@@ -642,10 +641,14 @@ impl<'b> BatchWork<'b> {
             };
             match serde_json::from_slice::<Conversation>(&bytes) {
                 // Unregistered files are not trusted blindly: a kept conversation
-                // must be this run's and still pass the built-in checks.
+                // must be this run's, made with the prompt and script versions the
+                // batch is written with (`resume --allow-changed` moves them on),
+                // and still pass the built-in checks.
                 Ok(c)
                     if c.conversation_id == id
                         && c.run_id == self.batch.run_id
+                        && c.prompt.sha256 == prompt.sha256
+                        && c.script == ctx.script
                         && (c.status == Status::Failed
                             || validate::check_conversation(&c, prompt).is_empty()) =>
                 {
@@ -779,6 +782,9 @@ impl<'b> BatchWork<'b> {
         let (preview, json) =
             artefact::write_batch_files(dir, &batch_file).map_err(|e| write_err(dir.root(), e))?;
         let record = BatchRecord {
+            // The versions it was written with (`resume --allow-changed` may have moved on).
+            prompt_id: ctx.prompt_ref.id.clone(),
+            script: ctx.script.clone(),
             status,
             counts,
             usage,
@@ -848,7 +854,7 @@ pub fn run_all(
     };
     let works: Vec<BatchWork> = batches
         .iter()
-        .map(|b| BatchWork::new(b, ctx.data_dir, ctx.prompt))
+        .map(|b| BatchWork::new(b, ctx))
         .collect::<Result<_, _>>()?;
     // Batches an interrupted run left whole only need finishing; the others
     // are dealt to lanes once, before any worker starts changing counts.
@@ -955,6 +961,46 @@ pub fn run_all(
         });
     }
     Ok((run, outcomes))
+}
+
+/// The conversations of a run that are on disk to stay: those of its written
+/// batches, plus the whole files already in place in its pending batches'
+/// folders (a stopped batch gives its staged files their final names, see
+/// `keep_staged`). Temporary files a killed process left are not counted:
+/// `resume` discards them.
+pub fn conversations_on_disk(registry: &Registry, run: &RunRecord) -> Result<u64, RegistryError> {
+    let batches = registry.batches(&crate::registry::BatchFilter {
+        run: Some(run.run_id.clone()),
+        ..Default::default()
+    })?;
+    let mut n = 0;
+    for b in batches.iter().filter(|b| b.run_id == run.run_id) {
+        if b.status != BatchStatus::Pending {
+            n += b.counts.valid + b.counts.failed;
+            continue;
+        }
+        // A registry path is trusted only as one plain folder name.
+        let plain = Utf8Path::new(&b.path)
+            .components()
+            .all(|c| matches!(c, camino::Utf8Component::Normal(_)));
+        if !plain || b.path.is_empty() {
+            continue;
+        }
+        let dir = BatchDir::new(registry.data_dir(), &b.path).conversations();
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let prefix = format!("{}-", b.batch_id);
+        n += entries
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .filter(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                name.starts_with(&prefix) && name.ends_with(".json")
+            })
+            .count() as u64;
+    }
+    Ok(n)
 }
 
 /// Creates the folders of a lane's batches up to `upto`, once each, in order.

@@ -31,6 +31,12 @@ pub const REGISTRY_SCHEMA_VERSION: u64 = 1;
 pub const REGISTRY_FILE: &str = "registry.redb";
 /// The lock file that serialises access to the registry.
 pub const LOCK_FILE: &str = "registry.lock";
+/// The folder of run locks inside the data dir: `<run_id>.lock`, held by the
+/// process working on that run.
+pub const RUN_LOCKS_DIR: &str = "locks";
+/// Why a run recorded `running` was found with no process working on it.
+pub const DEAD_RUN_ERROR: &str =
+    "the process working on it ended without recording an outcome (killed, or the machine stopped)";
 /// How long to wait for a busy registry, unless `CONVGEN_LOCK_TIMEOUT` says otherwise.
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -98,7 +104,8 @@ pub struct PromptRecord {
     pub sha256: String,
     pub title: String,
     pub language: String,
-    /// The file it was registered from.
+    /// The file it was registered from, relative to the working directory
+    /// of the command that registered it (`../` steps when outside it).
     pub path: String,
     pub scenarios: usize,
     pub registered_at: String,
@@ -121,7 +128,8 @@ impl PromptRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScriptRecord {
     pub sha256: String,
-    /// The path it was first registered from.
+    /// The path it was first registered from, relative to the working
+    /// directory of the command that registered it (`../` steps when outside it).
     pub path: String,
     pub registered_at: String,
 }
@@ -154,6 +162,8 @@ pub struct RunConfig {
     pub prompt_id: String,
     pub prompt_name: String,
     pub prompt_sha256: String,
+    /// The script (its path relative to the working directory); `resume`
+    /// reads it from there to tell whether it changed.
     pub script: Option<ScriptRef>,
     pub scenario_mode: ScenarioMode,
     pub total: u64,
@@ -172,6 +182,18 @@ pub struct RunConfig {
     pub endpoints: Vec<crate::llm::http::EndpointRecord>,
 }
 
+/// One prompt and script version a run used, and the batches it wrote.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunVersion {
+    pub prompt_id: String,
+    pub prompt_sha256: String,
+    pub script: Option<ScriptRef>,
+    /// The batches written with this version (or left for it to write).
+    pub batches: Vec<String>,
+    /// When the run took this version up (RFC 3339).
+    pub since: String,
+}
+
 /// A run: its configuration, batches and outcome.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
@@ -188,6 +210,11 @@ pub struct RunRecord {
     /// What each endpoint did, summed over the processes that worked on the run.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub endpoints: Vec<EndpointStats>,
+    /// Every prompt and script version the run used, oldest first, once
+    /// `resume --allow-changed` moved it to new files (empty while it used
+    /// one). `config` holds the versions in use now.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub versions: Vec<RunVersion>,
 }
 
 /// Hashes of a written batch's files.
@@ -205,6 +232,9 @@ pub struct BatchRecord {
     pub batch_index: u32,
     pub prompt_id: String,
     pub prompt_name: String,
+    /// The script version it was (or is to be) written with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub script: Option<ScriptRef>,
     /// Index (in the run) of the batch's first conversation.
     pub first_index: u64,
     /// Conversations requested.
@@ -279,6 +309,25 @@ struct LockGuard {
 impl Drop for LockGuard {
     fn drop(&mut self) {
         let _ = self.file.unlock();
+    }
+}
+
+/// A process's hold on one run, `<data dir>/locks/<run_id>.lock`: released
+/// when dropped, and by the kernel when the process dies (even by `kill -9`),
+/// so a run recorded `running` whose lock is free has no process left.
+pub struct RunLock {
+    file: fslock::LockFile,
+}
+
+impl Drop for RunLock {
+    fn drop(&mut self) {
+        let _ = self.file.unlock();
+    }
+}
+
+impl std::fmt::Debug for RunLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RunLock")
     }
 }
 
@@ -406,6 +455,52 @@ impl Registry {
             std::thread::sleep(pause);
             pause = (pause * 2).min(Duration::from_millis(25));
         }
+    }
+
+    /// The lock file of a run.
+    pub fn run_lock_path(&self, run_id: &str) -> Utf8PathBuf {
+        self.data_dir
+            .join(RUN_LOCKS_DIR)
+            .join(format!("{run_id}.lock"))
+    }
+
+    /// Takes a run's lock, or `None` when another process holds it. Callers
+    /// hold the registry lock, so that a probe by `list` or `show` (which
+    /// takes the run lock for an instant) never makes a run look busy to a
+    /// process starting on it.
+    fn try_lock_run_guarded(&self, run_id: &str) -> Result<Option<RunLock>, RegistryError> {
+        let path = self.run_lock_path(run_id);
+        let dir = self.data_dir.join(RUN_LOCKS_DIR);
+        let fail = |e: std::io::Error| RegistryError::DataDir {
+            path: self.data_dir.clone(),
+            message: format!("cannot lock {path}: {e}"),
+        };
+        std::fs::create_dir_all(&dir).map_err(fail)?;
+        let mut file = fslock::LockFile::open(path.as_std_path()).map_err(fail)?;
+        match file.try_lock() {
+            Ok(true) => Ok(Some(RunLock { file })),
+            Ok(false) => Ok(None),
+            Err(e) => Err(fail(e)),
+        }
+    }
+
+    /// Takes the lock of a run a process is about to work on; `None` when
+    /// another process holds it.
+    pub fn lock_run(&self, run_id: &str) -> Result<Option<RunLock>, RegistryError> {
+        std::fs::create_dir_all(&self.data_dir).map_err(|e| RegistryError::DataDir {
+            path: self.data_dir.clone(),
+            message: e.to_string(),
+        })?;
+        let _guard = self.lock()?;
+        self.try_lock_run_guarded(run_id)
+    }
+
+    /// True when a process holds the run's lock (under the registry lock).
+    fn run_held(&self, run_id: &str) -> Result<bool, RegistryError> {
+        if !self.run_lock_path(run_id).exists() {
+            return Ok(false);
+        }
+        Ok(self.try_lock_run_guarded(run_id)?.is_none())
     }
 
     fn open_db(&self) -> Result<Database, RegistryError> {
@@ -636,6 +731,64 @@ impl Registry {
         })
     }
 
+    /// Moves a run to a new prompt and script version (`resume
+    /// --allow-changed`): its `pending` batches are to be written with it.
+    /// The run keeps every version it used, with the batches each wrote.
+    pub fn revise_run(
+        &self,
+        run_id: &str,
+        prompt: &PromptRecord,
+        script: Option<ScriptRef>,
+        pending: &[String],
+    ) -> Result<RunRecord, RegistryError> {
+        self.write(|txn| {
+            let mut runs = txn.open_table(RUNS).map_err(|e| self.storage(e))?;
+            let mut run = self.run_in(&runs, run_id)?;
+            if run.versions.is_empty() {
+                run.versions.push(RunVersion {
+                    prompt_id: run.config.prompt_id.clone(),
+                    prompt_sha256: run.config.prompt_sha256.clone(),
+                    script: run.config.script.clone(),
+                    batches: run.batches.clone(),
+                    since: run.created_at.clone(),
+                });
+            }
+            for v in &mut run.versions {
+                v.batches.retain(|b| !pending.contains(b));
+            }
+            run.versions.push(RunVersion {
+                prompt_id: prompt.prompt_id.clone(),
+                prompt_sha256: prompt.sha256.clone(),
+                script: script.clone(),
+                batches: pending.to_vec(),
+                since: now(),
+            });
+            run.config.prompt_id = prompt.prompt_id.clone();
+            run.config.prompt_sha256 = prompt.sha256.clone();
+            run.config.script = script.clone();
+            runs.insert(run_id, encode(&run).as_slice())
+                .map_err(|e| self.storage(e))?;
+            drop(runs);
+            for id in pending {
+                let old: BatchRecord = {
+                    let table = txn.open_table(BATCHES).map_err(|e| self.storage(e))?;
+                    let guard = table
+                        .get(id.as_str())
+                        .map_err(|e| self.storage(e))?
+                        .ok_or_else(|| self.not_found("batch", id))?;
+                    self.decode(guard.value(), "batch", id)?
+                };
+                let batch = BatchRecord {
+                    prompt_id: prompt.prompt_id.clone(),
+                    script: script.clone(),
+                    ..old.clone()
+                };
+                self.put_batch(txn, &batch, Some(old.status))?;
+            }
+            Ok(run)
+        })
+    }
+
     /// Every registered script version, by path then time.
     pub fn scripts(&self) -> Result<Vec<ScriptRecord>, RegistryError> {
         let mut out: Vec<ScriptRecord> = self
@@ -649,11 +802,13 @@ impl Registry {
         Ok(out)
     }
 
-    /// Records a new run and reserves its batches (status pending). Returns the run.
+    /// Records a new run and reserves its batches (status pending). Returns
+    /// the run, its batches and the run's lock, taken before the run is
+    /// visible to anyone: no reader ever sees it `running` with a free lock.
     pub fn register_run(
         &self,
         config: RunConfig,
-    ) -> Result<(RunRecord, Vec<BatchRecord>), RegistryError> {
+    ) -> Result<(RunRecord, Vec<BatchRecord>, RunLock), RegistryError> {
         self.write(|txn| {
             let mut meta = txn.open_table(META).map_err(|e| self.storage(e))?;
             let run_seq = meta
@@ -663,6 +818,11 @@ impl Registry {
             meta.insert("next_run", run_seq + 1)
                 .map_err(|e| self.storage(e))?;
             let run_id = format!("run-{run_seq:06}");
+            let lock = self.try_lock_run_guarded(&run_id)?.ok_or_else(|| {
+                self.storage(format!(
+                    "the lock of the new run {run_id} is held by another process"
+                ))
+            })?;
             let seq_key = format!("batch_seq/{}", config.prompt_name);
             let mut batch_seq = meta
                 .get(seq_key.as_str())
@@ -682,6 +842,7 @@ impl Registry {
                     batch_index: (b + 1) as u32,
                     prompt_id: config.prompt_id.clone(),
                     prompt_name: config.prompt_name.clone(),
+                    script: config.script.clone(),
                     first_index,
                     size,
                     status: BatchStatus::Pending,
@@ -713,6 +874,7 @@ impl Registry {
                 finished_at: None,
                 error: None,
                 endpoints: Vec::new(),
+                versions: Vec::new(),
             };
             let mut runs = txn.open_table(RUNS).map_err(|e| self.storage(e))?;
             runs.insert(run_id.as_str(), encode(&run).as_slice())
@@ -720,7 +882,7 @@ impl Registry {
             for batch in &batches {
                 self.put_batch(txn, batch, None)?;
             }
-            Ok((run, batches))
+            Ok((run, batches, lock))
         })
     }
 
@@ -844,22 +1006,7 @@ impl Registry {
         self.write(|txn| {
             let mut runs = txn.open_table(RUNS).map_err(|e| self.storage(e))?;
             let mut run = self.run_in(&runs, run_id)?;
-            let batches = txn.open_table(BATCHES).map_err(|e| self.storage(e))?;
-            let mut counts = Counts {
-                requested: run.config.total,
-                ..Counts::default()
-            };
-            let mut usage = Usage::default();
-            for id in &run.batches {
-                if let Some(guard) = batches.get(id.as_str()).map_err(|e| self.storage(e))? {
-                    let b: BatchRecord = self.decode(guard.value(), "batch", id)?;
-                    counts.valid += b.counts.valid;
-                    counts.failed += b.counts.failed;
-                    usage.add(b.usage);
-                }
-            }
-            run.counts = counts;
-            run.usage = usage;
+            self.sum_batches(txn, &mut run)?;
             run.status = status;
             run.error = error;
             run.finished_at = Some(now());
@@ -869,6 +1016,52 @@ impl Registry {
                     None => run.endpoints.push(e.clone()),
                 }
             }
+            runs.insert(run_id, encode(&run).as_slice())
+                .map_err(|e| self.storage(e))?;
+            Ok(run)
+        })
+    }
+
+    /// Sets a run's counts and usage to the sum of its written batches.
+    fn sum_batches(
+        &self,
+        txn: &WriteTransaction,
+        run: &mut RunRecord,
+    ) -> Result<(), RegistryError> {
+        let batches = txn.open_table(BATCHES).map_err(|e| self.storage(e))?;
+        let mut counts = Counts {
+            requested: run.config.total,
+            ..Counts::default()
+        };
+        let mut usage = Usage::default();
+        for id in &run.batches {
+            if let Some(guard) = batches.get(id.as_str()).map_err(|e| self.storage(e))? {
+                let b: BatchRecord = self.decode(guard.value(), "batch", id)?;
+                counts.valid += b.counts.valid;
+                counts.failed += b.counts.failed;
+                usage.add(b.usage);
+            }
+        }
+        run.counts = counts;
+        run.usage = usage;
+        Ok(())
+    }
+
+    /// A run as it stands: one recorded `running` whose lock no process holds
+    /// (killed with `kill -9`, crashed, the machine stopped) is recorded
+    /// `interrupted` with the counts of the batches it registered.
+    pub fn settle_run(&self, run_id: &str) -> Result<RunRecord, RegistryError> {
+        self.write(|txn| {
+            let mut runs = txn.open_table(RUNS).map_err(|e| self.storage(e))?;
+            let mut run = self.run_in(&runs, run_id)?;
+            // Both looked at under the registry lock: a process finishing the
+            // run records its outcome before it lets the run lock go.
+            if run.status != RunStatus::Running || self.run_held(run_id)? {
+                return Ok(run);
+            }
+            self.sum_batches(txn, &mut run)?;
+            run.status = RunStatus::Interrupted;
+            run.error = Some(DEAD_RUN_ERROR.to_string());
             runs.insert(run_id, encode(&run).as_slice())
                 .map_err(|e| self.storage(e))?;
             Ok(run)

@@ -63,6 +63,76 @@ pub struct EndpointRecord {
     pub rpm: Option<u64>,
     pub tpm: Option<u64>,
     pub weight: f64,
+    /// Set for the environment form (`AZURE_OPENAI_*`, `OPENAI_BASE_URL`):
+    /// what the endpoint was read from, so `resume` can tell when the
+    /// environment it runs in points elsewhere. Absent for `[[endpoints]]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub env: Option<EnvEndpoint>,
+}
+
+/// An endpoint of the environment form, as the environment (or the
+/// `[azure]`/`[openai]` tables of `convgen.toml`) set it. Never a key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnvEndpoint {
+    /// `OPENAI_BASE_URL` (the public OpenAI URL when unset) or
+    /// `AZURE_OPENAI_ENDPOINT`, without a trailing slash.
+    pub base_url: String,
+    /// `AZURE_OPENAI_DEPLOYMENT` (Azure only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployment: Option<String>,
+    /// `OPENAI_API_VERSION` in force (Azure only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_version: Option<String>,
+}
+
+impl EnvEndpoint {
+    /// What `env` sets for `flavor`'s endpoint; `None` when it sets no
+    /// endpoint at all (no `OPENAI_BASE_URL`, no `AZURE_OPENAI_ENDPOINT`).
+    pub fn from_env(flavor: Flavor, env: &dyn Fn(&str) -> Option<String>) -> Option<Self> {
+        let get = |k: &str| {
+            env(k)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        match flavor {
+            Flavor::OpenAi => get("OPENAI_BASE_URL").map(|b| Self {
+                base_url: b.trim_end_matches('/').to_string(),
+                deployment: None,
+                api_version: None,
+            }),
+            Flavor::Azure => get("AZURE_OPENAI_ENDPOINT").map(|e| Self {
+                base_url: e.trim_end_matches('/').to_string(),
+                deployment: get("AZURE_OPENAI_DEPLOYMENT"),
+                api_version: get("OPENAI_API_VERSION"),
+            }),
+        }
+    }
+
+    /// True when `now` sends requests where this one did: the same URL and,
+    /// when `now` names one, the same deployment (the API version aside).
+    pub fn same_place(&self, now: &EnvEndpoint) -> bool {
+        self.base_url.eq_ignore_ascii_case(&now.base_url)
+            && now
+                .deployment
+                .as_ref()
+                .is_none_or(|d| self.deployment.as_ref() == Some(d))
+    }
+
+    /// The URL, with the deployment for Azure: how messages name it.
+    pub fn describe(&self) -> String {
+        match &self.deployment {
+            Some(d) => format!("{} (deployment {d})", self.base_url),
+            None => self.base_url.clone(),
+        }
+    }
+
+    /// The variables that set the endpoint of `flavor`, for messages.
+    pub fn variables(flavor: Flavor) -> &'static str {
+        match flavor {
+            Flavor::OpenAi => "OPENAI_BASE_URL",
+            Flavor::Azure => "AZURE_OPENAI_ENDPOINT/AZURE_OPENAI_DEPLOYMENT",
+        }
+    }
 }
 
 /// Everything needed to reach one endpoint.
@@ -83,6 +153,8 @@ pub struct HttpConfig {
     pub weight: f64,
     /// Declared in `[[endpoints]]`: conversations record its name.
     pub named: bool,
+    /// The environment form's settings (see [`EndpointRecord::env`]).
+    pub env: Option<EnvEndpoint>,
 }
 
 impl std::fmt::Debug for HttpConfig {
@@ -188,6 +260,7 @@ pub fn record_of(spec: &EndpointSpec, model: Option<&str>) -> Result<EndpointRec
         rpm: spec.rpm,
         tpm: spec.tpm,
         weight: spec.weight,
+        env: None,
     })
 }
 
@@ -225,6 +298,11 @@ impl HttpConfig {
             url: azure_url(&endpoint, &deployment, &version),
             auth: Some(auth_header(Flavor::Azure, key)),
             key_env: Some("AZURE_OPENAI_API_KEY".into()),
+            env: Some(EnvEndpoint {
+                base_url: endpoint.trim().trim_end_matches('/').to_string(),
+                deployment: Some(deployment.trim().to_string()),
+                api_version: Some(version.trim().to_string()),
+            }),
             model: s.model.clone().unwrap_or(deployment),
             quota: s.quota,
             weight: 1.0,
@@ -256,6 +334,11 @@ impl HttpConfig {
             url: format!("{}/chat/completions", base.trim_end_matches('/')),
             auth: key.map(|k| auth_header(Flavor::OpenAi, k)),
             key_env: Some("OPENAI_API_KEY".into()),
+            env: Some(EnvEndpoint {
+                base_url: base.trim().trim_end_matches('/').to_string(),
+                deployment: None,
+                api_version: None,
+            }),
             model,
             quota: s.quota,
             weight: 1.0,
@@ -271,6 +354,15 @@ impl HttpConfig {
         s: &ClientSettings,
     ) -> Result<Self, String> {
         let key = match &rec.key_env {
+            // The environment form: a local OpenAI-compatible server may need no key.
+            Some(var) if rec.env.is_some() => match env(var).filter(|v| !v.trim().is_empty()) {
+                None if rec.provider == Flavor::Azure => {
+                    return Err(format!(
+                        "the azure endpoint this run used needs {var}; set it in the environment"
+                    ));
+                }
+                key => key,
+            },
             Some(var) => Some(env(var).filter(|v| !v.trim().is_empty()).ok_or_else(|| {
                 format!(
                     "endpoint `{}`: its key_env {var} is not set in the environment",
@@ -298,7 +390,8 @@ impl HttpConfig {
                 tpm: rec.tpm.or(s.quota.tpm),
             },
             weight: rec.weight,
-            named: true,
+            named: rec.env.is_none(),
+            env: rec.env.clone(),
         })
     }
 
@@ -310,9 +403,11 @@ impl HttpConfig {
             url: self.url.clone(),
             key_env: self.key_env.clone(),
             model: self.model.clone(),
-            rpm: self.quota.rpm,
-            tpm: self.quota.tpm,
+            // The environment form's quota comes from flags, which `resume` takes anew.
+            rpm: self.quota.rpm.filter(|_| self.env.is_none()),
+            tpm: self.quota.tpm.filter(|_| self.env.is_none()),
             weight: self.weight,
+            env: self.env.clone(),
         }
     }
 
@@ -1257,6 +1352,7 @@ mod tests {
             rpm: Some(300),
             tpm: None,
             weight: 2.0,
+            env: None,
         };
         let e = HttpConfig::from_record(&rec, &|_| None, &s).unwrap_err();
         assert_eq!(
@@ -1294,6 +1390,72 @@ mod tests {
                 .unwrap_err()
                 .contains("needs key_env")
         );
+    }
+
+    #[test]
+    fn the_environment_form_records_where_it_points_and_resumes_there() {
+        let s = ClientSettings {
+            model: Some("m".into()),
+            ..settings(Quota::default())
+        };
+        let vars = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let env = vars(&[("OPENAI_BASE_URL", "http://127.0.0.1:9/v1/")]);
+        let c = HttpConfig::openai(&env, &s).unwrap();
+        let rec = c.record();
+        let was = rec.env.clone().unwrap();
+        assert_eq!(was.base_url, "http://127.0.0.1:9/v1");
+        assert_eq!(rec.key_env.as_deref(), Some("OPENAI_API_KEY"));
+        // Rebuilt from the record with no key in sight: a local server needs none.
+        let back = HttpConfig::from_record(&rec, &|_| None, &s).unwrap();
+        assert_eq!(back.url, "http://127.0.0.1:9/v1/chat/completions");
+        assert!(back.auth.is_none());
+        assert_eq!(back.info().endpoint, None, "not a named endpoint");
+        // Same place, slash aside; another URL is elsewhere; nothing set is None.
+        let same = EnvEndpoint::from_env(Flavor::OpenAi, &env).unwrap();
+        assert!(was.same_place(&same));
+        let other = EnvEndpoint::from_env(
+            Flavor::OpenAi,
+            &vars(&[("OPENAI_BASE_URL", "https://api.openai.com/v1")]),
+        )
+        .unwrap();
+        assert!(!was.same_place(&other));
+        assert_eq!(EnvEndpoint::from_env(Flavor::OpenAi, &|_| None), None);
+
+        let azure = vars(&[
+            ("AZURE_OPENAI_ENDPOINT", "https://east.openai.azure.com"),
+            ("AZURE_OPENAI_API_KEY", "k-secret"),
+            ("AZURE_OPENAI_DEPLOYMENT", "calls"),
+        ]);
+        let rec = HttpConfig::azure(&azure, &s).unwrap().record();
+        let was = rec.env.clone().unwrap();
+        assert_eq!(was.deployment.as_deref(), Some("calls"));
+        assert_eq!(was.api_version.as_deref(), Some(DEFAULT_AZURE_API_VERSION));
+        assert_eq!(
+            was.describe(),
+            "https://east.openai.azure.com (deployment calls)"
+        );
+        let moved = vars(&[
+            ("AZURE_OPENAI_ENDPOINT", "https://east.openai.azure.com"),
+            ("AZURE_OPENAI_DEPLOYMENT", "other"),
+        ]);
+        assert!(!was.same_place(&EnvEndpoint::from_env(Flavor::Azure, &moved).unwrap()));
+        let e = HttpConfig::from_record(&rec, &|_| None, &s).unwrap_err();
+        assert!(e.contains("needs AZURE_OPENAI_API_KEY"), "{e}");
+        let json = serde_json::to_string(&rec).unwrap();
+        assert!(!json.contains("k-secret"), "{json}");
+        // A record written before the environment form was recorded still reads.
+        let old: EndpointRecord = serde_json::from_str(
+            r#"{"name":"a","provider":"openai","url":"http://x/v1/chat/completions","key_env":null,"model":"m","rpm":null,"tpm":null,"weight":1.0}"#,
+        )
+        .unwrap();
+        assert_eq!(old.env, None);
     }
 
     #[test]

@@ -234,3 +234,127 @@ fn data_dir_comes_from_flag_or_environment() {
     ])
     .expect(0);
 }
+
+/// Every file under `dir`, recursively.
+fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(files_under(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// Issue 12: lineage recorded the script's absolute path, which leaked the
+/// author's home or temp folder into every published dataset.
+#[test]
+fn issue12_prompt_and_script_paths_are_recorded_relative_to_the_working_dir() {
+    let env = Env::new();
+    env.write("prompts/demo.md", small_prompt("", None));
+    env.write("scripts/demo.lua", "return {}\n");
+    // A script kept outside the working dir is recorded with `../` steps.
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(outside.path().join("lua")).unwrap();
+    std::fs::write(outside.path().join("lua/demo.lua"), "return {}\n").unwrap();
+    let root = env.path().to_str().unwrap().to_string();
+    let other = outside.path().to_str().unwrap().to_string();
+    let prompts = format!("{root}/prompts");
+    let scripts = format!("{root}/scripts");
+    let by_path = format!("{root}/prompts/demo.md");
+    let far = format!("{other}/lua");
+    let runs = [
+        [
+            "--prompts-dir",
+            prompts.as_str(),
+            "--scripts-dir",
+            scripts.as_str(),
+            "--prompt",
+            "demo",
+        ],
+        [
+            "--prompts-dir",
+            "prompts",
+            "--scripts-dir",
+            scripts.as_str(),
+            "--prompt",
+            by_path.as_str(),
+        ],
+        [
+            "--prompts-dir",
+            prompts.as_str(),
+            "--scripts-dir",
+            far.as_str(),
+            "--prompt",
+            "demo",
+        ],
+    ];
+    for (i, flags) in runs.iter().enumerate() {
+        let mut args = vec!["generate", "--total", "2", "--seed", "1", "--json"];
+        args.extend_from_slice(flags);
+        let v = env.run(&args).expect(0).json();
+        let run_id = v["run_id"].as_str().unwrap().to_string();
+        let show = env.run(&["show", &run_id, "--json"]).expect(0).json();
+        let expected_script = if i == 2 {
+            let name = outside.path().file_name().unwrap().to_str().unwrap();
+            format!("../{name}/lua/demo.lua")
+        } else {
+            "scripts/demo.lua".to_string()
+        };
+        assert_eq!(show["config"]["script"]["path"], expected_script.as_str());
+        for b in v["batches"].as_array().unwrap() {
+            let batch = read_json(
+                &env.path()
+                    .join(b["path"].as_str().unwrap())
+                    .join("batch.json"),
+            );
+            assert_eq!(batch["script"]["path"], expected_script.as_str());
+            assert_eq!(
+                batch["conversations"][0]["script"]["path"],
+                expected_script.as_str()
+            );
+        }
+    }
+    let prompts = env.run(&["list", "prompts", "--json"]).expect(0).json();
+    assert_eq!(prompts[0]["path"], "prompts/demo.md");
+    // No artefact, record or listing holds either folder's absolute path.
+    let mut texts: Vec<(String, String)> = files_under(&env.data())
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "json" || e == "txt"))
+        .map(|p| {
+            (
+                p.display().to_string(),
+                std::fs::read_to_string(&p).unwrap(),
+            )
+        })
+        .collect();
+    for args in [
+        vec!["show", "run-000001", "--json"],
+        vec!["show", "run-000003", "--json"],
+        vec!["list", "runs", "--json"],
+        vec!["list", "prompts", "--json"],
+        vec!["list", "scripts", "--json"],
+        vec!["list", "batches", "--run", "run-000002", "--json"],
+    ] {
+        texts.push((args.join(" "), env.run(&args).expect(0).stdout.clone()));
+    }
+    let real_root = std::fs::canonicalize(env.path()).unwrap();
+    let real_other = std::fs::canonicalize(outside.path()).unwrap();
+    for (name, text) in texts {
+        for folder in [
+            &root,
+            &other,
+            &real_root.display().to_string(),
+            &real_other.display().to_string(),
+        ] {
+            // `list batches` prints the batch folder under the (relative) data dir.
+            assert!(
+                !text.contains(folder.as_str()),
+                "{name} holds {folder}:\n{text}"
+            );
+        }
+    }
+}

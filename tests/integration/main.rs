@@ -18,6 +18,7 @@ mod quotas;
 mod readme;
 mod registry;
 mod resume;
+mod resume_target;
 mod robustness;
 mod scripts;
 mod settings;

@@ -321,3 +321,238 @@ fn a_second_ctrl_c_exits_at_once_and_leaves_whole_files() {
     env.run(&["resume", "run-000001"]).expect(0);
     env.run(&["audit", "--all"]).expect(0);
 }
+
+/// Issue 12: a run killed with `kill -9` was listed `running … VALID 0`
+/// forever. Its lock is free once its process is gone: it is interrupted,
+/// with the conversations on disk and the command that finishes it.
+#[test]
+fn issue12_a_killed_run_is_listed_interrupted_with_what_is_on_disk() {
+    use crate::common::Run;
+    use crate::llm_server::{Reply, TestServer};
+    use crate::providers::{KEY, good};
+    let server = TestServer::start(|_, _| {
+        Reply::Delay(Duration::from_millis(150), Box::new(Reply::ok(good())))
+    });
+    let env = crate::providers::env();
+    let with_server = |args: &[&str]| {
+        let mut cmd = env.command(args);
+        cmd.env("OPENAI_BASE_URL", format!("{}/v1", server.url()))
+            .env("OPENAI_API_KEY", KEY)
+            .env("CONVGEN_MODEL", "test-model");
+        cmd
+    };
+    let mut child = with_server(&[
+        "generate",
+        "--prompt",
+        "demo",
+        "--total",
+        "8",
+        "--batch-size",
+        "2",
+        "--seed",
+        "4",
+        "--concurrency",
+        "1",
+        "--quiet",
+    ])
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null())
+    .spawn()
+    .unwrap();
+    wait_for_batches(&env, &mut child, 2);
+    // While it works, it is running.
+    let live = env.run(&["list", "runs", "--json"]).expect(0).json();
+    assert_eq!(live[0]["status"], "running");
+    assert!(live[0].get("resume").is_none());
+    // SAFETY: signalling our own child process.
+    unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
+    child.wait().unwrap();
+    let on_disk = env.conversation_files().len();
+    assert!((4..8).contains(&on_disk), "{on_disk} conversations on disk");
+
+    let runs = env.run(&["list", "runs", "--json"]).expect(0).json();
+    assert_eq!(runs[0]["status"], "interrupted");
+    assert_eq!(runs[0]["written"], on_disk);
+    assert_eq!(runs[0]["resume"], "convgen resume run-000001");
+    assert!(runs[0]["counts"]["valid"].as_u64().unwrap() >= 2);
+    let table = env.run(&["list", "runs"]).expect(0).stdout.clone();
+    let row = table.lines().nth(1).unwrap();
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(cells[0], "run-000001");
+    assert_eq!(cells[1], "interrupted", "{table}");
+    assert!(table.lines().next().unwrap().contains("WRITTEN"), "{table}");
+    assert_eq!(cells[6], on_disk.to_string(), "{table}");
+    // The status filter agrees, and so does every later look.
+    let running = env.run(&["list", "runs", "--status", "running", "--json"]);
+    assert_eq!(running.expect(0).json().as_array().unwrap().len(), 0);
+    let interrupted = env.run(&["list", "runs", "--status", "interrupted", "--json"]);
+    assert_eq!(interrupted.expect(0).json().as_array().unwrap().len(), 1);
+    let show = env.run(&["show", "run-000001"]).expect(0).stdout.clone();
+    assert!(show.starts_with("run run-000001 · interrupted"), "{show}");
+    assert!(
+        show.contains(&format!("written     {on_disk} of 8 conversations on disk")),
+        "{show}"
+    );
+    assert!(
+        show.contains("resume      convgen resume run-000001\n"),
+        "{show}"
+    );
+    assert!(
+        show.contains("ended without recording an outcome"),
+        "{show}"
+    );
+    // Elsewhere, the command names the data dir.
+    std::fs::rename(env.data(), env.path().join("kept")).unwrap();
+    let elsewhere = env.run(&["show", "run-000001", "--data-dir", "kept", "--json"]);
+    assert_eq!(
+        elsewhere.expect(0).json()["resume"],
+        "convgen resume run-000001 --data-dir kept"
+    );
+    std::fs::rename(env.path().join("kept"), env.data()).unwrap();
+
+    let before = server.count();
+    let resumed = Run::from(
+        with_server(&["resume", "run-000001", "--json"])
+            .output()
+            .unwrap(),
+    );
+    resumed.expect(0);
+    assert_eq!(resumed.json()["counts"]["valid"], 8);
+    assert_eq!(
+        server.count() - before,
+        8 - on_disk,
+        "only the missing ones were made"
+    );
+    let runs = env.run(&["list", "runs", "--json"]).expect(0).json();
+    assert_eq!(runs[0]["status"], "complete");
+    assert_eq!(runs[0]["written"], 8);
+    env.run(&["audit", "--all"]).expect(0);
+}
+
+/// Issue 12: after fixing the script that failed a run, `resume
+/// --allow-changed` ran the recorded (broken) version again. It now uses
+/// the files as they are, records the new versions on the batches it
+/// writes, and the run keeps both.
+#[test]
+fn issue12_allow_changed_finishes_a_run_with_the_fixed_script() {
+    use crate::common::small_prompt;
+    let env = Env::new();
+    env.write("prompts/demo.md", small_prompt("", None));
+    let broken = "local M = {}\nfunction M.validate_conversation(conv, ctx)\n  if ctx.index == 5 then error('boom at five') end\n  return true\nend\nreturn M\n";
+    env.write("scripts/demo.lua", broken);
+    let failed = env.run(&[
+        "generate",
+        "--prompt",
+        "demo",
+        "--total",
+        "6",
+        "--batch-size",
+        "2",
+        "--seed",
+        "9",
+        "--concurrency",
+        "1",
+    ]);
+    failed.expect(2);
+    assert!(failed.stderr.contains("boom at five"), "{}", failed.stderr);
+    let before = env.run(&["show", "run-000001", "--json"]).expect(0).json();
+    assert_eq!(before["status"], "failed");
+    let old_script = before["config"]["script"]["sha256"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let old_prompt = before["config"]["prompt_id"].as_str().unwrap().to_string();
+
+    // The fix: the script no longer fails; the prompt gains a line too.
+    env.write(
+        "scripts/demo.lua",
+        broken.replace("error('boom at five')", "return true"),
+    );
+    env.write(
+        "prompts/demo.md",
+        small_prompt("", None).replace("Usted es un agente", "Usted es un agente amable"),
+    );
+    let refused = env.run(&["resume", "run-000001"]);
+    refused.expect(2);
+    assert!(
+        refused.stderr.contains("changed since run-000001 started")
+            && refused.stderr.contains("--allow-changed"),
+        "{}",
+        refused.stderr
+    );
+    let resumed = env.run(&["resume", "run-000001", "--allow-changed", "--json"]);
+    resumed.expect(0);
+    let v = resumed.json();
+    assert_eq!(v["counts"]["valid"], 6);
+    let after = env.run(&["show", "run-000001", "--json"]).expect(0).json();
+    let new_script = after["config"]["script"]["sha256"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let new_prompt = after["config"]["prompt_id"].as_str().unwrap().to_string();
+    assert_ne!(new_script, old_script);
+    assert_ne!(new_prompt, old_prompt);
+    let line = resumed
+        .stderr
+        .lines()
+        .find(|l| l.contains("changed since run-000001 started"))
+        .unwrap_or_else(|| panic!("{}", resumed.stderr));
+    for sha in [&old_script, &new_script] {
+        assert!(line.contains(&sha[..8]), "{line}");
+    }
+    assert!(
+        line.contains("scripts/demo.lua")
+            && line.contains("prompts/demo.md")
+            && line.contains("use the files as they are now"),
+        "{line}"
+    );
+
+    // Both versions in the run's lineage, each with the batches it wrote.
+    let versions = after["versions"].as_array().unwrap();
+    assert_eq!(versions.len(), 2, "{after}");
+    assert_eq!(versions[0]["script"]["sha256"], old_script.as_str());
+    assert_eq!(versions[0]["prompt_id"], old_prompt.as_str());
+    assert_eq!(
+        versions[0]["batches"],
+        serde_json::json!(["demo-000001", "demo-000002"])
+    );
+    assert_eq!(versions[1]["script"]["sha256"], new_script.as_str());
+    assert_eq!(versions[1]["prompt_id"], new_prompt.as_str());
+    assert_eq!(versions[1]["batches"], serde_json::json!(["demo-000003"]));
+    let text = env.run(&["show", "run-000001"]).expect(0).stdout.clone();
+    assert!(
+        text.contains("versions    1. prompt ") && text.contains("            2. prompt "),
+        "{text}"
+    );
+
+    // Earlier batches keep the old versions, the resumed one has the new, everywhere.
+    let records = env
+        .run(&["list", "batches", "--run", "run-000001", "--json"])
+        .expect(0)
+        .json();
+    for (b, record) in records.as_array().unwrap().iter().enumerate() {
+        let (script, prompt) = if b < 2 {
+            (&old_script, &old_prompt)
+        } else {
+            (&new_script, &new_prompt)
+        };
+        let id = record["batch_id"].as_str().unwrap();
+        assert_eq!(record["prompt_id"], prompt.as_str(), "{id}");
+        assert_eq!(record["script"]["sha256"], script.as_str(), "{id}");
+        let batch = read_json(&env.data().join(id).join("batch.json"));
+        assert_eq!(batch["script"]["sha256"], script.as_str(), "{id}");
+        assert_eq!(batch["prompt"]["id"], prompt.as_str(), "{id}");
+        for conv in batch["conversations"].as_array().unwrap() {
+            let file = read_json(&env.data().join(id).join("conversations").join(format!(
+                "{}.json",
+                conv["conversation_id"].as_str().unwrap()
+            )));
+            assert_eq!(file["script"]["sha256"], script.as_str(), "{id}");
+            assert_eq!(file["script"]["path"], "scripts/demo.lua");
+            assert_eq!(file["prompt"]["id"], prompt.as_str(), "{id}");
+        }
+    }
+    let scripts = env.run(&["list", "scripts", "--json"]).expect(0).json();
+    assert_eq!(scripts.as_array().unwrap().len(), 2);
+    env.run(&["audit", "--run", "run-000001"]).expect(0);
+}

@@ -480,7 +480,6 @@ fn lock_run(registry: &Registry, run_id: &str) -> Result<RunLock, Error> {
     })
 }
 
-
 /// A run as it stands now: one recorded running whose process is gone is
 /// interrupted (and recorded so). Where the registry cannot be written (a
 /// read-only archive), the record is shown as it is.
@@ -2273,7 +2272,8 @@ fn cmd_list(g: &GlobalArgs, args: ListArgs) -> Result<i32, Error> {
                         let mut v = serde_json::to_value(r).unwrap_or_default();
                         v["written"] = json!(n);
                         if resumable(r) {
-                            v["resume"] = json!(user_command(g, Dirs::Data, &["resume", &r.run_id]));
+                            v["resume"] =
+                                json!(user_command(g, Dirs::Data, &["resume", &r.run_id]));
                         }
                         v
                     })
@@ -2484,7 +2484,10 @@ fn cmd_show(g: &GlobalArgs, args: ShowArgs) -> Result<i32, Error> {
             println!("error       {e}");
         }
         if resumable(&run) {
-            println!("resume      {}", user_command(g, Dirs::Data, &["resume", &run.run_id]));
+            println!(
+                "resume      {}",
+                user_command(g, Dirs::Data, &["resume", &run.run_id])
+            );
         }
         for (i, line) in endpoint_lines(&run.endpoints).iter().enumerate() {
             println!(

@@ -1,9 +1,9 @@
 //! Every command convgen prints for the user to run works when pasted into a
 //! shell as it is, whichever way the data dir was given (issue 12).
 
-use std::time::{Duration, Instant};
-
 use crate::common::{Env, Run, small_prompt};
+use crate::llm_server::{Reply, TestServer, error_body};
+use crate::providers::good;
 
 /// Fails every second conversation, so that a run prints the command that lists failures.
 const HALF_FAIL: &str = r#"
@@ -188,53 +188,60 @@ fn issue12_printed_commands_work_pasted_with_the_data_dir_in_the_environment() {
 
 #[test]
 fn issue12_the_resume_command_of_an_interrupted_run_works_pasted() {
+    // A private server that fails the first three requests: with two retries
+    // the run stops resumable (exit 75) and prints its resume command.
+    let server = TestServer::start(|_, n| {
+        if n < 3 {
+            Reply::status(503, &error_body("down", "server_error"))
+                .with_header("retry-after-ms", "10")
+        } else {
+            Reply::ok(good())
+        }
+    });
     let env = project();
     let dir = "my data/d";
-    let child = env
+    let out = env
         .command(&[
             "generate",
             "--prompt",
             "demo",
             "--total",
-            "3000",
+            "4",
             "--batch-size",
-            "100",
+            "2",
             "--seed",
             "5",
-            "--quiet",
+            "--max-retries",
+            "2",
+            "--concurrency",
+            "1",
         ])
         .env("CONVGEN_DATA_DIR", dir)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
+        .env("OPENAI_BASE_URL", format!("{}/v1", server.url()))
+        .env("CONVGEN_MODEL", "m")
+        .output()
         .unwrap();
-    let started = Instant::now();
-    while started.elapsed() < Duration::from_secs(120)
-        && !env.path().join(dir).join("demo-000001/batch.json").exists()
-    {
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    // SAFETY: signalling our own child process.
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
-    let out = Run::from(child.wait_with_output().unwrap());
-    if out.code != 130 {
-        eprintln!("the run ended before Ctrl-C reached it: skipped");
-        return;
-    }
-    let commands = printed_commands(&out.stderr);
-    assert_eq!(commands.len(), 1, "{}", out.stderr);
+    let stopped = Run::from(out);
+    stopped.expect(75);
+    let commands = printed_commands(&stopped.stderr);
+    assert_eq!(commands.len(), 1, "{}", stopped.stderr);
     assert_eq!(
         commands[0],
         "convgen --data-dir 'my data/d' resume run-000001"
     );
+    // Pasted into a shell without the data dir or the server in the
+    // environment, it finishes the run against the server it was made with.
     let resumed = env.shell(&commands[0]);
     resumed.expect(1);
+    // Two valid conversations (one request each) and two that the script
+    // fails (three attempts each), after the three refused requests.
+    assert_eq!(server.count(), 3 + 2 + 2 * 3, "{}", resumed.stderr);
     let runs = env
         .run(&["--data-dir", dir, "list", "runs", "--json"])
         .expect(0)
         .json();
     assert_eq!(runs[0]["status"], "complete", "{}", resumed.stderr);
-    assert_eq!(runs[0]["counts"]["requested"], 3000);
+    assert_eq!(runs[0]["counts"]["requested"], 4);
     // The run in batches/ is untouched.
     let default = env.run(&["list", "runs", "--json"]).expect(0).json();
     assert_eq!(default[0]["counts"]["requested"], 3);

@@ -406,7 +406,7 @@ fn issue12_a_killed_run_is_listed_interrupted_with_what_is_on_disk() {
     let elsewhere = env.run(&["show", "run-000001", "--data-dir", "kept", "--json"]);
     assert_eq!(
         elsewhere.expect(0).json()["resume"],
-        "convgen resume run-000001 --data-dir kept"
+        "convgen --data-dir kept resume run-000001"
     );
     std::fs::rename(env.path().join("kept"), env.data()).unwrap();
 

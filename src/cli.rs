@@ -1240,7 +1240,9 @@ fn cmd_resume(g: &GlobalArgs, args: ResumeArgs) -> Result<i32, Error> {
     }
     let target = resume_target(&run, args.endpoint_from_env)?;
     let Chosen {
-        generator, note, ..
+        generator,
+        note,
+        endpoints,
     } = make_generator(&GeneratorChoice {
         provider: target.provider,
         model: target.model,
@@ -1257,6 +1259,13 @@ fn cmd_resume(g: &GlobalArgs, args: ResumeArgs) -> Result<i32, Error> {
     say.line(note);
     let start =
         prompt::parse_time(&c.start).map_err(|m| Error::Usage(format!("{}: {m}", run.run_id)))?;
+    if args.endpoint_from_env {
+        registry.reroute_run(&run.run_id, &generator.info(), endpoints)?;
+        say.line(format!(
+            "{} now points where the environment does; later resumes go there too",
+            run.run_id
+        ));
+    }
     let mut record = record;
     if !changes.is_empty() {
         if let Some(bytes) = &new_prompt_source {

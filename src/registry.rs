@@ -731,6 +731,28 @@ impl Registry {
         })
     }
 
+    /// Points a run at another provider and endpoints (`resume
+    /// --endpoint-from-env`): later resumes go there; each conversation keeps
+    /// the endpoint that wrote it.
+    pub fn reroute_run(
+        &self,
+        run_id: &str,
+        info: &crate::llm::GeneratorInfo,
+        endpoints: Vec<crate::llm::http::EndpointRecord>,
+    ) -> Result<RunRecord, RegistryError> {
+        self.write(|txn| {
+            let mut runs = txn.open_table(RUNS).map_err(|e| self.storage(e))?;
+            let mut run = self.run_in(&runs, run_id)?;
+            run.config.provider = info.provider.clone();
+            run.config.model = info.model.clone();
+            run.config.endpoint_host = info.endpoint_host.clone();
+            run.config.endpoints = endpoints;
+            runs.insert(run_id, encode(&run).as_slice())
+                .map_err(|e| self.storage(e))?;
+            Ok(run)
+        })
+    }
+
     /// Moves a run to a new prompt and script version (`resume
     /// --allow-changed`): its `pending` batches are to be written with it.
     /// The run keeps every version it used, with the batches each wrote.

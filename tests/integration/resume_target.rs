@@ -224,6 +224,14 @@ fn issue12_endpoint_from_env_sends_the_rest_to_the_new_server() {
         .collect();
     assert_eq!(hosts, [host(&a), host(&a), host(&b), host(&b)]);
     env.run(&["audit", "--all"]).expect(0);
+    // The run now records the new endpoint: a later look names it.
+    let show = env.run(&["show", "run-000001", "--json"]).expect(0).json();
+    assert_eq!(show["config"]["endpoint_host"], host(&b).as_str(), "{show}");
+    assert!(
+        moved.stderr.contains("later resumes go there too"),
+        "{}",
+        moved.stderr
+    );
 }
 
 #[test]

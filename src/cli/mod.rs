@@ -1,0 +1,348 @@
+//! The command line: flags in, components wired, results out.
+//!
+//! Commands are thin: they resolve settings, call the library and print.
+//! Human messages go to stderr; `--json` results and listings go to stdout.
+//! Exit codes: 0 success, 1 ran but found failures, 2 usage/input error.
+
+use std::io::{IsTerminal, Write};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use camino::{Utf8Path, Utf8PathBuf};
+use chrono::{DateTime, Utc};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::artefact;
+use crate::audit::{BatchAudit, PromptCache};
+use crate::conversation::{Conversation, ScenarioMode};
+use crate::error::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Error};
+use crate::generate::{BatchOutcome, NoScriptFactory, Observer, RunContext};
+use crate::llm::governor::Quota;
+use crate::llm::http::{ClientSettings, EndpointRecord, HttpConfig, HttpGenerator};
+use crate::llm::{EndpointStats, Generator, MockGenerator};
+use crate::prompt::{self, Prompt};
+use crate::registry::{
+    BatchFilter, BatchRecord, ConversationFilter, Registry, RunConfig, RunLock, RunRecord,
+    RunStatus,
+};
+use crate::runlog::RunLog;
+use crate::script::sandbox::{Limits, LogSink};
+use crate::script::{self, AuditResult, AuditScript, ScriptFactory, ScriptSource};
+use crate::settings::{self, FileSettings};
+use crate::validate::format_timestamp;
+
+mod audit;
+mod check;
+mod completions;
+mod config;
+mod generate;
+mod inputs;
+mod interrupt;
+mod list;
+mod menu;
+mod options;
+mod outcome;
+mod output;
+mod preview;
+mod progress;
+mod provider;
+mod resume;
+mod runs;
+mod show;
+
+use self::audit::*;
+use self::generate::*;
+use check::*;
+use completions::*;
+use config::*;
+use inputs::*;
+use interrupt::*;
+use list::*;
+use menu::*;
+use options::*;
+use outcome::*;
+use output::*;
+use preview::*;
+use progress::*;
+use provider::*;
+use resume::*;
+use runs::*;
+use show::*;
+
+const EXAMPLES: &str = "\
+Examples:
+  convgen generate --prompt call_center_es --total 200 --batch-size 50 --seed 7
+  convgen list batches --prompt call_center_es
+  convgen show call_center_es-000001-0001
+  convgen audit --all
+  convgen check";
+
+/// convgen: realistic synthetic conversations, in batches, with full lineage.
+#[derive(Debug, Parser)]
+#[command(name = "convgen", version, about, after_help = EXAMPLES)]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Args)]
+struct GlobalArgs {
+    /// Where batches and the registry live.
+    #[arg(
+        long,
+        global = true,
+        env = "CONVGEN_DATA_DIR",
+        default_value = "batches",
+        value_name = "DIR"
+    )]
+    data_dir: Utf8PathBuf,
+    /// Where prompts are looked up by name.
+    #[arg(
+        long,
+        global = true,
+        env = "CONVGEN_PROMPTS_DIR",
+        default_value = "prompts",
+        value_name = "DIR"
+    )]
+    prompts_dir: Utf8PathBuf,
+    /// Where scripts paired with prompts live.
+    #[arg(
+        long,
+        global = true,
+        env = "CONVGEN_SCRIPTS_DIR",
+        default_value = "scripts",
+        value_name = "DIR"
+    )]
+    scripts_dir: Utf8PathBuf,
+    /// Print only errors on stderr.
+    #[arg(long, short, global = true)]
+    quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Generate conversations in batches.
+    #[command(after_help = "Examples:
+  convgen generate --prompt call_center_es --total 500 --batch-size 100
+  convgen generate --prompt prompts/support_en.md --total 20 --scenario card_declined_abroad --seed 1
+  convgen generate --prompt call_center_es --total 10 --json > run.json")]
+    Generate(GenerateArgs),
+    /// Finish an interrupted or failed run exactly as it would have ended.
+    #[command(after_help = "Examples:
+  convgen resume run-000004
+  convgen resume run-000004 --allow-changed")]
+    Resume(ResumeArgs),
+    /// Check that the registry and the files agree, and that conversations pass the checks.
+    #[command(after_help = "Examples:
+  convgen audit --all
+  convgen audit call_center_es-000001 call_center_es-000002
+  convgen audit --run run-000003 --json
+
+Exit status: 0 clean, 1 findings, 2 could not run.")]
+    Audit(AuditArgs),
+    /// List prompts, runs, batches or conversations from the registry.
+    #[command(after_help = "Examples:
+  convgen list prompts
+  convgen list runs --status complete
+  convgen list batches --prompt call_center_es --since 2026-11-01
+  convgen list conversations --batch call_center_es-000001 --status failed --json")]
+    List(ListArgs),
+    /// Show a prompt, run, batch or conversation by id.
+    #[command(after_help = "Examples:
+  convgen show run-000001
+  convgen show call_center_es-000001
+  convgen show call_center_es-000001-0007
+  convgen show call_center_es@1a2b3c4d5e6f --json")]
+    Show(ShowArgs),
+    /// Show the effective settings and where each comes from (flag, environment, convgen.toml, default).
+    #[command(after_help = "Examples:
+  convgen config
+  convgen config --json")]
+    Config(ConfigArgs),
+    /// Print shell completions.
+    #[command(after_help = "Examples:
+  convgen completions bash > ~/.local/share/bash-completion/completions/convgen
+  convgen completions zsh > ~/.zfunc/_convgen
+  convgen completions fish > ~/.config/fish/completions/convgen.fish")]
+    Completions(CompletionsArgs),
+    /// Print one conversation made through the prompt's script; nothing is stored.
+    #[command(after_help = "Examples:
+  convgen preview --prompt call_center_es
+  convgen preview --prompt call_center_es --scenario billing_dispute --seed 3 --json")]
+    Preview(PreviewArgs),
+    /// Lint prompts and their scripts; run every hook on sample conversations.
+    #[command(after_help = "Examples:
+  convgen check
+  convgen check call_center_es prompts/support_en.md")]
+    Check(CheckArgs),
+}
+
+/// Runs the program; returns the exit code.
+/// What `convgen.toml` in the working directory set (empty when absent).
+static FILE_SETTINGS: std::sync::OnceLock<FileSettings> = std::sync::OnceLock::new();
+
+fn file_settings() -> &'static FileSettings {
+    FILE_SETTINGS.get_or_init(FileSettings::default)
+}
+
+/// The command line, with `convgen.toml` values as the flags' defaults: clap
+/// then applies flags > environment > file > built-in defaults.
+fn command_with_file(file: &FileSettings) -> clap::Command {
+    let mut cmd = Cli::command();
+    for (flag, value) in &file.values {
+        let value: &'static str = Box::leak(value.clone().into_boxed_str());
+        let flag: &'static str = flag;
+        if ["data_dir", "prompts_dir", "scripts_dir"].contains(&flag) {
+            cmd = cmd.mut_arg(flag, |a| a.default_value(value));
+            continue;
+        }
+        for sub in ["generate", "resume"] {
+            let has = cmd
+                .find_subcommand(sub)
+                .is_some_and(|c| c.get_arguments().any(|a| a.get_id() == flag));
+            if has {
+                cmd = cmd.mut_subcommand(sub, |c| c.mut_arg(flag, |a| a.default_value(value)));
+            }
+        }
+    }
+    cmd
+}
+
+pub fn main() -> i32 {
+    let file = match Utf8PathBuf::from_path_buf(std::env::current_dir().unwrap_or_default())
+        .map_err(|p| format!("the working directory {} is not UTF-8", p.display()))
+        .and_then(|dir| FileSettings::load(&dir))
+    {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    let parsed = command_with_file(&file)
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)));
+    let _ = FILE_SETTINGS.set(file);
+    let (cli, matches) = match parsed {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    EXIT_OK
+                }
+                _ => EXIT_ERROR,
+            };
+        }
+    };
+    match run(cli, &matches) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            e.code()
+        }
+    }
+}
+
+fn run(cli: Cli, matches: &clap::ArgMatches) -> Result<i32, Error> {
+    let g = &cli.global;
+    match cli.command {
+        None if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() => cmd_menu(g),
+        None => {
+            let _ = Cli::command().print_help();
+            eprintln!();
+            Ok(EXIT_ERROR)
+        }
+        Some(Command::Generate(args)) => cmd_generate(g, args),
+        Some(Command::Resume(args)) => cmd_resume(g, args),
+        Some(Command::Audit(args)) => cmd_audit(g, args),
+        Some(Command::List(args)) => cmd_list(g, args),
+        Some(Command::Show(args)) => cmd_show(g, args),
+        Some(Command::Check(args)) => cmd_check(g, args),
+        Some(Command::Preview(args)) => cmd_preview(g, args),
+        Some(Command::Config(args)) => cmd_config(g, args, matches),
+        Some(Command::Completions(args)) => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(args.shell, &mut cmd, "convgen", &mut std::io::stdout());
+            Ok(EXIT_OK)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounds_accept_dates_and_times() {
+        assert_eq!(
+            parse_bound("--since", "2026-11-25").unwrap(),
+            "2026-11-25T00:00:00.000Z"
+        );
+        assert_eq!(
+            parse_bound("--since", "2026-11-25T10:00:00+01:00").unwrap(),
+            "2026-11-25T09:00:00.000Z"
+        );
+        let e = parse_bound("--until", "soon").unwrap_err().to_string();
+        assert!(e.starts_with("--until: "), "{e}");
+    }
+
+    #[test]
+    fn counts_get_thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(45_064), "45,064");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(thousands(u64::MAX), "18,446,744,073,709,551,615");
+    }
+
+    #[test]
+    fn rates_have_one_decimal() {
+        assert_eq!(rate(12.3456), "12.3/s");
+        assert_eq!(rate(0.0), "0.0/s");
+        assert_eq!(rate(f64::INFINITY), "-/s");
+    }
+
+    #[test]
+    fn printed_commands_name_the_data_dir_when_it_is_not_the_default() {
+        let global = |data: &str| GlobalArgs {
+            data_dir: data.into(),
+            prompts_dir: "prompts".into(),
+            scripts_dir: "other scripts".into(),
+            quiet: false,
+        };
+        assert_eq!(
+            user_command(&global("batches"), Dirs::Data, &["show", "run-000001"]),
+            "convgen show run-000001"
+        );
+        assert_eq!(
+            user_command(
+                &global("/tmp/my data"),
+                Dirs::Data,
+                &["resume", "run-000002"]
+            ),
+            "convgen --data-dir '/tmp/my data' resume run-000002"
+        );
+        assert_eq!(
+            user_command(&global("batches"), Dirs::All, &["check"]),
+            "convgen --scripts-dir 'other scripts' check"
+        );
+    }
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn timestamps_in_bounds_are_utc() {
+        use crate::validate::parse_utc_timestamp;
+        assert!(parse_utc_timestamp(&parse_bound("--since", "2026-01-01").unwrap()).is_some());
+    }
+}

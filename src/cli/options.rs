@@ -1,0 +1,48 @@
+//! Flag types several commands share: scenario modes, providers, quotas.
+
+use super::*;
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(super) enum ModeArg {
+    /// Uniformly at random.
+    Random,
+    /// At random, in proportion to the catalog's weights.
+    Weighted,
+    /// The script's select_scenario hook decides.
+    Script,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub(super) enum ProviderArg {
+    /// Azure if AZURE_OPENAI_ENDPOINT and _API_KEY are set, else OpenAI-compatible if OPENAI_BASE_URL or OPENAI_API_KEY is, else the mock.
+    Auto,
+    /// Azure OpenAI (AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY, AZURE_OPENAI_DEPLOYMENT, OPENAI_API_VERSION).
+    Azure,
+    /// Any OpenAI-compatible server (OPENAI_BASE_URL, OPENAI_API_KEY, --model).
+    Openai,
+    /// The deterministic offline generator.
+    Mock,
+}
+
+/// How a run meets a provider's quota.
+#[derive(Debug, Args)]
+pub(super) struct QuotaArgs {
+    /// Requests per minute each endpoint allows, when known (paced from the first request; otherwise learned from the server).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=settings::RPM_MAX))]
+    pub(super) rpm: Option<u64>,
+    /// Tokens per minute each endpoint allows, when known (counted as the prompt's estimate plus max_tokens).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=settings::TPM_MAX))]
+    pub(super) tpm: Option<u64>,
+    /// How long an endpoint may refuse every request (HTTP 429) before the run stops, resumable: seconds, or a form like 15m.
+    #[arg(long, default_value = "900", value_name = "SECONDS|15m", value_parser = settings::parse_wait)]
+    pub(super) max_wait: std::time::Duration,
+}
+
+impl QuotaArgs {
+    pub(super) fn quota(&self) -> Quota {
+        Quota {
+            rpm: self.rpm,
+            tpm: self.tpm,
+        }
+    }
+}

@@ -1,0 +1,292 @@
+//! Running a set of batches and reporting how the run ended (generate and resume).
+
+use super::*;
+
+/// What `generate` and `resume` hand over to run a set of batches.
+pub(super) struct Job<'a> {
+    pub(super) prompt: &'a Prompt,
+    pub(super) prompt_ref: crate::conversation::PromptRef,
+    /// The run; its recorded configuration gives the script and concurrency.
+    pub(super) run: &'a RunRecord,
+    pub(super) start: DateTime<Utc>,
+    pub(super) generator: &'a dyn Generator,
+    pub(super) factory: Option<&'a ScriptFactory>,
+}
+
+/// Runs the batches with progress, reports, and picks the exit code (130 when interrupted).
+pub(super) fn execute(
+    g: &GlobalArgs,
+    say: &Say,
+    job: Job,
+    registry: &Registry,
+    batches: &[BatchRecord],
+    json: bool,
+) -> Result<i32, Error> {
+    let conversations: u64 = batches.iter().map(|b| b.size).sum();
+    let progress = BatchLines::new(g.quiet, conversations, batches.len(), job.generator);
+    let ctx = RunContext {
+        prompt: job.prompt,
+        prompt_ref: job.prompt_ref,
+        script: job.run.config.script.clone(),
+        run: job.run,
+        start: job.start,
+        generator: job.generator,
+        hosts: match job.factory {
+            Some(f) => f,
+            None => &NoScriptFactory,
+        },
+        data_dir: &g.data_dir,
+        concurrency: job.run.config.concurrency as usize,
+        observer: &progress,
+        stop: &STOP,
+    };
+    let ctx = &ctx;
+    let began = Instant::now();
+    let result = progress.around(|| crate::generate::run_all(ctx, registry, batches));
+    progress.finish();
+    let elapsed = began.elapsed().as_secs_f64();
+    let (run, outcomes) = match result {
+        Ok(done) => done,
+        Err(e) => return Err(run_failed(g, registry, &job.run.run_id, e, json, elapsed)),
+    };
+    report_run(g, say, &run, &outcomes, elapsed);
+    // The summary ends with the audit of what was just written.
+    let findings = audit_new_batches(registry, &outcomes)?;
+    if !outcomes.is_empty() {
+        say.line(if findings == 0 {
+            format!(
+                "audit of the new batches: clean ({} batch(es))",
+                outcomes.len()
+            )
+        } else {
+            format!(
+                "audit of the new batches: {findings} finding(s); see them with: {}",
+                user_command(g, Dirs::Data, &["audit", "--run", &run.run_id])
+            )
+        });
+    }
+    if json {
+        let mut summary = run_summary(&run, &outcomes, elapsed);
+        summary["audit"] = json!({"clean": findings == 0, "findings": findings});
+        print_json(&summary)?;
+    }
+    if run.status == crate::registry::RunStatus::Interrupted {
+        let written = format!(
+            "{} of {} conversations are written; finish the run with: {}",
+            run.counts.valid + run.counts.failed,
+            run.counts.requested,
+            user_command(g, Dirs::Data, &["resume", &run.run_id])
+        );
+        // Stopped by the provider (waits or retries exhausted), or by Ctrl-C.
+        return Ok(match &run.error {
+            Some(why) => {
+                eprintln!("stopped: {why}; {written}");
+                EXIT_STOPPED
+            }
+            None => {
+                eprintln!("interrupted: {written}");
+                EXIT_INTERRUPTED
+            }
+        });
+    }
+    Ok(if run.counts.failed > 0 {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    })
+}
+
+/// What a run that stopped on an error reports: with `--json`, the summary of
+/// the run as the registry finished it (status `failed` and the error), so
+/// that a script reading stdout learns the run id; then the error itself.
+pub(super) fn run_failed(
+    g: &GlobalArgs,
+    registry: &Registry,
+    run_id: &str,
+    e: crate::generate::GenerateError,
+    json: bool,
+    elapsed: f64,
+) -> Error {
+    if json && let Ok(Some(run)) = registry.run(run_id) {
+        let outcomes: Vec<BatchOutcome> = run
+            .batches
+            .iter()
+            .filter_map(|id| registry.batch(id).ok().flatten())
+            .filter(|b| b.status != crate::conversation::BatchStatus::Pending)
+            .map(|b| BatchOutcome {
+                path: g.data_dir.join(&b.path),
+                record: b,
+            })
+            .collect();
+        let mut summary = run_summary(&run, &outcomes, elapsed);
+        if summary["error"].is_null() {
+            summary["error"] = json!(e.to_string());
+        }
+        if let Err(e) = print_json(&summary) {
+            return e;
+        }
+    }
+    match e {
+        crate::generate::GenerateError::Unfinished { run_id, message } => {
+            Error::Generate(crate::generate::GenerateError::Plan(format!(
+                "{message}; finish the run with: {}",
+                user_command(g, Dirs::Data, &["resume", &run_id])
+            )))
+        }
+        e => Error::Generate(e),
+    }
+}
+
+/// Audits the batches a run just wrote, on every core (each batch is read
+/// back and checked against the registry on its own); the number of findings.
+pub(super) fn audit_new_batches(
+    registry: &Registry,
+    outcomes: &[BatchOutcome],
+) -> Result<usize, Error> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(outcomes.len())
+        .max(1);
+    let results: Vec<Result<usize, crate::audit::AuditError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                s.spawn(move || {
+                    let mut prompts = PromptCache::default();
+                    let mut findings = 0;
+                    for o in outcomes.iter().skip(t).step_by(threads) {
+                        let report = crate::audit::audit_batch(
+                            registry,
+                            &o.record,
+                            &mut prompts,
+                            &mut |_, _| Ok(()),
+                        )?;
+                        findings += report.findings.len();
+                    }
+                    Ok(findings)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    let mut findings = 0;
+    for r in results {
+        findings += r?;
+    }
+    Ok(findings)
+}
+
+pub(super) fn run_summary(
+    run: &RunRecord,
+    outcomes: &[BatchOutcome],
+    elapsed: f64,
+) -> serde_json::Value {
+    json!({
+        "run_id": run.run_id,
+        "status": run.status,
+        "error": run.error,
+        "prompt": {"id": run.config.prompt_id, "name": run.config.prompt_name},
+        "provider": run.config.provider,
+        "model": run.config.model,
+        "seed": run.config.seed,
+        "scenario_mode": run.config.scenario_mode.label(),
+        "counts": run.counts,
+        "usage": run.usage,
+        "elapsed_s": (elapsed * 1000.0).round() / 1000.0,
+        "endpoints": endpoints_json(&run.endpoints),
+        "batches": outcomes.iter().map(|o| json!({
+            "batch_id": o.record.batch_id,
+            "path": o.path,
+            "status": o.record.status,
+            "counts": o.record.counts,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// Per-endpoint figures as `--json` gives them.
+pub(super) fn endpoints_json(stats: &[EndpointStats]) -> serde_json::Value {
+    json!(
+        stats
+            .iter()
+            .map(|e| json!({
+                "name": e.name,
+                "requests": e.requests,
+                "throttled": e.throttled,
+                "retries": e.retries,
+                "waited_s": (e.waited_s * 10.0).round() / 10.0,
+            }))
+            .collect::<Vec<_>>()
+    )
+}
+
+/// One line per endpoint: requests, 429s, retries and time closed by waits.
+pub(super) fn endpoint_lines(stats: &[EndpointStats]) -> Vec<String> {
+    stats
+        .iter()
+        .map(|e| {
+            format!(
+                "{}: {} requests, {} answered 429, {} retried, {:.1} s held back after 429s",
+                e.name, e.requests, e.throttled, e.retries, e.waited_s
+            )
+        })
+        .collect()
+}
+
+pub(super) fn report_run(
+    g: &GlobalArgs,
+    say: &Say,
+    run: &RunRecord,
+    outcomes: &[BatchOutcome],
+    elapsed: f64,
+) {
+    let rate = if elapsed > 0.0 {
+        run.counts.valid as f64 / elapsed
+    } else {
+        0.0
+    };
+    say.line(format!(
+        "{} {}: {} valid, {} failed of {} in {} batch(es), {:.1} s ({:.0} conversations/s), {} tokens",
+        run.run_id,
+        run.status.as_str(),
+        run.counts.valid,
+        run.counts.failed,
+        run.counts.requested,
+        outcomes.len(),
+        elapsed,
+        rate,
+        thousands(run.usage.total())
+    ));
+    for line in endpoint_lines(&run.endpoints) {
+        say.line(format!("  {line}"));
+    }
+    // One command a line, so that each can be pasted as it is.
+    if let Some(first) = outcomes.first() {
+        say.line(format!(
+            "next: {}",
+            user_command(g, Dirs::Data, &["show", &first.record.batch_id])
+        ));
+        say.line(format!(
+            "      {}",
+            user_command(g, Dirs::Data, &["audit", "--run", &run.run_id])
+        ));
+    }
+    if run.counts.failed > 0 {
+        say.line(format!(
+            "some conversations failed; see them with: {}",
+            user_command(
+                g,
+                Dirs::Data,
+                &[
+                    "list",
+                    "conversations",
+                    "--run",
+                    &run.run_id,
+                    "--status",
+                    "failed"
+                ]
+            )
+        ));
+    }
+}

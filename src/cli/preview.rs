@@ -1,0 +1,167 @@
+//! `convgen preview`: one conversation, or the request a model would get; nothing stored.
+
+use super::*;
+
+#[derive(Debug, Args)]
+pub(super) struct PreviewArgs {
+    /// Prompt name (in the prompts dir) or path to a .md file.
+    #[arg(long, value_name = "NAME|PATH")]
+    pub(super) prompt: String,
+    /// The scenario to use (default: as the script or the weights choose).
+    #[arg(long, value_name = "ID")]
+    pub(super) scenario: Option<String>,
+    /// Seed, below 2^53 (default: random).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=crate::generate::SEED_MASK))]
+    pub(super) seed: Option<u64>,
+    /// Print the conversation as JSON (with --request: the request body and where it would go).
+    #[arg(long)]
+    pub(super) json: bool,
+    /// Print the request an LLM would be sent for this conversation (messages, model, reply format), not the conversation; no key is shown and nothing is sent.
+    #[arg(long)]
+    pub(super) request: bool,
+    /// With --request: the provider whose request to show.
+    #[arg(long, value_enum, default_value = "auto", env = "CONVGEN_PROVIDER")]
+    pub(super) provider: ProviderArg,
+    /// With --request: the model name (OpenAI-compatible servers).
+    #[arg(long, env = "CONVGEN_MODEL")]
+    pub(super) model: Option<String>,
+}
+
+pub(super) fn cmd_preview(g: &GlobalArgs, args: PreviewArgs) -> Result<i32, Error> {
+    let path = resolve_prompt(g, &args.prompt)?;
+    let (prompt, _) = load_prompt(&path)?;
+    let log: Arc<dyn LogSink> = Arc::new(crate::script::sandbox::StderrLog);
+    let factory = load_script(g, &prompt, log)?;
+    let mode = match &args.scenario {
+        Some(id) => ScenarioMode::Fixed(id.clone()),
+        None if factory.as_ref().is_some_and(|f| f.has("select_scenario")) => ScenarioMode::Script,
+        None => ScenarioMode::Weighted,
+    };
+    refuse_problems(g, &prompt, factory.as_ref(), &mode)?;
+    let seed = args
+        .seed
+        .unwrap_or_else(|| rand::random::<u64>() & crate::generate::SEED_MASK);
+    let mut hooks: Box<dyn crate::hooks::Hooks> = match &factory {
+        Some(f) => Box::new(f.load_host().map_err(Error::Script)?),
+        None => Box::new(crate::hooks::NoScript),
+    };
+    let sample = crate::generate::Sample {
+        prompt: &prompt,
+        script: factory.as_ref().map(|f| f.source.to_ref()),
+        mode,
+        seed,
+        start: prompt
+            .start
+            .unwrap_or_else(|| crate::generate::default_start(seed)),
+        generator: &MockGenerator,
+        max_attempts: 3,
+    };
+    let conv = sample.make(1, hooks.as_mut())?;
+    if args.request {
+        return print_request(&prompt, &conv, &args);
+    }
+    if args.json {
+        print_json(&conv)?;
+    } else {
+        let mut text = String::new();
+        artefact::render_conversation(&conv, &mut text);
+        println!(
+            "{} · seed {} · {} / {} · attempts {} · nothing stored",
+            prompt.name, seed, conv.generator.provider, conv.generator.model, conv.attempts
+        );
+        print!("{text}");
+    }
+    Ok(if conv.status == crate::conversation::Status::Valid {
+        EXIT_OK
+    } else {
+        EXIT_FINDINGS
+    })
+}
+
+/// `preview --request`: the first request the chosen provider would be sent
+/// for `conv`'s plan (scenario, variables, seed), key-free.
+pub(super) fn print_request(
+    prompt: &Prompt,
+    conv: &Conversation,
+    args: &PreviewArgs,
+) -> Result<i32, Error> {
+    let scenario = prompt.scenario(&conv.scenario.id).ok_or_else(|| {
+        Error::Usage(format!(
+            "{}: no scenario `{}` in the catalog",
+            prompt.path, conv.scenario.id
+        ))
+    })?;
+    let filled = crate::generate::fill_for_model(prompt, scenario, &conv.variables);
+    let stop = AtomicBool::new(false);
+    let request = crate::llm::Request {
+        prompt,
+        scenario,
+        system: &filled.system,
+        scenario_text: &filled.scenario_text,
+        attributes: &filled.attributes,
+        variables: &conv.variables,
+        seed: conv.generator.seed,
+        attempt: 1,
+        feedback: &[],
+        stop: &stop,
+    };
+    let chosen = make_generator(&GeneratorChoice {
+        provider: args.provider,
+        model: args.model.clone(),
+        timeout: 120.0,
+        max_retries: 0,
+        concurrency: 1,
+        max_wait: std::time::Duration::from_secs(1),
+        quota: Quota::default(),
+        recorded: Vec::new(),
+    })?;
+    let (url, body, note) = match chosen.generator.first_request(&request) {
+        Some((url, body)) => (Some(url), body, chosen.note),
+        None => (
+            None,
+            crate::llm::http::first_body(&request, args.model.as_deref(), None),
+            format!(
+                "{}; this is what an LLM provider would be sent",
+                chosen.note
+            ),
+        ),
+    };
+    eprintln!(
+        "{} · scenario {} · {}{} · nothing sent",
+        prompt.name,
+        conv.scenario.id,
+        note,
+        url.as_ref()
+            .map(|u| format!(" · POST {u}"))
+            .unwrap_or_default()
+    );
+    if args.json {
+        print_json(&json!({
+            "provider": chosen.generator.info().provider,
+            "url": url,
+            "conversation_seed": conv.generator.seed,
+            "scenario": conv.scenario.id,
+            "body": body,
+        }))?;
+        return Ok(EXIT_OK);
+    }
+    let mut out = std::io::stdout().lock();
+    for m in body["messages"].as_array().into_iter().flatten() {
+        let _ = writeln!(
+            out,
+            "===== {} =====\n{}\n",
+            m["role"].as_str().unwrap_or("?"),
+            m["content"].as_str().unwrap_or("")
+        );
+    }
+    let mut rest = body.clone();
+    if let Some(map) = rest.as_object_mut() {
+        map.remove("messages");
+    }
+    let _ = writeln!(
+        out,
+        "===== settings =====\n{}",
+        serde_json::to_string_pretty(&rest).unwrap_or_default()
+    );
+    Ok(EXIT_OK)
+}

@@ -1,0 +1,226 @@
+//! `convgen show`: one run, batch, conversation or prompt by id.
+
+use super::*;
+
+#[derive(Debug, Args)]
+pub(super) struct ShowArgs {
+    /// A run id, batch id, conversation id, prompt id or prompt name.
+    pub(super) id: String,
+    /// Print JSON on stdout.
+    #[arg(long)]
+    pub(super) json: bool,
+}
+
+/// Where a run's requests went: the endpoint host, or each recorded
+/// endpoint's name and host; nothing for the mock.
+pub(super) fn endpoint_targets(c: &RunConfig) -> Option<String> {
+    let named: Vec<_> = c.endpoints.iter().filter(|e| e.env.is_none()).collect();
+    if !named.is_empty() {
+        return Some(
+            named
+                .iter()
+                .map(|e| format!("{} ({})", e.name, crate::llm::http::host_of(&e.url)))
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+    }
+    c.endpoint_host.clone()
+}
+
+/// Reads a conversation file; `audit` is the command that checks its batch.
+pub(super) fn read_conversation(path: &Utf8Path, audit: &str) -> Result<Conversation, Error> {
+    let bytes = std::fs::read(path).map_err(|e| Error::Io {
+        path: path.to_string(),
+        message: format!("cannot read the conversation file: {e} (run `{audit}`)"),
+    })?;
+    serde_json::from_slice(&bytes).map_err(|e| Error::Io {
+        path: path.to_string(),
+        message: format!("not a valid conversation file: {e}"),
+    })
+}
+
+pub(super) fn cmd_show(g: &GlobalArgs, args: ShowArgs) -> Result<i32, Error> {
+    require_data_dir(g)?;
+    let registry = Registry::new(&g.data_dir);
+    let id = args.id.trim();
+    if let Some(run) = registry.run(id)? {
+        let run = settled(&registry, run);
+        let written = on_disk(&registry, &run)?;
+        if args.json {
+            let mut v = serde_json::to_value(&run).unwrap_or_default();
+            v["written"] = json!(written);
+            if resumable(&run) {
+                v["resume"] = json!(user_command(g, Dirs::Data, &["resume", &run.run_id]));
+            }
+            return print_json(&v).map(|_| EXIT_OK);
+        }
+        let c = &run.config;
+        println!("run {} · {}", run.run_id, run.status.as_str());
+        println!("prompt      {} ({})", c.prompt_id, c.prompt_name);
+        println!("scenarios   {}", c.scenario_mode.label());
+        println!("total       {} in batches of {}", c.total, c.batch_size);
+        println!("seed        {}", c.seed);
+        println!("start       {}", c.start);
+        println!("generator   {} / {}", c.provider, c.model);
+        if let Some(line) = endpoint_targets(c) {
+            println!("endpoint    {line}");
+        }
+        println!("attempts    up to {}", c.max_attempts);
+        println!("created     {}", run.created_at);
+        if let Some(f) = &run.finished_at {
+            println!("finished    {f}");
+        }
+        println!(
+            "counts      {} valid, {} failed of {}",
+            run.counts.valid, run.counts.failed, run.counts.requested
+        );
+        if run.status != RunStatus::Complete {
+            println!(
+                "written     {written} of {} conversations on disk",
+                run.counts.requested
+            );
+        }
+        println!(
+            "tokens      {} prompt + {} completion",
+            thousands(run.usage.prompt_tokens),
+            thousands(run.usage.completion_tokens)
+        );
+        if let Some(e) = &run.error {
+            println!("error       {e}");
+        }
+        if resumable(&run) {
+            println!(
+                "resume      {}",
+                user_command(g, Dirs::Data, &["resume", &run.run_id])
+            );
+        }
+        for (i, line) in endpoint_lines(&run.endpoints).iter().enumerate() {
+            println!(
+                "{}{line}",
+                if i == 0 {
+                    "endpoints   "
+                } else {
+                    "            "
+                }
+            );
+        }
+        for (i, v) in run.versions.iter().enumerate() {
+            let script = v.script.as_ref().map_or_else(String::new, |s| {
+                format!(
+                    ", script {} {}",
+                    s.path,
+                    s.sha256.chars().take(8).collect::<String>()
+                )
+            });
+            println!(
+                "{}{}. prompt {}{script} since {}: {}",
+                if i == 0 {
+                    "versions    "
+                } else {
+                    "            "
+                },
+                i + 1,
+                v.prompt_id,
+                v.since,
+                if v.batches.is_empty() {
+                    "no batches".to_string()
+                } else {
+                    v.batches.join(" ")
+                }
+            );
+        }
+        println!("batches     {}", run.batches.join(" "));
+        return Ok(EXIT_OK);
+    }
+    if let Some(batch) = registry.batch(id)? {
+        let convs = registry.conversations(&ConversationFilter {
+            batch: Some(batch.batch_id.clone()),
+            ..ConversationFilter::default()
+        })?;
+        if args.json {
+            let mut v = serde_json::to_value(&batch).unwrap_or_default();
+            v["path"] = json!(g.data_dir.join(&batch.path));
+            v["conversations"] = serde_json::to_value(&convs).unwrap_or_default();
+            return print_json(&v).map(|_| EXIT_OK);
+        }
+        println!(
+            "batch {} · {} · {}",
+            batch.batch_id,
+            batch.run_id,
+            batch.status.as_str()
+        );
+        println!("prompt      {}", batch.prompt_id);
+        println!("folder      {}", g.data_dir.join(&batch.path));
+        println!(
+            "counts      {} valid, {} failed of {}",
+            batch.counts.valid, batch.counts.failed, batch.counts.requested
+        );
+        println!(
+            "tokens      {} prompt + {} completion",
+            thousands(batch.usage.prompt_tokens),
+            thousands(batch.usage.completion_tokens)
+        );
+        println!();
+        print_table(
+            &["CONVERSATION_ID", "STATUS", "SCENARIO", "ATTEMPTS"],
+            convs
+                .iter()
+                .map(|c| {
+                    vec![
+                        c.conversation_id.clone(),
+                        c.status.clone(),
+                        c.scenario_id.clone(),
+                        c.attempts.to_string(),
+                    ]
+                })
+                .collect(),
+        );
+        return Ok(EXIT_OK);
+    }
+    if let Some(record) = registry.conversation(id)? {
+        let audit = user_command(g, Dirs::Data, &["audit", &record.batch_id]);
+        let conv = read_conversation(&g.data_dir.join(&record.file), &audit)?;
+        if args.json {
+            return print_json(&conv).map(|_| EXIT_OK);
+        }
+        let mut text = String::new();
+        artefact::render_conversation(&conv, &mut text);
+        println!(
+            "prompt {} · {} / {} · attempts {}",
+            conv.prompt.id, conv.generator.provider, conv.generator.model, conv.attempts
+        );
+        print!("{text}");
+        return Ok(EXIT_OK);
+    }
+    // A prompt id, or a prompt name (every registered revision).
+    let prompts: Vec<_> = registry
+        .prompts()?
+        .into_iter()
+        .filter(|p| p.prompt_id == id || p.name == id)
+        .collect();
+    if !prompts.is_empty() {
+        if args.json {
+            return print_json(&prompts).map(|_| EXIT_OK);
+        }
+        for p in &prompts {
+            println!(
+                "prompt {} · revision {} · {}",
+                p.prompt_id, p.revision, p.title
+            );
+            println!(
+                "  name {}, language {}, {} scenarios",
+                p.name, p.language, p.scenarios
+            );
+            println!("  sha256 {}", p.sha256);
+            println!("  registered {} from {}", p.registered_at, p.path);
+        }
+        return Ok(EXIT_OK);
+    }
+    Err(Error::Usage(format!(
+        "`{id}` is not a run, batch, conversation or prompt in {} (see `{}`, `{}` and `{}`)",
+        registry.path(),
+        user_command(g, Dirs::Data, &["list", "runs"]),
+        user_command(g, Dirs::Data, &["list", "batches"]),
+        user_command(g, Dirs::Data, &["list", "prompts"]),
+    )))
+}

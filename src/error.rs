@@ -23,6 +23,9 @@ pub enum Error {
     Registry(#[from] RegistryError),
     #[error(transparent)]
     Generate(#[from] GenerateError),
+    /// No generator could be built from the provider settings.
+    #[error(transparent)]
+    Provider(#[from] crate::llm::choose::ChooseError),
     /// A script could not be loaded or failed.
     #[error("{0}")]
     Script(String),

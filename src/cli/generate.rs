@@ -27,7 +27,7 @@ pub(super) struct GenerateArgs {
     pub(super) start: Option<String>,
     /// Which generator writes the text.
     #[arg(long, value_enum, default_value = "auto", env = "CONVGEN_PROVIDER")]
-    pub(super) provider: ProviderArg,
+    pub(super) provider: Provider,
     /// Model name (OpenAI-compatible servers; recorded for Azure, which uses the deployment).
     #[arg(long, env = "CONVGEN_MODEL")]
     pub(super) model: Option<String>,

@@ -12,18 +12,6 @@ pub(super) enum ModeArg {
     Script,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
-pub(super) enum ProviderArg {
-    /// Azure if AZURE_OPENAI_ENDPOINT and _API_KEY are set, else OpenAI-compatible if OPENAI_BASE_URL or OPENAI_API_KEY is, else the mock.
-    Auto,
-    /// Azure OpenAI (AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY, AZURE_OPENAI_DEPLOYMENT, OPENAI_API_VERSION).
-    Azure,
-    /// Any OpenAI-compatible server (OPENAI_BASE_URL, OPENAI_API_KEY, --model).
-    Openai,
-    /// The deterministic offline generator.
-    Mock,
-}
-
 /// How a run meets a provider's quota.
 #[derive(Debug, Args)]
 pub(super) struct QuotaArgs {

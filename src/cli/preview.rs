@@ -21,7 +21,7 @@ pub(super) struct PreviewArgs {
     pub(super) request: bool,
     /// With --request: the provider whose request to show.
     #[arg(long, value_enum, default_value = "auto", env = "CONVGEN_PROVIDER")]
-    pub(super) provider: ProviderArg,
+    pub(super) provider: Provider,
     /// With --request: the model name (OpenAI-compatible servers).
     #[arg(long, env = "CONVGEN_MODEL")]
     pub(super) model: Option<String>,
@@ -105,16 +105,19 @@ pub(super) fn print_request(
         feedback: &[],
         stop: &stop,
     };
-    let chosen = make_generator(&GeneratorChoice {
-        provider: args.provider,
-        model: args.model.clone(),
-        timeout: 120.0,
-        max_retries: 0,
-        concurrency: 1,
-        max_wait: std::time::Duration::from_secs(1),
-        quota: Quota::default(),
-        recorded: Vec::new(),
-    })?;
+    let chosen = choose(
+        &Choice {
+            provider: args.provider,
+            model: args.model.clone(),
+            timeout: 120.0,
+            max_retries: 0,
+            concurrency: 1,
+            max_wait: std::time::Duration::from_secs(1),
+            quota: Quota::default(),
+            recorded: Vec::new(),
+        },
+        file_settings(),
+    )?;
     let (url, body, note) = match chosen.generator.first_request(&request) {
         Some((url, body)) => (Some(url), body, chosen.note),
         None => (

@@ -151,16 +151,19 @@ pub(super) fn cmd_resume(g: &GlobalArgs, args: ResumeArgs) -> Result<i32, Error>
         generator,
         note,
         endpoints,
-    } = make_generator(&GeneratorChoice {
-        provider: target.provider,
-        model: target.model,
-        timeout: args.timeout,
-        max_retries: args.max_retries,
-        concurrency: c.concurrency,
-        max_wait: args.quota.max_wait,
-        quota: args.quota.quota(),
-        recorded: target.recorded,
-    })?;
+    } = choose(
+        &Choice {
+            provider: target.provider,
+            model: target.model,
+            timeout: args.timeout,
+            max_retries: args.max_retries,
+            concurrency: c.concurrency,
+            max_wait: args.quota.max_wait,
+            quota: args.quota.quota(),
+            recorded: target.recorded,
+        },
+        file_settings(),
+    )?;
     if let Some(why) = target.note {
         say.line(why);
     }
@@ -213,7 +216,7 @@ pub(super) fn cmd_resume(g: &GlobalArgs, args: ResumeArgs) -> Result<i32, Error>
 
 /// Where a resumed run sends its requests.
 pub(super) struct ResumeTarget {
-    pub(super) provider: ProviderArg,
+    pub(super) provider: Provider,
     /// The endpoints to use; none: where the environment points now.
     pub(super) recorded: Vec<EndpointRecord>,
     /// The model to ask for (none: the deployment's name, for Azure).
@@ -230,12 +233,12 @@ pub(super) fn resume_target(run: &RunRecord, from_env: bool) -> Result<ResumeTar
     let c = &run.config;
     let id = &run.run_id;
     let (provider, flavor) = match c.provider.as_str() {
-        "azure" => (ProviderArg::Azure, Some(Flavor::Azure)),
-        "openai" => (ProviderArg::Openai, Some(Flavor::OpenAi)),
-        "mock" => (ProviderArg::Mock, None),
+        "azure" => (Provider::Azure, Some(Flavor::Azure)),
+        "openai" => (Provider::Openai, Some(Flavor::OpenAi)),
+        "mock" => (Provider::Mock, None),
         // Several endpoints of different providers.
-        _ if !c.endpoints.is_empty() => (ProviderArg::Auto, None),
-        _ => (ProviderArg::Mock, None),
+        _ if !c.endpoints.is_empty() => (Provider::Auto, None),
+        _ => (Provider::Mock, None),
     };
     let recorded = |note: Option<String>| ResumeTarget {
         provider,
@@ -254,7 +257,7 @@ pub(super) fn resume_target(run: &RunRecord, from_env: bool) -> Result<ResumeTar
         model: Some(c.model.clone()).filter(|_| !after_deployment),
         note: Some(note),
     };
-    if provider == ProviderArg::Mock {
+    if provider == Provider::Mock {
         // Nothing was sent anywhere; nothing will be.
         return Ok(recorded(from_env.then(|| {
             format!("{id} was made with the mock: it resumes with the mock (--endpoint-from-env does not apply)")

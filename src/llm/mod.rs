@@ -4,6 +4,7 @@
 //! mock, or the chat-completions client for Azure OpenAI and OpenAI-compatible
 //! servers ([`http`]).
 
+pub mod choose;
 pub mod governor;
 pub mod http;
 pub mod mock;

@@ -23,6 +23,9 @@ pub enum Error {
     Registry(#[from] RegistryError),
     #[error(transparent)]
     Generate(#[from] GenerateError),
+    /// A run cannot be resumed as asked.
+    #[error(transparent)]
+    Resume(#[from] crate::resume::ResumeError),
     /// No generator could be built from the provider settings.
     #[error(transparent)]
     Provider(#[from] crate::llm::choose::ChooseError),

@@ -19,6 +19,7 @@ pub mod llm;
 pub mod menu;
 pub mod prompt;
 pub mod registry;
+pub mod resume;
 pub mod rng;
 pub mod runlog;
 pub mod script;

@@ -22,7 +22,6 @@ use crate::error::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Error};
 use crate::generate::{BatchOutcome, NoScriptFactory, Observer, RunContext};
 use crate::llm::choose::{Choice, Chosen, Provider, choose};
 use crate::llm::governor::Quota;
-use crate::llm::http::EndpointRecord;
 use crate::llm::{EndpointStats, Generator, MockGenerator};
 use crate::prompt::{self, Prompt};
 use crate::registry::{

@@ -120,7 +120,9 @@ fn samples(
             script: Some(factory.source.to_ref()),
             mode,
             seed: 1,
-            start: prompt.start.unwrap_or_else(|| generate::default_start(1)),
+            start: prompt
+                .start
+                .unwrap_or_else(|| crate::plan::default_start(1)),
             generator: &MockGenerator,
             max_attempts: 1,
         };

@@ -23,6 +23,9 @@ pub enum Error {
     Registry(#[from] RegistryError),
     #[error(transparent)]
     Generate(#[from] GenerateError),
+    /// A run cannot be planned as asked.
+    #[error(transparent)]
+    Plan(#[from] crate::plan::PlanError),
     /// A run cannot be resumed as asked.
     #[error(transparent)]
     Resume(#[from] crate::resume::ResumeError),

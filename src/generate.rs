@@ -221,21 +221,10 @@ pub fn leftover_issue(prompt: &Prompt, snippet: &str) -> String {
     }
 }
 
-/// Seeds recorded in artefacts stay below 2^53, so every JSON reader (and
-/// SAS, whose numbers are doubles) keeps them exact.
-pub const SEED_MASK: u64 = (1 << 53) - 1;
+pub use crate::plan::SEED_MASK;
 
 /// Seconds of the working day over which conversation starts are spread.
 const START_SPREAD_S: f64 = 8.0 * 3600.0;
-
-/// The base time of a run given neither `--start` nor a prompt `start`:
-/// 09:00 UTC on day `seed % 366` of 2020 (a leap year), so that the same seed
-/// gives the same files on any day it is run.
-pub fn default_start(seed: u64) -> DateTime<Utc> {
-    let epoch = DateTime::<Utc>::from_timestamp(1_577_869_200, 0) // 2020-01-01T09:00:00Z
-        .unwrap_or_default();
-    epoch + Duration::days((seed % 366) as i64)
-}
 
 /// Makes one conversation: plan, generate, time, check, regenerate.
 pub fn make_conversation<'a>(
@@ -1023,16 +1012,6 @@ fn prepare(
 
 #[cfg(test)]
 mod tests {
-
-    #[test]
-    fn the_default_start_is_a_day_of_2020_chosen_by_the_seed() {
-        let at = |seed| crate::validate::format_timestamp(default_start(seed));
-        assert_eq!(at(0), "2020-01-01T09:00:00.000Z");
-        assert_eq!(at(7), "2020-01-08T09:00:00.000Z");
-        assert_eq!(at(365), "2020-12-31T09:00:00.000Z");
-        assert_eq!(at(366), at(0));
-        assert_eq!(at(SEED_MASK), at(SEED_MASK));
-    }
 
     use super::*;
 

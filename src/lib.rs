@@ -17,6 +17,7 @@ pub mod generate;
 pub mod hooks;
 pub mod llm;
 pub mod menu;
+pub mod plan;
 pub mod prompt;
 pub mod registry;
 pub mod resume;

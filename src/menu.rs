@@ -219,14 +219,16 @@ fn choose(entries: &[PromptEntry], provider: &str) -> Result<Choice, MenuExit> {
             if t.trim().is_empty() {
                 Ok(())
             } else {
-                parse_count(t, "the seed", 0, (1 << 53) - 1).map(|_| ())
+                parse_count(t, "the seed", 0, crate::plan::SEED_MASK).map(|_| ())
             }
         })
         .interact_text()
         .map_err(term)?;
     let seed = match seed_text.trim() {
         "" => None,
-        s => Some(parse_count(s, "the seed", 0, (1 << 53) - 1).map_err(MenuExit::Terminal)?),
+        s => Some(
+            parse_count(s, "the seed", 0, crate::plan::SEED_MASK).map_err(MenuExit::Terminal)?,
+        ),
     };
 
     eprintln!("{provider}");

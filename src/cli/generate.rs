@@ -18,9 +18,9 @@ pub(super) struct GenerateArgs {
     pub(super) scenario: Option<String>,
     /// How scenarios are chosen (default: script when the prompt's script defines select_scenario, else weighted).
     #[arg(long, value_enum)]
-    pub(super) scenario_mode: Option<ModeArg>,
+    pub(super) scenario_mode: Option<ModeChoice>,
     /// Run seed, below 2^53 (default: random, printed and recorded).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=crate::generate::SEED_MASK))]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=crate::plan::SEED_MASK))]
     pub(super) seed: Option<u64>,
     /// Base time of the simulated calls, RFC 3339 (default: the prompt's `start`, else a day of 2020 chosen by the seed, at 09:00 UTC).
     #[arg(long, value_name = "TIME")]
@@ -58,39 +58,23 @@ pub(super) fn cmd_generate(g: &GlobalArgs, args: GenerateArgs) -> Result<i32, Er
 
     let log = Arc::new(RunLog::new(&g.data_dir, !g.quiet));
     let factory = load_script(g, &prompt, log.clone())?;
-    let has = |hook: &str| factory.as_ref().is_some_and(|f| f.has(hook));
-    let mode = match (&args.scenario, args.scenario_mode) {
-        (Some(id), _) => ScenarioMode::Fixed(id.clone()),
-        (None, Some(ModeArg::Random)) => ScenarioMode::Random,
-        (None, Some(ModeArg::Weighted)) => ScenarioMode::Weighted,
-        (None, None) if has("select_scenario") => ScenarioMode::Script,
-        (None, None) => ScenarioMode::Weighted,
-        (None, Some(ModeArg::Script)) if has("select_scenario") => ScenarioMode::Script,
-        (None, Some(ModeArg::Script)) => {
-            return Err(Error::Usage(format!(
-                "--scenario-mode script: {} has no script with a select_scenario hook; use random or weighted",
-                path
-            )));
-        }
+    let asked = Asked {
+        scenario: args.scenario.as_deref(),
+        mode: args.scenario_mode,
+        total: args.total,
+        batch_size: args.batch_size,
+        seed: args.seed,
+        start: args.start.as_deref(),
     };
+    let has_select = factory.as_ref().is_some_and(|f| f.has("select_scenario"));
+    let RunPlan {
+        mode,
+        total,
+        batch_size,
+        seed,
+        start,
+    } = crate::plan::plan(&prompt, &asked, has_select)?;
     refuse_problems(g, &prompt, factory.as_ref(), &mode)?;
-    let batch_size = args.batch_size.unwrap_or(args.total.min(100));
-    if batch_size > args.total {
-        return Err(Error::Usage(format!(
-            "--batch-size {batch_size} is larger than --total {}; use a batch size of at most {}",
-            args.total, args.total
-        )));
-    }
-    // Seeds stay below 2^53 so that every JSON reader (and SAS doubles) keeps them exact.
-    let seed = args
-        .seed
-        .unwrap_or_else(|| rand::random::<u64>() & crate::generate::SEED_MASK);
-    // Without a start, the seed picks one: the same seed gives the same files.
-    let start: DateTime<Utc> = match (&args.start, prompt.start) {
-        (Some(s), _) => prompt::parse_time(s).map_err(|m| Error::Usage(format!("--start: {m}")))?,
-        (None, Some(t)) => t,
-        (None, None) => crate::generate::default_start(seed),
-    };
 
     let Chosen {
         generator,
@@ -110,7 +94,7 @@ pub(super) fn cmd_generate(g: &GlobalArgs, args: GenerateArgs) -> Result<i32, Er
         prompt_sha256: prompt.sha256.clone(),
         script: factory.as_ref().map(|f| f.source.to_ref()),
         scenario_mode: mode,
-        total: args.total,
+        total,
         batch_size,
         seed,
         start: format_timestamp(start),
@@ -140,7 +124,7 @@ pub(super) fn cmd_generate(g: &GlobalArgs, args: GenerateArgs) -> Result<i32, Er
     say.line(format!(
         "{}: {} conversations of {} (revision {}) in {} batch(es), seed {}, start {}, scenario mode {}",
         run.run_id,
-        args.total,
+        total,
         prompt.name,
         prompt_record.revision,
         batches.len(),

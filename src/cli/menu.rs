@@ -24,56 +24,48 @@ pub(super) fn cmd_menu(g: &GlobalArgs) -> Result<i32, Error> {
             script,
         });
     }
-    // What `generate` would use with no flags: environment, convgen.toml, defaults.
-    let defaults = |choice: &crate::menu::Choice| -> Result<GenerateArgs, Error> {
-        let total = choice.total.to_string();
-        let batch = choice.batch_size.to_string();
-        let mut argv = vec![
-            "convgen".to_string(),
-            "generate".into(),
-            "--prompt".into(),
-            choice.prompt.to_string(),
-            "--total".into(),
-            total,
-            "--batch-size".into(),
-            batch,
-        ];
-        match &choice.mode {
-            ScenarioMode::Fixed(id) => argv.extend(["--scenario".into(), id.clone()]),
-            ScenarioMode::Random => argv.extend(["--scenario-mode".into(), "random".into()]),
-            ScenarioMode::Weighted => argv.extend(["--scenario-mode".into(), "weighted".into()]),
-            ScenarioMode::Script => argv.extend(["--scenario-mode".into(), "script".into()]),
-        }
-        if let Some(seed) = choice.seed {
-            argv.extend(["--seed".into(), seed.to_string()]);
-        }
-        let matches = command_with_file(file_settings())
-            .try_get_matches_from(argv)
-            .map_err(|e| Error::Usage(e.to_string()))?;
-        match Cli::from_arg_matches(&matches)
-            .map_err(|e| Error::Usage(e.to_string()))?
-            .command
-        {
-            Some(Command::Generate(args)) => Ok(args),
-            _ => Err(Error::Usage(
-                "the menu could not build a generate command".into(),
-            )),
-        }
-    };
-    let probe = defaults(&crate::menu::Choice {
-        prompt: "probe".into(),
-        mode: ScenarioMode::Weighted,
-        total: 1,
-        batch_size: 1,
-        seed: None,
-    })?;
-    let provider = select_generator(&probe)?.note;
+    // What `generate` would use with no flags (environment, convgen.toml,
+    // built-in defaults), read once; the operator's choice is set on it.
+    let base = generate_defaults()?;
+    let provider = select_generator(&base)?.note;
     match crate::menu::run(&entries, &provider) {
-        Ok(choice) => cmd_generate(g, defaults(&choice)?),
+        Ok(choice) => cmd_generate(g, with_choice(base, choice)),
         Err(crate::menu::MenuExit::Cancelled) => {
             eprintln!("nothing generated");
             Ok(EXIT_OK)
         }
         Err(crate::menu::MenuExit::Terminal(e)) => Err(Error::Usage(format!("menu: {e}"))),
     }
+}
+
+/// `generate`'s options with nothing given on the command line.
+fn generate_defaults() -> Result<GenerateArgs, Error> {
+    let argv = ["convgen", "generate", "--prompt", "-", "--total", "1"];
+    let matches = command_with_file(file_settings())
+        .try_get_matches_from(argv)
+        .map_err(|e| Error::Usage(format!("the settings cannot make a run: {e}")))?;
+    match Cli::from_arg_matches(&matches)
+        .map_err(|e| Error::Usage(e.to_string()))?
+        .command
+    {
+        Some(Command::Generate(args)) => Ok(args),
+        _ => Err(Error::Usage(
+            "the menu could not read generate's defaults".into(),
+        )),
+    }
+}
+
+/// The operator's choice on `generate`'s defaults.
+fn with_choice(mut args: GenerateArgs, choice: crate::menu::Choice) -> GenerateArgs {
+    args.prompt = choice.prompt.to_string();
+    args.total = choice.total;
+    args.batch_size = Some(choice.batch_size);
+    args.seed = choice.seed;
+    (args.scenario, args.scenario_mode) = match choice.mode {
+        ScenarioMode::Fixed(id) => (Some(id), None),
+        ScenarioMode::Random => (None, Some(ModeChoice::Random)),
+        ScenarioMode::Weighted => (None, Some(ModeChoice::Weighted)),
+        ScenarioMode::Script => (None, Some(ModeChoice::Script)),
+    };
+    args
 }

@@ -23,6 +23,7 @@ use crate::generate::{BatchOutcome, NoScriptFactory, Observer, RunContext};
 use crate::llm::choose::{Choice, Chosen, Provider, choose};
 use crate::llm::governor::Quota;
 use crate::llm::{EndpointStats, Generator, MockGenerator};
+use crate::plan::{Asked, ModeChoice, RunPlan};
 use crate::prompt::{self, Prompt};
 use crate::registry::{
     BatchFilter, BatchRecord, ConversationFilter, Registry, RunConfig, RunLock, RunRecord,

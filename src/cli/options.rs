@@ -2,16 +2,6 @@
 
 use super::*;
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub(super) enum ModeArg {
-    /// Uniformly at random.
-    Random,
-    /// At random, in proportion to the catalog's weights.
-    Weighted,
-    /// The script's select_scenario hook decides.
-    Script,
-}
-
 /// How a run meets a provider's quota.
 #[derive(Debug, Args)]
 pub(super) struct QuotaArgs {

@@ -11,7 +11,7 @@ pub(super) struct PreviewArgs {
     #[arg(long, value_name = "ID")]
     pub(super) scenario: Option<String>,
     /// Seed, below 2^53 (default: random).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=crate::generate::SEED_MASK))]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=crate::plan::SEED_MASK))]
     pub(super) seed: Option<u64>,
     /// Print the conversation as JSON (with --request: the request body and where it would go).
     #[arg(long)]
@@ -32,15 +32,10 @@ pub(super) fn cmd_preview(g: &GlobalArgs, args: PreviewArgs) -> Result<i32, Erro
     let (prompt, _) = load_prompt(&path)?;
     let log: Arc<dyn LogSink> = Arc::new(crate::script::sandbox::StderrLog);
     let factory = load_script(g, &prompt, log)?;
-    let mode = match &args.scenario {
-        Some(id) => ScenarioMode::Fixed(id.clone()),
-        None if factory.as_ref().is_some_and(|f| f.has("select_scenario")) => ScenarioMode::Script,
-        None => ScenarioMode::Weighted,
-    };
+    let has_select = factory.as_ref().is_some_and(|f| f.has("select_scenario"));
+    let mode = crate::plan::scenario_mode(&prompt, args.scenario.as_deref(), None, has_select)?;
     refuse_problems(g, &prompt, factory.as_ref(), &mode)?;
-    let seed = args
-        .seed
-        .unwrap_or_else(|| rand::random::<u64>() & crate::generate::SEED_MASK);
+    let seed = args.seed.unwrap_or_else(crate::plan::random_seed);
     let mut hooks: Box<dyn crate::hooks::Hooks> = match &factory {
         Some(f) => Box::new(f.load_host().map_err(Error::Script)?),
         None => Box::new(crate::hooks::NoScript),
@@ -52,7 +47,7 @@ pub(super) fn cmd_preview(g: &GlobalArgs, args: PreviewArgs) -> Result<i32, Erro
         seed,
         start: prompt
             .start
-            .unwrap_or_else(|| crate::generate::default_start(seed)),
+            .unwrap_or_else(|| crate::plan::default_start(seed)),
         generator: &MockGenerator,
         max_attempts: 3,
     };

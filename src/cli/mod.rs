@@ -16,7 +16,6 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::artefact;
-use crate::audit::{BatchAudit, PromptCache};
 use crate::conversation::{Conversation, ScenarioMode};
 use crate::error::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Error};
 use crate::generate::{BatchOutcome, NoScriptFactory, Observer, RunContext};
@@ -31,7 +30,7 @@ use crate::registry::{
 };
 use crate::runlog::RunLog;
 use crate::script::sandbox::{Limits, LogSink};
-use crate::script::{self, AuditResult, AuditScript, ScriptFactory, ScriptSource};
+use crate::script::{self, AuditScript, ScriptFactory, ScriptSource};
 use crate::settings::{self, FileSettings};
 use crate::validate::format_timestamp;
 

@@ -137,45 +137,13 @@ pub(super) fn run_failed(
     }
 }
 
-/// Audits the batches a run just wrote, on every core (each batch is read
-/// back and checked against the registry on its own); the number of findings.
+/// Audits the batches a run just wrote (on every core); the number of findings.
 pub(super) fn audit_new_batches(
     registry: &Registry,
     outcomes: &[BatchOutcome],
 ) -> Result<usize, Error> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(outcomes.len())
-        .max(1);
-    let results: Vec<Result<usize, crate::audit::AuditError>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                s.spawn(move || {
-                    let mut prompts = PromptCache::default();
-                    let mut findings = 0;
-                    for o in outcomes.iter().skip(t).step_by(threads) {
-                        let report = crate::audit::audit_batch(
-                            registry,
-                            &o.record,
-                            &mut prompts,
-                            &mut |_, _| Ok(()),
-                        )?;
-                        findings += report.findings.len();
-                    }
-                    Ok(findings)
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
-    });
-    let mut findings = 0;
-    for r in results {
-        findings += r?;
-    }
-    Ok(findings)
+    let batches: Vec<BatchRecord> = outcomes.iter().map(|o| o.record.clone()).collect();
+    Ok(crate::audit::report::run(registry, &batches, None, &|| {})?.findings())
 }
 
 pub(super) fn run_summary(

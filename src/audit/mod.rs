@@ -17,6 +17,8 @@ use crate::prompt::{self, Prompt, sha256_hex};
 use crate::registry::{BatchRecord, ConversationFilter, Registry, RegistryError};
 use crate::validate;
 
+pub mod report;
+
 /// Why an audit could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum AuditError {

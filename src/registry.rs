@@ -194,6 +194,16 @@ pub struct RunVersion {
     pub since: String,
 }
 
+/// What an id names in the registry ([`Registry::find`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Found {
+    Run(RunRecord),
+    Batch(BatchRecord),
+    Conversation(ConversationRecord),
+    /// Every revision of a prompt name, or the one a prompt id names.
+    Prompts(Vec<PromptRecord>),
+}
+
 /// A run: its configuration, batches and outcome.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
@@ -1183,6 +1193,26 @@ impl Registry {
             out.push(self.decode(v.value(), kind, k.value())?);
         }
         Ok(out)
+    }
+
+    /// What an id names (`convgen show`): a run, a batch, a conversation, or
+    /// a prompt id or name (every registered revision), tried in that order.
+    pub fn find(&self, id: &str) -> Result<Option<Found>, RegistryError> {
+        if let Some(run) = self.run(id)? {
+            return Ok(Some(Found::Run(run)));
+        }
+        if let Some(batch) = self.batch(id)? {
+            return Ok(Some(Found::Batch(batch)));
+        }
+        if let Some(conv) = self.conversation(id)? {
+            return Ok(Some(Found::Conversation(conv)));
+        }
+        let prompts: Vec<_> = self
+            .prompts()?
+            .into_iter()
+            .filter(|p| p.prompt_id == id || p.name == id)
+            .collect();
+        Ok((!prompts.is_empty()).then_some(Found::Prompts(prompts)))
     }
 
     /// Every registered prompt version, by name then revision.

@@ -25,8 +25,8 @@ use crate::llm::{EndpointStats, Generator, MockGenerator};
 use crate::plan::{Asked, ModeChoice, RunPlan};
 use crate::prompt::{self, Prompt};
 use crate::registry::{
-    BatchFilter, BatchRecord, ConversationFilter, Registry, RunConfig, RunLock, RunRecord,
-    RunStatus,
+    BatchFilter, BatchRecord, ConversationFilter, ConversationRecord, Found, PromptRecord,
+    Registry, RunConfig, RunLock, RunRecord, RunStatus,
 };
 use crate::runlog::RunLog;
 use crate::script::sandbox::{Limits, LogSink};

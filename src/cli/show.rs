@@ -43,184 +43,200 @@ pub(super) fn cmd_show(g: &GlobalArgs, args: ShowArgs) -> Result<i32, Error> {
     require_data_dir(g)?;
     let registry = Registry::new(&g.data_dir);
     let id = args.id.trim();
-    if let Some(run) = registry.run(id)? {
-        let run = settled(&registry, run);
-        let written = on_disk(&registry, &run)?;
-        if args.json {
-            let mut v = serde_json::to_value(&run).unwrap_or_default();
-            v["written"] = json!(written);
-            if resumable(&run) {
-                v["resume"] = json!(user_command(g, Dirs::Data, &["resume", &run.run_id]));
-            }
-            return print_json(&v).map(|_| EXIT_OK);
+    match registry.find(id)? {
+        Some(Found::Run(run)) => show_run(g, &registry, run, args.json)?,
+        Some(Found::Batch(batch)) => show_batch(g, &registry, batch, args.json)?,
+        Some(Found::Conversation(record)) => show_conversation(g, record, args.json)?,
+        Some(Found::Prompts(prompts)) => show_prompts(&prompts, args.json)?,
+        None => {
+            return Err(Error::Usage(format!(
+                "`{id}` is not a run, batch, conversation or prompt in {} (see `{}`, `{}` and `{}`)",
+                registry.path(),
+                user_command(g, Dirs::Data, &["list", "runs"]),
+                user_command(g, Dirs::Data, &["list", "batches"]),
+                user_command(g, Dirs::Data, &["list", "prompts"]),
+            )));
         }
-        let c = &run.config;
-        println!("run {} · {}", run.run_id, run.status.as_str());
-        println!("prompt      {} ({})", c.prompt_id, c.prompt_name);
-        println!("scenarios   {}", c.scenario_mode.label());
-        println!("total       {} in batches of {}", c.total, c.batch_size);
-        println!("seed        {}", c.seed);
-        println!("start       {}", c.start);
-        println!("generator   {} / {}", c.provider, c.model);
-        if let Some(line) = endpoint_targets(c) {
-            println!("endpoint    {line}");
-        }
-        println!("attempts    up to {}", c.max_attempts);
-        println!("created     {}", run.created_at);
-        if let Some(f) = &run.finished_at {
-            println!("finished    {f}");
-        }
-        println!(
-            "counts      {} valid, {} failed of {}",
-            run.counts.valid, run.counts.failed, run.counts.requested
-        );
-        if run.status != RunStatus::Complete {
-            println!(
-                "written     {written} of {} conversations on disk",
-                run.counts.requested
-            );
-        }
-        println!(
-            "tokens      {} prompt + {} completion",
-            thousands(run.usage.prompt_tokens),
-            thousands(run.usage.completion_tokens)
-        );
-        if let Some(e) = &run.error {
-            println!("error       {e}");
-        }
+    }
+    Ok(EXIT_OK)
+}
+
+/// A run's configuration and outcome (settled first: a dead run reads interrupted).
+fn show_run(g: &GlobalArgs, registry: &Registry, run: RunRecord, json: bool) -> Result<(), Error> {
+    let run = settled(registry, run);
+    let written = on_disk(registry, &run)?;
+    if json {
+        let mut v = serde_json::to_value(&run).unwrap_or_default();
+        v["written"] = json!(written);
         if resumable(&run) {
-            println!(
-                "resume      {}",
-                user_command(g, Dirs::Data, &["resume", &run.run_id])
-            );
+            v["resume"] = json!(user_command(g, Dirs::Data, &["resume", &run.run_id]));
         }
-        for (i, line) in endpoint_lines(&run.endpoints).iter().enumerate() {
-            println!(
-                "{}{line}",
-                if i == 0 {
-                    "endpoints   "
-                } else {
-                    "            "
-                }
-            );
-        }
-        for (i, v) in run.versions.iter().enumerate() {
-            let script = v.script.as_ref().map_or_else(String::new, |s| {
-                format!(
-                    ", script {} {}",
-                    s.path,
-                    s.sha256.chars().take(8).collect::<String>()
-                )
-            });
-            println!(
-                "{}{}. prompt {}{script} since {}: {}",
-                if i == 0 {
-                    "versions    "
-                } else {
-                    "            "
-                },
-                i + 1,
-                v.prompt_id,
-                v.since,
-                if v.batches.is_empty() {
-                    "no batches".to_string()
-                } else {
-                    v.batches.join(" ")
-                }
-            );
-        }
-        println!("batches     {}", run.batches.join(" "));
-        return Ok(EXIT_OK);
+        return print_json(&v);
     }
-    if let Some(batch) = registry.batch(id)? {
-        let convs = registry.conversations(&ConversationFilter {
-            batch: Some(batch.batch_id.clone()),
-            ..ConversationFilter::default()
-        })?;
-        if args.json {
-            let mut v = serde_json::to_value(&batch).unwrap_or_default();
-            v["path"] = json!(g.data_dir.join(&batch.path));
-            v["conversations"] = serde_json::to_value(&convs).unwrap_or_default();
-            return print_json(&v).map(|_| EXIT_OK);
-        }
-        println!(
-            "batch {} · {} · {}",
-            batch.batch_id,
-            batch.run_id,
-            batch.status.as_str()
-        );
-        println!("prompt      {}", batch.prompt_id);
-        println!("folder      {}", g.data_dir.join(&batch.path));
-        println!(
-            "counts      {} valid, {} failed of {}",
-            batch.counts.valid, batch.counts.failed, batch.counts.requested
-        );
-        println!(
-            "tokens      {} prompt + {} completion",
-            thousands(batch.usage.prompt_tokens),
-            thousands(batch.usage.completion_tokens)
-        );
-        println!();
-        print_table(
-            &["CONVERSATION_ID", "STATUS", "SCENARIO", "ATTEMPTS"],
-            convs
-                .iter()
-                .map(|c| {
-                    vec![
-                        c.conversation_id.clone(),
-                        c.status.clone(),
-                        c.scenario_id.clone(),
-                        c.attempts.to_string(),
-                    ]
-                })
-                .collect(),
-        );
-        return Ok(EXIT_OK);
+    let c = &run.config;
+    println!("run {} · {}", run.run_id, run.status.as_str());
+    println!("prompt      {} ({})", c.prompt_id, c.prompt_name);
+    println!("scenarios   {}", c.scenario_mode.label());
+    println!("total       {} in batches of {}", c.total, c.batch_size);
+    println!("seed        {}", c.seed);
+    println!("start       {}", c.start);
+    println!("generator   {} / {}", c.provider, c.model);
+    if let Some(line) = endpoint_targets(c) {
+        println!("endpoint    {line}");
     }
-    if let Some(record) = registry.conversation(id)? {
-        let audit = user_command(g, Dirs::Data, &["audit", &record.batch_id]);
-        let conv = read_conversation(&g.data_dir.join(&record.file), &audit)?;
-        if args.json {
-            return print_json(&conv).map(|_| EXIT_OK);
-        }
-        let mut text = String::new();
-        artefact::render_conversation(&conv, &mut text);
+    println!("attempts    up to {}", c.max_attempts);
+    println!("created     {}", run.created_at);
+    if let Some(f) = &run.finished_at {
+        println!("finished    {f}");
+    }
+    println!(
+        "counts      {} valid, {} failed of {}",
+        run.counts.valid, run.counts.failed, run.counts.requested
+    );
+    if run.status != RunStatus::Complete {
         println!(
-            "prompt {} · {} / {} · attempts {}",
-            conv.prompt.id, conv.generator.provider, conv.generator.model, conv.attempts
+            "written     {written} of {} conversations on disk",
+            run.counts.requested
         );
-        print!("{text}");
-        return Ok(EXIT_OK);
     }
-    // A prompt id, or a prompt name (every registered revision).
-    let prompts: Vec<_> = registry
-        .prompts()?
-        .into_iter()
-        .filter(|p| p.prompt_id == id || p.name == id)
-        .collect();
-    if !prompts.is_empty() {
-        if args.json {
-            return print_json(&prompts).map(|_| EXIT_OK);
-        }
-        for p in &prompts {
-            println!(
-                "prompt {} · revision {} · {}",
-                p.prompt_id, p.revision, p.title
-            );
-            println!(
-                "  name {}, language {}, {} scenarios",
-                p.name, p.language, p.scenarios
-            );
-            println!("  sha256 {}", p.sha256);
-            println!("  registered {} from {}", p.registered_at, p.path);
-        }
-        return Ok(EXIT_OK);
+    println!(
+        "tokens      {} prompt + {} completion",
+        thousands(run.usage.prompt_tokens),
+        thousands(run.usage.completion_tokens)
+    );
+    if let Some(e) = &run.error {
+        println!("error       {e}");
     }
-    Err(Error::Usage(format!(
-        "`{id}` is not a run, batch, conversation or prompt in {} (see `{}`, `{}` and `{}`)",
-        registry.path(),
-        user_command(g, Dirs::Data, &["list", "runs"]),
-        user_command(g, Dirs::Data, &["list", "batches"]),
-        user_command(g, Dirs::Data, &["list", "prompts"]),
-    )))
+    if resumable(&run) {
+        println!(
+            "resume      {}",
+            user_command(g, Dirs::Data, &["resume", &run.run_id])
+        );
+    }
+    for (i, line) in endpoint_lines(&run.endpoints).iter().enumerate() {
+        println!(
+            "{}{line}",
+            if i == 0 {
+                "endpoints   "
+            } else {
+                "            "
+            }
+        );
+    }
+    for (i, v) in run.versions.iter().enumerate() {
+        let script = v.script.as_ref().map_or_else(String::new, |s| {
+            format!(
+                ", script {} {}",
+                s.path,
+                s.sha256.chars().take(8).collect::<String>()
+            )
+        });
+        println!(
+            "{}{}. prompt {}{script} since {}: {}",
+            if i == 0 {
+                "versions    "
+            } else {
+                "            "
+            },
+            i + 1,
+            v.prompt_id,
+            v.since,
+            if v.batches.is_empty() {
+                "no batches".to_string()
+            } else {
+                v.batches.join(" ")
+            }
+        );
+    }
+    println!("batches     {}", run.batches.join(" "));
+    Ok(())
+}
+
+/// A batch and its conversations.
+fn show_batch(
+    g: &GlobalArgs,
+    registry: &Registry,
+    batch: BatchRecord,
+    json: bool,
+) -> Result<(), Error> {
+    let convs = registry.conversations(&ConversationFilter {
+        batch: Some(batch.batch_id.clone()),
+        ..ConversationFilter::default()
+    })?;
+    if json {
+        let mut v = serde_json::to_value(&batch).unwrap_or_default();
+        v["path"] = json!(g.data_dir.join(&batch.path));
+        v["conversations"] = serde_json::to_value(&convs).unwrap_or_default();
+        return print_json(&v);
+    }
+    println!(
+        "batch {} · {} · {}",
+        batch.batch_id,
+        batch.run_id,
+        batch.status.as_str()
+    );
+    println!("prompt      {}", batch.prompt_id);
+    println!("folder      {}", g.data_dir.join(&batch.path));
+    println!(
+        "counts      {} valid, {} failed of {}",
+        batch.counts.valid, batch.counts.failed, batch.counts.requested
+    );
+    println!(
+        "tokens      {} prompt + {} completion",
+        thousands(batch.usage.prompt_tokens),
+        thousands(batch.usage.completion_tokens)
+    );
+    println!();
+    print_table(
+        &["CONVERSATION_ID", "STATUS", "SCENARIO", "ATTEMPTS"],
+        convs
+            .iter()
+            .map(|c| {
+                vec![
+                    c.conversation_id.clone(),
+                    c.status.clone(),
+                    c.scenario_id.clone(),
+                    c.attempts.to_string(),
+                ]
+            })
+            .collect(),
+    );
+    Ok(())
+}
+
+/// One transcript.
+fn show_conversation(g: &GlobalArgs, record: ConversationRecord, json: bool) -> Result<(), Error> {
+    let audit = user_command(g, Dirs::Data, &["audit", &record.batch_id]);
+    let conv = read_conversation(&g.data_dir.join(&record.file), &audit)?;
+    if json {
+        return print_json(&conv);
+    }
+    let mut text = String::new();
+    artefact::render_conversation(&conv, &mut text);
+    println!(
+        "prompt {} · {} / {} · attempts {}",
+        conv.prompt.id, conv.generator.provider, conv.generator.model, conv.attempts
+    );
+    print!("{text}");
+    Ok(())
+}
+
+/// Every revision of a prompt.
+fn show_prompts(prompts: &[PromptRecord], json: bool) -> Result<(), Error> {
+    if json {
+        return print_json(&prompts);
+    }
+    for p in prompts {
+        println!(
+            "prompt {} · revision {} · {}",
+            p.prompt_id, p.revision, p.title
+        );
+        println!(
+            "  name {}, language {}, {} scenarios",
+            p.name, p.language, p.scenarios
+        );
+        println!("  sha256 {}", p.sha256);
+        println!("  registered {} from {}", p.registered_at, p.path);
+    }
+    Ok(())
 }

@@ -76,7 +76,7 @@ impl Usage {
 }
 
 /// Whether a conversation passed every check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Valid,
@@ -160,7 +160,7 @@ impl ScenarioMode {
 }
 
 /// The state of a batch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum BatchStatus {
     /// Reserved by a run, not written yet.

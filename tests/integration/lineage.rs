@@ -132,7 +132,7 @@ fn listings_filter_by_metadata() {
     assert!(
         wrong
             .stderr
-            .contains("--batch does not apply to `list prompts`"),
+            .contains("unexpected argument '--batch' found"),
         "{}",
         wrong.stderr
     );

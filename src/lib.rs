@@ -15,6 +15,7 @@ pub mod conversation;
 pub mod error;
 pub mod generate;
 pub mod hooks;
+pub mod interrupt;
 pub mod llm;
 pub mod menu;
 pub mod plan;

@@ -73,26 +73,9 @@ pub fn parse_count(text: &str, what: &str, lo: u64, hi: u64) -> Result<u64, Stri
 /// it while a list is open, and an error or Ctrl-C would leave it hidden.
 struct CursorGuard;
 
-/// The first Ctrl-C in the menu: nothing has been written yet, so leave at
-/// once, with the cursor back. Only async-signal-safe calls here.
-extern "C" fn on_menu_sigint(_: libc::c_int) {
-    const BYE: &[u8] = b"\x1b[?25h\ninterrupted: nothing generated\n";
-    // SAFETY: write(2) and _exit(2) are async-signal-safe.
-    unsafe {
-        libc::write(2, BYE.as_ptr().cast(), BYE.len());
-        libc::_exit(130);
-    }
-}
-
 impl CursorGuard {
     fn new() -> Self {
-        // SAFETY: the handler only calls write and _exit.
-        unsafe {
-            libc::signal(
-                libc::SIGINT,
-                on_menu_sigint as *const () as libc::sighandler_t,
-            );
-        }
+        crate::interrupt::leave_menu_on_ctrl_c();
         CursorGuard
     }
 }
@@ -100,11 +83,7 @@ impl CursorGuard {
 impl Drop for CursorGuard {
     fn drop(&mut self) {
         let _ = dialoguer::console::Term::stderr().show_cursor();
-        // What follows the menu (the run) installs its own Ctrl-C handling.
-        // SAFETY: restoring the default disposition.
-        unsafe {
-            libc::signal(libc::SIGINT, libc::SIG_DFL);
-        }
+        crate::interrupt::leave_on_ctrl_c();
     }
 }
 

@@ -38,7 +38,7 @@ pub(super) fn execute(
         data_dir: &g.data_dir,
         concurrency: job.run.config.concurrency as usize,
         observer: &progress,
-        stop: &STOP,
+        stop: crate::interrupt::stop_flag(),
     };
     let ctx = &ctx;
     let began = Instant::now();

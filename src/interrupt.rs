@@ -10,8 +10,8 @@
 //!
 //! Before either is called, Ctrl-C keeps the operating system's default.
 
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::Once;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
 use signal_hook::consts::SIGINT;
 use signal_hook::iterator::Signals;

@@ -27,90 +27,107 @@ use camino::{Utf8Path, Utf8PathBuf};
 /// The settings file's name, looked up in the working directory.
 pub const FILE: &str = "convgen.toml";
 
-/// One setting the file may hold: its key, the flag it defaults, and the
-/// environment variable that overrides it.
-pub struct Setting {
-    pub key: &'static str,
-    pub flag: &'static str,
-    pub env: &'static str,
-    pub default: &'static str,
+/// Top-level settings, in display order. Each is the id of the flag it
+/// defaults; clap holds its environment variable and built-in default, so
+/// that `convgen config` reads them from there ([`effective`]).
+pub const SETTINGS: &[&str] = &[
+    "provider",
+    "model",
+    "concurrency",
+    "max_retries",
+    "max_attempts",
+    "timeout",
+    "rpm",
+    "tpm",
+    "max_wait",
+    "data_dir",
+    "prompts_dir",
+    "scripts_dir",
+];
+
+/// One setting as it takes effect, and where it comes from.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Effective {
+    pub name: String,
+    pub value: String,
+    pub source: String,
 }
 
-/// Top-level settings, in display order.
-pub const SETTINGS: &[Setting] = &[
-    Setting {
-        key: "provider",
-        flag: "provider",
-        env: "CONVGEN_PROVIDER",
-        default: "auto",
-    },
-    Setting {
-        key: "model",
-        flag: "model",
-        env: "CONVGEN_MODEL",
-        default: "",
-    },
-    Setting {
-        key: "concurrency",
-        flag: "concurrency",
-        env: "",
-        default: "8",
-    },
-    Setting {
-        key: "max_retries",
-        flag: "max_retries",
-        env: "",
-        default: "5",
-    },
-    Setting {
-        key: "max_attempts",
-        flag: "max_attempts",
-        env: "",
-        default: "3",
-    },
-    Setting {
-        key: "timeout",
-        flag: "timeout",
-        env: "",
-        default: "120",
-    },
-    Setting {
-        key: "rpm",
-        flag: "rpm",
-        env: "",
-        default: "",
-    },
-    Setting {
-        key: "tpm",
-        flag: "tpm",
-        env: "",
-        default: "",
-    },
-    Setting {
-        key: "max_wait",
-        flag: "max_wait",
-        env: "",
-        default: "900",
-    },
-    Setting {
-        key: "data_dir",
-        flag: "data_dir",
-        env: "CONVGEN_DATA_DIR",
-        default: "batches",
-    },
-    Setting {
-        key: "prompts_dir",
-        flag: "prompts_dir",
-        env: "CONVGEN_PROMPTS_DIR",
-        default: "prompts",
-    },
-    Setting {
-        key: "scripts_dir",
-        flag: "scripts_dir",
-        env: "CONVGEN_SCRIPTS_DIR",
-        default: "scripts",
-    },
-];
+/// Every top-level setting as clap resolved it (flags > environment >
+/// `convgen.toml` > built-in defaults): each is read from the first of
+/// `parsed` whose command has the flag.
+pub fn effective(
+    parsed: &[(&clap::Command, &clap::ArgMatches)],
+    file: &FileSettings,
+) -> Vec<Effective> {
+    use clap::parser::ValueSource;
+    let file_name = file.name();
+    SETTINGS
+        .iter()
+        .filter_map(|key| {
+            let (cmd, matches) = parsed
+                .iter()
+                .find(|(c, _)| c.get_arguments().any(|a| a.get_id() == key))?;
+            let arg = cmd.get_arguments().find(|a| a.get_id() == key)?;
+            let value = matches
+                .get_raw(key)
+                .and_then(|mut v| v.next())
+                .map(|v| v.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let source = match matches.value_source(key) {
+                Some(ValueSource::CommandLine) => format!("flag --{}", key.replace('_', "-")),
+                Some(ValueSource::EnvVariable) => format!(
+                    "environment {}",
+                    arg.get_env()
+                        .map(|e| e.to_string_lossy())
+                        .unwrap_or_default()
+                ),
+                Some(_) if file.values.contains_key(*key) => file_name.clone(),
+                Some(_) => "default".to_string(),
+                None => "not set".to_string(),
+            };
+            Some(Effective {
+                name: key.to_string(),
+                value,
+                source,
+            })
+        })
+        .collect()
+}
+
+/// The single-endpoint settings (`[azure]`, `[openai]` or their variables)
+/// and whether each provider's key is set, never its value.
+pub fn endpoint_settings(file: &FileSettings) -> Vec<Effective> {
+    let set = |var: &str| std::env::var(var).ok().filter(|v| !v.trim().is_empty());
+    let mut rows: Vec<Effective> = ENDPOINTS
+        .iter()
+        .map(|(table, key, var)| {
+            let (value, source) = match (set(var), file.endpoints.get(*var)) {
+                (Some(v), _) => (v, format!("environment {var}")),
+                (None, Some(v)) => (v.clone(), file.name()),
+                (None, None) => (String::new(), "not set".to_string()),
+            };
+            Effective {
+                name: format!("{table}.{key}"),
+                value,
+                source,
+            }
+        })
+        .collect();
+    for var in ["AZURE_OPENAI_API_KEY", "OPENAI_API_KEY"] {
+        let here = set(var).is_some();
+        rows.push(Effective {
+            name: var.to_lowercase(),
+            value: if here { "(set)".into() } else { String::new() },
+            source: if here {
+                format!("environment {var}")
+            } else {
+                "not set".into()
+            },
+        });
+    }
+    rows
+}
 
 /// Endpoint settings, by table, and the environment variable each stands for.
 pub const ENDPOINTS: &[(&str, &str, &str)] = &[
@@ -200,6 +217,13 @@ impl FileSettings {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
             Err(e) => Err(format!("{path}: cannot read it: {e}")),
         }
+    }
+
+    /// The file's name as messages give it (`convgen.toml` when there is none).
+    pub fn name(&self) -> String {
+        self.path
+            .as_ref()
+            .map_or_else(|| FILE.to_string(), |p| p.to_string())
     }
 
     /// An endpoint value: the environment first, then the file.
@@ -325,7 +349,7 @@ pub fn parse(path: &Utf8Path, text: &str) -> Result<FileSettings, String> {
     };
     let top_keys: Vec<&str> = SETTINGS
         .iter()
-        .map(|s| s.key)
+        .copied()
         .chain(["azure", "openai", "endpoints"])
         .collect();
     for (key, value) in lines.ordered(&[], &table) {
@@ -333,9 +357,9 @@ pub fn parse(path: &Utf8Path, text: &str) -> Result<FileSettings, String> {
         if looks_secret(key) {
             return Err(at(format!("`{key}` looks like a secret; {KEYS_FROM_ENV}")));
         }
-        if let Some(setting) = SETTINGS.iter().find(|s| s.key == key) {
+        if let Some(setting) = SETTINGS.iter().find(|s| **s == key) {
             out.values
-                .insert(setting.flag, check_value(key, value).map_err(at)?);
+                .insert(setting, check_value(key, value).map_err(at)?);
         } else if key == "azure" || key == "openai" {
             let Some(inner) = value.as_table() else {
                 return Err(at(format!("`{key}` must be a table: [{key}]")));
@@ -936,21 +960,9 @@ mod tests {
                 .unwrap_err()
                 .contains("`max_wait` must be")
         );
-        let known = SETTINGS.iter().map(|s| (s.key, s.flag, s.default));
-        let known: Vec<_> = known.collect();
-        assert!(known.contains(&("rpm", "rpm", "")));
-        assert!(known.contains(&("tpm", "tpm", "")));
-        assert!(known.contains(&("max_wait", "max_wait", "900")));
-        assert_eq!(
-            parse_wait(
-                SETTINGS
-                    .iter()
-                    .find(|s| s.key == "max_wait")
-                    .unwrap()
-                    .default
-            ),
-            Ok(Duration::from_secs(900))
-        );
+        for key in ["rpm", "tpm", "max_wait"] {
+            assert!(SETTINGS.contains(&key), "{key}");
+        }
     }
 
     #[test]

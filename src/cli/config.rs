@@ -9,51 +9,26 @@ pub(super) struct ConfigArgs {
     pub(super) json: bool,
 }
 
-pub(super) fn cmd_config(
-    g: &GlobalArgs,
-    args: ConfigArgs,
-    matches: &clap::ArgMatches,
-) -> Result<i32, Error> {
+pub(super) fn cmd_config(args: ConfigArgs, matches: &clap::ArgMatches) -> Result<i32, Error> {
     let file = file_settings();
-    let file_name = file
-        .path
-        .as_ref()
-        .map_or_else(|| settings::FILE.to_string(), |p| p.to_string());
-    let mut rows: Vec<(String, String, String)> = Vec::new();
-    for s in settings::SETTINGS {
-        // Only the global directory flags can be given to `config` itself.
-        let is_global = ["data_dir", "prompts_dir", "scripts_dir"].contains(&s.flag);
-        let flag_given = is_global
-            && matches.value_source(s.flag) == Some(clap::parser::ValueSource::CommandLine);
-        let env_value = (!s.env.is_empty())
-            .then(|| std::env::var(s.env).ok())
-            .flatten()
-            .filter(|v| !v.trim().is_empty());
-        let (value, source) = if flag_given {
-            let v = match s.flag {
-                "data_dir" => g.data_dir.to_string(),
-                "prompts_dir" => g.prompts_dir.to_string(),
-                _ => g.scripts_dir.to_string(),
-            };
-            (v, format!("flag --{}", s.flag.replace('_', "-")))
-        } else if let Some(v) = env_value {
-            (v, format!("environment {}", s.env))
-        } else if let Some(v) = file.values.get(s.flag) {
-            (v.clone(), file_name.clone())
-        } else {
-            (s.default.to_string(), "default".to_string())
-        };
-        rows.push((s.key.to_string(), value, source));
-    }
-    for (table, key, var) in settings::ENDPOINTS {
-        let env_value = std::env::var(var).ok().filter(|v| !v.trim().is_empty());
-        let (value, source) = match (env_value, file.endpoints.get(var)) {
-            (Some(v), _) => (v, format!("environment {var}")),
-            (None, Some(v)) => (v.clone(), file_name.clone()),
-            (None, None) => (String::new(), "not set".to_string()),
-        };
-        rows.push((format!("{table}.{key}"), value, source));
-    }
+    let file_name = file.name();
+    // `generate`'s flags as clap resolves them with nothing typed: their
+    // environment variables, convgen.toml and built-in defaults.
+    let generate = command_with_file(file)
+        .find_subcommand("generate")
+        .cloned()
+        .ok_or_else(|| Error::Usage("convgen has no generate command".into()))?;
+    let generate_matches = generate
+        .clone()
+        .try_get_matches_from(["generate", "--prompt", "-", "--total", "1"])
+        .map_err(|e| Error::Usage(format!("the settings cannot make a run: {e}")))?;
+    let top = command_with_file(file);
+    let mut rows: Vec<(String, String, String)> =
+        settings::effective(&[(&top, matches), (&generate, &generate_matches)], file)
+            .into_iter()
+            .chain(settings::endpoint_settings(file))
+            .map(|e| (e.name, e.value, e.source))
+            .collect();
     for spec in &file.endpoint_list {
         let key = match &spec.key_env {
             Some(var) if std::env::var(var).is_ok_and(|v| !v.trim().is_empty()) => {
@@ -79,18 +54,6 @@ pub(super) fn cmd_config(
             value = format!("{value}, {}", quota.join(", "));
         }
         rows.push((format!("endpoints.{}", spec.name), value, file_name.clone()));
-    }
-    for var in ["AZURE_OPENAI_API_KEY", "OPENAI_API_KEY"] {
-        let set = std::env::var(var).is_ok_and(|v| !v.trim().is_empty());
-        rows.push((
-            var.to_lowercase(),
-            if set { "(set)".into() } else { String::new() },
-            if set {
-                format!("environment {var}")
-            } else {
-                "not set".into()
-            },
-        ));
     }
     if args.json {
         let v: Vec<_> = rows

@@ -265,7 +265,7 @@ fn run(cli: Cli, matches: &clap::ArgMatches) -> Result<i32, Error> {
         Some(Command::Show(args)) => cmd_show(g, args),
         Some(Command::Check(args)) => cmd_check(g, args),
         Some(Command::Preview(args)) => cmd_preview(g, args),
-        Some(Command::Config(args)) => cmd_config(g, args, matches),
+        Some(Command::Config(args)) => cmd_config(args, matches),
         Some(Command::Completions(args)) => {
             let mut cmd = Cli::command();
             clap_complete::generate(args.shell, &mut cmd, "convgen", &mut std::io::stdout());

@@ -130,9 +130,7 @@ fn listings_filter_by_metadata() {
     let wrong = env.run(&["list", "prompts", "--batch", "x"]);
     wrong.expect(2);
     assert!(
-        wrong
-            .stderr
-            .contains("unexpected argument '--batch' found"),
+        wrong.stderr.contains("unexpected argument '--batch' found"),
         "{}",
         wrong.stderr
     );

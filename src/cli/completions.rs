@@ -8,3 +8,9 @@ pub(super) struct CompletionsArgs {
     #[arg(value_enum)]
     pub(super) shell: clap_complete::Shell,
 }
+
+pub(super) fn cmd_completions(args: CompletionsArgs) -> Result<i32, Error> {
+    let mut cmd = Cli::command();
+    clap_complete::generate(args.shell, &mut cmd, "convgen", &mut std::io::stdout());
+    Ok(EXIT_OK)
+}

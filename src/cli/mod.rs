@@ -52,6 +52,7 @@ mod provider;
 mod resume;
 mod runs;
 mod show;
+mod summary;
 
 use self::audit::*;
 use self::generate::*;
@@ -71,6 +72,7 @@ use provider::*;
 use resume::*;
 use runs::*;
 use show::*;
+use summary::*;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -88,40 +90,6 @@ struct Cli {
     global: GlobalArgs,
     #[command(subcommand)]
     command: Option<Command>,
-}
-
-#[derive(Debug, Args)]
-struct GlobalArgs {
-    /// Where batches and the registry live.
-    #[arg(
-        long,
-        global = true,
-        env = "CONVGEN_DATA_DIR",
-        default_value = "batches",
-        value_name = "DIR"
-    )]
-    data_dir: Utf8PathBuf,
-    /// Where prompts are looked up by name.
-    #[arg(
-        long,
-        global = true,
-        env = "CONVGEN_PROMPTS_DIR",
-        default_value = "prompts",
-        value_name = "DIR"
-    )]
-    prompts_dir: Utf8PathBuf,
-    /// Where scripts paired with prompts live.
-    #[arg(
-        long,
-        global = true,
-        env = "CONVGEN_SCRIPTS_DIR",
-        default_value = "scripts",
-        value_name = "DIR"
-    )]
-    scripts_dir: Utf8PathBuf,
-    /// Print only errors on stderr.
-    #[arg(long, short, global = true)]
-    quiet: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -266,11 +234,7 @@ fn run(cli: Cli, matches: &clap::ArgMatches) -> Result<i32, Error> {
         Some(Command::Check(args)) => cmd_check(g, args),
         Some(Command::Preview(args)) => cmd_preview(g, args),
         Some(Command::Config(args)) => cmd_config(args, matches),
-        Some(Command::Completions(args)) => {
-            let mut cmd = Cli::command();
-            clap_complete::generate(args.shell, &mut cmd, "convgen", &mut std::io::stdout());
-            Ok(EXIT_OK)
-        }
+        Some(Command::Completions(args)) => cmd_completions(args),
     }
 }
 
@@ -279,70 +243,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn bounds_accept_dates_and_times() {
-        assert_eq!(
-            parse_bound("--since", "2026-11-25").unwrap(),
-            "2026-11-25T00:00:00.000Z"
-        );
-        assert_eq!(
-            parse_bound("--since", "2026-11-25T10:00:00+01:00").unwrap(),
-            "2026-11-25T09:00:00.000Z"
-        );
-        let e = parse_bound("--until", "soon").unwrap_err().to_string();
-        assert!(e.starts_with("--until: "), "{e}");
-    }
-
-    #[test]
-    fn counts_get_thousands_separators() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1_000), "1,000");
-        assert_eq!(thousands(45_064), "45,064");
-        assert_eq!(thousands(1_234_567), "1,234,567");
-        assert_eq!(thousands(u64::MAX), "18,446,744,073,709,551,615");
-    }
-
-    #[test]
-    fn rates_have_one_decimal() {
-        assert_eq!(rate(12.3456), "12.3/s");
-        assert_eq!(rate(0.0), "0.0/s");
-        assert_eq!(rate(f64::INFINITY), "-/s");
-    }
-
-    #[test]
-    fn printed_commands_name_the_data_dir_when_it_is_not_the_default() {
-        let global = |data: &str| GlobalArgs {
-            data_dir: data.into(),
-            prompts_dir: "prompts".into(),
-            scripts_dir: "other scripts".into(),
-            quiet: false,
-        };
-        assert_eq!(
-            user_command(&global("batches"), Dirs::Data, &["show", "run-000001"]),
-            "convgen show run-000001"
-        );
-        assert_eq!(
-            user_command(
-                &global("/tmp/my data"),
-                Dirs::Data,
-                &["resume", "run-000002"]
-            ),
-            "convgen --data-dir '/tmp/my data' resume run-000002"
-        );
-        assert_eq!(
-            user_command(&global("batches"), Dirs::All, &["check"]),
-            "convgen --scripts-dir 'other scripts' check"
-        );
-    }
-
-    #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn timestamps_in_bounds_are_utc() {
-        use crate::validate::parse_utc_timestamp;
-        assert!(parse_utc_timestamp(&parse_bound("--since", "2026-01-01").unwrap()).is_some());
     }
 }

@@ -1,6 +1,41 @@
-//! Flag types several commands share: scenario modes, providers, quotas.
+//! Flags several commands share: the global directories, quotas.
 
 use super::*;
+
+/// The options every command takes, before or after its name.
+#[derive(Debug, Args)]
+pub(super) struct GlobalArgs {
+    /// Where batches and the registry live.
+    #[arg(
+        long,
+        global = true,
+        env = "CONVGEN_DATA_DIR",
+        default_value = "batches",
+        value_name = "DIR"
+    )]
+    pub(super) data_dir: Utf8PathBuf,
+    /// Where prompts are looked up by name.
+    #[arg(
+        long,
+        global = true,
+        env = "CONVGEN_PROMPTS_DIR",
+        default_value = "prompts",
+        value_name = "DIR"
+    )]
+    pub(super) prompts_dir: Utf8PathBuf,
+    /// Where scripts paired with prompts live.
+    #[arg(
+        long,
+        global = true,
+        env = "CONVGEN_SCRIPTS_DIR",
+        default_value = "scripts",
+        value_name = "DIR"
+    )]
+    pub(super) scripts_dir: Utf8PathBuf,
+    /// Print only errors on stderr.
+    #[arg(long, short, global = true)]
+    pub(super) quiet: bool,
+}
 
 /// How a run meets a provider's quota.
 #[derive(Debug, Args)]

@@ -136,3 +136,51 @@ pub(super) fn print_table(header: &[&str], rows: Vec<Vec<String>>) {
         let _ = writeln!(out, "{}", line(row));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_get_thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(45_064), "45,064");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(thousands(u64::MAX), "18,446,744,073,709,551,615");
+    }
+
+    #[test]
+    fn rates_have_one_decimal() {
+        assert_eq!(rate(12.3456), "12.3/s");
+        assert_eq!(rate(0.0), "0.0/s");
+        assert_eq!(rate(f64::INFINITY), "-/s");
+    }
+
+    #[test]
+    fn printed_commands_name_the_data_dir_when_it_is_not_the_default() {
+        let global = |data: &str| GlobalArgs {
+            data_dir: data.into(),
+            prompts_dir: "prompts".into(),
+            scripts_dir: "other scripts".into(),
+            quiet: false,
+        };
+        assert_eq!(
+            user_command(&global("batches"), Dirs::Data, &["show", "run-000001"]),
+            "convgen show run-000001"
+        );
+        assert_eq!(
+            user_command(
+                &global("/tmp/my data"),
+                Dirs::Data,
+                &["resume", "run-000002"]
+            ),
+            "convgen --data-dir '/tmp/my data' resume run-000002"
+        );
+        assert_eq!(
+            user_command(&global("batches"), Dirs::All, &["check"]),
+            "convgen --scripts-dir 'other scripts' check"
+        );
+    }
+}

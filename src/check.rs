@@ -52,9 +52,9 @@ pub fn check(
         ));
     }
     if let Some(mode) = mode
-        && let Err(e) = generate::check_mode(prompt, mode)
+        && let Err(e) = crate::plan::check_mode(prompt, mode)
     {
-        found.error(e);
+        found.error(e.to_string());
         return found;
     }
     let fills = factory.is_some_and(|f| f.has("variables"));

@@ -104,20 +104,6 @@ pub struct BatchOutcome {
     pub path: Utf8PathBuf,
 }
 
-/// Checks a run's scenario mode against the prompt before anything is written.
-pub fn check_mode(prompt: &Prompt, mode: &ScenarioMode) -> Result<(), String> {
-    if let ScenarioMode::Fixed(id) = mode
-        && prompt.scenario(id).is_none()
-    {
-        return Err(format!(
-            "--scenario {id}: no such scenario in {} (known: {})",
-            prompt.path,
-            prompt.scenario_ids().join(", ")
-        ));
-    }
-    Ok(())
-}
-
 /// Picks a scenario by mode (not `Script`), drawing from `rng`.
 pub fn pick_scenario<'p>(
     prompt: &'p Prompt,
@@ -1050,17 +1036,6 @@ mod tests {
                 "b"
             );
         }
-    }
-
-    #[test]
-    fn fixed_mode_must_name_a_catalog_scenario() {
-        let p = prompt();
-        assert!(check_mode(&p, &ScenarioMode::Fixed("a".into())).is_ok());
-        let e = check_mode(&p, &ScenarioMode::Fixed("zzz".into())).unwrap_err();
-        assert!(
-            e.contains("--scenario zzz") && e.contains("known: a, b"),
-            "{e}"
-        );
     }
 
     #[test]

@@ -65,6 +65,26 @@ pub enum PlanError {
     BatchTooLarge { batch_size: u64, total: u64 },
     #[error("--start: {0}")]
     Start(String),
+    #[error("--scenario {id}: no such scenario in {prompt} (known: {known})")]
+    UnknownScenario {
+        id: String,
+        prompt: String,
+        known: String,
+    },
+}
+
+/// Checks a run's scenario mode against the prompt before anything is written.
+pub fn check_mode(prompt: &Prompt, mode: &ScenarioMode) -> Result<(), PlanError> {
+    if let ScenarioMode::Fixed(id) = mode
+        && prompt.scenario(id).is_none()
+    {
+        return Err(PlanError::UnknownScenario {
+            id: id.clone(),
+            prompt: prompt.path.to_string(),
+            known: prompt.scenario_ids().join(", "),
+        });
+    }
+    Ok(())
 }
 
 /// The scenario mode: `--scenario`, else `--scenario-mode`, else `script`
@@ -164,6 +184,19 @@ mod tests {
             Err(PlanError::NoSelectScenario {
                 prompt: "prompts/p.md".into()
             })
+        );
+    }
+
+    #[test]
+    fn a_fixed_scenario_must_be_in_the_catalog() {
+        let p = prompt("");
+        assert!(check_mode(&p, &ScenarioMode::Fixed("s".into())).is_ok());
+        let e = check_mode(&p, &ScenarioMode::Fixed("zzz".into()))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "--scenario zzz: no such scenario in prompts/p.md (known: s)"
         );
     }
 

@@ -37,8 +37,11 @@ pub enum ResumeError {
         was: String,
         run_id: String,
     },
-    #[error("{run_id} was made with {message}")]
-    Mode { run_id: String, message: String },
+    #[error("{run_id} was made with {source}")]
+    Mode {
+        run_id: String,
+        source: crate::plan::PlanError,
+    },
     /// A changed file could not be read.
     #[error("{path}: {message}")]
     Io { path: String, message: String },
@@ -148,11 +151,9 @@ pub fn versions(
                     run_id: run.run_id.clone(),
                 });
             }
-            crate::generate::check_mode(&now, &c.scenario_mode).map_err(|message| {
-                ResumeError::Mode {
-                    run_id: run.run_id.clone(),
-                    message,
-                }
+            crate::plan::check_mode(&now, &c.scenario_mode).map_err(|e| ResumeError::Mode {
+                run_id: run.run_id.clone(),
+                source: e,
             })?;
             (now, Some(bytes))
         }

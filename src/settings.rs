@@ -191,6 +191,33 @@ pub const ENDPOINT_KEYS: &[&str] = &[
     "weight",
 ];
 
+/// A problem in `convgen.toml`: the file, the line of the key at fault, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}{}: {message}", line.map(|l| format!(":{l}")).unwrap_or_default())]
+pub struct SettingsError {
+    pub file: String,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl SettingsError {
+    fn at(path: &Utf8Path, line: usize, message: String) -> Self {
+        Self {
+            file: path.to_string(),
+            line: Some(line),
+            message,
+        }
+    }
+
+    fn file(path: &Utf8Path, message: String) -> Self {
+        Self {
+            file: path.to_string(),
+            line: None,
+            message,
+        }
+    }
+}
+
 /// What `convgen.toml` set.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FileSettings {
@@ -206,16 +233,16 @@ pub struct FileSettings {
 
 impl FileSettings {
     /// `convgen.toml` in `dir`, or nothing when there is none.
-    pub fn load(dir: &Utf8Path) -> Result<Self, String> {
+    pub fn load(dir: &Utf8Path) -> Result<Self, SettingsError> {
         let path = dir.join(FILE);
         match std::fs::read(&path) {
             Ok(bytes) => {
-                let text =
-                    String::from_utf8(bytes).map_err(|_| format!("{path}: not valid UTF-8"))?;
+                let text = String::from_utf8(bytes)
+                    .map_err(|_| SettingsError::file(&path, "not valid UTF-8".into()))?;
                 parse(&path, &text)
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
-            Err(e) => Err(format!("{path}: cannot read it: {e}")),
+            Err(e) => Err(SettingsError::file(&path, format!("cannot read it: {e}"))),
         }
     }
 
@@ -337,10 +364,10 @@ const KEYS_FROM_ENV: &str =
     "keys come only from the environment (AZURE_OPENAI_API_KEY, OPENAI_API_KEY)";
 
 /// Parses the file's text; every problem names the file and line.
-pub fn parse(path: &Utf8Path, text: &str) -> Result<FileSettings, String> {
+pub fn parse(path: &Utf8Path, text: &str) -> Result<FileSettings, SettingsError> {
     let table: toml::Table = toml::from_str(text).map_err(|e| {
         let line = e.span().map_or(1, |s| Lines::line(text, s.start));
-        format!("{path}:{line}: {}", e.message().trim())
+        SettingsError::at(path, line, e.message().trim().to_string())
     })?;
     let lines = Lines::new(text);
     let mut out = FileSettings {
@@ -353,7 +380,7 @@ pub fn parse(path: &Utf8Path, text: &str) -> Result<FileSettings, String> {
         .chain(["azure", "openai", "endpoints"])
         .collect();
     for (key, value) in lines.ordered(&[], &table) {
-        let at = |msg: String| format!("{path}:{}: {msg}", lines.of(&[key]));
+        let at = |msg: String| SettingsError::at(path, lines.of(&[key]), msg);
         if looks_secret(key) {
             return Err(at(format!("`{key}` looks like a secret; {KEYS_FROM_ENV}")));
         }
@@ -370,7 +397,7 @@ pub fn parse(path: &Utf8Path, text: &str) -> Result<FileSettings, String> {
                 .map(|(_, k, _)| *k)
                 .collect();
             for (k, v) in lines.ordered(&[key], inner) {
-                let at = |msg: String| format!("{path}:{}: {msg}", lines.of(&[key, k]));
+                let at = |msg: String| SettingsError::at(path, lines.of(&[key, k]), msg);
                 if looks_secret(k) {
                     return Err(at(format!(
                         "`{key}.{k}` looks like a secret; {KEYS_FROM_ENV}"
@@ -407,8 +434,8 @@ fn parse_endpoints(
     path: &Utf8Path,
     lines: &Lines,
     value: &toml::Value,
-) -> Result<Vec<EndpointSpec>, String> {
-    let at_key = |msg: String| format!("{path}:{}: {msg}", lines.of(&["endpoints"]));
+) -> Result<Vec<EndpointSpec>, SettingsError> {
+    let at_key = |msg: String| SettingsError::at(path, lines.of(&["endpoints"]), msg);
     let Some(items) = value.as_array() else {
         return Err(at_key(
             "`endpoints` must be an array of tables, each written [[endpoints]]".into(),
@@ -426,8 +453,12 @@ fn parse_endpoints(
         let number = i + 1;
         let header = lines.of(&["endpoints", &index]);
         let Some(table) = item.as_table() else {
-            return Err(format!(
-                "{path}:{header}: `endpoints` entry #{number} is not a table; write each endpoint as an [[endpoints]] table"
+            return Err(SettingsError::at(
+                path,
+                header,
+                format!(
+                    "`endpoints` entry #{number} is not a table; write each endpoint as an [[endpoints]] table"
+                ),
             ));
         };
         let spec = parse_endpoint(path, lines, &index, table, &names)?;
@@ -447,7 +478,7 @@ fn parse_endpoint(
     index: &str,
     table: &toml::Table,
     names: &[(String, usize)],
-) -> Result<EndpointSpec, String> {
+) -> Result<EndpointSpec, SettingsError> {
     let number = index.parse::<usize>().map_or(0, |i| i + 1);
     let header = lines.of(&["endpoints", index]);
     let line_of = |k: &str| lines.of(&["endpoints", index, k]);
@@ -455,7 +486,7 @@ fn parse_endpoint(
         Some(name) => format!("endpoint `{name}`"),
         None => format!("endpoint #{number}"),
     };
-    let at = |k: &str, msg: String| format!("{path}:{}: {who}: {msg}", line_of(k));
+    let at = |k: &str, msg: String| SettingsError::at(path, line_of(k), format!("{who}: {msg}"));
     let keys = lines.ordered(&["endpoints", index], table);
 
     // Secrets and unknown keys first, in file order.
@@ -478,8 +509,10 @@ fn parse_endpoint(
 
     // The name: present, well formed, unique.
     let Some(name_value) = table.get("name") else {
-        return Err(format!(
-            "{path}:{header}: {who} has no `name`; give each endpoint a unique name, e.g. name = \"east\""
+        return Err(SettingsError::at(
+            path,
+            header,
+            format!("{who} has no `name`; give each endpoint a unique name, e.g. name = \"east\""),
         ));
     };
     let name = name_value
@@ -508,8 +541,10 @@ fn parse_endpoint(
 
     // The provider, and no key of the other one.
     let Some(provider_value) = table.get("provider") else {
-        return Err(format!(
-            "{path}:{header}: {who} has no `provider`; give provider = \"azure\" or provider = \"openai\""
+        return Err(SettingsError::at(
+            path,
+            header,
+            format!("{who} has no `provider`; give provider = \"azure\" or provider = \"openai\""),
         ));
     };
     let provider = match provider_value.as_str() {
@@ -590,7 +625,11 @@ fn parse_endpoint(
 
     // What the provider needs.
     let needs = |k: &str, hint: &str| {
-        format!("{path}:{header}: {who} (provider = \"{provider}\") needs `{k}`{hint}")
+        SettingsError::at(
+            path,
+            header,
+            format!("{who} (provider = \"{provider}\") needs `{k}`{hint}"),
+        )
     };
     spec.kind = if provider == "azure" {
         let endpoint = strings.remove("endpoint").ok_or_else(|| {
@@ -858,7 +897,7 @@ mod tests {
     use super::*;
 
     fn p(text: &str) -> Result<FileSettings, String> {
-        parse(Utf8Path::new("convgen.toml"), text)
+        parse(Utf8Path::new("convgen.toml"), text).map_err(|e| e.to_string())
     }
 
     #[test]

@@ -184,7 +184,7 @@ fn command_with_file(file: &FileSettings) -> clap::Command {
 pub fn main() -> i32 {
     let file = match Utf8PathBuf::from_path_buf(std::env::current_dir().unwrap_or_default())
         .map_err(|p| format!("the working directory {} is not UTF-8", p.display()))
-        .and_then(|dir| FileSettings::load(&dir))
+        .and_then(|dir| FileSettings::load(&dir).map_err(|e| e.to_string()))
     {
         Ok(f) => f,
         Err(e) => {

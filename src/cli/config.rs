@@ -39,7 +39,7 @@ pub(super) fn cmd_config(args: ConfigArgs, matches: &clap::ArgMatches) -> Result
         };
         let place = match crate::llm::http::record_of(spec, None) {
             Ok(r) => format!("{} {} model {}", r.provider.provider(), r.url, r.model),
-            Err(e) => e,
+            Err(e) => e.to_string(),
         };
         let quota = [
             spec.rpm.map(|r| format!("rpm {r}")),

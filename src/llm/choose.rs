@@ -49,11 +49,14 @@ pub enum ChooseError {
     #[error("--timeout {0}: give a number of seconds from 0 to 3600")]
     Timeout(f64),
     /// An `[[endpoints]]` entry of the settings file is unusable.
-    #[error("{file}: {message}")]
-    File { file: String, message: String },
-    /// An endpoint's settings are missing or wrong (the message names them).
-    #[error("{0}")]
-    Endpoint(String),
+    #[error("{file}: {source}")]
+    File {
+        file: String,
+        source: super::http::EndpointError,
+    },
+    /// An endpoint's settings are missing or wrong.
+    #[error(transparent)]
+    Endpoint(#[from] super::http::EndpointError),
 }
 
 /// The `[[endpoints]]` of `convgen.toml` that `provider` selects.
@@ -78,9 +81,9 @@ fn file_endpoints(
         .iter()
         .filter(|spec| wanted(&spec.kind))
         .map(|spec| {
-            record_of(spec, model).map_err(|message| ChooseError::File {
+            record_of(spec, model).map_err(|source| ChooseError::File {
                 file: file_name.clone(),
-                message,
+                source,
             })
         })
         .collect()

@@ -199,11 +199,44 @@ pub struct ClientSettings {
     pub quota: Quota,
 }
 
-fn check_url(var: &str, url: &str, example: &str) -> Result<(), String> {
+/// Why an endpoint cannot be used as it is configured.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EndpointError {
+    #[error(
+        "the {provider} provider needs {var}; set it in the environment (see README, Providers)"
+    )]
+    MissingVariable { provider: &'static str, var: String },
+    #[error("{var} `{url}` is not a URL; expected {example}")]
+    NotAUrl {
+        var: &'static str,
+        url: String,
+        example: &'static str,
+    },
+    #[error("the openai provider needs a model: pass --model or set CONVGEN_MODEL")]
+    NoModel,
+    #[error(
+        "endpoint `{name}` names no model: set `model` in its [[endpoints]] table, or pass --model"
+    )]
+    NoEndpointModel { name: String },
+    #[error("the azure endpoint this run used needs {var}; set it in the environment")]
+    RecordedKeyMissing { var: String },
+    #[error("endpoint `{name}`: its key_env {var} is not set in the environment")]
+    KeyEnvNotSet { name: String, var: String },
+    #[error(
+        "endpoint `{name}`: an azure endpoint needs key_env, the environment variable holding its key"
+    )]
+    NoKeyEnv { name: String },
+}
+
+fn check_url(var: &'static str, url: &str, example: &'static str) -> Result<(), EndpointError> {
     if url.starts_with("http://") || url.starts_with("https://") {
         Ok(())
     } else {
-        Err(format!("{var} `{url}` is not a URL; expected {example}"))
+        Err(EndpointError::NotAUrl {
+            var,
+            url: url.to_string(),
+            example,
+        })
     }
 }
 
@@ -218,7 +251,10 @@ fn azure_url(endpoint: &str, deployment: &str, version: &str) -> String {
 
 /// The record of a `convgen.toml` `[[endpoints]]` entry; `model` (from
 /// `--model`) when the entry names none.
-pub fn record_of(spec: &EndpointSpec, model: Option<&str>) -> Result<EndpointRecord, String> {
+pub fn record_of(
+    spec: &EndpointSpec,
+    model: Option<&str>,
+) -> Result<EndpointRecord, EndpointError> {
     let (provider, url, default_model) = match &spec.kind {
         EndpointKind::Azure {
             endpoint,
@@ -245,11 +281,8 @@ pub fn record_of(spec: &EndpointSpec, model: Option<&str>) -> Result<EndpointRec
         .or_else(|| model.map(str::to_string))
         .filter(|m| !m.trim().is_empty())
         .or(default_model)
-        .ok_or_else(|| {
-            format!(
-                "endpoint `{}` names no model: set `model` in its [[endpoints]] table, or pass --model",
-                spec.name
-            )
+        .ok_or_else(|| EndpointError::NoEndpointModel {
+            name: spec.name.clone(),
         })?;
     Ok(EndpointRecord {
         name: spec.name.clone(),
@@ -274,11 +307,17 @@ fn auth_header(flavor: Flavor, key: String) -> (String, String) {
 impl HttpConfig {
     /// Azure OpenAI from `AZURE_OPENAI_ENDPOINT`, `AZURE_OPENAI_API_KEY`,
     /// `AZURE_OPENAI_DEPLOYMENT` and `OPENAI_API_VERSION`.
-    pub fn azure(env: &dyn Fn(&str) -> Option<String>, s: &ClientSettings) -> Result<Self, String> {
+    pub fn azure(
+        env: &dyn Fn(&str) -> Option<String>,
+        s: &ClientSettings,
+    ) -> Result<Self, EndpointError> {
         let need = |k: &str| {
-            env(k).filter(|v| !v.trim().is_empty()).ok_or_else(|| {
-                format!("the azure provider needs {k}; set it in the environment (see README, Providers)")
-            })
+            env(k)
+                .filter(|v| !v.trim().is_empty())
+                .ok_or_else(|| EndpointError::MissingVariable {
+                    provider: "azure",
+                    var: k.to_string(),
+                })
         };
         let endpoint = need("AZURE_OPENAI_ENDPOINT")?;
         let key = need("AZURE_OPENAI_API_KEY")?;
@@ -314,7 +353,7 @@ impl HttpConfig {
     pub fn openai(
         env: &dyn Fn(&str) -> Option<String>,
         s: &ClientSettings,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, EndpointError> {
         let base = env("OPENAI_BASE_URL")
             .filter(|v| !v.trim().is_empty())
             .unwrap_or_else(|| DEFAULT_OPENAI_BASE_URL.into());
@@ -323,9 +362,7 @@ impl HttpConfig {
             .model
             .clone()
             .filter(|m| !m.trim().is_empty())
-            .ok_or_else(|| {
-                "the openai provider needs a model: pass --model or set CONVGEN_MODEL".to_string()
-            })?;
+            .ok_or(EndpointError::NoModel)?;
         let key = env("OPENAI_API_KEY").filter(|v| !v.trim().is_empty());
         Ok(Self {
             name: "openai".into(),
@@ -352,28 +389,25 @@ impl HttpConfig {
         rec: &EndpointRecord,
         env: &dyn Fn(&str) -> Option<String>,
         s: &ClientSettings,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, EndpointError> {
         let key = match &rec.key_env {
             // The environment form: a local OpenAI-compatible server may need no key.
             Some(var) if rec.env.is_some() => match env(var).filter(|v| !v.trim().is_empty()) {
                 None if rec.provider == Flavor::Azure => {
-                    return Err(format!(
-                        "the azure endpoint this run used needs {var}; set it in the environment"
-                    ));
+                    return Err(EndpointError::RecordedKeyMissing { var: var.clone() });
                 }
                 key => key,
             },
             Some(var) => Some(env(var).filter(|v| !v.trim().is_empty()).ok_or_else(|| {
-                format!(
-                    "endpoint `{}`: its key_env {var} is not set in the environment",
-                    rec.name
-                )
+                EndpointError::KeyEnvNotSet {
+                    name: rec.name.clone(),
+                    var: var.clone(),
+                }
             })?),
             None if rec.provider == Flavor::Azure => {
-                return Err(format!(
-                    "endpoint `{}`: an azure endpoint needs key_env, the environment variable holding its key",
-                    rec.name
-                ));
+                return Err(EndpointError::NoKeyEnv {
+                    name: rec.name.clone(),
+                });
             }
             None => None,
         };
@@ -1322,7 +1356,7 @@ mod tests {
             "AZURE_OPENAI_API_KEY" => Some("sk-secret-123".to_string()),
             _ => None,
         };
-        let e = HttpConfig::azure(&env, &s).unwrap_err();
+        let e = HttpConfig::azure(&env, &s).unwrap_err().to_string();
         assert!(e.contains("AZURE_OPENAI_DEPLOYMENT"), "{e}");
         let env2 = |k: &str| {
             env(k).or_else(|| (k == "AZURE_OPENAI_DEPLOYMENT").then(|| "gpt4o".to_string()))
@@ -1333,7 +1367,7 @@ mod tests {
             "https://r.openai.azure.com/openai/deployments/gpt4o/chat/completions?api-version=2024-10-21"
         );
         assert!(!format!("{c:?}").contains("sk-secret-123"));
-        let e = HttpConfig::openai(&|_| None, &s).unwrap_err();
+        let e = HttpConfig::openai(&|_| None, &s).unwrap_err().to_string();
         assert!(e.contains("--model"), "{e}");
     }
 
@@ -1354,7 +1388,9 @@ mod tests {
             weight: 2.0,
             env: None,
         };
-        let e = HttpConfig::from_record(&rec, &|_| None, &s).unwrap_err();
+        let e = HttpConfig::from_record(&rec, &|_| None, &s)
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             e,
             "endpoint `east`: its key_env EAST_KEY is not set in the environment"
@@ -1388,6 +1424,7 @@ mod tests {
         assert!(
             HttpConfig::from_record(&no_key, &env, &s)
                 .unwrap_err()
+                .to_string()
                 .contains("needs key_env")
         );
     }
@@ -1446,7 +1483,9 @@ mod tests {
             ("AZURE_OPENAI_DEPLOYMENT", "other"),
         ]);
         assert!(!was.same_place(&EnvEndpoint::from_env(Flavor::Azure, &moved).unwrap()));
-        let e = HttpConfig::from_record(&rec, &|_| None, &s).unwrap_err();
+        let e = HttpConfig::from_record(&rec, &|_| None, &s)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("needs AZURE_OPENAI_API_KEY"), "{e}");
         let json = serde_json::to_string(&rec).unwrap();
         assert!(!json.contains("k-secret"), "{json}");

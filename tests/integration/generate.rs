@@ -213,13 +213,27 @@ fn english_prompt_writes_english() {
     for f in env.conversation_files() {
         let conv = read_json(&f);
         assert_eq!(conv["language"], "en");
-        let text = conv["turns"].to_string();
-        assert!(!text.contains('¿') && !text.contains("usted"), "{text}");
-        let english = ["you", "the", "your", "thank"]
+        let text: String = conv["turns"]
+            .as_array()
+            .unwrap()
             .iter()
-            .filter(|w| text.to_lowercase().contains(*w))
-            .count();
-        assert!(english >= 3, "not English: {text}");
+            .map(|t| t["text"].as_str().unwrap().to_lowercase() + " ")
+            .collect();
+        // Whole words, not substrings: "the" in "theft" or "you" in "tuyo" do not count.
+        let words: Vec<&str> = text
+            .split(|c: char| !c.is_alphanumeric() && c != '\'')
+            .filter(|w| !w.is_empty())
+            .collect();
+        let count = |list: &[&str]| words.iter().filter(|w| list.contains(w)).count();
+        let english = count(&["you", "the", "your", "thank", "i", "is", "to", "and", "a"]);
+        let spanish = count(&[
+            "usted", "el", "la", "de", "que", "gracias", "su", "por", "y",
+        ]);
+        assert!(!text.contains('¿') && !text.contains('¡'), "{text}");
+        assert!(
+            english >= 10 && spanish * 10 <= english,
+            "not English ({english} English words, {spanish} Spanish): {text}"
+        );
     }
 }
 

@@ -195,6 +195,43 @@ fn an_exhausted_quota_is_not_waited_for() {
 }
 
 #[test]
+fn one_429_with_a_wait_holds_every_worker_not_only_its_own() {
+    // Four workers start at once. The first request is refused with a
+    // one-second wait, the others answer after 300 ms: the workers that
+    // finish then must wait out the second too, not send at once.
+    let arrivals: Arc<Mutex<Vec<Instant>>> = Arc::default();
+    let seen = arrivals.clone();
+    let server = TestServer::start(move |_, n| {
+        seen.lock().unwrap().push(Instant::now());
+        if n == 0 {
+            rate_limited().with_header("retry-after", "1")
+        } else {
+            Reply::Delay(Duration::from_millis(300), Box::new(Reply::ok(good())))
+        }
+    });
+    let env = env();
+    let run = openai(&env, &server, 8, &["--concurrency", "4"]);
+    run.expect(0);
+    let times = arrivals.lock().unwrap().clone();
+    assert_eq!(
+        times.len(),
+        9,
+        "eight conversations and the refused request"
+    );
+    let refused = times[0];
+    let early: Vec<_> = times[1..]
+        .iter()
+        .map(|t| t.duration_since(refused))
+        .filter(|d| *d > Duration::from_millis(100) && *d < Duration::from_millis(900))
+        .collect();
+    assert!(
+        early.is_empty(),
+        "requests sent while the server asked to wait: {early:?}"
+    );
+    assert_eq!(run.json()["endpoints"][0]["throttled"], 1);
+}
+
+#[test]
 fn rpm_paces_from_the_first_request() {
     let arrivals: Arc<Mutex<Vec<Instant>>> = Arc::default();
     let seen = arrivals.clone();

@@ -38,6 +38,15 @@ pub fn register(_lua: &Lua) -> Tables {
     Tables::default()
 }
 
+/// Copies `from` into `into`, reusing its strings' buffers.
+fn copy_turn(into: &mut Turn, from: &Turn) {
+    into.index = from.index;
+    into.role.clone_from(&from.role);
+    into.text.clone_from(&from.text);
+    into.timestamp.clone_from(&from.timestamp);
+    into.latency_ms = from.latency_ms;
+}
+
 /// A turn's table.
 fn turn_table(lua: &Lua, turn: &Turn) -> mlua::Result<Table> {
     let t = lua.create_table_with_capacity(0, 5)?;
@@ -68,8 +77,22 @@ impl Tables {
         conversation_id: &str,
         turns: &[Turn],
     ) -> mlua::Result<Vec<Table>> {
-        if self.conversation_id != conversation_id {
-            self.turns.clear();
+        let result = self.sync(lua, conversation_id, turns);
+        if result.is_err() {
+            // Start over next time rather than trust a half-done update.
+            self.conversation_id.clear();
+        }
+        result
+    }
+
+    fn sync(
+        &mut self,
+        lua: &Lua,
+        conversation_id: &str,
+        turns: &[Turn],
+    ) -> mlua::Result<Vec<Table>> {
+        let fresh = self.conversation_id != conversation_id;
+        if fresh {
             self.conversation_id.clear();
             self.conversation_id.push_str(conversation_id);
         }
@@ -77,7 +100,8 @@ impl Tables {
         for (i, turn) in turns.iter().enumerate() {
             match self.turns.get_mut(i) {
                 Some((known, t))
-                    if known.index == turn.index
+                    if !fresh
+                        && known.index == turn.index
                         && known.role == turn.role
                         && known.text == turn.text =>
                 {
@@ -91,7 +115,10 @@ impl Tables {
                 slot => {
                     let t = turn_table(lua, turn)?;
                     match slot {
-                        Some(s) => *s = (turn.clone(), t.clone()),
+                        Some((known, table)) => {
+                            copy_turn(known, turn);
+                            *table = t.clone();
+                        }
                         None => self.turns.push((turn.clone(), t.clone())),
                     }
                     out.push(t);

@@ -5,6 +5,7 @@
 //! #1 to 'lower' (string expected, got table)`), and lists are read raw,
 //! up to their first nil: a table's length is never trusted for a size.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -161,16 +162,16 @@ fn find_word(lua: &Lua, (s, list): (Value, Value)) -> mlua::Result<Value> {
     if border == 0 {
         return find_in_set(lua, &bytes, &list);
     }
-    let mut entries: Vec<LuaString> = Vec::new();
-    let mut lowered: Vec<Vec<u8>> = Vec::new();
+    // Entries already in lower case (most) are borrowed from Lua as they are.
+    let mut entries: Vec<Entry> = Vec::with_capacity(border.min(256));
     for item in list.sequence_values::<Value>() {
         match item? {
             Value::String(w) => {
-                lowered.push(match words::lower_cow(&words::as_text(&w.as_bytes())) {
-                    std::borrow::Cow::Borrowed(b) => b.as_bytes().to_vec(),
-                    std::borrow::Cow::Owned(o) => o.into_bytes(),
+                let raw = w.as_bytes();
+                entries.push(match words::lower_cow(&words::as_text(&raw)) {
+                    Cow::Borrowed(b) if b.len() == raw.len() => Entry::AsListed(raw),
+                    lowered => Entry::Lowered(lowered.into_owned().into_bytes()),
                 });
-                entries.push(w);
             }
             _ => return Err(not_a_string()),
         }
@@ -179,11 +180,30 @@ fn find_word(lua: &Lua, (s, list): (Value, Value)) -> mlua::Result<Value> {
         // A nil before the border: a hole in the list.
         return Err(not_a_string());
     }
-    let plain: Vec<&[u8]> = lowered.iter().map(Vec::as_slice).collect();
+    let plain: Vec<&[u8]> = entries.iter().map(Entry::bytes).collect();
     let found = bytes
         .utf8_chunks()
         .find_map(|chunk| words::find_word_in(chunk.valid(), &plain));
-    Ok(found.map_or(Value::Nil, |i| Value::String(entries[i].clone())))
+    match found {
+        Some(i) => list.raw_get(i + 1),
+        None => Ok(Value::Nil),
+    }
+}
+
+/// A list entry of [`find_word`], in lower case.
+enum Entry {
+    /// The entry's own bytes (already in lower case).
+    AsListed(mlua::BorrowedBytes),
+    Lowered(Vec<u8>),
+}
+
+impl Entry {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Entry::AsListed(b) => b,
+            Entry::Lowered(v) => v,
+        }
+    }
 }
 
 fn not_a_string() -> mlua::Error {

@@ -14,6 +14,11 @@ use serde_json::Value as Json;
 /// Nesting deeper than this is refused when read, and handed over as nil.
 pub const MAX_DEPTH: usize = 64;
 
+/// The most values one read takes in: a table that holds the same table
+/// twice at every level would otherwise unfold into 2^depth values, in a
+/// host call no hook or watchdog looks at.
+pub const MAX_VALUES: usize = 1 << 20;
+
 /// Why a value is not plain data, and where in it (keys, outermost first).
 #[derive(Debug)]
 struct NotPlain {
@@ -55,7 +60,8 @@ impl NotPlain {
 /// lists (keys 1…n) and tables with string keys. `Err` says why not, naming
 /// the key at fault (`` `extra.items[2]`: it holds a function ``).
 pub fn read(value: &Value) -> mlua::Result<Result<Json, String>> {
-    match read_value(value, 0) {
+    let mut left = MAX_VALUES;
+    match read_value(value, 0, &mut left) {
         Ok(v) => Ok(Ok(v)),
         Err(Failure::Lua(e)) => Err(e),
         Err(Failure::NotPlain(n)) => Ok(Err(n.message())),
@@ -73,7 +79,14 @@ impl From<NotPlain> for Failure {
     }
 }
 
-fn read_value(v: &Value, depth: usize) -> Result<Json, Failure> {
+fn read_value(v: &Value, depth: usize, left: &mut usize) -> Result<Json, Failure> {
+    if *left == 0 {
+        return Err(NotPlain::new(format!(
+            "it holds more than {MAX_VALUES} values (the same table reached many times?)"
+        ))
+        .into());
+    }
+    *left -= 1;
     Ok(match v {
         Value::Nil => Json::Null,
         Value::LightUserData(p) if p.0.is_null() => Json::Null,
@@ -83,7 +96,7 @@ fn read_value(v: &Value, depth: usize) -> Result<Json, Failure> {
             .map(Json::Number)
             .ok_or_else(|| NotPlain::new(format!("the number {f} has no JSON form")))?,
         Value::String(s) => Json::String(s.to_string_lossy()),
-        Value::Table(t) => read_table(t, depth)?,
+        Value::Table(t) => read_table(t, depth, left)?,
         other => return Err(NotPlain::new(format!("it holds a {}", type_name(other))).into()),
     })
 }
@@ -99,7 +112,7 @@ pub fn type_name(v: &Value) -> &'static str {
     }
 }
 
-fn read_table(t: &Table, depth: usize) -> Result<Json, Failure> {
+fn read_table(t: &Table, depth: usize, left: &mut usize) -> Result<Json, Failure> {
     if depth >= MAX_DEPTH {
         return Err(NotPlain::new("tables nest too deeply (a table inside itself?)").into());
     }
@@ -110,7 +123,7 @@ fn read_table(t: &Table, depth: usize) -> Result<Json, Failure> {
         let item: Result<(), Failure> = match &k {
             Value::String(key) if list.is_empty() => {
                 let key = key.to_string_lossy();
-                match read_value(&v, depth + 1) {
+                match read_value(&v, depth + 1, left) {
                     Ok(v) => {
                         map.insert(key, v);
                         Ok(())
@@ -123,7 +136,7 @@ fn read_table(t: &Table, depth: usize) -> Result<Json, Failure> {
                 if *i < 1 {
                     Err(NotPlain::new("a list has a hole or a key that is not 1, 2, 3…").into())
                 } else {
-                    match read_value(&v, depth + 1) {
+                    match read_value(&v, depth + 1, left) {
                         Ok(v) => {
                             list.push((*i, v));
                             Ok(())
@@ -322,6 +335,16 @@ mod tests {
                 .unwrap_err()
                 .contains("nest too deeply")
         );
+        // A table holding the same table twice at every level is refused,
+        // not unfolded into 2^60 values.
+        let started = std::time::Instant::now();
+        let e = read_code(
+            &lua,
+            "local t = {} for i = 1, 60 do t = { a = t, b = t } end return t",
+        )
+        .unwrap_err();
+        assert!(e.contains("more than"), "{e}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
         // mlua's null reads as null.
         let v = to_lua(&lua, &serde_json::json!([null, 1])).unwrap();
         assert_eq!(read(&v).unwrap().unwrap(), serde_json::json!([null, 1]));

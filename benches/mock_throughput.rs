@@ -169,7 +169,7 @@ fn main() {
         }
         println!();
     }
-    println!("  targets: >= 2000 conversations/s with every hook; hooks <= 10% over no script");
+    println!("  target (SPEC §10): >= 3000 conversations/s with the shipped script");
     println!(
         "  peak RSS: {:.1} MiB for 10,000, {:.1} MiB for 1,000 conversations; target < 100 MiB, flat",
         peak as f64 / 1024.0,

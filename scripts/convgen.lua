@@ -77,8 +77,8 @@ function Rng:weighted(list, key) end
 ---@field rng convgen.Rng This conversation's random generator.
 ---@field conversation_id string e.g. "call_center_es-000001-0007".
 
---- One utterance. Fields are filled in when first read: read them while the
---- hook runs (copy what you keep; a kept table cannot be read later).
+--- One utterance: a plain table, shared by the hooks of its conversation
+--- (turn_latency, validate_turn and conv.turns get the same table). Treat it as read-only.
 ---@class convgen.Turn
 ---@field index integer Position in the conversation, from 1.
 ---@field role string One of the prompt's roles, e.g. "agent".
@@ -105,6 +105,7 @@ function Rng:weighted(list, key) end
 ---@field provider string e.g. "mock".
 ---@field model string
 ---@field endpoint_host string|nil
+---@field endpoint string|nil The `[[endpoints]]` entry that wrote it, when the run named endpoints.
 ---@field temperature number|nil
 ---@field seed integer The conversation's own seed.
 
@@ -114,7 +115,7 @@ function Rng:weighted(list, key) end
 
 --- A conversation as written to disk. In validate_conversation, `status`,
 --- `issues` and `created_at` are not final yet (the checks decide them).
---- Fields are filled in when first read: read them while the hook runs.
+--- A plain table; `turns` holds the conversation's shared turn tables.
 ---@class convgen.Conversation
 ---@field schema_version integer
 ---@field conversation_id string

@@ -1,5 +1,10 @@
 //! A sandboxed Lua 5.4 state with bounded instructions, memory and wall time.
 //!
+//! The sandbox only fences: which libraries a state has, and the limits
+//! every call runs under. It knows nothing of hooks or of the convgen API
+//! ([`super::register`] installs that); it runs a closure armed with the
+//! limits ([`Sandbox::run`]) and says what stopped it.
+//!
 //! Scripts are written by domain experts, not adversaries, but a typo can
 //! still loop forever or allocate without bound, and that must never hang a
 //! run. Three fences, each measured on this dependency set (FACTS.md):
@@ -20,9 +25,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
-use mlua::{Function, HookTriggers, Lua, LuaOptions, StdLib, Table, Value, VmState};
-
-use crate::rng::ConvRng;
+use mlua::{HookTriggers, Lua, LuaOptions, StdLib, Table, Value, VmState};
 
 /// How often (in VM instructions) the budget hook runs.
 const HOOK_EVERY: u32 = 4096;
@@ -48,27 +51,49 @@ impl Default for Limits {
     }
 }
 
+/// The longest `CONVGEN_LUA_TIMEOUT` honoured; longer values are clamped.
+pub const MAX_WALL: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// The shortest `CONVGEN_LUA_TIMEOUT` honoured; shorter values are clamped.
+pub const MIN_WALL: Duration = Duration::from_millis(1);
+
 impl Limits {
     /// Defaults, overridden by `CONVGEN_LUA_INSTRUCTIONS`, `CONVGEN_LUA_MEMORY_MB`
     /// and `CONVGEN_LUA_TIMEOUT` (seconds) when they hold valid numbers.
     pub fn from_env() -> Self {
+        Self::from_vars(|k| std::env::var(k).ok())
+    }
+
+    /// [`Limits::from_env`] over any source of variables. Values that are
+    /// not numbers, or below 1 (the timeout: not above 0), are ignored;
+    /// values too large for their use are clamped (the timeout to 24 hours,
+    /// at least 1 ms). Never panics, whatever the text.
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Self {
         let mut limits = Self::default();
         let num = |k: &str| {
-            std::env::var(k)
-                .ok()
+            var(k)
                 .and_then(|v| v.trim().parse::<f64>().ok())
+                .filter(|n| !n.is_nan())
         };
         if let Some(n) = num("CONVGEN_LUA_INSTRUCTIONS").filter(|n| *n >= 1.0) {
+            // `as` saturates: infinity and 1e300 become u64::MAX.
             limits.instructions = n as u64;
         }
         if let Some(n) = num("CONVGEN_LUA_MEMORY_MB").filter(|n| *n >= 1.0) {
             limits.memory = (n * 1024.0 * 1024.0) as usize;
         }
-        if let Some(n) = num("CONVGEN_LUA_TIMEOUT").filter(|n| *n > 0.0 && n.is_finite()) {
-            limits.wall = Duration::from_secs_f64(n);
+        if let Some(n) = num("CONVGEN_LUA_TIMEOUT").filter(|n| *n > 0.0) {
+            limits.wall = Duration::try_from_secs_f64(n)
+                .unwrap_or(MAX_WALL)
+                .clamp(MIN_WALL, MAX_WALL);
         }
         limits
     }
+}
+
+/// The instruction budget as the count hook keeps it.
+fn budget(limits: Limits) -> i64 {
+    i64::try_from(limits.instructions).unwrap_or(i64::MAX)
 }
 
 /// Where `print` and `log.*` output goes.
@@ -127,7 +152,7 @@ fn watchdog() {
         list.retain(|w| w.strong_count() > 0);
         for w in list.iter().filter_map(Weak::upgrade) {
             let deadline = w.deadline_ms.load(Ordering::SeqCst);
-            if deadline != 0 && now > deadline + WATCHDOG_GRACE.as_millis() as u64 {
+            if deadline != 0 && now > deadline.saturating_add(WATCHDOG_GRACE.as_millis() as u64) {
                 let label = w.label.lock().map(|l| l.clone()).unwrap_or_default();
                 eprintln!(
                     "error: {label} is still running past its time limit inside a library call (a string pattern that backtracks?); convgen stopped the run: nothing unfinished was registered, resume or rerun after fixing the script"
@@ -148,8 +173,6 @@ pub struct Sandbox {
     pub script: String,
     /// What is running now ("hook `x` for conv-id"), for log lines.
     origin: Rc<RefCell<String>>,
-    /// The generator behind `ctx.rng` and `math.random`.
-    rng: super::api::RngSlot,
 }
 
 /// Host-side work in progress: see [`Sandbox::host_side`].
@@ -210,8 +233,8 @@ end
 "#;
 
 impl Sandbox {
-    /// A fresh state with only the allowed libraries and the convgen API.
-    pub fn new(script: &str, limits: Limits, log: Arc<dyn LogSink>) -> Result<Self, LuaFailure> {
+    /// A fresh state with only the allowed libraries, under `limits`.
+    pub fn new(script: &str, limits: Limits) -> Result<Self, LuaFailure> {
         let fail =
             |e: mlua::Error| LuaFailure(format!("{script}: cannot set up the Lua sandbox: {e}"));
         let lua = Lua::new_with(
@@ -242,10 +265,8 @@ impl Sandbox {
         string.set("dump", Value::Nil).map_err(fail)?;
 
         let origin = Rc::new(RefCell::new(String::from("top level")));
-        let rng = super::api::register(&lua, script, log, origin.clone()).map_err(fail)?;
-
         let guard = Rc::new(Guard {
-            left: Cell::new(limits.instructions as i64),
+            left: Cell::new(budget(limits)),
             deadline: Cell::new(None),
             killed: RefCell::new(None),
         });
@@ -303,13 +324,17 @@ impl Sandbox {
             limits,
             script: script.to_string(),
             origin,
-            rng,
         })
     }
 
     /// The Lua state.
     pub fn lua(&self) -> &Lua {
         &self.lua
+    }
+
+    /// What is running now, as [`Sandbox::run`] labels it (for log lines).
+    pub fn origin(&self) -> Rc<RefCell<String>> {
+        self.origin.clone()
     }
 
     /// Lifts the memory limit until the guard drops, for the host's own table
@@ -331,12 +356,13 @@ impl Sandbox {
 
     fn arm(&self, label: std::fmt::Arguments) {
         use std::fmt::Write as _;
-        self.guard.left.set(self.limits.instructions as i64);
+        self.guard.left.set(budget(self.limits));
+        let now = Instant::now();
         self.guard
             .deadline
-            .set(Some(Instant::now() + self.limits.wall));
+            .set(Some(now.checked_add(self.limits.wall).unwrap_or(now)));
         *self.guard.killed.borrow_mut() = None;
-        let deadline = watch_epoch().elapsed() + self.limits.wall;
+        let deadline = watch_epoch().elapsed().saturating_add(self.limits.wall);
         // Reuse the buffers: this runs on every hook call.
         let mut origin = self.origin.borrow_mut();
         origin.clear();
@@ -345,9 +371,12 @@ impl Sandbox {
             l.clear();
             l.push_str(&origin);
         }
-        self.watch
-            .deadline_ms
-            .store(deadline.as_millis().max(1) as u64, Ordering::SeqCst);
+        self.watch.deadline_ms.store(
+            u64::try_from(deadline.as_millis())
+                .unwrap_or(u64::MAX)
+                .max(1),
+            Ordering::SeqCst,
+        );
     }
 
     fn disarm(&self) {
@@ -367,62 +396,17 @@ impl Sandbox {
         result.map_err(|e| LuaFailure(self.message(&e)))
     }
 
-    /// Calls `f` under the limits, with `rng` as the generator of `ctx.rng` and
-    /// `math.random`. `label` names the call in messages and logs.
-    pub fn call<R: mlua::FromLuaMulti>(
+    /// Runs `run` armed with the limits; `label` names the call in
+    /// messages, log lines and the watchdog's report.
+    pub fn run<R>(
         &self,
         label: std::fmt::Arguments,
-        f: &Function,
-        args: impl mlua::IntoLuaMulti,
-        rng: &mut ConvRng,
+        run: impl FnOnce(&Lua) -> mlua::Result<R>,
     ) -> Result<R, LuaFailure> {
-        self.guarded(label, rng, || f.call::<R>(args))
-    }
-
-    /// Runs `run` armed with the limits under `label`, with `rng` swapped into
-    /// the state's generator slot (no allocation: the slot lives as long as
-    /// the state).
-    fn guarded<R>(
-        &self,
-        label: std::fmt::Arguments,
-        rng: &mut ConvRng,
-        run: impl FnOnce() -> mlua::Result<R>,
-    ) -> Result<R, LuaFailure> {
-        self.swap_rng(rng);
         self.arm(label);
-        let result = run();
+        let result = run(&self.lua);
         self.disarm();
-        self.swap_rng(rng);
         result.map_err(|e| LuaFailure(self.message(&e)))
-    }
-
-    /// Runs `f` on the raw state under the limits, as [`Sandbox::call`] runs
-    /// a function: `args` sit at the bottom of its stack, and what it
-    /// leaves there is the result.
-    ///
-    /// # Safety
-    ///
-    /// `f` must follow the rules of `Lua::exec_raw` (no value with a
-    /// destructor alive across a C API call that can raise, stack room
-    /// checked).
-    pub unsafe fn call_raw<R: mlua::FromLuaMulti>(
-        &self,
-        label: std::fmt::Arguments,
-        args: impl mlua::IntoLuaMulti,
-        rng: &mut ConvRng,
-        f: impl FnOnce(*mut mlua::ffi::lua_State),
-    ) -> Result<R, LuaFailure> {
-        // SAFETY: passed on to the caller.
-        self.guarded(label, rng, || unsafe { self.lua.exec_raw::<R>(args, f) })
-    }
-
-    fn swap_rng(&self, rng: &mut ConvRng) {
-        self.rng.swap(rng);
-    }
-
-    /// The `ctx.rng` handle.
-    pub fn rng_handle(&self) -> mlua::AnyUserData {
-        self.rng.handle.clone()
     }
 
     fn message(&self, e: &mlua::Error) -> String {
@@ -445,7 +429,7 @@ mod tests {
             memory: 16 * 1024 * 1024,
             wall: Duration::from_secs(2),
         };
-        Sandbox::new("scripts/t.lua", limits, Arc::new(StderrLog)).unwrap()
+        Sandbox::new("scripts/t.lua", limits).unwrap()
     }
 
     fn run(sb: &Sandbox, code: &str) -> Result<Value, LuaFailure> {
@@ -556,5 +540,64 @@ mod tests {
         let e = run(&sb, "return ('x'):rep(1e9)").unwrap_err();
         assert!(e.0.contains("memory"), "{}", e.0);
         assert!(run(&sb, "return 1").is_ok());
+    }
+
+    #[test]
+    fn limits_from_the_environment_never_panic() {
+        let limits = |pairs: &[(&str, &str)]| {
+            let pairs: Vec<(String, String)> = pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            Limits::from_vars(move |k| {
+                pairs
+                    .iter()
+                    .find(|(name, _)| name == k)
+                    .map(|(_, v)| v.clone())
+            })
+        };
+        let d = Limits::default();
+        assert_eq!(limits(&[]), d);
+        for v in [
+            "1e300", "1e19", "inf", "1e-300", "-1", "0", "NaN", "abc", "",
+        ] {
+            let l = limits(&[
+                ("CONVGEN_LUA_TIMEOUT", v),
+                ("CONVGEN_LUA_INSTRUCTIONS", v),
+                ("CONVGEN_LUA_MEMORY_MB", v),
+            ]);
+            assert!(l.wall >= MIN_WALL && l.wall <= MAX_WALL, "{v}: {l:?}");
+        }
+        let huge = limits(&[
+            ("CONVGEN_LUA_TIMEOUT", "1e300"),
+            ("CONVGEN_LUA_INSTRUCTIONS", "1e19"),
+            ("CONVGEN_LUA_MEMORY_MB", "1e300"),
+        ]);
+        assert_eq!(huge.wall, MAX_WALL);
+        assert_eq!(huge.instructions, 10_000_000_000_000_000_000);
+        assert_eq!(huge.memory, usize::MAX);
+        let tiny = limits(&[("CONVGEN_LUA_TIMEOUT", "1e-300")]);
+        assert_eq!(tiny.wall, MIN_WALL);
+        let set = limits(&[
+            ("CONVGEN_LUA_TIMEOUT", " 2.5 "),
+            ("CONVGEN_LUA_INSTRUCTIONS", "1000"),
+            ("CONVGEN_LUA_MEMORY_MB", "8"),
+        ]);
+        assert_eq!(set.wall, Duration::from_millis(2500));
+        assert_eq!(set.instructions, 1000);
+        assert_eq!(set.memory, 8 * 1024 * 1024);
+        let ignored = limits(&[
+            ("CONVGEN_LUA_TIMEOUT", "0"),
+            ("CONVGEN_LUA_INSTRUCTIONS", "0.5"),
+            ("CONVGEN_LUA_MEMORY_MB", "x"),
+        ]);
+        assert_eq!(ignored, d);
+        // A budget past i64 still counts down (it is not read as negative),
+        // and a day-long timeout arms without overflow.
+        let sb = Sandbox::new("scripts/t.lua", huge).unwrap();
+        assert!(
+            sb.load(b"local n = 0 for i = 1, 100000 do n = n + i end return n")
+                .is_ok()
+        );
     }
 }

@@ -394,6 +394,15 @@ return M
         classes
     }
 
+    /// Runs the script's hooks on one sample conversation; its asserts must hold.
+    fn runs_clean(code: &str) {
+        let p = prompt();
+        let mut host = host(code, &p);
+        let conv = sample(&p, ScenarioMode::Weighted)
+            .make(1, &mut host)
+            .unwrap();
+        assert!(conv.issues.is_empty(), "{:?}", conv.issues);
+    }
     #[test]
     fn every_field_handed_to_lua_is_in_the_luals_stub() {
         let p = prompt();
@@ -460,12 +469,7 @@ function M.validate_conversation(conv, ctx)
 end
 return M
 "#;
-        let p = prompt();
-        let mut host = host(code, &p);
-        let conv = sample(&p, ScenarioMode::Weighted)
-            .make(1, &mut host)
-            .unwrap();
-        assert!(conv.issues.is_empty(), "{:?}", conv.issues);
+        runs_clean(code);
     }
 
     #[test]
@@ -634,11 +638,6 @@ function M.validate_conversation(conv, ctx)
 end
 return M
 "#;
-        let p = prompt();
-        let mut host = host(code, &p);
-        let conv = sample(&p, ScenarioMode::Weighted)
-            .make(1, &mut host)
-            .unwrap();
-        assert!(conv.issues.is_empty(), "{:?}", conv.issues);
+        runs_clean(code);
     }
 }

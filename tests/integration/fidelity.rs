@@ -36,6 +36,18 @@ fn system_of(r: &Recorded) -> String {
         .to_string()
 }
 
+/// `preview --request` for the first conversation of the run the test makes.
+const PREVIEW_REQUEST: &[&str] = &[
+    "preview",
+    "--prompt",
+    "call_center_es",
+    "--scenario",
+    "billing_dispute",
+    "--seed",
+    "11",
+    "--request",
+];
+
 #[test]
 fn the_model_is_told_the_scenario_attributes_and_preview_request_shows_the_same_messages() {
     let env = Env::with_shipped_prompts();
@@ -73,21 +85,7 @@ fn the_model_is_told_the_scenario_attributes_and_preview_request_shows_the_same_
         assert!(!system.contains("{{"), "{system}");
     }
     // preview --request prints exactly what conversation 1 of that run sent.
-    let preview = against(
-        &env,
-        &server,
-        &[
-            "preview",
-            "--prompt",
-            "call_center_es",
-            "--scenario",
-            "billing_dispute",
-            "--seed",
-            "11",
-            "--request",
-            "--json",
-        ],
-    );
+    let preview = against(&env, &server, &[PREVIEW_REQUEST, &["--json"]].concat());
     preview.expect(0);
     let shown = preview.json();
     assert_eq!(server.requests().len(), 2, "preview sent a request");
@@ -102,20 +100,7 @@ fn the_model_is_told_the_scenario_attributes_and_preview_request_shows_the_same_
         format!("{}/v1/chat/completions", server.url())
     );
     // The human form prints the same system message, key-free.
-    let text = against(
-        &env,
-        &server,
-        &[
-            "preview",
-            "--prompt",
-            "call_center_es",
-            "--scenario",
-            "billing_dispute",
-            "--seed",
-            "11",
-            "--request",
-        ],
-    );
+    let text = against(&env, &server, PREVIEW_REQUEST);
     text.expect(0);
     assert!(
         text.stdout

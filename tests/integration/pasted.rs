@@ -123,23 +123,24 @@ fn check_run(env: &Env, run: &Run, dir: &str) {
     same_object(env, &hints[0], dir);
 }
 
+/// The run whose printed commands are pasted (two batches of two).
+const GENERATE: &[&str] = &[
+    "generate",
+    "--prompt",
+    "demo",
+    "--total",
+    "4",
+    "--batch-size",
+    "2",
+    "--seed",
+    "5",
+];
+
 #[test]
 fn issue12_printed_commands_work_pasted_with_data_dir_before_the_subcommand() {
     let env = project();
     let dir = "my data/a";
-    let run = env.run(&[
-        "--data-dir",
-        dir,
-        "generate",
-        "--prompt",
-        "demo",
-        "--total",
-        "4",
-        "--batch-size",
-        "2",
-        "--seed",
-        "5",
-    ]);
+    let run = env.run(&[&["--data-dir", dir], GENERATE].concat());
     check_run(&env, &run, dir);
 }
 
@@ -147,19 +148,7 @@ fn issue12_printed_commands_work_pasted_with_data_dir_before_the_subcommand() {
 fn issue12_printed_commands_work_pasted_with_data_dir_after_the_subcommand() {
     let env = project();
     let dir = "my data/b";
-    let run = env.run(&[
-        "generate",
-        "--prompt",
-        "demo",
-        "--total",
-        "4",
-        "--batch-size",
-        "2",
-        "--seed",
-        "5",
-        "--data-dir",
-        dir,
-    ]);
+    let run = env.run(&[GENERATE, &["--data-dir", dir]].concat());
     check_run(&env, &run, dir);
 }
 
@@ -168,20 +157,10 @@ fn issue12_printed_commands_work_pasted_with_the_data_dir_in_the_environment() {
     let env = project();
     let dir = "my data/c";
     let run = Run::from(
-        env.command(&[
-            "generate",
-            "--prompt",
-            "demo",
-            "--total",
-            "4",
-            "--batch-size",
-            "2",
-            "--seed",
-            "5",
-        ])
-        .env("CONVGEN_DATA_DIR", dir)
-        .output()
-        .unwrap(),
+        env.command(GENERATE)
+            .env("CONVGEN_DATA_DIR", dir)
+            .output()
+            .unwrap(),
     );
     check_run(&env, &run, dir);
 }
@@ -201,21 +180,7 @@ fn issue12_the_resume_command_of_an_interrupted_run_works_pasted() {
     let env = project();
     let dir = "my data/d";
     let out = env
-        .command(&[
-            "generate",
-            "--prompt",
-            "demo",
-            "--total",
-            "4",
-            "--batch-size",
-            "2",
-            "--seed",
-            "5",
-            "--max-retries",
-            "2",
-            "--concurrency",
-            "1",
-        ])
+        .command(&[GENERATE, &["--max-retries", "2", "--concurrency", "1"]].concat())
         .env("CONVGEN_DATA_DIR", dir)
         .env("OPENAI_BASE_URL", format!("{}/v1", server.url()))
         .env("CONVGEN_MODEL", "m")

@@ -44,18 +44,12 @@ pub(super) fn cmd_check(g: &GlobalArgs, args: CheckArgs) -> Result<i32, Error> {
             .map(|p| resolve_prompt(g, p))
             .collect::<Result<Vec<_>, _>>()?
     };
-    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let paint = |code: &str, text: &str| {
-        if color {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_string()
-        }
-    };
+    // console colours stdout only on a terminal, and honours NO_COLOR and CLICOLOR.
+    use dialoguer::console::style;
     let (ok_mark, bad_mark, warn_mark) = (
-        paint("32", "ok"),
-        paint("31", "error"),
-        paint("33", "warning"),
+        style("ok").green().to_string(),
+        style("error").red().to_string(),
+        style("warning").yellow().to_string(),
     );
     let mut bad = 0;
     for file in &files {

@@ -16,6 +16,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::governor::{Gate, GateError, Governor, Quota, RateHeaders};
+#[cfg(test)]
+use super::reply::strip_fence;
+use super::reply::{parse_turns, parse_utterance};
 use super::{EndpointStats, Generator, GeneratorInfo, LlmError, Reply, Request};
 use crate::conversation::Usage;
 use crate::prompt::PromptMode;
@@ -737,36 +740,6 @@ fn mentions_content_filter(text: &str) -> bool {
         || text.contains("content_filter")
 }
 
-/// Strips a markdown code fence around a reply, if there is one.
-pub fn strip_fence(content: &str) -> &str {
-    let t = content.trim();
-    let Some(rest) = t.strip_prefix("```") else {
-        return t;
-    };
-    let rest = rest.split_once('\n').map_or("", |(_, body)| body);
-    rest.trim_end().strip_suffix("```").unwrap_or(rest).trim()
-}
-
-/// Reads `{"turns":[{"role","text"}]}` out of a reply's content.
-pub fn parse_turns(content: &str) -> Result<Vec<(String, String)>, String> {
-    let v: Value = serde_json::from_str(strip_fence(content)).map_err(|e| {
-        format!("the reply is not valid JSON ({e}); reply with the JSON object only")
-    })?;
-    let turns = v.get("turns").and_then(Value::as_array).ok_or(
-        "the reply has no `turns` array; reply with {\"turns\": [{\"role\": …, \"text\": …}]}",
-    )?;
-    let mut out = Vec::with_capacity(turns.len());
-    for (i, t) in turns.iter().enumerate() {
-        let role = t.get("role").and_then(Value::as_str);
-        let text = t.get("text").and_then(Value::as_str);
-        match (role, text) {
-            (Some(r), Some(x)) => out.push((r.to_string(), x.to_string())),
-            _ => return Err(format!("turn {} lacks a string `role` or `text`", i + 1)),
-        }
-    }
-    Ok(out)
-}
-
 fn parse_completion(text: &str, request_id: Option<String>) -> Outcome {
     let v: Value = match serde_json::from_str(text) {
         Ok(v) => v,
@@ -872,25 +845,7 @@ pub fn request_body(
             user.push_str(&format!("- {f}\n"));
         }
     }
-    let schema = json!({
-        "type": "object",
-        "properties": {
-            "turns": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "role": {"type": "string", "enum": prompt.roles},
-                        "text": {"type": "string"}
-                    },
-                    "required": ["role", "text"],
-                    "additionalProperties": false
-                }
-            }
-        },
-        "required": ["turns"],
-        "additionalProperties": false
-    });
+    let schema = super::reply::conversation_schema(&prompt.roles);
     chat_body(
         req,
         system,
@@ -1190,23 +1145,6 @@ impl HttpGenerator {
     }
 }
 
-pub fn parse_utterance(content: &str) -> Result<String, String> {
-    let body = strip_fence(content);
-    match serde_json::from_str::<Value>(body) {
-        Ok(v) => v
-            .get("text")
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .ok_or_else(|| {
-                "the reply has no string `text`; reply with {\"text\": \"…\"}".to_string()
-            }),
-        Err(_) if !body.is_empty() && !body.starts_with('{') => Ok(body.to_string()),
-        Err(e) => Err(format!(
-            "the reply is not valid JSON ({e}); reply with {{\"text\": \"…\"}}"
-        )),
-    }
-}
-
 /// The chat request for one utterance in turn-by-turn mode.
 pub fn turn_body(
     req: &Request,
@@ -1247,12 +1185,7 @@ pub fn turn_body(
             user.push_str(&format!("- {f}\n"));
         }
     }
-    let schema = json!({
-        "type": "object",
-        "properties": {"text": {"type": "string"}},
-        "required": ["text"],
-        "additionalProperties": false
-    });
+    let schema = super::reply::utterance_schema();
     chat_body(
         req,
         system,

@@ -8,6 +8,7 @@ pub mod choose;
 pub mod governor;
 pub mod http;
 pub mod mock;
+pub mod reply;
 
 use std::collections::BTreeMap;
 

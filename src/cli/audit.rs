@@ -1,6 +1,18 @@
 //! `convgen audit`: registry and files agree, conversations pass the checks and the QA script.
 
-use super::*;
+use std::io::IsTerminal;
+
+use camino::Utf8PathBuf;
+use clap::Args;
+
+use crate::cli::Arc;
+use crate::cli::options::GlobalArgs;
+use crate::cli::output::{Dirs, print_json, require_data_dir, user_command};
+use crate::error::{EXIT_FINDINGS, EXIT_OK, Error};
+use crate::registry::Registry;
+use crate::runlog::RunLog;
+use crate::script::sandbox::{Limits, LogSink};
+use crate::script::{AuditScript, ScriptSource};
 
 #[derive(Debug, Args)]
 pub(super) struct AuditArgs {

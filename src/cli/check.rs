@@ -1,6 +1,18 @@
 //! `convgen check`: lint prompts and their scripts; the pre-run refusal `generate` shares.
 
-use super::*;
+use camino::Utf8Path;
+use clap::Args;
+
+use crate::cli::Arc;
+use crate::cli::inputs::{load_script, prompt_files, resolve_prompt};
+use crate::cli::options::GlobalArgs;
+use crate::cli::output::{Dirs, user_command};
+use crate::conversation::ScenarioMode;
+use crate::error::{EXIT_ERROR, EXIT_OK, Error};
+use crate::prompt;
+use crate::prompt::Prompt;
+use crate::script::ScriptFactory;
+use crate::script::sandbox::LogSink;
 
 #[derive(Debug, Args)]
 pub(super) struct CheckArgs {

@@ -1,6 +1,9 @@
 //! `convgen completions`: shell completion scripts.
 
-use super::*;
+use clap::{Args, CommandFactory};
+
+use crate::cli::Cli;
+use crate::error::{EXIT_OK, Error};
 
 #[derive(Debug, Args)]
 pub(super) struct CompletionsArgs {

@@ -1,6 +1,12 @@
 //! `convgen config`: the effective settings and where each comes from.
 
-use super::*;
+use clap::Args;
+use serde_json::json;
+
+use crate::cli::output::{print_json, print_table};
+use crate::cli::{command_with_file, file_settings};
+use crate::error::{EXIT_OK, Error};
+use crate::settings;
 
 #[derive(Debug, Args)]
 pub(super) struct ConfigArgs {

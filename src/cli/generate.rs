@@ -1,6 +1,22 @@
 //! `convgen generate`: plan a run, register it, run its batches.
 
-use super::*;
+use clap::Args;
+
+use crate::artefact;
+use crate::cli::Arc;
+use crate::cli::check::refuse_problems;
+use crate::cli::inputs::{load_prompt, load_script, resolve_prompt};
+use crate::cli::interrupt::catch_interrupts;
+use crate::cli::options::{GlobalArgs, QuotaArgs};
+use crate::cli::outcome::{Job, execute};
+use crate::cli::output::Say;
+use crate::cli::provider::select_generator;
+use crate::error::Error;
+use crate::llm::choose::{Chosen, Provider};
+use crate::plan::{Asked, ModeChoice, RunPlan};
+use crate::registry::{Registry, RunConfig};
+use crate::runlog::RunLog;
+use crate::validate::format_timestamp;
 
 #[derive(Debug, Args)]
 pub(super) struct GenerateArgs {

@@ -1,6 +1,14 @@
 //! Finding and loading prompts and their scripts.
 
-use super::*;
+use camino::{Utf8Path, Utf8PathBuf};
+
+use crate::cli::Arc;
+use crate::cli::options::GlobalArgs;
+use crate::error::Error;
+use crate::prompt::Prompt;
+use crate::script::sandbox::{Limits, LogSink};
+use crate::script::{ScriptFactory, ScriptSource};
+use crate::{artefact, prompt, script};
 
 /// Finds a prompt file by name (in the prompts dir) or path.
 pub(super) fn resolve_prompt(g: &GlobalArgs, spec: &str) -> Result<Utf8PathBuf, Error> {

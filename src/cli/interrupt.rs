@@ -1,7 +1,5 @@
 //! Exit codes of a run that did not finish (Ctrl-C itself is [`crate::interrupt`]).
 
-pub(super) use crate::interrupt::EXIT_INTERRUPTED;
-
 /// Exit code when the provider stopped the run (waits or retries exhausted):
 /// EX_TEMPFAIL, try again later with `convgen resume`.
 pub(super) const EXIT_STOPPED: i32 = 75;

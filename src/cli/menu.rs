@@ -1,6 +1,17 @@
 //! The operator menu's wiring: choose, confirm, then `generate`.
 
-use super::*;
+use clap::FromArgMatches;
+
+use crate::cli::generate::{GenerateArgs, cmd_generate};
+use crate::cli::inputs::{load_script, prompt_files};
+use crate::cli::options::GlobalArgs;
+use crate::cli::provider::select_generator;
+use crate::cli::{Arc, Cli, Command, command_with_file, file_settings};
+use crate::conversation::ScenarioMode;
+use crate::error::{EXIT_OK, Error};
+use crate::plan::ModeChoice;
+use crate::prompt;
+use crate::script::sandbox::LogSink;
 
 /// The operator menu: choose, confirm, then run `generate` with the choice.
 pub(super) fn cmd_menu(g: &GlobalArgs) -> Result<i32, Error> {

@@ -4,35 +4,27 @@
 //! Human messages go to stderr; `--json` results and listings go to stdout.
 //! Exit codes: 0 success, 1 ran but found failures, 2 usage/input error.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use camino::{Utf8Path, Utf8PathBuf};
-use chrono::{DateTime, Utc};
-use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
-use serde::Serialize;
-use serde_json::json;
+use camino::Utf8PathBuf;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
-use crate::artefact;
-use crate::conversation::{Conversation, ScenarioMode};
-use crate::error::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Error};
-use crate::generate::{BatchOutcome, NoScriptFactory, Observer, RunContext};
-use crate::llm::choose::{Choice, Chosen, Provider, choose};
-use crate::llm::governor::Quota;
-use crate::llm::{EndpointStats, Generator, MockGenerator};
-use crate::plan::{Asked, ModeChoice, RunPlan};
-use crate::prompt::{self, Prompt};
-use crate::registry::{
-    BatchFilter, BatchRecord, ConversationFilter, ConversationRecord, Found, PromptRecord,
-    Registry, RunConfig, RunLock, RunRecord, RunStatus,
-};
-use crate::runlog::RunLog;
-use crate::script::sandbox::{Limits, LogSink};
-use crate::script::{self, AuditScript, ScriptFactory, ScriptSource};
-use crate::settings::{self, FileSettings};
-use crate::validate::format_timestamp;
+use crate::cli::audit::{AuditArgs, cmd_audit};
+use crate::cli::check::{CheckArgs, cmd_check};
+use crate::cli::completions::{CompletionsArgs, cmd_completions};
+use crate::cli::config::{ConfigArgs, cmd_config};
+use crate::cli::generate::{GenerateArgs, cmd_generate};
+use crate::cli::list::{ListArgs, cmd_list};
+use crate::cli::menu::cmd_menu;
+use crate::cli::options::GlobalArgs;
+use crate::cli::preview::{PreviewArgs, cmd_preview};
+use crate::cli::resume::{ResumeArgs, cmd_resume};
+use crate::cli::show::{ShowArgs, cmd_show};
+use crate::error::{EXIT_ERROR, EXIT_OK, Error};
+use crate::settings::FileSettings;
 
 mod audit;
 mod check;
@@ -53,26 +45,6 @@ mod resume;
 mod runs;
 mod show;
 mod summary;
-
-use self::audit::*;
-use self::generate::*;
-use check::*;
-use completions::*;
-use config::*;
-use inputs::*;
-use interrupt::*;
-use list::*;
-use menu::*;
-use options::*;
-use outcome::*;
-use output::*;
-use preview::*;
-use progress::*;
-use provider::*;
-use resume::*;
-use runs::*;
-use show::*;
-use summary::*;
 
 const EXAMPLES: &str = "\
 Examples:

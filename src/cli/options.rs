@@ -1,6 +1,10 @@
 //! Flags several commands share: the global directories, quotas.
 
-use super::*;
+use camino::Utf8PathBuf;
+use clap::Args;
+
+use crate::llm::governor::Quota;
+use crate::settings;
 
 /// The options every command takes, before or after its name.
 #[derive(Debug, Args)]

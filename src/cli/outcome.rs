@@ -1,6 +1,21 @@
 //! Running a set of batches and reporting how the run ended (generate and resume).
 
-use super::*;
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use crate::cli::Instant;
+use crate::cli::interrupt::EXIT_STOPPED;
+use crate::cli::options::GlobalArgs;
+use crate::cli::output::{Dirs, Say, print_json, user_command};
+use crate::cli::progress::BatchLines;
+use crate::cli::summary::{report_run, run_summary};
+use crate::error::{EXIT_FINDINGS, EXIT_OK, Error};
+use crate::generate::{BatchOutcome, NoScriptFactory, RunContext};
+use crate::interrupt::EXIT_INTERRUPTED;
+use crate::llm::Generator;
+use crate::prompt::Prompt;
+use crate::registry::{BatchRecord, Registry, RunRecord};
+use crate::script::ScriptFactory;
 
 /// What `generate` and `resume` hand over to run a set of batches.
 pub(super) struct Job<'a> {

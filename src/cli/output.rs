@@ -1,6 +1,13 @@
 //! What commands print: human lines, JSON, tables, numbers and pasteable commands.
 
-use super::*;
+use std::io::Write;
+
+use camino::Utf8Path;
+use serde::Serialize;
+
+use crate::cli::file_settings;
+use crate::cli::options::GlobalArgs;
+use crate::error::Error;
 
 /// The global directories a printed command depends on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,6 +1,23 @@
 //! `convgen preview`: one conversation, or the request a model would get; nothing stored.
 
-use super::*;
+use std::io::Write;
+
+use clap::Args;
+use serde_json::json;
+
+use crate::artefact;
+use crate::cli::check::refuse_problems;
+use crate::cli::inputs::{load_prompt, load_script, resolve_prompt};
+use crate::cli::options::GlobalArgs;
+use crate::cli::output::print_json;
+use crate::cli::{Arc, AtomicBool, file_settings};
+use crate::conversation::Conversation;
+use crate::error::{EXIT_FINDINGS, EXIT_OK, Error};
+use crate::llm::MockGenerator;
+use crate::llm::choose::{Choice, Provider, choose};
+use crate::llm::governor::Quota;
+use crate::prompt::Prompt;
+use crate::script::sandbox::LogSink;
 
 #[derive(Debug, Args)]
 pub(super) struct PreviewArgs {

@@ -1,6 +1,15 @@
 //! The progress a run shows on stderr.
 
-use super::*;
+use std::io::IsTerminal;
+
+use camino::Utf8Path;
+
+use crate::cli::AtomicBool;
+use crate::cli::output::{Say, rate, thousands};
+use crate::conversation::Conversation;
+use crate::generate::Observer;
+use crate::llm::Generator;
+use crate::registry::BatchRecord;
 
 /// Shows a run's progress on stderr: a live bar on a terminal (conversations,
 /// batches, rate, ETA, failures, tokens) and a line per finished batch.

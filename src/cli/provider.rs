@@ -1,6 +1,9 @@
 //! The flags of `generate` as a generator choice (see [`crate::llm::choose`]).
 
-use super::*;
+use crate::cli::file_settings;
+use crate::cli::generate::GenerateArgs;
+use crate::error::Error;
+use crate::llm::choose::{Choice, Chosen, choose};
 
 /// Chooses the generator `generate` would use (SPEC §4), never showing a key.
 pub(super) fn select_generator(args: &GenerateArgs) -> Result<Chosen, Error> {

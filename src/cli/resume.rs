@@ -1,6 +1,21 @@
 //! `convgen resume`: finish an interrupted or failed run where it went.
 
-use super::*;
+use clap::Args;
+
+use crate::cli::check::refuse_problems;
+use crate::cli::interrupt::catch_interrupts;
+use crate::cli::options::{GlobalArgs, QuotaArgs};
+use crate::cli::outcome::{Job, execute};
+use crate::cli::output::{Dirs, Say, user_command};
+use crate::cli::runs::lock_run;
+use crate::cli::{Arc, file_settings};
+use crate::error::{EXIT_OK, Error};
+use crate::llm::choose::{Choice, choose};
+use crate::prompt;
+use crate::registry::{Registry, RunStatus};
+use crate::runlog::RunLog;
+use crate::script::ScriptFactory;
+use crate::script::sandbox::Limits;
 
 #[derive(Debug, Args)]
 pub(super) struct ResumeArgs {

@@ -1,6 +1,7 @@
 //! Run locks and the state of runs whose process is gone.
 
-use super::*;
+use crate::error::Error;
+use crate::registry::{Registry, RunLock, RunRecord, RunStatus};
 
 /// Holds `<data dir>/locks/<run_id>.lock` while a process works on a run.
 pub(super) fn lock_run(registry: &Registry, run_id: &str) -> Result<RunLock, Error> {

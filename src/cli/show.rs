@@ -1,6 +1,22 @@
 //! `convgen show`: one run, batch, conversation or prompt by id.
 
-use super::*;
+use camino::Utf8Path;
+use clap::Args;
+use serde_json::json;
+
+use crate::artefact;
+use crate::cli::options::GlobalArgs;
+use crate::cli::output::{
+    Dirs, print_json, print_table, require_data_dir, thousands, user_command,
+};
+use crate::cli::runs::{on_disk, resumable, settled};
+use crate::cli::summary::{endpoint_lines, endpoint_targets};
+use crate::conversation::Conversation;
+use crate::error::{EXIT_OK, Error};
+use crate::registry::{
+    BatchRecord, ConversationFilter, ConversationRecord, Found, PromptRecord, Registry, RunRecord,
+    RunStatus,
+};
 
 #[derive(Debug, Args)]
 pub(super) struct ShowArgs {
@@ -9,22 +25,6 @@ pub(super) struct ShowArgs {
     /// Print JSON on stdout.
     #[arg(long)]
     pub(super) json: bool,
-}
-
-/// Where a run's requests went: the endpoint host, or each recorded
-/// endpoint's name and host; nothing for the mock.
-pub(super) fn endpoint_targets(c: &RunConfig) -> Option<String> {
-    let named: Vec<_> = c.endpoints.iter().filter(|e| e.env.is_none()).collect();
-    if !named.is_empty() {
-        return Some(
-            named
-                .iter()
-                .map(|e| format!("{} ({})", e.name, crate::llm::http::host_of(&e.url)))
-                .collect::<Vec<_>>()
-                .join(", "),
-        );
-    }
-    c.endpoint_host.clone()
 }
 
 /// Reads a conversation file; `audit` is the command that checks its batch.

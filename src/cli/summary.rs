@@ -1,6 +1,12 @@
 //! How a run ended, as the closing lines, `--json` and `show` give it.
 
-use super::*;
+use serde_json::json;
+
+use crate::cli::options::GlobalArgs;
+use crate::cli::output::{Dirs, Say, thousands, user_command};
+use crate::generate::BatchOutcome;
+use crate::llm::EndpointStats;
+use crate::registry::{RunConfig, RunRecord};
 
 pub(super) fn run_summary(
     run: &RunRecord,
@@ -113,4 +119,20 @@ pub(super) fn report_run(
             )
         ));
     }
+}
+
+/// Where a run's requests went: the endpoint host, or each recorded
+/// endpoint's name and host; nothing for the mock.
+pub(super) fn endpoint_targets(c: &RunConfig) -> Option<String> {
+    let named: Vec<_> = c.endpoints.iter().filter(|e| e.env.is_none()).collect();
+    if !named.is_empty() {
+        return Some(
+            named
+                .iter()
+                .map(|e| format!("{} ({})", e.name, crate::llm::http::host_of(&e.url)))
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+    }
+    c.endpoint_host.clone()
 }

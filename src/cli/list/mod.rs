@@ -2,11 +2,19 @@
 //! registry. Each listing is a subcommand with only the filters that apply
 //! to it, and `--status` takes that listing's own status values.
 
+use clap::{Args, Subcommand};
+
 mod render;
 
-use super::*;
-use crate::conversation::{BatchStatus, Status};
 use render::*;
+
+use crate::cli::options::GlobalArgs;
+use crate::cli::output::require_data_dir;
+use crate::conversation::{BatchStatus, Status};
+use crate::error::{EXIT_OK, Error};
+use crate::prompt;
+use crate::registry::{Registry, RunStatus};
+use crate::validate::format_timestamp;
 
 #[derive(Debug, Args)]
 pub(super) struct ListArgs {

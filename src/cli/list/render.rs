@@ -1,6 +1,14 @@
 //! The listings as tables and JSON arrays.
 
-use super::*;
+use serde::Serialize;
+use serde_json::json;
+
+use crate::cli::list::{BatchesArgs, ConversationsArgs, RunsArgs};
+use crate::cli::options::GlobalArgs;
+use crate::cli::output::{Dirs, print_json, print_table, user_command};
+use crate::cli::runs::{on_disk, resumable, settled};
+use crate::error::Error;
+use crate::registry::{BatchFilter, ConversationFilter, Registry, RunRecord};
 
 pub(super) fn list_prompts(registry: &Registry, json: bool) -> Result<(), Error> {
     let prompts = registry.prompts()?;

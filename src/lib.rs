@@ -26,4 +26,5 @@ pub mod rng;
 pub mod runlog;
 pub mod script;
 pub mod settings;
+pub mod suggest;
 pub mod validate;

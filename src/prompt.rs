@@ -606,18 +606,7 @@ pub fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
 
 /// The known key closest to `key`, when one is close enough to be a typo.
 fn nearest_key(key: &str) -> Option<String> {
-    let key = key.to_lowercase();
-    KNOWN_KEYS
-        .iter()
-        .map(|k| (edit_distance(&key, k), *k))
-        .filter(|(d, k)| *d <= 2.max(k.len() / 3))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, k)| k.to_string())
-}
-
-/// Levenshtein distance over chars (`strsim`, the crate clap's suggestions use).
-pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
-    strsim::levenshtein(a, b)
+    crate::suggest::closest(key, KNOWN_KEYS).map(str::to_string)
 }
 
 /// A markdown ATX heading: its level and its text.
@@ -1431,9 +1420,7 @@ Siempre cierre con la fórmula.
     }
 
     #[test]
-    fn edit_distance_works() {
-        assert_eq!(edit_distance("turn", "turns"), 1);
-        assert_eq!(edit_distance("", "abc"), 3);
+    fn unknown_keys_get_the_nearest() {
         assert_eq!(nearest_key("langauge").as_deref(), Some("language"));
         assert_eq!(nearest_key("Roles").as_deref(), Some("roles"));
     }

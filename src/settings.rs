@@ -351,13 +351,10 @@ fn looks_secret(key: &str) -> bool {
 }
 
 fn suggestion(key: &str, known: &[&str]) -> String {
-    known
-        .iter()
-        .map(|k| (crate::prompt::edit_distance(key, k), *k))
-        .filter(|(d, _)| *d <= 2)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, k)| format!("; did you mean `{k}`?"))
-        .unwrap_or_else(|| format!("; known keys: {}", known.join(", ")))
+    crate::suggest::closest(key, known).map_or_else(
+        || format!("; known keys: {}", known.join(", ")),
+        |k| format!("; did you mean `{k}`?"),
+    )
 }
 
 const KEYS_FROM_ENV: &str =

@@ -196,7 +196,7 @@ fn read_module(
                 }
             },
             None => {
-                if let Some(close) = known.iter().find(|h| near(&name, h)) {
+                if let Some(close) = crate::suggest::closest(&name, known) {
                     return Err(format!(
                         "{script}: the script defines `{name}`, which is not a hook; did you mean `{close}`?"
                     ));
@@ -205,26 +205,6 @@ fn read_module(
         }
     }
     Ok(hooks)
-}
-
-/// True when two names are within two edits (typos), but not equal.
-fn near(a: &str, b: &str) -> bool {
-    if a == b {
-        return false;
-    }
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()] <= 2
 }
 
 /// What the convgen API hands the hosts: the `ctx.rng` handle.

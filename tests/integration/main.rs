@@ -22,3 +22,4 @@ mod resume_target;
 mod robustness;
 mod scripts;
 mod settings;
+mod shipped_rules;

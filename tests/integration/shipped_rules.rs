@@ -416,16 +416,47 @@ fn a_scenario_that_only_consults_needs_no_identity_check() {
     // tv_channels is `false` in CAMBIA_LA_CUENTA: no DNI, no change, both pass.
     Outcome::of("tv_channels", 3, |_| {
         vec![
-            (2, "Buenas, desde que actualizaron el descodificador no veo los deportes.".into()),
-            (3, "Lamento las molestias. Un momento, que compruebo su paquete.".into()),
+            (
+                2,
+                "Buenas, desde que actualizaron el descodificador no veo los deportes.".into(),
+            ),
+            (
+                3,
+                "Lamento las molestias. Un momento, que compruebo su paquete.".into(),
+            ),
             (4, "Vale, espero.".into()),
-            (5, "Su paquete deportivo está activo. ¿Puede reiniciar el descodificador?".into()),
+            (
+                5,
+                "Su paquete deportivo está activo. ¿Puede reiniciar el descodificador?".into(),
+            ),
             (6, "Ya está, pero sigue igual.".into()),
-            (7, "Entonces un técnico especialista le llamará esta misma tarde.".into()),
+            (
+                7,
+                "Entonces un técnico especialista le llamará esta misma tarde.".into(),
+            ),
             (8, "¿A qué hora, más o menos?".into()),
             (9, "Entre las cuatro y las seis.".into()),
         ]
     })
     .validators_pass()
     .qa_passes();
+}
+/// The identity check must be asked for: an agent called Daniel («nie» is
+/// inside «Daniel») who never asks for it has not verified anything.
+#[test]
+fn the_agents_name_is_not_an_identity_check() {
+    // Seed 8 gives the agent Daniel.
+    Outcome::of("billing_dispute", 8, |v| {
+        assert_eq!(v.agent, "Daniel", "seed 8's agent");
+        vec![
+            (3, "Lamento las molestias. Un momento, que consulto su factura.".into()),
+            (4, "Vale, espero.".into()),
+        ]
+    })
+    .validators_fail(&[
+        "el agente no verifica la identidad (DNI, fecha de nacimiento o dígitos) antes del turno 6",
+    ])
+    .qa_fails(&[
+        "verificación: el agente cambia la cuenta en el turno 7 («tramito») sin haber verificado antes la identidad",
+    ]);
 }

@@ -9,6 +9,7 @@ mod generate;
 mod limiter;
 mod lineage;
 mod llm_server;
+mod luals_stub;
 mod menu;
 mod output;
 mod pasted;

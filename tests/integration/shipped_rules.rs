@@ -101,6 +101,16 @@ impl Outcome {
     /// Generates the call `turns` gives for `scenario` and `seed`, then
     /// audits it with the QA script.
     fn with(scenario: &str, seed: u64, turns: impl Fn(&Vars) -> Vec<String>) -> Self {
+        Self::served(scenario, seed, ["agent", "client"], turns)
+    }
+
+    /// Like [`Outcome::with`], the turns' roles alternating over `roles`.
+    fn served(
+        scenario: &str,
+        seed: u64,
+        roles: [&str; 2],
+        turns: impl Fn(&Vars) -> Vec<String>,
+    ) -> Self {
         let env = Env::with_shipped_prompts();
         let seed = seed.to_string();
 
@@ -121,7 +131,6 @@ impl Outcome {
         let variables = preview["variables"].clone();
         let texts = turns(&Vars::from(&variables));
         assert_eq!(texts.len(), 12, "call_center_es has 12 turns");
-        let roles = ["agent", "client"];
         let reply = json!({
             "turns": texts
                 .iter()
@@ -459,4 +468,18 @@ fn the_agents_name_is_not_an_identity_check() {
     .qa_fails(&[
         "verificación: el agente cambia la cuenta en el turno 7 («tramito») sin haber verificado antes la identidad",
     ]);
+}
+
+#[test]
+fn a_call_where_the_agent_never_speaks_is_caught_by_both() {
+    // Every turn the client's: the built-in checks reject the alternation,
+    // and the scripts, which still see the conversation, say why it matters.
+    let out = Outcome::served("billing_dispute", 3, ["client", "client"], clean_call);
+    let mut reasons: Vec<String> = (1..=11)
+        .step_by(2)
+        .map(|n| format!("turn {n}: role `client` breaks the alternation (expected `agent`)"))
+        .collect();
+    reasons.push("el agente no habla en toda la llamada".into());
+    out.validators_fail(&reasons.iter().map(String::as_str).collect::<Vec<_>>())
+        .qa_fails(&["saludo: el agente no habla en toda la llamada"]);
 }

@@ -135,9 +135,12 @@ local CIERRES = {
   "que tenga un", "que pase un", "no dude en", "hasta luego", "adiós",
 }
 
--- Formas de pedir la verificación de identidad.
+-- Formas de pedir la verificación de identidad. Las siglas se comparan como
+-- palabras completas («nie» está dentro de «Daniel» o «conveniente»); el
+-- resto, como expresiones.
+local VERIFICACION_SIGLAS = { "dni", "nie" }
 local VERIFICACION = {
-  "dni", "nie", "fecha de nacimiento", "dígitos", "últimas cifras",
+  "fecha de nacimiento", "dígitos", "últimas cifras",
   "cuatro últimas", "verificar su identidad", "verificar que es usted",
 }
 
@@ -342,7 +345,10 @@ function M.validate_conversation(conv, ctx)
   if escenario and CAMBIA_LA_CUENTA[escenario] then
     local verificado = false
     for _, t in ipairs(del_agente) do
-      if t.index < 6 and text.find_any(t.text, VERIFICACION) then verificado = true end
+      if t.index < 6 and (text.find_word(t.text, VERIFICACION_SIGLAS)
+          or text.find_any(t.text, VERIFICACION)) then
+        verificado = true
+      end
     end
     if not verificado then
       motivos[#motivos + 1] =

@@ -28,9 +28,11 @@ local CIERRES = {
   "que tenga un", "que pase un", "no dude en", "hasta luego", "adiós",
 }
 
--- El agente pide datos para verificar la identidad.
+-- El agente pide datos para verificar la identidad. Las siglas se comparan
+-- como palabras completas («nie» está dentro de «Daniel» o «conveniente»).
+local PIDE_VERIFICACION_SIGLAS = { "dni", "nie" }
 local PIDE_VERIFICACION = {
-  "dni", "nie", "fecha de nacimiento", "dígitos", "últimas cifras",
+  "fecha de nacimiento", "dígitos", "últimas cifras",
   "cuatro últimas", "verificar su identidad", "verificar que es usted",
 }
 
@@ -102,7 +104,10 @@ local function check(conv, ctx)
   ---@type integer|nil, integer|nil, string|nil
   local pide_en, cambia_en, cambio = nil, nil, nil
   for _, t in ipairs(del_agente) do
-    if not pide_en and text.find_any(t.text, PIDE_VERIFICACION) then pide_en = t.index end
+    if not pide_en and (text.find_word(t.text, PIDE_VERIFICACION_SIGLAS)
+        or text.find_any(t.text, PIDE_VERIFICACION)) then
+      pide_en = t.index
+    end
     if not cambia_en then
       cambio = text.find_any(t.text, CAMBIOS_EN_CUENTA)
       if cambio then cambia_en = t.index end

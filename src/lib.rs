@@ -1,11 +1,15 @@
 //! convgen: synthetic, structured conversations with full lineage.
 //!
 //! The data flows one way, and the modules follow it:
-//! [`prompt`] (markdown + front matter + catalog) and [`hooks`] (the script
-//! seam) → [`generate`] (plan each conversation from [`rng`] seeds) →
-//! [`llm`] (the generator: offline [`llm::mock`], or an LLM) → [`validate`]
+//! [`prompt`] (markdown + front matter + catalog) and [`script`] (the Lua
+//! hooks behind the [`hooks`] seam) → [`check`] (every problem refused before
+//! a run) → [`plan`] (scenario mode, batches, seed, start) → [`generate`]
+//! (each conversation from [`rng`] seeds) → [`llm`] (the generator: offline
+//! [`llm::mock`], or an LLM chosen by [`llm::choose`]) → [`validate`]
 //! (built-in checks) → [`artefact`] (files on disk, [`conversation`] is their
-//! schema) → [`registry`] (redb lineage) → [`audit`]. [`cli`] wires them.
+//! schema) → [`registry`] (redb lineage) → [`audit`]. [`resume`] finishes a
+//! run where it went; [`settings`] is `convgen.toml`; [`cli`] and [`menu`]
+//! wire it all for people, with [`interrupt`] for Ctrl-C.
 
 pub mod artefact;
 pub mod audit;

@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use toml::Spanned;
 
 /// The front-matter keys a prompt may set.
 pub const KNOWN_KEYS: &[&str] = &[
@@ -377,41 +378,91 @@ struct FrontMatter {
 
 type Located = (Option<usize>, PromptProblem);
 
+/// The front matter as TOML gives it: only the known keys (serde refuses the
+/// rest, naming it), each value with its place in the text for messages. The
+/// values are checked one by one in [`FrontMatter::parse`], whose messages say
+/// what each key must be.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFront {
+    title: Option<Spanned<toml::Value>>,
+    language: Option<Spanned<toml::Value>>,
+    roles: Option<Spanned<toml::Value>>,
+    turns: Option<Spanned<toml::Value>>,
+    timestamps: Option<Spanned<toml::Value>>,
+    name: Option<Spanned<toml::Value>>,
+    version: Option<Spanned<toml::Value>>,
+    script: Option<Spanned<toml::Value>>,
+    start: Option<Spanned<toml::Value>>,
+    temperature: Option<Spanned<toml::Value>>,
+    max_tokens: Option<Spanned<toml::Value>>,
+    mode: Option<Spanned<toml::Value>>,
+    catalog: Option<Spanned<toml::Value>>,
+}
+
+impl RawFront {
+    /// Every key given, by name (the names are [`KNOWN_KEYS`]).
+    fn fields(&self) -> [(&'static str, Option<&Spanned<toml::Value>>); 13] {
+        [
+            ("title", self.title.as_ref()),
+            ("language", self.language.as_ref()),
+            ("roles", self.roles.as_ref()),
+            ("turns", self.turns.as_ref()),
+            ("timestamps", self.timestamps.as_ref()),
+            ("name", self.name.as_ref()),
+            ("version", self.version.as_ref()),
+            ("script", self.script.as_ref()),
+            ("start", self.start.as_ref()),
+            ("temperature", self.temperature.as_ref()),
+            ("max_tokens", self.max_tokens.as_ref()),
+            ("mode", self.mode.as_ref()),
+            ("catalog", self.catalog.as_ref()),
+        ]
+    }
+
+    /// The values given, by key.
+    fn values(&self) -> BTreeMap<&'static str, &toml::Value> {
+        self.fields()
+            .into_iter()
+            .filter_map(|(k, v)| Some((k, v?.get_ref())))
+            .collect()
+    }
+
+    /// Where the value of `key` sits in the front matter, when given.
+    fn span(&self, key: &str) -> Option<std::ops::Range<usize>> {
+        self.fields()
+            .into_iter()
+            .find(|(k, _)| *k == key)
+            .and_then(|(_, v)| v.map(Spanned::span))
+    }
+}
+
 impl FrontMatter {
     fn parse(lines: &[&str], first_line: usize, path: &Utf8Path) -> Result<Self, Located> {
         let source = lines.join("\n");
-        let table: toml::Table = toml::from_str(&source).map_err(|e| {
-            let line = e
-                .span()
-                .map(|s| first_line + source[..s.start.min(source.len())].matches('\n').count());
-            (
-                line.or(Some(first_line)),
-                PromptProblem::InvalidToml(e.message().trim().to_string()),
-            )
+        let line_at =
+            |offset: usize| first_line + source[..offset.min(source.len())].matches('\n').count();
+        let raw: RawFront = toml::from_str(&source).map_err(|e| {
+            let line = e.span().map(|s| line_at(s.start)).or(Some(first_line));
+            let message = e.message().trim();
+            // serde words it "unknown field `x`, expected one of …".
+            let problem = match message
+                .strip_prefix("unknown field `")
+                .and_then(|rest| rest.split_once('`'))
+            {
+                Some((key, _)) => PromptProblem::UnknownKey {
+                    key: key.to_string(),
+                    suggestion: nearest_key(key),
+                },
+                None => PromptProblem::InvalidToml(message.to_string()),
+            };
+            (line, problem)
         })?;
+        let table = raw.values();
+        // The line of a key's value (the key's own line); the first line when absent.
         let key_line = |key: &str| -> Option<usize> {
-            lines
-                .iter()
-                .position(|l| {
-                    let l = l.trim_start();
-                    l.strip_prefix(key)
-                        .is_some_and(|rest| rest.trim_start().starts_with('='))
-                        || l.strip_prefix(&format!("\"{key}\"")).is_some()
-                })
-                .map(|i| i + first_line)
-                .or(Some(first_line))
+            Some(raw.span(key).map_or(first_line, |span| line_at(span.start)))
         };
-        for key in table.keys() {
-            if !KNOWN_KEYS.contains(&key.as_str()) {
-                return Err((
-                    key_line(key),
-                    PromptProblem::UnknownKey {
-                        key: key.clone(),
-                        suggestion: nearest_key(key),
-                    },
-                ));
-            }
-        }
         let wrong = |key: &str, expected| {
             (
                 key_line(key),
@@ -1158,6 +1209,15 @@ Siempre cierre con la fórmula.
     }
 
     #[test]
+    fn lines_come_from_where_the_value_is_not_from_a_look_alike_line() {
+        // A multi-line title holds a line that starts like the key at fault.
+        let front = "title = \"\"\"\nturns = 12 in the title\n\"\"\"\nlanguage = \"en\"\nroles = [\"agent\", \"client\"]\nturns = 1";
+        let (line, p) = problem(&with_front(front));
+        assert_eq!(p, PromptProblem::TooFewTurns(1));
+        assert_eq!(line, Some(7));
+    }
+
+    #[test]
     fn refuses_too_few_turns() {
         let (line, p) = problem(&with_front(
             "language = \"en\"\nroles = [\"a\", \"b\"]\nturns = 1",
@@ -1417,6 +1477,19 @@ Siempre cierre con la fórmula.
         let (told, missing) = told_attributes(s, &vars);
         assert_eq!(told[2], ("tone".to_string(), "urgente".to_string()));
         assert_eq!(missing, vec!["customer"]);
+    }
+
+    #[test]
+    fn the_known_keys_are_the_fields_serde_accepts() {
+        let raw: RawFront = toml::from_str("").unwrap();
+        let fields: Vec<&str> = raw.fields().iter().map(|(k, _)| *k).collect();
+        assert_eq!(fields, KNOWN_KEYS);
+        for key in KNOWN_KEYS {
+            let text = format!("{key} = {{}}");
+            assert!(toml::from_str::<RawFront>(&text).is_ok(), "{key}");
+        }
+        let e = toml::from_str::<RawFront>("\ncolour = 1").err().unwrap();
+        assert!(e.message().starts_with("unknown field `colour`"), "{e}");
     }
 
     #[test]

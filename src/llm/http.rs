@@ -815,6 +815,17 @@ pub fn first_body(req: &Request, model: Option<&str>, max_tokens: Option<u32>) -
     }
 }
 
+/// Appends why the previous attempt was refused, one reason a line, when it was.
+fn add_feedback(user: &mut String, intro: &str, feedback: &[String]) {
+    if feedback.is_empty() {
+        return;
+    }
+    user.push_str(&format!("\n\n{intro}\n"));
+    for f in feedback {
+        user.push_str(&format!("- {f}\n"));
+    }
+}
+
 /// The chat request for one conversation.
 pub fn request_body(
     req: &Request,
@@ -839,12 +850,11 @@ pub fn request_body(
         prompt.roles.join(", ")
     );
     let mut user = String::from("Write the conversation now.");
-    if !req.feedback.is_empty() {
-        user.push_str("\n\nYour previous reply was rejected for these reasons; fix all of them:\n");
-        for f in req.feedback {
-            user.push_str(&format!("- {f}\n"));
-        }
-    }
+    add_feedback(
+        &mut user,
+        "Your previous reply was rejected for these reasons; fix all of them:",
+        req.feedback,
+    );
     let schema = super::reply::conversation_schema(&prompt.roles);
     chat_body(
         req,
@@ -1177,14 +1187,11 @@ pub fn turn_body(
         so_far.len() + 1,
         prompt.turns
     ));
-    if !req.feedback.is_empty() {
-        user.push_str(
-            "\n\nThe previous attempt at this conversation was rejected; avoid these problems:\n",
-        );
-        for f in req.feedback {
-            user.push_str(&format!("- {f}\n"));
-        }
-    }
+    add_feedback(
+        &mut user,
+        "The previous attempt at this conversation was rejected; avoid these problems:",
+        req.feedback,
+    );
     let schema = super::reply::utterance_schema();
     chat_body(
         req,

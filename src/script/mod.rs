@@ -6,13 +6,13 @@
 //! - [`sandbox`] only fences: which libraries a state has, the instruction
 //!   budget, the memory limit and the wall-clock watchdog;
 //! - one module per Lua-facing concept, each with one `register` function:
-//!   [`rng`] (`ctx.rng`, `math.random`), [`log`] (`print`, `log.*`),
-//!   [`text`] (the `text` table, over the plain functions of [`words`]),
-//!   [`ctx`] and [`conversation`] (the tables hooks receive); [`plain`]
+//!   `rng` (`ctx.rng`, `math.random`), `log` (`print`, `log.*`),
+//!   `text` (the `text` table, over the plain functions of `words`),
+//!   `ctx` and `conversation` (the tables hooks receive); `plain`
 //!   carries plain data across (JSON in, script results out, read raw);
-//! - [`host`]: [`ScriptHost`] implements [`crate::hooks::Hooks`] with
+//! - `host`: [`ScriptHost`] implements [`crate::hooks::Hooks`] with
 //!   whichever hooks the script defines, the core's defaults covering the
-//!   rest; [`audit`]: [`AuditScript`] runs QA audit scripts.
+//!   rest; `audit`: [`AuditScript`] runs QA audit scripts.
 //!
 //! Everything here is mlua's safe API: speed never justifies `unsafe` in
 //! the sandbox that runs other people's scripts (SPEC §10).

@@ -2,7 +2,7 @@
 //!
 //! The sandbox only fences: which libraries a state has, and the limits
 //! every call runs under. It knows nothing of hooks or of the convgen API
-//! ([`super::register`] installs that); it runs a closure armed with the
+//! (`script::register` installs that); it runs a closure armed with the
 //! limits ([`Sandbox::run`]) and says what stopped it.
 //!
 //! Scripts are written by domain experts, not adversaries, but a typo can

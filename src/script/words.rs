@@ -1,5 +1,5 @@
 //! The text rules scripts use, as plain Rust over `&str`: lower case,
-//! words, phrase and whole-word search. No Lua here: [`super::text`] binds
+//! words, phrase and whole-word search. No Lua here: `script::text` binds
 //! these to the `text` table, and they are unit-tested below.
 //!
 //! Lua's `string.lower` only knows A–Z and its patterns see bytes, so every
@@ -17,7 +17,7 @@ pub fn lower(s: &str) -> String {
     out
 }
 
-/// Appends `s` in lower case to `out`: what [`lowered`] gives, with runs of
+/// Appends `s` in lower case to `out`: what [`lower`] gives, with runs of
 /// ASCII (most of any text) lowered a slice at a time.
 pub fn lower_into(s: &str, out: &mut String) {
     let mut rest = s;

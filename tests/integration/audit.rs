@@ -1,6 +1,6 @@
 //! `convgen audit`: clean data passes; tampering is found and named.
 
-use crate::common::{Env, read_json, small_prompt};
+use crate::common::{Env, assert_has, read_json, small_prompt};
 
 fn generated() -> (Env, String) {
     let env = Env::new();
@@ -14,12 +14,7 @@ fn clean_data_audits_clean() {
     let (env, run_id) = generated();
     let all = env.run(&["audit", "--all"]);
     all.expect(0);
-    assert!(
-        all.stdout
-            .contains("audit clean: 2 batch(es), 6 conversation(s): 0 integrity finding(s)"),
-        "{}",
-        all.stdout
-    );
+    all.stdout_has("audit clean: 2 batch(es), 6 conversation(s): 0 integrity finding(s)");
     assert!(all.stdout.contains("demo-000001: ok (3 conversations)"));
     env.run(&["audit", "--run", &run_id]).expect(0);
     env.run(&["audit", "demo-000002"]).expect(0);
@@ -63,11 +58,7 @@ fn edited_text_is_found_by_sha256_and_by_the_checks() {
     // Human output names the culprit on stdout.
     let human = env.run(&["audit", "demo-000001"]);
     human.expect(1);
-    assert!(
-        human.stdout.contains("demo-000001-0002 [sha256_mismatch]"),
-        "{}",
-        human.stdout
-    );
+    human.stdout_has("demo-000001-0002 [sha256_mismatch]");
     // The untouched batch stays clean.
     env.run(&["audit", "demo-000002"]).expect(0);
 }
@@ -84,11 +75,7 @@ fn a_one_character_edit_is_found() {
     std::fs::write(&file, edited).unwrap();
     let run = env.run(&["audit", "--all"]);
     run.expect(1);
-    assert!(
-        run.stdout.contains("demo-000002-0001 [sha256_mismatch]"),
-        "{}",
-        run.stdout
-    );
+    run.stdout_has("demo-000002-0001 [sha256_mismatch]");
 }
 
 #[test]
@@ -142,7 +129,7 @@ fn batch_json_disagreeing_with_the_registry_is_reported() {
         .collect();
     assert_eq!(kinds, vec!["sha256_mismatch", "registry_mismatch"]);
     let message = v["reports"][0]["findings"][1]["message"].as_str().unwrap();
-    assert!(message.contains("counts 3/99/0"), "{message}");
+    assert_has(message, "counts 3/99/0");
 }
 
 #[test]
@@ -164,11 +151,7 @@ fn audit_usage_errors_exit_2() {
     let (env, _) = generated();
     let run = env.run(&["audit", "nope-000001"]);
     run.expect(2);
-    assert!(
-        run.stderr.contains("no batch `nope-000001`"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("no batch `nope-000001`");
     env.run(&["audit"]).expect(2);
     env.run(&["audit", "--run", "run-999999"]).expect(2);
     let empty = Env::new();
@@ -183,7 +166,7 @@ fn audit_usage_errors_exit_2() {
     std::fs::create_dir(empty.data()).unwrap();
     let run = empty.run(&["audit", "--all"]);
     run.expect(2);
-    assert!(run.stderr.contains("no registry"), "{}", run.stderr);
+    run.stderr_has("no registry");
 }
 
 const QA_EVERY_THIRD: &str = r#"
@@ -236,7 +219,7 @@ fn issue12_qa_audit_report_tells_the_truth_on_stdout() {
         "{}",
         run.stdout
     );
-    assert!(!run.stderr.contains("clean"), "{}", run.stderr);
+    run.stderr_lacks("clean");
 
     let v = env
         .run(&["audit", "--all", "--script", "qa/third.lua", "--json"])
@@ -269,5 +252,5 @@ fn issue12_qa_failures_alone_do_not_read_clean() {
         "{}",
         run.stdout
     );
-    assert!(!run.stderr.contains("clean"), "{}", run.stderr);
+    run.stderr_lacks("clean");
 }

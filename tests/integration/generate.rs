@@ -308,12 +308,7 @@ fn placeholders_without_a_variables_hook_are_refused_before_any_work() {
     );
     let run = env.run(&["generate", "--prompt", "holes", "--total", "2"]);
     run.expect(2);
-    assert!(
-        run.stderr
-            .contains("prompts/holes.md: uses {{customer}} (line 9), but nothing fills them"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("prompts/holes.md: uses {{customer}} (line 9), but nothing fills them");
     assert!(!env.data().exists());
 }
 

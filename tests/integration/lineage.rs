@@ -1,6 +1,6 @@
 //! Prompt versions, runs, batches and conversations as the registry records them.
 
-use crate::common::{Env, read_json, small_prompt};
+use crate::common::{Env, assert_has, read_json, small_prompt};
 
 #[test]
 fn an_edited_prompt_is_a_second_version_and_old_batches_keep_the_first() {
@@ -125,22 +125,14 @@ fn listings_filter_by_metadata() {
 
     let table = env.run(&["list", "batches"]).expect(0).stdout.clone();
     assert!(table.starts_with("BATCH_ID"), "{table}");
-    assert!(table.contains("other-000001"), "{table}");
+    assert_has(&table, "other-000001");
 
     let wrong = env.run(&["list", "prompts", "--batch", "x"]);
     wrong.expect(2);
-    assert!(
-        wrong.stderr.contains("unexpected argument '--batch' found"),
-        "{}",
-        wrong.stderr
-    );
+    wrong.stderr_has("unexpected argument '--batch' found");
     let wrong = env.run(&["list", "batches", "--status", "done"]);
     wrong.expect(2);
-    assert!(
-        wrong.stderr.contains("pending, complete, partial, failed"),
-        "{}",
-        wrong.stderr
-    );
+    wrong.stderr_has("pending, complete, partial, failed");
 }
 
 #[test]
@@ -154,7 +146,7 @@ fn show_finds_runs_batches_conversations_and_prompts() {
         "{run}"
     );
     let batch = env.run(&["show", "demo-000001"]).expect(0).stdout.clone();
-    assert!(batch.contains("demo-000001-0002"), "{batch}");
+    assert_has(&batch, "demo-000001-0002");
     let conv = env
         .run(&["show", "demo-000001-0001"])
         .expect(0)

@@ -3,7 +3,7 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::common::{Env, read_json};
+use crate::common::{Env, assert_has, read_json};
 
 /// A program running in a tmux session; killed on drop.
 struct Terminal {
@@ -123,14 +123,11 @@ fn an_operator_picks_a_prompt_a_fixed_scenario_and_sizes_then_gets_batches() {
     t.wait_for("Seed");
     t.keys(&["4", "2", "Enter"]);
     let confirm = t.wait_for("Generate 30 conversations of support_en in 3 batch(es)?");
-    assert!(confirm.contains("provider: mock"), "{confirm}");
+    assert_has(&confirm, "provider: mock");
     t.keys(&["y"]);
     let summary = t.wait_for("EXIT=0");
     println!("--- what the operator saw ---\n{confirm}\n--- after the run ---\n{summary}");
-    assert!(
-        summary.contains("audit of the new batches: clean (3 batch(es))"),
-        "{summary}"
-    );
+    assert_has(&summary, "audit of the new batches: clean (3 batch(es))");
     let prompt = convgen::prompt::load(
         camino::Utf8Path::from_path(&env.path().join("prompts/support_en.md")).unwrap(),
     )
@@ -157,7 +154,7 @@ fn esc_before_confirming_writes_nothing() {
     t.wait_for("Prompt");
     t.keys(&["Escape"]);
     let screen = t.wait_for("EXIT=0");
-    assert!(screen.contains("nothing generated"), "{screen}");
+    assert_has(&screen, "nothing generated");
     assert!(!env.data().exists(), "nothing written");
 
     let t2 = Terminal::start(&env, "menu-decline").unwrap();
@@ -174,7 +171,7 @@ fn esc_before_confirming_writes_nothing() {
     t2.wait_for("Generate 100 conversations");
     t2.keys(&["n"]);
     let screen = t2.wait_for("EXIT=0");
-    assert!(screen.contains("nothing generated"), "{screen}");
+    assert_has(&screen, "nothing generated");
     assert!(!env.data().exists(), "nothing written");
 
     let t3 = Terminal::start(&env, "menu-ctrl-c").unwrap();
@@ -231,10 +228,10 @@ fn the_progress_bar_shows_the_pacing_against_a_rate_limit() {
         "{screen}"
     );
     let screen = term.wait_for("EXIT=");
-    assert!(screen.contains("EXIT=0"), "{screen}");
-    assert!(
-        screen.contains("openai: rate limited (HTTP 429); pacing requests to what it accepts"),
-        "{screen}"
+    assert_has(&screen, "EXIT=0");
+    assert_has(
+        &screen,
+        "openai: rate limited (HTTP 429); pacing requests to what it accepts",
     );
 }
 
@@ -251,11 +248,8 @@ fn issue12_ctrl_c_or_esc_in_the_menu_leaves_the_cursor_visible() {
     assert!(!t.cursor_visible(), "dialoguer hides the cursor on a list");
     t.keys(&["C-c"]);
     let screen = t.wait_for("EXIT=");
-    assert!(screen.contains("EXIT=130"), "{screen}");
-    assert!(
-        screen.contains("interrupted: nothing generated"),
-        "{screen}"
-    );
+    assert_has(&screen, "EXIT=130");
+    assert_has(&screen, "interrupted: nothing generated");
     assert!(t.cursor_visible(), "the cursor stays hidden after Ctrl-C");
     assert!(!env.data().exists());
 

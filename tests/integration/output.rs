@@ -1,7 +1,7 @@
 //! What convgen prints for people and for scripts: help text that is true,
 //! summaries that survive a failure, figures that read well (issue 12).
 
-use crate::common::{Env, small_prompt};
+use crate::common::{Env, assert_has, assert_lacks, small_prompt};
 
 /// Errors out of `validate_conversation` from the fifth conversation on:
 /// the check before the run (one sample) passes, the run fails mid-way.
@@ -38,8 +38,8 @@ fn issue12_json_summary_is_printed_when_a_hook_fails_mid_run() {
     assert_eq!(v["run_id"], "run-000001");
     assert_eq!(v["status"], "failed");
     let error = v["error"].as_str().unwrap();
-    assert!(error.contains("boom at demo-"), "{error}");
-    assert!(run.stderr.contains("boom at demo-"), "{}", run.stderr);
+    assert_has(error, "boom at demo-");
+    run.stderr_has("boom at demo-");
     assert!(v["counts"]["requested"].is_u64(), "{v}");
     // What the registry says agrees with the summary.
     let runs = env.run(&["list", "runs", "--json"]).expect(0).json();
@@ -113,12 +113,10 @@ fn issue12_token_counts_have_thousands_separators() {
 fn issue12_help_tells_the_scenario_mode_default_and_the_start_default() {
     let env = Env::new();
     let help = env.run(&["generate", "--help"]).expect(0).stdout.clone();
-    assert!(
-        help.contains(
-            "default: script when the prompt's script defines select_scenario, else weighted"
-        ),
-        "{help}"
+    assert_has(
+        &help,
+        "default: script when the prompt's script defines select_scenario, else weighted",
     );
-    assert!(help.contains("chosen by the seed"), "{help}");
-    assert!(!help.contains("(default: weighted)"), "{help}");
+    assert_has(&help, "chosen by the seed");
+    assert_lacks(&help, "(default: weighted)");
 }

@@ -27,7 +27,7 @@ fn refused(contents: &[u8], needle: &str) {
     assert!(!env.data().exists(), "nothing written for a refused prompt");
     let check = env.run(&["check"]);
     check.expect(2);
-    assert!(check.stdout.contains(needle), "{}", check.stdout);
+    check.stdout_has(needle);
 }
 
 #[test]
@@ -120,43 +120,23 @@ fn check_reports_good_and_bad_prompts() {
     );
     let ok = env.run(&["check", "good"]);
     ok.expect(0);
-    assert!(
-        ok.stdout.contains(
-            "ok  prompts/good.md: good · es · 6 turns · roles agent/client · 2 scenarios"
-        ),
-        "{}",
-        ok.stdout
-    );
+    ok.stdout_has("ok  prompts/good.md: good · es · 6 turns · roles agent/client · 2 scenarios");
     // Placeholders need a script that fills them.
     let holes = env.run(&["check", "holes"]);
     holes.expect(2);
-    assert!(
-        holes
-            .stdout
-            .contains("uses {{customer}} (line 9), but nothing fills them"),
-        "{}",
-        holes.stdout
-    );
+    holes.stdout_has("uses {{customer}} (line 9), but nothing fills them");
     env.write(
         "scripts/holes.lua",
         "return { variables = function(ctx) return { customer = 'Ana' } end }",
     );
     let filled = env.run(&["check", "holes"]);
     filled.expect(0);
-    assert!(
-        filled.stdout.contains("placeholders {{customer}}"),
-        "{}",
-        filled.stdout
-    );
+    filled.stdout_has("placeholders {{customer}}");
     env.write("prompts/bad.md", small_prompt("turns = 3", None));
     let bad = env.run(&["check"]);
     bad.expect(2);
-    assert!(bad.stdout.contains("prompts/bad.md:"), "{}", bad.stdout);
-    assert!(
-        bad.stderr.contains("1 of 3 prompt(s) have problems"),
-        "{}",
-        bad.stderr
-    );
+    bad.stdout_has("prompts/bad.md:");
+    bad.stderr_has("1 of 3 prompt(s) have problems");
 }
 
 #[test]
@@ -164,6 +144,6 @@ fn shipped_prompts_pass_check() {
     let env = Env::with_shipped_prompts();
     let run = env.run(&["check"]);
     run.expect(0);
-    assert!(run.stdout.contains("call_center_es"), "{}", run.stdout);
-    assert!(run.stdout.contains("support_en"), "{}", run.stdout);
+    run.stdout_has("call_center_es");
+    run.stdout_has("support_en");
 }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::common::{Env, Run, read_json, small_prompt};
+use crate::common::{Env, Run, assert_has, read_json, small_prompt};
 use crate::llm_server::{Recorded, Reply, TestServer, completion, conversation_json, error_body};
 
 pub const KEY: &str = "sk-test-SECRET-4f9c2e";
@@ -81,12 +81,7 @@ fn openai_compatible_request_url_headers_body_and_lineage() {
     let env = env();
     let run = openai(&env, &server, 3, &[]);
     run.expect(0);
-    assert!(
-        run.stderr
-            .contains("provider: openai, model test-model, endpoint 127.0.0.1:"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("provider: openai, model test-model, endpoint 127.0.0.1:");
     let v = run.json();
     assert_eq!(v["provider"], "openai");
     assert_eq!(v["usage"]["prompt_tokens"], 360);
@@ -111,8 +106,8 @@ fn openai_compatible_request_url_headers_body_and_lineage() {
             serde_json::json!(["agent", "client"])
         );
         let system = body["messages"][0]["content"].as_str().unwrap();
-        assert!(system.contains("Usted es un agente"), "{system}");
-        assert!(system.contains("exactly 6 turns"), "{system}");
+        assert_has(system, "Usted es un agente");
+        assert_has(system, "exactly 6 turns");
     }
     let host = server.url().trim_start_matches("http://").to_string();
     for f in env.conversation_files() {
@@ -223,18 +218,8 @@ fn too_many_failures_stop_the_run() {
     // Stopped like Ctrl-C: interrupted and resumable, with its own exit code.
     run.expect(75);
     assert_eq!(server.count(), 3);
-    assert!(
-        run.stderr
-            .contains("stopped: gave up after 2 retries: HTTP 503 from 127.0.0.1:"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr
-            .contains("finish the run with: convgen resume run-000001"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("stopped: gave up after 2 retries: HTTP 503 from 127.0.0.1:");
+    run.stderr_has("finish the run with: convgen resume run-000001");
     let runs = env.run(&["list", "runs", "--json"]).expect(0).json();
     assert_eq!(runs[0]["status"], "interrupted");
     assert!(
@@ -360,12 +345,7 @@ fn bad_credentials_and_unknown_deployments_stop_at_once() {
     let env = env();
     let run = openai(&env, &server, 3, &[]);
     run.expect(2);
-    assert!(
-        run.stderr
-            .contains("refused the credentials (HTTP 401): check OPENAI_API_KEY"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("refused the credentials (HTTP 401): check OPENAI_API_KEY");
     assert!(server.count() <= 2, "not retried: {}", server.count());
     assert_no_key(&env, &run);
 
@@ -388,7 +368,7 @@ fn bad_credentials_and_unknown_deployments_stop_at_once() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("no such deployment (HTTP 404)"), "{stderr}");
+    assert_has(&stderr, "no such deployment (HTTP 404)");
     assert!(!stderr.contains(KEY));
     assert_eq!(server.count(), 1);
 }
@@ -430,10 +410,7 @@ fn turn_by_turn_mode_sends_the_conversation_so_far() {
             .unwrap()
             .to_string();
         let text = format!("Frase número {} de la llamada.", n + 1);
-        assert!(
-            user.contains(&format!("Write turn {} of 6", n + 1)),
-            "{user}"
-        );
+        assert_has(&user, &format!("Write turn {} of 6", n + 1));
         Reply::ok(completion(
             &format!("{{\"text\": \"{text}\"}}"),
             "stop",
@@ -487,5 +464,5 @@ fn x_should_retry_and_other_retryable_statuses_are_obeyed() {
     let run = openai(&env, &server, 1, &["--concurrency", "1"]);
     run.expect(2);
     assert_eq!(server.count(), 1, "x-should-retry: false is obeyed");
-    assert!(run.stderr.contains("asked not to retry"), "{}", run.stderr);
+    run.stderr_has("asked not to retry");
 }

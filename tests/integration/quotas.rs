@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::common::{Env, Run, read_json, without_created_at};
+use crate::common::{Env, Run, assert_has, read_json, without_created_at};
 use crate::limiter::{TokenBucket, serve};
 use crate::llm_server::{Reply, TestServer, completion, conversation_json, error_body};
 use crate::providers::{KEY, assert_no_key, env, good, openai};
@@ -50,24 +50,15 @@ fn a_429_storm_never_aborts_the_run_nor_spends_retries() {
     assert_eq!(e["requests"], counts.requests);
     assert_eq!(e["throttled"], counts.throttled);
     assert_eq!(e["retries"], 0);
-    assert!(
-        run.stderr
-            .contains("openai: rate limited (HTTP 429); pacing requests to what it accepts"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("openai: rate limited (HTTP 429); pacing requests to what it accepts");
     let runs = env.run(&["list", "runs", "--json"]).expect(0).json();
     assert_eq!(runs[0]["endpoints"][0]["throttled"], counts.throttled);
     let show = env.run(&["show", "run-000001"]);
     show.expect(0);
-    assert!(
-        show.stdout.contains(&format!(
-            "endpoints   openai: {} requests, {} answered 429, 0 retried",
-            counts.requests, counts.throttled
-        )),
-        "{}",
-        show.stdout
-    );
+    show.stdout_has(&format!(
+        "endpoints   openai: {} requests, {} answered 429, 0 retried",
+        counts.requests, counts.throttled
+    ));
     assert_no_key(&env, &run);
 }
 
@@ -100,12 +91,8 @@ fn max_wait_expiry_stops_resumably_and_resume_finishes_the_same_files() {
     let run = openai(&env, &server, 8, &args);
     run.expect(75);
     assert!(started.elapsed() < Duration::from_secs(30));
-    assert!(
-        run.stderr.contains(
-            "stopped: openai refused every request for 1s (HTTP 429), longer than --max-wait 1s"
-        ),
-        "{}",
-        run.stderr
+    run.stderr_has(
+        "stopped: openai refused every request for 1s (HTTP 429), longer than --max-wait 1s",
     );
     assert!(
         run.stderr
@@ -163,12 +150,7 @@ fn a_wait_longer_than_max_wait_stops_at_once() {
         started.elapsed() < Duration::from_secs(20),
         "it did not wait an hour"
     );
-    assert!(
-        run.stderr
-            .contains("openai asked to wait 1h (HTTP 429), longer than --max-wait 15m"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("openai asked to wait 1h (HTTP 429), longer than --max-wait 15m");
 }
 
 #[test]
@@ -185,12 +167,7 @@ fn an_exhausted_quota_is_not_waited_for() {
     let env = env();
     let run = openai(&env, &server, 2, &[]);
     run.expect(2);
-    assert!(
-        run.stderr
-            .contains("has no quota left (HTTP 429 insufficient_quota): check the plan and billing of OPENAI_API_KEY"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("has no quota left (HTTP 429 insufficient_quota): check the plan and billing of OPENAI_API_KEY");
     assert!(server.count() <= 2, "{}", server.count());
 }
 
@@ -266,10 +243,7 @@ fn ctrl_c_ends_a_long_wait_promptly() {
     );
     assert_eq!(out.status.code(), Some(130));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("interrupted: 0 of 3 conversations are written"),
-        "{stderr}"
-    );
+    assert_has(&stderr, "interrupted: 0 of 3 conversations are written");
 }
 
 /// A `convgen.toml` with two OpenAI-compatible endpoints, `a` and `b`.
@@ -347,12 +321,7 @@ fn an_endpoint_refusing_its_credentials_mid_run_is_dropped_while_the_other_finis
     two_endpoints(&env, &a, &b, "");
     let run = run_two(&env, "12");
     run.expect(0);
-    assert!(
-        run.stderr
-            .contains("provider: 2 endpoint(s): a (openai, model model-a, 127.0.0.1:"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("provider: 2 endpoint(s): a (openai, model model-a, 127.0.0.1:");
     assert!(
         run.stderr.contains("endpoint a taken out: 127.0.0.1:")
             && run.stderr.contains(
@@ -439,12 +408,7 @@ fn two_endpoints_share_the_work_by_weight_and_the_run_records_them() {
         .unwrap();
     let run = Run::from(out);
     run.expect(2);
-    assert!(
-        run.stderr
-            .contains("endpoint `b`: its key_env KEY_B is not set in the environment"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("endpoint `b`: its key_env KEY_B is not set in the environment");
 }
 
 #[test]
@@ -491,12 +455,8 @@ fn a_run_over_two_endpoints_resumes_on_the_endpoints_it_recorded() {
     );
     run.expect(75);
     // The last endpoint to run out of time stops the run; the first is taken out.
-    assert!(run.stderr.contains("taken out"), "{}", run.stderr);
-    assert!(
-        run.stderr.contains("convgen resume run-000001"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("taken out");
+    run.stderr_has("convgen resume run-000001");
 
     // The file now points elsewhere; resume goes where the run went.
     env.write(

@@ -130,12 +130,7 @@ fn a_registry_from_a_newer_convgen_is_refused() {
     }
     let run = env.run(&["list", "batches"]);
     run.expect(2);
-    assert!(
-        run.stderr
-            .contains("schema version 99, newer than this convgen"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("schema version 99, newer than this convgen");
     env.run(&["generate", "--prompt", "demo", "--total", "1"])
         .expect(2);
 }
@@ -256,11 +251,7 @@ fn a_read_only_data_dir_can_be_listed_and_audited_but_not_written() {
     env.run(&["show", "demo-000001-0001"]).expect(0);
     let refused = env.run(&["generate", "--prompt", "demo", "--total", "1"]);
     refused.expect(2);
-    assert!(
-        refused.stderr.contains("Read-only file system"),
-        "{}",
-        refused.stderr
-    );
+    refused.stderr_has("Read-only file system");
     assert_eq!(
         refused.stderr.trim_end().lines().count(),
         1,
@@ -301,11 +292,7 @@ fn a_full_disk_stops_the_run_with_nothing_half_registered() {
         "50",
     ]);
     run.expect(2);
-    assert!(
-        run.stderr.contains("No space left on device"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("No space left on device");
     // Once there is room again, whatever was registered before the disk
     // filled up is whole, and the run can be finished.
     assert!(

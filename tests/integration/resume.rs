@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use crate::common::{Env, read_json, without_created_at};
+use crate::common::{Env, assert_has, read_json, without_created_at};
 
 const TOTAL: &str = "2000";
 
@@ -58,7 +58,7 @@ fn interrupt(env: &Env, batches: usize, signal: i32) -> Option<i32> {
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     if signal == libc::SIGINT && out.status.code() == Some(130) {
-        assert!(stderr.contains("convgen resume run-000001"), "{stderr}");
+        assert_has(&stderr, "convgen resume run-000001");
     }
     out.status.code()
 }
@@ -127,11 +127,7 @@ fn ctrl_c_then_resume_equals_an_uninterrupted_run() {
     env.run(&["audit", "--all"]).expect(0);
     let again = env.run(&["resume", "run-000001"]);
     again.expect(0);
-    assert!(
-        again.stderr.contains("is complete: nothing to resume"),
-        "{}",
-        again.stderr
-    );
+    again.stderr_has("is complete: nothing to resume");
 }
 
 #[test]
@@ -179,12 +175,7 @@ fn resume_refuses_a_running_run_and_changed_inputs() {
     lock.lock().unwrap();
     let busy = env.run(&["resume", "run-000001"]);
     busy.expect(2);
-    assert!(
-        busy.stderr
-            .contains("being worked on by another convgen process"),
-        "{}",
-        busy.stderr
-    );
+    busy.stderr_has("being worked on by another convgen process");
     lock.unlock().unwrap();
     // The prompt changed since.
     let prompt = env.path().join("prompts/call_center_es.md");
@@ -192,11 +183,7 @@ fn resume_refuses_a_running_run_and_changed_inputs() {
     std::fs::write(&prompt, format!("{text}\n<!-- edited -->\n")).unwrap();
     let changed = env.run(&["resume", "run-000001"]);
     changed.expect(2);
-    assert!(
-        changed.stderr.contains("changed since run-000001 started"),
-        "{}",
-        changed.stderr
-    );
+    changed.stderr_has("changed since run-000001 started");
     env.run(&["resume", "run-000001", "--allow-changed"])
         .expect(0);
     env.run(&["audit", "--all"]).expect(0);
@@ -405,18 +392,12 @@ fn issue12_a_killed_run_is_listed_interrupted_with_what_is_on_disk() {
     assert_eq!(interrupted.expect(0).json().as_array().unwrap().len(), 1);
     let show = env.run(&["show", "run-000001"]).expect(0).stdout.clone();
     assert!(show.starts_with("run run-000001 · interrupted"), "{show}");
-    assert!(
-        show.contains(&format!("written     {on_disk} of 8 conversations on disk")),
-        "{show}"
+    assert_has(
+        &show,
+        &format!("written     {on_disk} of 8 conversations on disk"),
     );
-    assert!(
-        show.contains("resume      convgen resume run-000001\n"),
-        "{show}"
-    );
-    assert!(
-        show.contains("ended without recording an outcome"),
-        "{show}"
-    );
+    assert_has(&show, "resume      convgen resume run-000001\n");
+    assert_has(&show, "ended without recording an outcome");
     // Elsewhere, the command names the data dir.
     std::fs::rename(env.data(), env.path().join("kept")).unwrap();
     let elsewhere = env.run(&["show", "run-000001", "--data-dir", "kept", "--json"]);
@@ -470,7 +451,7 @@ fn issue12_allow_changed_finishes_a_run_with_the_fixed_script() {
         "1",
     ]);
     failed.expect(2);
-    assert!(failed.stderr.contains("boom at five"), "{}", failed.stderr);
+    failed.stderr_has("boom at five");
     let before = env.run(&["show", "run-000001", "--json"]).expect(0).json();
     assert_eq!(before["status"], "failed");
     let old_script = before["config"]["script"]["sha256"]
@@ -514,7 +495,7 @@ fn issue12_allow_changed_finishes_a_run_with_the_fixed_script() {
         .find(|l| l.contains("changed since run-000001 started"))
         .unwrap_or_else(|| panic!("{}", resumed.stderr));
     for sha in [&old_script, &new_script] {
-        assert!(line.contains(&sha[..8]), "{line}");
+        assert_has(line, &sha[..8]);
     }
     assert!(
         line.contains("scripts/demo.lua")

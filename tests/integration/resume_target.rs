@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::common::{Env, Run, read_json};
+use crate::common::{Env, Run, assert_has, read_json};
 use crate::llm_server::{Reply, TestServer, error_body};
 use crate::providers::{KEY, assert_no_key, env, good, openai};
 
@@ -69,11 +69,7 @@ fn issue12_resume_refuses_another_base_url_and_goes_back_to_the_recorded_one() {
     let b = TestServer::start(|_, _| Reply::ok(good()));
     let env = env();
     let first = stopped_run(&env, &a);
-    assert!(
-        first.stderr.contains("convgen resume run-000001"),
-        "{}",
-        first.stderr
-    );
+    first.stderr_has("convgen resume run-000001");
     // The run records its endpoint, never the key.
     let shown = env.run(&["show", "run-000001", "--json"]).expect(0).json();
     let rec = &shown["config"]["endpoints"][0];
@@ -82,10 +78,7 @@ fn issue12_resume_refuses_another_base_url_and_goes_back_to_the_recorded_one() {
     assert_eq!(rec["key_env"], "OPENAI_API_KEY");
     assert_eq!(rec["model"], "test-model");
     let text = env.run(&["show", "run-000001"]).expect(0).stdout.clone();
-    assert!(
-        text.contains(&format!("endpoint    {}", host(&a))),
-        "{text}"
-    );
+    assert_has(&text, &format!("endpoint    {}", host(&a)));
     open.store(true, Ordering::SeqCst);
     let before = a.count();
 
@@ -119,15 +112,11 @@ fn issue12_resume_refuses_another_base_url_and_goes_back_to_the_recorded_one() {
     );
     let refused = resume(&env, "run-000001", &[("OPENAI_API_KEY", KEY.into())], &[]);
     refused.expect(2);
-    assert!(
-        refused.stderr.contains(&format!(
+    refused.stderr_has(&format!(
             "run-000001 was made against {} but convgen.toml's [openai] base_url points to {}; remove it",
             base(&a),
             base(&b)
-        )),
-        "{}",
-        refused.stderr
-    );
+        ));
     std::fs::remove_file(env.path().join("convgen.toml")).unwrap();
     assert_eq!(b.count(), 0);
     let runs = env.run(&["list", "runs", "--json"]).expect(0).json();
@@ -137,14 +126,10 @@ fn issue12_resume_refuses_another_base_url_and_goes_back_to_the_recorded_one() {
     let resumed = resume(&env, "run-000001", &[("OPENAI_API_KEY", KEY.into())], &[]);
     resumed.expect(0);
     assert_eq!(resumed.json()["counts"]["valid"], 4);
-    assert!(
-        resumed.stderr.contains(&format!(
-            "resuming against {}, the endpoint it recorded",
-            base(&a)
-        )),
-        "{}",
-        resumed.stderr
-    );
+    resumed.stderr_has(&format!(
+        "resuming against {}, the endpoint it recorded",
+        base(&a)
+    ));
     assert_eq!(b.count(), 0);
     let later = &a.requests()[before..];
     assert_eq!(later.len(), 2, "the two conversations left");
@@ -200,15 +185,11 @@ fn issue12_endpoint_from_env_sends_the_rest_to_the_new_server() {
         &["--endpoint-from-env"],
     );
     moved.expect(0);
-    assert!(
-        moved.stderr.contains(&format!(
-            "sending the rest to {} (OPENAI_BASE_URL), not to {} where it started",
-            base(&b),
-            base(&a)
-        )),
-        "{}",
-        moved.stderr
-    );
+    moved.stderr_has(&format!(
+        "sending the rest to {} (OPENAI_BASE_URL), not to {} where it started",
+        base(&b),
+        base(&a)
+    ));
     assert_eq!(moved.json()["counts"]["valid"], 4);
     assert_eq!(a.count(), before, "nothing more went to the old server");
     assert_eq!(b.count(), 2);
@@ -227,11 +208,7 @@ fn issue12_endpoint_from_env_sends_the_rest_to_the_new_server() {
     // The run now records the new endpoint: a later look names it.
     let show = env.run(&["show", "run-000001", "--json"]).expect(0).json();
     assert_eq!(show["config"]["endpoint_host"], host(&b).as_str(), "{show}");
-    assert!(
-        moved.stderr.contains("later resumes go there too"),
-        "{}",
-        moved.stderr
-    );
+    moved.stderr_has("later resumes go there too");
 }
 
 #[test]
@@ -314,25 +291,15 @@ fn issue12_a_run_recorded_with_only_its_host_still_resumes_by_host() {
     // Elsewhere: refused, naming the recorded host.
     let refused = resume(&env, id, &[("OPENAI_BASE_URL", base(&b))], &[]);
     refused.expect(2);
-    assert!(
-        refused.stderr.contains(&format!(
-            "{id} was made against {} (it recorded only the host) but OPENAI_BASE_URL points to {}",
-            host(&a),
-            base(&b)
-        )),
-        "{}",
-        refused.stderr
-    );
+    refused.stderr_has(&format!(
+        "{id} was made against {} (it recorded only the host) but OPENAI_BASE_URL points to {}",
+        host(&a),
+        base(&b)
+    ));
     // Unset: the public URL is not where it went either.
     let unset = resume(&env, id, &[("OPENAI_API_KEY", KEY.into())], &[]);
     unset.expect(2);
-    assert!(
-        unset
-            .stderr
-            .contains("OPENAI_BASE_URL is not set (the default is https://api.openai.com/v1)"),
-        "{}",
-        unset.stderr
-    );
+    unset.stderr_has("OPENAI_BASE_URL is not set (the default is https://api.openai.com/v1)");
     assert_eq!(a.count() + b.count(), 0);
     // The same host: resumes there.
     resume(&env, id, &[("OPENAI_BASE_URL", base(&a))], &[]).expect(0);

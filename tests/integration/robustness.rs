@@ -97,12 +97,8 @@ fn an_absurd_retry_after_stops_the_run_resumable_without_a_panic() {
     let env = env();
     let run = openai(&env, &server, 2, &["--max-wait", "2"]);
     run.expect(75);
-    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
-    assert!(
-        run.stderr.contains("convgen resume run-000001"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_lacks("panicked");
+    run.stderr_has("convgen resume run-000001");
     assert!(server.count() >= 1);
 }
 
@@ -124,7 +120,7 @@ fn out_of_range_numeric_settings_never_panic() {
             run.code,
             run.stderr
         );
-        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+        run.stderr_lacks("panicked");
     }
 }
 
@@ -161,7 +157,7 @@ fn extreme_numbers_in_every_numeric_setting_and_flag_never_panic() {
                 run.code,
                 run.stderr
             );
-            assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+            run.stderr_lacks("panicked");
         }
     }
     std::fs::remove_file(env.path().join("convgen.toml")).unwrap();

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::common::{Env, read_json, small_prompt, without_created_at};
+use crate::common::{Env, assert_has, read_json, small_prompt, without_created_at};
 
 /// A prompt whose system text uses {{customer}}, with the given script beside it.
 fn env_with_script(script: &str) -> Env {
@@ -194,7 +194,7 @@ fn refused(script: &str, needles: &[&str]) {
         "took {:?}",
         started.elapsed()
     );
-    assert!(stderr.contains("scripts/demo.lua"), "{stderr}");
+    assert_has(&stderr, "scripts/demo.lua");
     for n in needles {
         assert!(stderr.contains(n), "expected `{n}` in: {stderr}");
     }
@@ -377,12 +377,8 @@ fn print_and_log_go_to_the_run_log_not_stdout() {
     ]);
     run.expect(0);
     run.json();
-    assert!(
-        run.stderr.contains("[info] scripts/demo.lua"),
-        "{}",
-        run.stderr
-    );
-    assert!(run.stderr.contains("vars for\t1"), "{}", run.stderr);
+    run.stderr_has("[info] scripts/demo.lua");
+    run.stderr_has("vars for\t1");
     let log = std::fs::read_to_string(env.data().join("run.log")).unwrap();
     assert!(
         log.contains("[warn]") && log.contains("careful") && log.contains("run-000001"),
@@ -395,19 +391,11 @@ fn check_and_preview_run_the_hooks() {
     let env = env_with_script(EVERY_HOOK);
     let check = env.run(&["check"]);
     check.expect(0);
-    assert!(check.stdout.contains("script scripts/demo.lua (hooks: select_scenario, turn_latency, validate_conversation, validate_turn, variables)"), "{}", check.stdout);
+    check.stdout_has("script scripts/demo.lua (hooks: select_scenario, turn_latency, validate_conversation, validate_turn, variables)");
     let preview = env.run(&["preview", "--prompt", "demo", "--seed", "3"]);
     preview.expect(0);
-    assert!(
-        preview.stdout.contains("nothing stored"),
-        "{}",
-        preview.stdout
-    );
-    assert!(
-        preview.stdout.contains("variables: amount=10"),
-        "{}",
-        preview.stdout
-    );
+    preview.stdout_has("nothing stored");
+    preview.stdout_has("variables: amount=10");
     let json = env
         .run(&[
             "preview",
@@ -452,29 +440,12 @@ fn audit_scripts_pass_and_fail() {
     env.generate("demo", 6, 3, 1, &[]);
     let pass = env.run(&["audit", "--all", "--script", "qa/pass.lua"]);
     pass.expect(0);
-    assert!(
-        pass.stdout.contains("qa summary: 6 checked"),
-        "{}",
-        pass.stdout
-    );
+    pass.stdout_has("qa summary: 6 checked");
     let fail = env.run(&["audit", "--all", "--script", "qa/fail.lua"]);
     fail.expect(1);
-    assert!(
-        fail.stdout
-            .contains("demo-000001-0003 [qa] third call; flagged"),
-        "{}",
-        fail.stdout
-    );
-    assert!(
-        fail.stdout.contains("demo-000002-0003 [qa]"),
-        "{}",
-        fail.stdout
-    );
-    assert!(
-        fail.stdout.contains("4 of 6 conversation(s) pass"),
-        "{}",
-        fail.stdout
-    );
+    fail.stdout_has("demo-000001-0003 [qa] third call; flagged");
+    fail.stdout_has("demo-000002-0003 [qa]");
+    fail.stdout_has("4 of 6 conversation(s) pass");
     let json = env
         .run(&["audit", "--all", "--script", "qa/fail.lua", "--json"])
         .expect(1)
@@ -484,11 +455,7 @@ fn audit_scripts_pass_and_fail() {
     env.write("qa/broken.lua", "return { chek = function() end }");
     let broken = env.run(&["audit", "--all", "--script", "qa/broken.lua"]);
     broken.expect(2);
-    assert!(
-        broken.stderr.contains("did you mean `check`?"),
-        "{}",
-        broken.stderr
-    );
+    broken.stderr_has("did you mean `check`?");
 }
 
 #[test]
@@ -526,7 +493,7 @@ fn shipped_script_and_qa_audit_work_together() {
         "scripts/audits/call_center_es_qa.lua",
     ]);
     audit.expect(0);
-    assert!(audit.stdout.contains("qa summary: "), "{}", audit.stdout);
+    audit.stdout_has("qa summary: ");
     // A hand-made agent turn in English is caught by the QA script.
     let file = &env.conversation_files()[0];
     let mut conv = read_json(file);
@@ -540,9 +507,5 @@ fn shipped_script_and_qa_audit_work_together() {
     ]);
     tampered.expect(1);
     // Tampered files are reported by the integrity audit and not trusted for QA.
-    assert!(
-        tampered.stdout.contains("[sha256_mismatch]"),
-        "{}",
-        tampered.stdout
-    );
+    tampered.stdout_has("[sha256_mismatch]");
 }

@@ -120,21 +120,12 @@ fn keys_and_unknown_keys_in_the_file_are_refused() {
     );
     let run = env.run(&["list", "runs"]);
     run.expect(2);
-    assert!(
-        run.stderr
-            .contains("convgen.toml:3: `openai.api_key` looks like a secret"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("convgen.toml:3: `openai.api_key` looks like a secret");
     assert!(!run.stderr.contains("sk-abc"));
     env.write("convgen.toml", "datadir = \"x\"\n");
     let run = env.run(&["list", "runs"]);
     run.expect(2);
-    assert!(
-        run.stderr.contains("did you mean `data_dir`?"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("did you mean `data_dir`?");
 }
 
 #[test]

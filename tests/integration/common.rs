@@ -1,5 +1,6 @@
 //! Runs the real binary in a temp dir.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -80,6 +81,11 @@ pub fn assert_has(text: &str, needle: &str) {
 #[track_caller]
 pub fn assert_lacks(text: &str, needle: &str) {
     assert!(!text.contains(needle), "{text}");
+}
+
+/// A command line's words, split at spaces: `words("generate --total 2")`.
+pub fn words(line: &str) -> Vec<&str> {
+    line.split_whitespace().collect()
 }
 
 /// The repository root.
@@ -170,6 +176,26 @@ impl Env {
     /// Runs the binary to completion.
     pub fn run(&self, args: &[&str]) -> Run {
         Run::from(self.command(args).output().expect("run convgen"))
+    }
+
+    /// Runs the binary to completion with `vars` set in its environment.
+    pub fn run_with<V: AsRef<OsStr>>(&self, args: &[&str], vars: &[(&str, V)]) -> Run {
+        let mut cmd = self.command(args);
+        for (key, value) in vars {
+            cmd.env(key, value);
+        }
+        Run::from(cmd.output().expect("run convgen"))
+    }
+
+    /// Runs the binary against the OpenAI-compatible server at `base_url`
+    /// (model `test-model`), with `vars` set too.
+    pub fn run_against(&self, base_url: &str, args: &[&str], vars: &[(&str, &str)]) -> Run {
+        let mut all = vec![
+            ("OPENAI_BASE_URL", base_url),
+            ("CONVGEN_MODEL", "test-model"),
+        ];
+        all.extend_from_slice(vars);
+        self.run_with(args, &all)
     }
 
     /// Generates with fixed seed and start; returns the `--json` summary.

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::common::{Env, Run, assert_has, assert_lacks};
+use crate::common::{Env, Run, assert_has, assert_lacks, words};
 use crate::llm_server::{Recorded, Reply, TestServer, completion, conversation_json};
 
 /// A server that answers every request with a valid conversation of `turns`.
@@ -20,13 +20,7 @@ fn server(roles: &'static [&'static str], turns: usize) -> TestServer {
 
 /// Runs the binary against `server` as an OpenAI-compatible provider.
 fn against(env: &Env, server: &TestServer, args: &[&str]) -> Run {
-    Run::from(
-        env.command(args)
-            .env("OPENAI_BASE_URL", format!("{}/v1", server.url()))
-            .env("CONVGEN_MODEL", "test-model")
-            .output()
-            .unwrap(),
-    )
+    env.run_against(&server.base_url(), args, &[])
 }
 
 fn system_of(r: &Recorded) -> String {
@@ -55,22 +49,9 @@ fn the_model_is_told_the_scenario_attributes_and_preview_request_shows_the_same_
     let run = against(
         &env,
         &server,
-        &[
-            "generate",
-            "--prompt",
-            "call_center_es",
-            "--scenario",
-            "billing_dispute",
-            "--total",
-            "2",
-            "--seed",
-            "11",
-            "--max-attempts",
-            "1",
-            "--concurrency",
-            "1",
-            "--json",
-        ],
+        &words(
+            "generate --prompt call_center_es --scenario billing_dispute --total 2 --seed 11 --max-attempts 1 --concurrency 1 --json",
+        ),
     );
     assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
     let requests = server.requests();
@@ -132,15 +113,7 @@ fn accented_placeholders_are_filled_and_a_script_shapes_the_attributes() {
     let run = against(
         &env,
         &server,
-        &[
-            "generate",
-            "--prompt",
-            "seguros",
-            "--total",
-            "2",
-            "--concurrency",
-            "1",
-        ],
+        &words("generate --prompt seguros --total 2 --concurrency 1"),
     );
     run.expect(0);
     let systems: Vec<String> = server.requests().iter().map(system_of).collect();
@@ -244,15 +217,9 @@ fn a_value_that_is_not_plain_data_is_named_by_its_key() {
 #[test]
 fn preview_request_with_the_mock_shows_what_a_provider_would_be_sent() {
     let env = Env::with_shipped_prompts();
-    let run = env.run(&[
-        "preview",
-        "--prompt",
-        "support_en",
-        "--request",
-        "--json",
-        "--seed",
-        "2",
-    ]);
+    let run = env.run(&words(
+        "preview --prompt support_en --request --json --seed 2",
+    ));
     run.expect(0);
     let v: Value = run.json();
     assert_eq!(v["provider"], "mock");

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use camino::Utf8Path;
 use serde_json::Value;
 
-use crate::common::{Env, read_json, small_prompt, without_created_at};
+use crate::common::{Env, read_json, small_prompt, without_created_at, words};
 
 const CONVERSATION_KEYS: &[&str] = &[
     "schema_version",
@@ -281,15 +281,7 @@ fn fixed_random_and_weighted_modes() {
         (130..170).contains(&billing),
         "weight 3:1 gave {billing} of 200"
     );
-    let unknown = env.run(&[
-        "generate",
-        "--prompt",
-        "demo",
-        "--total",
-        "1",
-        "--scenario",
-        "nope",
-    ]);
+    let unknown = env.run(&words("generate --prompt demo --total 1 --scenario nope"));
     unknown.expect(2);
     assert!(
         unknown.stderr.contains("--scenario nope") && unknown.stderr.contains("billing, cancel")
@@ -319,15 +311,7 @@ fn flags_are_validated() {
     let cases: &[(&[&str], &str)] = &[
         (&["generate", "--prompt", "demo", "--total", "0"], "--total"),
         (
-            &[
-                "generate",
-                "--prompt",
-                "demo",
-                "--total",
-                "5",
-                "--batch-size",
-                "9",
-            ],
+            &words("generate --prompt demo --total 5 --batch-size 9"),
             "--batch-size 9",
         ),
         (
@@ -341,15 +325,7 @@ fn flags_are_validated() {
             "available in prompts: demo",
         ),
         (
-            &[
-                "generate",
-                "--prompt",
-                "demo",
-                "--total",
-                "5",
-                "--scenario-mode",
-                "script",
-            ],
+            &words("generate --prompt demo --total 5 --scenario-mode script"),
             "select_scenario",
         ),
     ];

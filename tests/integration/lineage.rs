@@ -1,6 +1,6 @@
 //! Prompt versions, runs, batches and conversations as the registry records them.
 
-use crate::common::{Env, assert_has, read_json, small_prompt};
+use crate::common::{Env, assert_has, read_json, small_prompt, words};
 
 #[test]
 fn an_edited_prompt_is_a_second_version_and_old_batches_keep_the_first() {
@@ -175,54 +175,32 @@ fn show_finds_runs_batches_conversations_and_prompts() {
 fn data_dir_comes_from_flag_or_environment() {
     let env = Env::new();
     env.write("prompts/demo.md", small_prompt("", None));
-    env.run(&[
-        "--data-dir",
-        "elsewhere",
-        "generate",
-        "--prompt",
-        "demo",
-        "--total",
-        "1",
-    ])
+    env.run(&words(
+        "--data-dir elsewhere generate --prompt demo --total 1",
+    ))
     .expect(0);
     assert!(
         env.path()
             .join("elsewhere/demo-000001/batch.json")
             .is_file()
     );
-    let out = env
-        .command(&["list", "batches", "--json"])
-        .env("CONVGEN_DATA_DIR", "elsewhere")
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = env
+        .run_with(
+            &["list", "batches", "--json"],
+            &[("CONVGEN_DATA_DIR", "elsewhere")],
+        )
+        .json();
     assert_eq!(v.as_array().unwrap().len(), 1);
     // Global flags go after the subcommand too.
-    env.run(&[
-        "generate",
-        "--prompt",
-        "demo",
-        "--total",
-        "1",
-        "--data-dir",
-        "third",
-    ])
-    .expect(0);
+    env.run(&words("generate --prompt demo --total 1 --data-dir third"))
+        .expect(0);
     assert!(env.path().join("third/registry.redb").is_file());
     // A prompt by path, from another prompts dir.
     env.write("more/p.md", small_prompt("", None));
     env.run(&["generate", "--prompt", "more/p.md", "--total", "1"])
         .expect(0);
-    env.run(&[
-        "--prompts-dir",
-        "more",
-        "generate",
-        "--prompt",
-        "p",
-        "--total",
-        "1",
-    ])
-    .expect(0);
+    env.run(&words("--prompts-dir more generate --prompt p --total 1"))
+        .expect(0);
 }
 
 /// Every file under `dir`, recursively.

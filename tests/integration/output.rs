@@ -1,7 +1,7 @@
 //! What convgen prints for people and for scripts: help text that is true,
 //! summaries that survive a failure, figures that read well (issue 12).
 
-use crate::common::{Env, assert_has, assert_lacks, small_prompt};
+use crate::common::{Env, assert_has, assert_lacks, small_prompt, words};
 
 /// Errors out of `validate_conversation` from the fifth conversation on:
 /// the check before the run (one sample) passes, the run fails mid-way.
@@ -19,20 +19,9 @@ fn issue12_json_summary_is_printed_when_a_hook_fails_mid_run() {
     let env = Env::new();
     env.write("prompts/demo.md", small_prompt("", None));
     env.write("scripts/demo.lua", FAILS_MID_RUN);
-    let run = env.run(&[
-        "generate",
-        "--prompt",
-        "demo",
-        "--total",
-        "20",
-        "--batch-size",
-        "2",
-        "--concurrency",
-        "1",
-        "--seed",
-        "3",
-        "--json",
-    ]);
+    let run = env.run(&words(
+        "generate --prompt demo --total 20 --batch-size 2 --concurrency 1 --seed 3 --json",
+    ));
     run.expect(2);
     let v = run.json();
     assert_eq!(v["run_id"], "run-000001");
@@ -77,15 +66,9 @@ fn issue12_seeds_from_2_pow_53_are_refused() {
 #[test]
 fn issue12_token_counts_have_thousands_separators() {
     let env = Env::with_shipped_prompts();
-    let run = env.run(&[
-        "generate",
-        "--prompt",
-        "call_center_es",
-        "--total",
-        "20",
-        "--seed",
-        "4",
-    ]);
+    let run = env.run(&words(
+        "generate --prompt call_center_es --total 20 --seed 4",
+    ));
     run.expect(0);
     let summary = run
         .stderr

@@ -156,12 +156,7 @@ fn issue12_printed_commands_work_pasted_with_data_dir_after_the_subcommand() {
 fn issue12_printed_commands_work_pasted_with_the_data_dir_in_the_environment() {
     let env = project();
     let dir = "my data/c";
-    let run = Run::from(
-        env.command(GENERATE)
-            .env("CONVGEN_DATA_DIR", dir)
-            .output()
-            .unwrap(),
-    );
+    let run = env.run_with(GENERATE, &[("CONVGEN_DATA_DIR", dir)]);
     check_run(&env, &run, dir);
 }
 
@@ -179,14 +174,14 @@ fn issue12_the_resume_command_of_an_interrupted_run_works_pasted() {
     });
     let env = project();
     let dir = "my data/d";
-    let out = env
-        .command(&[GENERATE, &["--max-retries", "2", "--concurrency", "1"]].concat())
-        .env("CONVGEN_DATA_DIR", dir)
-        .env("OPENAI_BASE_URL", format!("{}/v1", server.url()))
-        .env("CONVGEN_MODEL", "m")
-        .output()
-        .unwrap();
-    let stopped = Run::from(out);
+    let stopped = env.run_with(
+        &[GENERATE, &["--max-retries", "2", "--concurrency", "1"]].concat(),
+        &[
+            ("CONVGEN_DATA_DIR", dir),
+            ("OPENAI_BASE_URL", &server.base_url()),
+            ("CONVGEN_MODEL", "m"),
+        ],
+    );
     stopped.expect(75);
     let commands = printed_commands(&stopped.stderr);
     assert_eq!(commands.len(), 1, "{}", stopped.stderr);

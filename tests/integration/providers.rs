@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::common::{Env, Run, assert_has, read_json, small_prompt};
+use crate::common::{Env, Run, assert_has, read_json, small_prompt, words};
 use crate::llm_server::{Recorded, Reply, TestServer, completion, conversation_json, error_body};
 
 pub const KEY: &str = "sk-test-SECRET-4f9c2e";
@@ -27,14 +27,7 @@ pub fn openai(env: &Env, server: &TestServer, total: u32, extra: &[&str]) -> Run
         args.extend_from_slice(&["--concurrency", "2"]);
     }
     args.extend_from_slice(extra);
-    let out = env
-        .command(&args)
-        .env("OPENAI_BASE_URL", format!("{}/v1", server.url()))
-        .env("OPENAI_API_KEY", KEY)
-        .env("CONVGEN_MODEL", "test-model")
-        .output()
-        .unwrap();
-    Run::from(out)
+    env.run_against(&server.base_url(), &args, &[("OPENAI_API_KEY", KEY)])
 }
 
 /// The key appears nowhere: not in output, not in any file of the data dir.
@@ -128,14 +121,15 @@ fn openai_compatible_request_url_headers_body_and_lineage() {
 fn azure_url_form_and_api_key_header() {
     let server = TestServer::start(|_, _| Reply::ok(good()));
     let env = env();
-    let out = env
-        .command(&["generate", "--prompt", "demo", "--total", "2", "--json"])
-        .env("AZURE_OPENAI_ENDPOINT", server.url())
-        .env("AZURE_OPENAI_API_KEY", KEY)
-        .env("AZURE_OPENAI_DEPLOYMENT", "gpt-4o-calls")
-        .output()
-        .unwrap();
-    let run = Run::from(out);
+    let endpoint = server.url();
+    let azure = [
+        ("AZURE_OPENAI_ENDPOINT", endpoint.as_str()),
+        ("AZURE_OPENAI_API_KEY", KEY),
+    ];
+    let run = env.run_with(
+        &["generate", "--prompt", "demo", "--total", "2", "--json"],
+        &[&azure[..], &[("AZURE_OPENAI_DEPLOYMENT", "gpt-4o-calls")]].concat(),
+    );
     run.expect(0);
     assert_eq!(run.json()["provider"], "azure");
     for r in server.requests() {
@@ -149,22 +143,12 @@ fn azure_url_form_and_api_key_header() {
     }
     assert_no_key(&env, &run);
     // A missing piece is named.
-    let out = env
-        .command(&[
-            "generate",
-            "--prompt",
-            "demo",
-            "--total",
-            "1",
-            "--provider",
-            "azure",
-        ])
-        .env("AZURE_OPENAI_ENDPOINT", server.url())
-        .env("AZURE_OPENAI_API_KEY", KEY)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("AZURE_OPENAI_DEPLOYMENT"));
+    let out = env.run_with(
+        &words("generate --prompt demo --total 1 --provider azure"),
+        &azure,
+    );
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("AZURE_OPENAI_DEPLOYMENT"));
 }
 
 #[test]
@@ -359,16 +343,17 @@ fn bad_credentials_and_unknown_deployments_stop_at_once() {
         )
     });
     let env2 = crate::providers::env();
-    let out = env2
-        .command(&["generate", "--prompt", "demo", "--total", "1"])
-        .env("AZURE_OPENAI_ENDPOINT", server.url())
-        .env("AZURE_OPENAI_API_KEY", KEY)
-        .env("AZURE_OPENAI_DEPLOYMENT", "nope")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert_has(&stderr, "no such deployment (HTTP 404)");
+    let out = env2.run_with(
+        &["generate", "--prompt", "demo", "--total", "1"],
+        &[
+            ("AZURE_OPENAI_ENDPOINT", server.url().as_str()),
+            ("AZURE_OPENAI_API_KEY", KEY),
+            ("AZURE_OPENAI_DEPLOYMENT", "nope"),
+        ],
+    );
+    let stderr = &out.stderr;
+    assert_eq!(out.code, 2, "{stderr}");
+    assert_has(stderr, "no such deployment (HTTP 404)");
     assert!(!stderr.contains(KEY));
     assert_eq!(server.count(), 1);
 }

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::common::{Env, Run, assert_has, read_json, without_created_at};
+use crate::common::{Env, Run, assert_has, read_json, without_created_at, words};
 use crate::limiter::{TokenBucket, serve};
 use crate::llm_server::{Reply, TestServer, completion, conversation_json, error_body};
 use crate::providers::{KEY, assert_no_key, env, good, openai};
@@ -110,13 +110,13 @@ fn max_wait_expiry_stops_resumably_and_resume_finishes_the_same_files() {
     assert_eq!(env.conversation_files().len(), 3);
 
     open.store(true, Ordering::SeqCst);
-    let out = env
-        .command(&["resume", "run-000001", "--json"])
-        .env("OPENAI_BASE_URL", format!("{}/v1", server.url()))
-        .env("OPENAI_API_KEY", KEY)
-        .output()
-        .unwrap();
-    let resumed = Run::from(out);
+    let resumed = env.run_with(
+        &["resume", "run-000001", "--json"],
+        &[
+            ("OPENAI_BASE_URL", server.base_url().as_str()),
+            ("OPENAI_API_KEY", KEY),
+        ],
+    );
     resumed.expect(0);
     assert_eq!(resumed.json()["counts"]["valid"], 8);
     assert_no_key(&env, &resumed);
@@ -263,13 +263,7 @@ const KEY_B: &str = "sk-bbbb-SECRET-2222";
 
 /// Runs convgen with both endpoints' keys in the environment.
 fn with_keys(env: &Env, args: &[&str]) -> Run {
-    let out = env
-        .command(args)
-        .env("KEY_A", KEY_A)
-        .env("KEY_B", KEY_B)
-        .output()
-        .unwrap();
-    Run::from(out)
+    env.run_with(args, &[("KEY_A", KEY_A), ("KEY_B", KEY_B)])
 }
 
 fn run_two(env: &Env, total: &str) -> Run {
@@ -401,12 +395,10 @@ fn two_endpoints_share_the_work_by_weight_and_the_run_records_them() {
     no_keys(&env, &run);
 
     // A missing key is named, with the endpoint it belongs to.
-    let out = env
-        .command(&["generate", "--prompt", "demo", "--total", "1"])
-        .env("KEY_A", KEY_A)
-        .output()
-        .unwrap();
-    let run = Run::from(out);
+    let run = env.run_with(
+        &["generate", "--prompt", "demo", "--total", "1"],
+        &[("KEY_A", KEY_A)],
+    );
     run.expect(2);
     run.stderr_has("endpoint `b`: its key_env KEY_B is not set in the environment");
 }
@@ -428,12 +420,7 @@ fn a_run_over_two_endpoints_resumes_on_the_endpoints_it_recorded() {
     let b = TestServer::start(handler(open.clone(), served.clone()));
     let env = env();
     two_endpoints(&env, &a, &b, "");
-    let config = env
-        .command(&["config"])
-        .env("KEY_A", KEY_A)
-        .output()
-        .unwrap();
-    let config = String::from_utf8_lossy(&config.stdout).to_string();
+    let config = env.run_with(&["config"], &[("KEY_A", KEY_A)]).stdout;
     assert!(
         config.contains("endpoints.a")
             && config.contains("key from KEY_A (set)")
@@ -442,16 +429,7 @@ fn a_run_over_two_endpoints_resumes_on_the_endpoints_it_recorded() {
     );
     let run = with_keys(
         &env,
-        &[
-            "generate",
-            "--prompt",
-            "demo",
-            "--total",
-            "6",
-            "--max-wait",
-            "1s",
-            "--json",
-        ],
+        &words("generate --prompt demo --total 6 --max-wait 1s --json"),
     );
     run.expect(75);
     // The last endpoint to run out of time stops the run; the first is taken out.

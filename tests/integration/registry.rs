@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use crate::common::{Env, small_prompt};
+use crate::common::{Env, small_prompt, words};
 
 #[test]
 fn parallel_processes_share_a_data_dir_without_collisions() {
@@ -158,14 +158,10 @@ fn a_busy_registry_is_a_bounded_wait_and_a_clear_message() {
     let mut lock = fslock::LockFile::open(&env.data().join("registry.lock")).unwrap();
     lock.lock().unwrap();
     let started = std::time::Instant::now();
-    let out = env
-        .command(&["list", "batches"])
-        .env("CONVGEN_LOCK_TIMEOUT", "0.5")
-        .output()
-        .unwrap();
+    let out = env.run_with(&["list", "batches"], &[("CONVGEN_LOCK_TIMEOUT", "0.5")]);
     let waited = started.elapsed();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let stderr = &out.stderr;
+    assert_eq!(out.code, 2, "{stderr}");
     assert!(
         stderr.contains("registry busy") && stderr.contains("CONVGEN_LOCK_TIMEOUT"),
         "{stderr}"
@@ -282,15 +278,9 @@ fn a_full_disk_stops_the_run_with_nothing_half_registered() {
         "tmpfs"
     );
     let _mount = Mount(data.clone());
-    let run = env.run(&[
-        "generate",
-        "--prompt",
-        "demo",
-        "--total",
-        "2000",
-        "--batch-size",
-        "50",
-    ]);
+    let run = env.run(&words(
+        "generate --prompt demo --total 2000 --batch-size 50",
+    ));
     run.expect(2);
     run.stderr_has("No space left on device");
     // Once there is room again, whatever was registered before the disk

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use crate::common::{Env, assert_has, read_json, without_created_at};
+use crate::common::{Env, assert_has, read_json, without_created_at, words};
 
 const TOTAL: &str = "2000";
 
@@ -240,22 +240,7 @@ fn resume_does_not_trust_a_broken_conversation_file_left_in_a_pending_batch() {
 #[test]
 fn every_crash_point_is_either_unregistered_or_complete_and_resume_converges() {
     let small = |env: &Env, extra: Option<u64>| {
-        let mut cmd = env.command(&[
-            "generate",
-            "--prompt",
-            "call_center_es",
-            "--total",
-            "300",
-            "--batch-size",
-            "100",
-            "--seed",
-            "8",
-            "--start",
-            "2026-03-02T09:00:00Z",
-            "--quiet",
-            "--concurrency",
-            "4",
-        ]);
+        let mut cmd = env.command(&words("generate --prompt call_center_es --total 300 --batch-size 100 --seed 8 --start 2026-03-02T09:00:00Z --quiet --concurrency 4"));
         if let Some(n) = extra {
             cmd.env("CONVGEN_FAIL_AFTER_WRITES", n.to_string());
         }
@@ -344,20 +329,9 @@ fn issue12_a_killed_run_is_listed_interrupted_with_what_is_on_disk() {
             .env("CONVGEN_MODEL", "test-model");
         cmd
     };
-    let mut child = with_server(&[
-        "generate",
-        "--prompt",
-        "demo",
-        "--total",
-        "8",
-        "--batch-size",
-        "2",
-        "--seed",
-        "4",
-        "--concurrency",
-        "1",
-        "--quiet",
-    ])
+    let mut child = with_server(&words(
+        "generate --prompt demo --total 8 --batch-size 2 --seed 4 --concurrency 1 --quiet",
+    ))
     .stdout(std::process::Stdio::null())
     .stderr(std::process::Stdio::null())
     .spawn()
@@ -437,19 +411,9 @@ fn issue12_allow_changed_finishes_a_run_with_the_fixed_script() {
     env.write("prompts/demo.md", small_prompt("", None));
     let broken = "local M = {}\nfunction M.validate_conversation(conv, ctx)\n  if ctx.index == 5 then error('boom at five') end\n  return true\nend\nreturn M\n";
     env.write("scripts/demo.lua", broken);
-    let failed = env.run(&[
-        "generate",
-        "--prompt",
-        "demo",
-        "--total",
-        "6",
-        "--batch-size",
-        "2",
-        "--seed",
-        "9",
-        "--concurrency",
-        "1",
-    ]);
+    let failed = env.run(&words(
+        "generate --prompt demo --total 6 --batch-size 2 --seed 9 --concurrency 1",
+    ));
     failed.expect(2);
     failed.stderr_has("boom at five");
     let before = env.run(&["show", "run-000001", "--json"]).expect(0).json();

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::common::{Env, Run, assert_has, read_json};
+use crate::common::{Env, Run, assert_has, read_json, words};
 use crate::llm_server::{Reply, TestServer, error_body};
 use crate::providers::{KEY, assert_no_key, env, good, openai};
 
@@ -31,14 +31,7 @@ fn stopped_run(env: &Env, server: &TestServer) -> Run {
         env,
         server,
         4,
-        &[
-            "--batch-size",
-            "2",
-            "--concurrency",
-            "1",
-            "--max-retries",
-            "0",
-        ],
+        &words("--batch-size 2 --concurrency 1 --max-retries 0"),
     );
     run.expect(75);
     run
@@ -48,15 +41,11 @@ fn stopped_run(env: &Env, server: &TestServer) -> Run {
 fn resume(env: &Env, run_id: &str, vars: &[(&str, String)], extra: &[&str]) -> Run {
     let mut args = vec!["resume", run_id, "--json"];
     args.extend_from_slice(extra);
-    let mut cmd = env.command(&args);
-    for (k, v) in vars {
-        cmd.env(k, v);
-    }
-    Run::from(cmd.output().unwrap())
+    env.run_with(&args, vars)
 }
 
 fn base(server: &TestServer) -> String {
-    format!("{}/v1", server.url())
+    server.base_url()
 }
 
 fn host(server: &TestServer) -> String {
@@ -217,19 +206,9 @@ fn issue12_a_mock_run_resumes_with_the_mock_whatever_the_environment_says() {
     let env = env();
     // The process dies after its first batch is written (a crash point).
     let out = env
-        .command(&[
-            "generate",
-            "--prompt",
-            "demo",
-            "--total",
-            "4",
-            "--batch-size",
-            "2",
-            "--seed",
-            "3",
-            "--concurrency",
-            "1",
-        ])
+        .command(&words(
+            "generate --prompt demo --total 4 --batch-size 2 --seed 3 --concurrency 1",
+        ))
         .env("CONVGEN_FAIL_AFTER_WRITES", "9")
         .output()
         .unwrap();

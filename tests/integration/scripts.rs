@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::common::{Env, assert_has, read_json, small_prompt, without_created_at};
+use crate::common::{Env, assert_has, read_json, small_prompt, without_created_at, words};
 
 /// A prompt whose system text uses {{customer}}, with the given script beside it.
 fn env_with_script(script: &str) -> Env {
@@ -54,20 +54,7 @@ return M
 #[test]
 fn every_hook_is_honoured_and_recorded() {
     let env = env_with_script(EVERY_HOOK);
-    let run = env.run(&[
-        "generate",
-        "--prompt",
-        "demo",
-        "--total",
-        "10",
-        "--batch-size",
-        "10",
-        "--seed",
-        "4",
-        "--start",
-        "2026-03-02T09:00:00Z",
-        "--json",
-    ]);
+    let run = env.run(&words("generate --prompt demo --total 10 --batch-size 10 --seed 4 --start 2026-03-02T09:00:00Z --json"));
     run.expect(1);
     let v = run.json();
     assert_eq!(
@@ -133,37 +120,9 @@ fn every_hook_is_honoured_and_recorded() {
 fn scripted_runs_are_identical_across_concurrency() {
     let a = env_with_script(EVERY_HOOK);
     let b = env_with_script(EVERY_HOOK);
-    a.run(&[
-        "generate",
-        "--prompt",
-        "demo",
-        "--total",
-        "24",
-        "--batch-size",
-        "6",
-        "--seed",
-        "9",
-        "--start",
-        "2026-03-02T09:00:00Z",
-        "--concurrency",
-        "1",
-    ])
+    a.run(&words("generate --prompt demo --total 24 --batch-size 6 --seed 9 --start 2026-03-02T09:00:00Z --concurrency 1"))
     .expect(1);
-    b.run(&[
-        "generate",
-        "--prompt",
-        "demo",
-        "--total",
-        "24",
-        "--batch-size",
-        "6",
-        "--seed",
-        "9",
-        "--start",
-        "2026-03-02T09:00:00Z",
-        "--concurrency",
-        "8",
-    ])
+    b.run(&words("generate --prompt demo --total 24 --batch-size 6 --seed 9 --start 2026-03-02T09:00:00Z --concurrency 8"))
     .expect(1);
     let (fa, fb) = (a.conversation_files(), b.conversation_files());
     assert_eq!(fa.len(), 24);
@@ -397,14 +356,7 @@ fn check_and_preview_run_the_hooks() {
     preview.stdout_has("nothing stored");
     preview.stdout_has("variables: amount=10");
     let json = env
-        .run(&[
-            "preview",
-            "--prompt",
-            "demo",
-            "--scenario",
-            "cancel",
-            "--json",
-        ])
+        .run(&words("preview --prompt demo --scenario cancel --json"))
         .expect(0)
         .json();
     assert_eq!(json["scenario"]["id"], "cancel");

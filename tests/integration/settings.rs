@@ -1,6 +1,6 @@
 //! `convgen.toml`: flags > environment > file > defaults; never keys.
 
-use crate::common::{Env, small_prompt};
+use crate::common::{Env, small_prompt, words};
 use crate::llm_server::{Reply, TestServer, completion, conversation_json};
 
 #[test]
@@ -21,45 +21,23 @@ fn precedence_is_flags_then_environment_then_file_then_defaults() {
     assert_eq!(runs[0]["config"]["concurrency"], 3);
     assert_eq!(runs[0]["config"]["max_attempts"], 2);
 
-    let out = env
-        .command(&[
-            "generate",
-            "--prompt",
-            "demo",
-            "--total",
-            "1",
-            "--concurrency",
-            "5",
-        ])
-        .env("CONVGEN_DATA_DIR", "from-env")
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    let from_env = [("CONVGEN_DATA_DIR", "from-env")];
+    let run = env.run_with(
+        &words("generate --prompt demo --total 1 --concurrency 5"),
+        &from_env,
+    );
+    run.expect(0);
     assert!(
         env.path().join("from-env/registry.redb").is_file(),
         "environment beats the file"
     );
-    let out = env
-        .command(&["list", "runs", "--json"])
-        .env("CONVGEN_DATA_DIR", "from-env")
-        .output()
-        .unwrap();
-    let runs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let runs = env.run_with(&["list", "runs", "--json"], &from_env).json();
     assert_eq!(runs[0]["config"]["concurrency"], 5, "a flag beats the file");
-    let out = env
-        .command(&[
-            "--data-dir",
-            "from-flag",
-            "generate",
-            "--prompt",
-            "demo",
-            "--total",
-            "1",
-        ])
-        .env("CONVGEN_DATA_DIR", "from-env")
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    let run = env.run_with(
+        &words("--data-dir from-flag generate --prompt demo --total 1"),
+        &from_env,
+    );
+    run.expect(0);
     assert!(
         env.path().join("from-flag/registry.redb").is_file(),
         "a flag beats the environment"

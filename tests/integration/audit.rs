@@ -1,10 +1,9 @@
 //! `convgen audit`: clean data passes; tampering is found and named.
 
-use crate::common::{Env, assert_has, read_json, small_prompt};
+use crate::common::{Env, assert_has, each_str, read_json};
 
 fn generated() -> (Env, String) {
-    let env = Env::new();
-    env.write("prompts/demo.md", small_prompt("", None));
+    let env = Env::with_demo_prompt();
     let v = env.generate("demo", 6, 3, 5, &[]);
     (env, v["run_id"].as_str().unwrap().to_string())
 }
@@ -121,12 +120,7 @@ fn batch_json_disagreeing_with_the_registry_is_reported() {
         .run(&["audit", "demo-000001", "--json"])
         .expect(1)
         .json();
-    let kinds: Vec<&str> = v["reports"][0]["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["kind"].as_str().unwrap())
-        .collect();
+    let kinds = each_str(&v["reports"][0]["findings"], "kind");
     assert_eq!(kinds, vec!["sha256_mismatch", "registry_mismatch"]);
     let message = v["reports"][0]["findings"][1]["message"].as_str().unwrap();
     assert_has(message, "counts 3/99/0");

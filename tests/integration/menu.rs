@@ -11,8 +11,10 @@ struct Terminal {
 }
 
 impl Terminal {
-    fn start(env: &Env, name: &str) -> Option<Terminal> {
+    /// Runs the menu (`convgen` alone) in a terminal.
+    fn start(env: &Env, name: &str) -> Terminal {
         Self::run(env, name, "", "")
+            .expect("tmux is needed for the menu tests (.ci/run installs it)")
     }
 
     /// Runs `convgen ARGS` with `vars` (`NAME=value …`) set, in a terminal.
@@ -78,6 +80,14 @@ impl Terminal {
         String::from_utf8_lossy(&out.stdout).trim() == "1"
     }
 
+    /// Answers each `(question, keys)` in turn: waits for the question, then types the keys.
+    fn answer(&self, steps: &[(&str, &[&str])]) {
+        for (question, keys) in steps {
+            self.wait_for(question);
+            self.keys(keys);
+        }
+    }
+
     fn keys(&self, keys: &[&str]) {
         for k in keys {
             Command::new("tmux")
@@ -100,9 +110,7 @@ impl Drop for Terminal {
 #[test]
 fn an_operator_picks_a_prompt_a_fixed_scenario_and_sizes_then_gets_batches() {
     let env = Env::with_shipped_prompts();
-    let Some(t) = Terminal::start(&env, "menu-flow") else {
-        panic!("tmux is needed for the menu tests (.ci/run installs it)");
-    };
+    let t = Terminal::start(&env, "menu-flow");
     t.wait_for("Prompt");
     t.keys(&["Down", "Enter"]); // support_en
     t.wait_for("Scenario mode");
@@ -148,37 +156,29 @@ fn an_operator_picks_a_prompt_a_fixed_scenario_and_sizes_then_gets_batches() {
 #[test]
 fn esc_before_confirming_writes_nothing() {
     let env = Env::with_shipped_prompts();
-    let Some(t) = Terminal::start(&env, "menu-esc") else {
-        panic!("tmux is needed for the menu tests (.ci/run installs it)");
-    };
+    let t = Terminal::start(&env, "menu-esc");
     t.wait_for("Prompt");
     t.keys(&["Escape"]);
     let screen = t.wait_for("EXIT=0");
     assert_has(&screen, "nothing generated");
     assert!(!env.data().exists(), "nothing written");
 
-    let t2 = Terminal::start(&env, "menu-decline").unwrap();
-    t2.wait_for("Prompt");
-    t2.keys(&["Enter"]);
-    t2.wait_for("Scenario mode");
-    t2.keys(&["Enter"]);
-    t2.wait_for("How many conversations");
-    t2.keys(&["Enter"]);
-    t2.wait_for("Conversations per batch");
-    t2.keys(&["Enter"]);
-    t2.wait_for("Seed");
-    t2.keys(&["Enter"]);
-    t2.wait_for("Generate 100 conversations");
-    t2.keys(&["n"]);
+    let t2 = Terminal::start(&env, "menu-decline");
+    // Every default taken, then the confirmation declined.
+    t2.answer(&[
+        ("Prompt", &["Enter"]),
+        ("Scenario mode", &["Enter"]),
+        ("How many conversations", &["Enter"]),
+        ("Conversations per batch", &["Enter"]),
+        ("Seed", &["Enter"]),
+        ("Generate 100 conversations", &["n"]),
+    ]);
     let screen = t2.wait_for("EXIT=0");
     assert_has(&screen, "nothing generated");
     assert!(!env.data().exists(), "nothing written");
 
-    let t3 = Terminal::start(&env, "menu-ctrl-c").unwrap();
-    t3.wait_for("Prompt");
-    t3.keys(&["Enter"]);
-    t3.wait_for("Scenario mode");
-    t3.keys(&["C-c"]);
+    let t3 = Terminal::start(&env, "menu-ctrl-c");
+    t3.answer(&[("Prompt", &["Enter"]), ("Scenario mode", &["C-c"])]);
     t3.wait_for("EXIT=");
     assert!(
         !env.data().exists(),
@@ -239,9 +239,7 @@ fn the_progress_bar_shows_the_pacing_against_a_rate_limit() {
 #[test]
 fn issue12_ctrl_c_or_esc_in_the_menu_leaves_the_cursor_visible() {
     let env = Env::with_shipped_prompts();
-    let Some(t) = Terminal::start(&env, "menu-cursor-c") else {
-        panic!("tmux is needed for the menu tests (.ci/run installs it)");
-    };
+    let t = Terminal::start(&env, "menu-cursor-c");
     t.wait_for("Prompt");
     t.keys(&["Enter"]);
     t.wait_for("Scenario mode");
@@ -253,7 +251,7 @@ fn issue12_ctrl_c_or_esc_in_the_menu_leaves_the_cursor_visible() {
     assert!(t.cursor_visible(), "the cursor stays hidden after Ctrl-C");
     assert!(!env.data().exists());
 
-    let t = Terminal::start(&env, "menu-cursor-esc").unwrap();
+    let t = Terminal::start(&env, "menu-cursor-esc");
     t.wait_for("Prompt");
     t.keys(&["Escape"]);
     t.wait_for("EXIT=0");

@@ -1,7 +1,7 @@
 //! What convgen prints for people and for scripts: help text that is true,
 //! summaries that survive a failure, figures that read well (issue 12).
 
-use crate::common::{Env, assert_has, assert_lacks, small_prompt, words};
+use crate::common::{Env, assert_has, assert_lacks, words};
 
 /// Errors out of `validate_conversation` from the fifth conversation on:
 /// the check before the run (one sample) passes, the run fails mid-way.
@@ -16,8 +16,7 @@ return M
 
 #[test]
 fn issue12_json_summary_is_printed_when_a_hook_fails_mid_run() {
-    let env = Env::new();
-    env.write("prompts/demo.md", small_prompt("", None));
+    let env = Env::with_demo_prompt();
     env.write("scripts/demo.lua", FAILS_MID_RUN);
     let run = env.run(&words(
         "generate --prompt demo --total 20 --batch-size 2 --concurrency 1 --seed 3 --json",
@@ -31,14 +30,13 @@ fn issue12_json_summary_is_printed_when_a_hook_fails_mid_run() {
     run.stderr_has("boom at demo-");
     assert!(v["counts"]["requested"].is_u64(), "{v}");
     // What the registry says agrees with the summary.
-    let runs = env.run(&["list", "runs", "--json"]).expect(0).json();
+    let runs = env.run_json(&["list", "runs", "--json"]);
     assert_eq!(runs[0]["status"], "failed");
 }
 
 #[test]
 fn issue12_seeds_from_2_pow_53_are_refused() {
-    let env = Env::new();
-    env.write("prompts/demo.md", small_prompt("", None));
+    let env = Env::with_demo_prompt();
     for cmd in [
         &["generate", "--prompt", "demo", "--total", "1", "--seed"][..],
         &["preview", "--prompt", "demo", "--seed"][..],
@@ -88,7 +86,7 @@ fn issue12_token_counts_have_thousands_separators() {
     let line = show.lines().find(|l| l.starts_with("tokens")).unwrap();
     assert!(line.contains(','), "{line}");
     // JSON keeps numbers as numbers.
-    let json = env.run(&["show", "run-000001", "--json"]).expect(0).json();
+    let json = env.run_json(&["show", "run-000001", "--json"]);
     assert!(json["usage"]["prompt_tokens"].as_u64().unwrap() >= 1000);
 }
 

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::common::{Env, Run, assert_has, read_json, small_prompt, words};
+use crate::common::{Env, Run, assert_has, files_under, read_json, small_prompt, words};
 use crate::llm_server::{Recorded, Reply, TestServer, completion, conversation_json, error_body};
 
 pub const KEY: &str = "sk-test-SECRET-4f9c2e";
@@ -12,9 +12,7 @@ pub fn good() -> String {
 }
 
 pub fn env() -> Env {
-    let env = Env::new();
-    env.write("prompts/demo.md", small_prompt("", None));
-    env
+    Env::with_demo_prompt()
 }
 
 /// Runs `generate` against `server` as an OpenAI-compatible provider.
@@ -37,7 +35,7 @@ pub fn assert_no_key(env: &Env, run: &Run) {
         "key leaked in output"
     );
     if env.data().exists() {
-        for entry in walk(&env.data()) {
+        for entry in files_under(&env.data()) {
             let bytes = std::fs::read(&entry).unwrap();
             assert!(
                 !String::from_utf8_lossy(&bytes).contains(KEY),
@@ -46,19 +44,6 @@ pub fn assert_no_key(env: &Env, run: &Run) {
             );
         }
     }
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 fn user_message(r: &Recorded) -> String {
@@ -204,7 +189,7 @@ fn too_many_failures_stop_the_run() {
     assert_eq!(server.count(), 3);
     run.stderr_has("stopped: gave up after 2 retries: HTTP 503 from 127.0.0.1:");
     run.stderr_has("finish the run with: convgen resume run-000001");
-    let runs = env.run(&["list", "runs", "--json"]).expect(0).json();
+    let runs = env.run_json(&["list", "runs", "--json"]);
     assert_eq!(runs[0]["status"], "interrupted");
     assert!(
         runs[0]["error"]

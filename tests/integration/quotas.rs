@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::common::{Env, Run, assert_has, read_json, without_created_at, words};
+use crate::common::{Env, Run, assert_has, read_json, words};
 use crate::limiter::{TokenBucket, serve};
 use crate::llm_server::{Reply, TestServer, completion, conversation_json, error_body};
 use crate::providers::{KEY, assert_no_key, env, good, openai};
@@ -51,7 +51,7 @@ fn a_429_storm_never_aborts_the_run_nor_spends_retries() {
     assert_eq!(e["throttled"], counts.throttled);
     assert_eq!(e["retries"], 0);
     run.stderr_has("openai: rate limited (HTTP 429); pacing requests to what it accepts");
-    let runs = env.run(&["list", "runs", "--json"]).expect(0).json();
+    let runs = env.run_json(&["list", "runs", "--json"]);
     assert_eq!(runs[0]["endpoints"][0]["throttled"], counts.throttled);
     let show = env.run(&["show", "run-000001"]);
     show.expect(0);
@@ -104,7 +104,7 @@ fn max_wait_expiry_stops_resumably_and_resume_finishes_the_same_files() {
             .as_str()
             .is_some_and(|e| e.contains("longer than --max-wait 1s"))
     );
-    let runs = env.run(&["list", "runs", "--json"]).expect(0).json();
+    let runs = env.run_json(&["list", "runs", "--json"]);
     assert_eq!(runs[0]["status"], "interrupted");
     // Whatever was accepted before the stop is on disk.
     assert_eq!(env.conversation_files().len(), 3);
@@ -124,18 +124,7 @@ fn max_wait_expiry_stops_resumably_and_resume_finishes_the_same_files() {
     // The same run, never interrupted, against the same server.
     let reference = crate::providers::env();
     openai(&reference, &server, 8, &args).expect(0);
-    let files = env.conversation_files();
-    let expected = reference.conversation_files();
-    assert_eq!(files.len(), 8);
-    for (a, b) in files.iter().zip(&expected) {
-        assert_eq!(a.file_name(), b.file_name());
-        assert_eq!(
-            without_created_at(a),
-            without_created_at(b),
-            "{}",
-            a.display()
-        );
-    }
+    env.assert_same_conversations(&reference, 8);
     env.run(&["audit", "--all"]).expect(0);
 }
 
@@ -384,7 +373,7 @@ fn two_endpoints_share_the_work_by_weight_and_the_run_records_them() {
         a.count(),
         b.count()
     );
-    let runs = env.run(&["list", "runs", "--json"]).expect(0).json();
+    let runs = env.run_json(&["list", "runs", "--json"]);
     let recorded = &runs[0]["config"]["endpoints"];
     assert_eq!(recorded[0]["name"], "a");
     assert_eq!(recorded[0]["key_env"], "KEY_A");
@@ -451,7 +440,7 @@ fn a_run_over_two_endpoints_resumes_on_the_endpoints_it_recorded() {
         "the recorded endpoints served the rest"
     );
     // The run record sums what each endpoint did over both processes.
-    let runs = env.run(&["list", "runs", "--json"]).expect(0).json();
+    let runs = env.run_json(&["list", "runs", "--json"]);
     let total: u64 = runs[0]["endpoints"]
         .as_array()
         .unwrap()

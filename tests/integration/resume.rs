@@ -89,7 +89,7 @@ fn wait_for_batches(env: &Env, child: &mut std::process::Child, batches: usize) 
 /// The run stopped before its end: listed with `status`, fewer than all
 /// its conversations on disk.
 fn assert_cut_short(env: &Env, status: &str) {
-    let runs = env.run(&["list", "runs", "--json"]).expect(0).json();
+    let runs = env.run_json(&["list", "runs", "--json"]);
     assert_eq!(runs[0]["status"], status, "{}", runs[0]);
     let written = runs[0]["written"].as_u64().unwrap();
     let total: u64 = TOTAL.parse().unwrap();
@@ -158,7 +158,7 @@ fn kill_9_at_many_points_then_resume_converges() {
             "trial {t} (kill after {batches} batches)"
         );
         env.run(&["audit", "--all"]).expect(0);
-        let runs = env.run(&["list", "runs", "--json"]).expect(0).json();
+        let runs = env.run_json(&["list", "runs", "--json"]);
         assert_eq!(runs[0]["status"], "complete");
         assert_eq!(runs[0]["counts"]["valid"], 2000);
     }
@@ -198,10 +198,7 @@ fn resume_does_not_trust_a_broken_conversation_file_left_in_a_pending_batch() {
     let expected = snapshot(&reference_env);
     let env = Env::with_shipped_prompts();
     interrupt(&env, 2, libc::SIGKILL);
-    let pending = env
-        .run(&["list", "batches", "--status", "pending", "--json"])
-        .expect(0)
-        .json();
+    let pending = env.run_json(&["list", "batches", "--status", "pending", "--json"]);
     let last = pending
         .as_array()
         .unwrap()
@@ -338,7 +335,7 @@ fn issue12_a_killed_run_is_listed_interrupted_with_what_is_on_disk() {
     .unwrap();
     wait_for_batches(&env, &mut child, 2);
     // While it works, it is running.
-    let live = env.run(&["list", "runs", "--json"]).expect(0).json();
+    let live = env.run_json(&["list", "runs", "--json"]);
     assert_eq!(live[0]["status"], "running");
     assert!(live[0].get("resume").is_none());
     // SAFETY: signalling our own child process.
@@ -347,7 +344,7 @@ fn issue12_a_killed_run_is_listed_interrupted_with_what_is_on_disk() {
     let on_disk = env.conversation_files().len();
     assert!((4..8).contains(&on_disk), "{on_disk} conversations on disk");
 
-    let runs = env.run(&["list", "runs", "--json"]).expect(0).json();
+    let runs = env.run_json(&["list", "runs", "--json"]);
     assert_eq!(runs[0]["status"], "interrupted");
     assert_eq!(runs[0]["written"], on_disk);
     assert_eq!(runs[0]["resume"], "convgen resume run-000001");
@@ -394,7 +391,7 @@ fn issue12_a_killed_run_is_listed_interrupted_with_what_is_on_disk() {
         8 - on_disk,
         "only the missing ones were made"
     );
-    let runs = env.run(&["list", "runs", "--json"]).expect(0).json();
+    let runs = env.run_json(&["list", "runs", "--json"]);
     assert_eq!(runs[0]["status"], "complete");
     assert_eq!(runs[0]["written"], 8);
     env.run(&["audit", "--all"]).expect(0);
@@ -407,8 +404,7 @@ fn issue12_a_killed_run_is_listed_interrupted_with_what_is_on_disk() {
 #[test]
 fn issue12_allow_changed_finishes_a_run_with_the_fixed_script() {
     use crate::common::small_prompt;
-    let env = Env::new();
-    env.write("prompts/demo.md", small_prompt("", None));
+    let env = Env::with_demo_prompt();
     let broken = "local M = {}\nfunction M.validate_conversation(conv, ctx)\n  if ctx.index == 5 then error('boom at five') end\n  return true\nend\nreturn M\n";
     env.write("scripts/demo.lua", broken);
     let failed = env.run(&words(
@@ -416,7 +412,7 @@ fn issue12_allow_changed_finishes_a_run_with_the_fixed_script() {
     ));
     failed.expect(2);
     failed.stderr_has("boom at five");
-    let before = env.run(&["show", "run-000001", "--json"]).expect(0).json();
+    let before = env.run_json(&["show", "run-000001", "--json"]);
     assert_eq!(before["status"], "failed");
     let old_script = before["config"]["script"]["sha256"]
         .as_str()
@@ -445,7 +441,7 @@ fn issue12_allow_changed_finishes_a_run_with_the_fixed_script() {
     resumed.expect(0);
     let v = resumed.json();
     assert_eq!(v["counts"]["valid"], 6);
-    let after = env.run(&["show", "run-000001", "--json"]).expect(0).json();
+    let after = env.run_json(&["show", "run-000001", "--json"]);
     let new_script = after["config"]["script"]["sha256"]
         .as_str()
         .unwrap()
@@ -487,10 +483,7 @@ fn issue12_allow_changed_finishes_a_run_with_the_fixed_script() {
     );
 
     // Earlier batches keep the old versions, the resumed one has the new, everywhere.
-    let records = env
-        .run(&["list", "batches", "--run", "run-000001", "--json"])
-        .expect(0)
-        .json();
+    let records = env.run_json(&["list", "batches", "--run", "run-000001", "--json"]);
     for (b, record) in records.as_array().unwrap().iter().enumerate() {
         let (script, prompt) = if b < 2 {
             (&old_script, &old_prompt)
@@ -513,7 +506,7 @@ fn issue12_allow_changed_finishes_a_run_with_the_fixed_script() {
             assert_eq!(file["prompt"]["id"], prompt.as_str(), "{id}");
         }
     }
-    let scripts = env.run(&["list", "scripts", "--json"]).expect(0).json();
+    let scripts = env.run_json(&["list", "scripts", "--json"]);
     assert_eq!(scripts.as_array().unwrap().len(), 2);
     env.run(&["audit", "--run", "run-000001"]).expect(0);
 }

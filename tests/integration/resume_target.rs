@@ -60,7 +60,7 @@ fn issue12_resume_refuses_another_base_url_and_goes_back_to_the_recorded_one() {
     let first = stopped_run(&env, &a);
     first.stderr_has("convgen resume run-000001");
     // The run records its endpoint, never the key.
-    let shown = env.run(&["show", "run-000001", "--json"]).expect(0).json();
+    let shown = env.run_json(&["show", "run-000001", "--json"]);
     let rec = &shown["config"]["endpoints"][0];
     assert_eq!(rec["url"], format!("{}/chat/completions", base(&a)));
     assert_eq!(rec["env"]["base_url"], base(&a));
@@ -108,7 +108,7 @@ fn issue12_resume_refuses_another_base_url_and_goes_back_to_the_recorded_one() {
         ));
     std::fs::remove_file(env.path().join("convgen.toml")).unwrap();
     assert_eq!(b.count(), 0);
-    let runs = env.run(&["list", "runs", "--json"]).expect(0).json();
+    let runs = env.run_json(&["list", "runs", "--json"]);
     assert_eq!(runs[0]["status"], "interrupted");
 
     // No OPENAI_BASE_URL at all: back to the recorded server, key from the environment.
@@ -195,7 +195,7 @@ fn issue12_endpoint_from_env_sends_the_rest_to_the_new_server() {
     assert_eq!(hosts, [host(&a), host(&a), host(&b), host(&b)]);
     env.run(&["audit", "--all"]).expect(0);
     // The run now records the new endpoint: a later look names it.
-    let show = env.run(&["show", "run-000001", "--json"]).expect(0).json();
+    let show = env.run_json(&["show", "run-000001", "--json"]);
     assert_eq!(show["config"]["endpoint_host"], host(&b).as_str(), "{show}");
     moved.stderr_has("later resumes go there too");
 }

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::common::{Env, assert_has, read_json, small_prompt, without_created_at, words};
+use crate::common::{Env, assert_has, read_json, small_prompt, words};
 
 /// A prompt whose system text uses {{customer}}, with the given script beside it.
 fn env_with_script(script: &str) -> Env {
@@ -105,13 +105,13 @@ fn every_hook_is_honoured_and_recorded() {
     }
     let batch = read_json(&env.data().join("demo-000001/batch.json"));
     assert_eq!(batch["script"]["path"], "scripts/demo.lua");
-    let scripts = env.run(&["list", "scripts", "--json"]).expect(0).json();
+    let scripts = env.run_json(&["list", "scripts", "--json"]);
     assert_eq!(scripts.as_array().unwrap().len(), 1);
     // Editing the script registers a new version.
     env.write("scripts/demo.lua", format!("{EVERY_HOOK}\n-- edited\n"));
     env.run(&["generate", "--prompt", "demo", "--total", "1"])
         .expect(0);
-    let scripts = env.run(&["list", "scripts", "--json"]).expect(0).json();
+    let scripts = env.run_json(&["list", "scripts", "--json"]);
     assert_eq!(scripts.as_array().unwrap().len(), 2);
     env.run(&["audit", "--all"]).expect(0);
 }
@@ -120,20 +120,14 @@ fn every_hook_is_honoured_and_recorded() {
 fn scripted_runs_are_identical_across_concurrency() {
     let a = env_with_script(EVERY_HOOK);
     let b = env_with_script(EVERY_HOOK);
-    a.run(&words("generate --prompt demo --total 24 --batch-size 6 --seed 9 --start 2026-03-02T09:00:00Z --concurrency 1"))
-    .expect(1);
-    b.run(&words("generate --prompt demo --total 24 --batch-size 6 --seed 9 --start 2026-03-02T09:00:00Z --concurrency 8"))
-    .expect(1);
-    let (fa, fb) = (a.conversation_files(), b.conversation_files());
-    assert_eq!(fa.len(), 24);
-    for (x, y) in fa.iter().zip(&fb) {
-        assert_eq!(
-            without_created_at(x),
-            without_created_at(y),
-            "{} differs",
-            x.display()
-        );
-    }
+    let generate = words(
+        "generate --prompt demo --total 24 --batch-size 6 --seed 9 --start 2026-03-02T09:00:00Z",
+    );
+    a.run(&[&generate[..], &["--concurrency", "1"]].concat())
+        .expect(1);
+    b.run(&[&generate[..], &["--concurrency", "8"]].concat())
+        .expect(1);
+    a.assert_same_conversations(&b, 24);
 }
 
 /// A hostile or broken script: refused quickly, exit 2, the script (and hook) named, nothing on disk.
@@ -355,10 +349,7 @@ fn check_and_preview_run_the_hooks() {
     preview.expect(0);
     preview.stdout_has("nothing stored");
     preview.stdout_has("variables: amount=10");
-    let json = env
-        .run(&words("preview --prompt demo --scenario cancel --json"))
-        .expect(0)
-        .json();
+    let json = env.run_json(&words("preview --prompt demo --scenario cancel --json"));
     assert_eq!(json["scenario"]["id"], "cancel");
     assert!(!env.data().exists(), "preview and check store nothing");
 }
@@ -385,8 +376,7 @@ return {
 
 #[test]
 fn audit_scripts_pass_and_fail() {
-    let env = Env::new();
-    env.write("prompts/demo.md", small_prompt("", None));
+    let env = Env::with_demo_prompt();
     env.write("qa/pass.lua", QA_PASS);
     env.write("qa/fail.lua", QA_FAIL);
     env.generate("demo", 6, 3, 1, &[]);

@@ -1,12 +1,11 @@
 //! `convgen.toml`: flags > environment > file > defaults; never keys.
 
-use crate::common::{Env, small_prompt, words};
+use crate::common::{Env, words};
 use crate::llm_server::{Reply, TestServer, completion, conversation_json};
 
 #[test]
 fn precedence_is_flags_then_environment_then_file_then_defaults() {
-    let env = Env::new();
-    env.write("prompts/demo.md", small_prompt("", None));
+    let env = Env::with_demo_prompt();
     env.write(
         "convgen.toml",
         "data_dir = \"from-file\"\nconcurrency = 3\nmax_attempts = 2\n",
@@ -17,7 +16,7 @@ fn precedence_is_flags_then_environment_then_file_then_defaults() {
         env.path().join("from-file/registry.redb").is_file(),
         "file sets the data dir"
     );
-    let runs = env.run(&["list", "runs", "--json"]).expect(0).json();
+    let runs = env.run_json(&["list", "runs", "--json"]);
     assert_eq!(runs[0]["config"]["concurrency"], 3);
     assert_eq!(runs[0]["config"]["max_attempts"], 2);
 
@@ -43,7 +42,7 @@ fn precedence_is_flags_then_environment_then_file_then_defaults() {
         "a flag beats the environment"
     );
 
-    let config = env.run(&["config", "--json"]).expect(0).json();
+    let config = env.run_json(&["config", "--json"]);
     let row = |name: &str| {
         config
             .as_array()
@@ -73,8 +72,7 @@ fn endpoints_and_model_can_come_from_the_file() {
             1,
         ))
     });
-    let env = Env::new();
-    env.write("prompts/demo.md", small_prompt("", None));
+    let env = Env::with_demo_prompt();
     env.write(
         "convgen.toml",
         format!(
@@ -90,8 +88,7 @@ fn endpoints_and_model_can_come_from_the_file() {
 
 #[test]
 fn keys_and_unknown_keys_in_the_file_are_refused() {
-    let env = Env::new();
-    env.write("prompts/demo.md", small_prompt("", None));
+    let env = Env::with_demo_prompt();
     env.write(
         "convgen.toml",
         "model = \"m\"\n[openai]\napi_key = \"sk-abc\"\n",

@@ -55,9 +55,9 @@ fn edited_text_is_found_by_sha256_and_by_the_checks() {
             .contains("breaks the alternation")
     );
     // Human output names the culprit on stdout.
-    let human = env.run(&["audit", "demo-000001"]);
-    human.expect(1);
-    human.stdout_has("demo-000001-0002 [sha256_mismatch]");
+    env.run(&["audit", "demo-000001"])
+        .expect(1)
+        .stdout_has("demo-000001-0002 [sha256_mismatch]");
     // The untouched batch stays clean.
     env.run(&["audit", "demo-000002"]).expect(0);
 }

@@ -155,9 +155,9 @@ fn a_brace_pair_that_is_no_placeholder_is_refused_with_its_line_before_any_reque
         .unwrap()
         .replace("{{ nome_do_cliente }}.", "{{nome do cliente}}.");
     std::fs::write(&path, text).unwrap();
-    let check = env.run(&["check", "seguros"]);
-    check.expect(2);
-    check.stdout_has("prompts/seguros.md:7: `{{nome do cliente}}` is not a placeholder");
+    env.run(&["check", "seguros"])
+        .expect(2)
+        .stdout_has("prompts/seguros.md:7: `{{nome do cliente}}` is not a placeholder");
     let server = server(&["agente", "cliente"], 4);
     let run = against(
         &env,

@@ -285,9 +285,9 @@ fn placeholders_without_a_variables_hook_are_refused_before_any_work() {
             "Usted atiende a {{customer}}, un agente",
         ),
     );
-    let run = env.run(&["generate", "--prompt", "holes", "--total", "2"]);
-    run.expect(2);
-    run.stderr_has("prompts/holes.md: uses {{customer}} (line 9), but nothing fills them");
+    env.run(&["generate", "--prompt", "holes", "--total", "2"])
+        .expect(2)
+        .stderr_has("prompts/holes.md: uses {{customer}} (line 9), but nothing fills them");
     assert!(!env.data().exists());
 }
 

@@ -91,12 +91,12 @@ fn listings_filter_by_metadata() {
     assert!(table.starts_with("BATCH_ID"), "{table}");
     assert_has(&table, "other-000001");
 
-    let wrong = env.run(&["list", "prompts", "--batch", "x"]);
-    wrong.expect(2);
-    wrong.stderr_has("unexpected argument '--batch' found");
-    let wrong = env.run(&["list", "batches", "--status", "done"]);
-    wrong.expect(2);
-    wrong.stderr_has("pending, complete, partial, failed");
+    env.run(&["list", "prompts", "--batch", "x"])
+        .expect(2)
+        .stderr_has("unexpected argument '--batch' found");
+    env.run(&["list", "batches", "--status", "done"])
+        .expect(2)
+        .stderr_has("pending, complete, partial, failed");
 }
 
 #[test]

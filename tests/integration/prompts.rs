@@ -25,9 +25,7 @@ fn refused(contents: &[u8], needle: &str) {
         gen_run.stderr
     );
     assert!(!env.data().exists(), "nothing written for a refused prompt");
-    let check = env.run(&["check"]);
-    check.expect(2);
-    check.stdout_has(needle);
+    env.run(&["check"]).expect(2).stdout_has(needle);
 }
 
 #[test]
@@ -118,9 +116,9 @@ fn check_reports_good_and_bad_prompts() {
         "prompts/holes.md",
         small_prompt("", None).replace("Usted es", "Hola {{customer}}, usted es"),
     );
-    let ok = env.run(&["check", "good"]);
-    ok.expect(0);
-    ok.stdout_has("ok  prompts/good.md: good · es · 6 turns · roles agent/client · 2 scenarios");
+    env.run(&["check", "good"])
+        .expect(0)
+        .stdout_has("ok  prompts/good.md: good · es · 6 turns · roles agent/client · 2 scenarios");
     // Placeholders need a script that fills them.
     let holes = env.run(&["check", "holes"]);
     holes.expect(2);
@@ -129,21 +127,21 @@ fn check_reports_good_and_bad_prompts() {
         "scripts/holes.lua",
         "return { variables = function(ctx) return { customer = 'Ana' } end }",
     );
-    let filled = env.run(&["check", "holes"]);
-    filled.expect(0);
-    filled.stdout_has("placeholders {{customer}}");
+    env.run(&["check", "holes"])
+        .expect(0)
+        .stdout_has("placeholders {{customer}}");
     env.write("prompts/bad.md", small_prompt("turns = 3", None));
-    let bad = env.run(&["check"]);
-    bad.expect(2);
-    bad.stdout_has("prompts/bad.md:");
-    bad.stderr_has("1 of 3 prompt(s) have problems");
+    env.run(&["check"])
+        .expect(2)
+        .stdout_has("prompts/bad.md:")
+        .stderr_has("1 of 3 prompt(s) have problems");
 }
 
 #[test]
 fn shipped_prompts_pass_check() {
     let env = Env::with_shipped_prompts();
-    let run = env.run(&["check"]);
-    run.expect(0);
-    run.stdout_has("call_center_es");
-    run.stdout_has("support_en");
+    env.run(&["check"])
+        .expect(0)
+        .stdout_has("call_center_es")
+        .stdout_has("support_en");
 }

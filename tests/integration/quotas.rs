@@ -53,12 +53,12 @@ fn a_429_storm_never_aborts_the_run_nor_spends_retries() {
     run.stderr_has("openai: rate limited (HTTP 429); pacing requests to what it accepts");
     let runs = env.run_json(&["list", "runs", "--json"]);
     assert_eq!(runs[0]["endpoints"][0]["throttled"], counts.throttled);
-    let show = env.run(&["show", "run-000001"]);
-    show.expect(0);
-    show.stdout_has(&format!(
-        "endpoints   openai: {} requests, {} answered 429, 0 retried",
-        counts.requests, counts.throttled
-    ));
+    env.run(&["show", "run-000001"])
+        .expect(0)
+        .stdout_has(&format!(
+            "endpoints   openai: {} requests, {} answered 429, 0 retried",
+            counts.requests, counts.throttled
+        ));
     assert_no_key(&env, &run);
 }
 

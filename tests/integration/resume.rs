@@ -125,9 +125,9 @@ fn ctrl_c_then_resume_equals_an_uninterrupted_run() {
     resumed.expect(0);
     assert_eq!(snapshot(&env), expected);
     env.run(&["audit", "--all"]).expect(0);
-    let again = env.run(&["resume", "run-000001"]);
-    again.expect(0);
-    again.stderr_has("is complete: nothing to resume");
+    env.run(&["resume", "run-000001"])
+        .expect(0)
+        .stderr_has("is complete: nothing to resume");
 }
 
 #[test]
@@ -173,9 +173,9 @@ fn resume_refuses_a_running_run_and_changed_inputs() {
     let lock_path = env.data().join("locks/run-000001.lock");
     let mut lock = fslock::LockFile::open(&lock_path).unwrap();
     lock.lock().unwrap();
-    let busy = env.run(&["resume", "run-000001"]);
-    busy.expect(2);
-    busy.stderr_has("being worked on by another convgen process");
+    env.run(&["resume", "run-000001"])
+        .expect(2)
+        .stderr_has("being worked on by another convgen process");
     lock.unlock().unwrap();
     // The prompt changed since.
     let prompt = env.path().join("prompts/call_center_es.md");

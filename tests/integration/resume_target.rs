@@ -44,8 +44,17 @@ fn resume(env: &Env, run_id: &str, vars: &[(&str, String)], extra: &[&str]) -> R
     env.run_with(&args, vars)
 }
 
-fn base(server: &TestServer) -> String {
-    server.base_url()
+/// `resume RUN` with OPENAI_BASE_URL `base_url` and the key set.
+fn resume_at(env: &Env, run_id: &str, base_url: String, extra: &[&str]) -> Run {
+    resume(
+        env,
+        run_id,
+        &[
+            ("OPENAI_BASE_URL", base_url),
+            ("OPENAI_API_KEY", KEY.into()),
+        ],
+        extra,
+    )
 }
 
 fn host(server: &TestServer) -> String {
@@ -62,8 +71,8 @@ fn issue12_resume_refuses_another_base_url_and_goes_back_to_the_recorded_one() {
     // The run records its endpoint, never the key.
     let shown = env.run_json(&["show", "run-000001", "--json"]);
     let rec = &shown["config"]["endpoints"][0];
-    assert_eq!(rec["url"], format!("{}/chat/completions", base(&a)));
-    assert_eq!(rec["env"]["base_url"], base(&a));
+    assert_eq!(rec["url"], format!("{}/chat/completions", a.base_url()));
+    assert_eq!(rec["env"]["base_url"], a.base_url());
     assert_eq!(rec["key_env"], "OPENAI_API_KEY");
     assert_eq!(rec["model"], "test-model");
     let text = env.run(&["show", "run-000001"]).expect(0).stdout.clone();
@@ -72,23 +81,15 @@ fn issue12_resume_refuses_another_base_url_and_goes_back_to_the_recorded_one() {
     let before = a.count();
 
     // The environment now points to another server: refused, naming both, nothing sent.
-    let refused = resume(
-        &env,
-        "run-000001",
-        &[
-            ("OPENAI_BASE_URL", base(&b)),
-            ("OPENAI_API_KEY", KEY.into()),
-        ],
-        &[],
-    );
+    let refused = resume_at(&env, "run-000001", b.base_url(), &[]);
     refused.expect(2);
     let line = refused.stderr.trim();
     assert_eq!(line.lines().count(), 1, "{line}");
     assert!(
         line.contains(&format!(
             "run-000001 was made against {} but OPENAI_BASE_URL points to {}",
-            base(&a),
-            base(&b)
+            a.base_url(),
+            b.base_url()
         )) && line.contains("--endpoint-from-env"),
         "{line}"
     );
@@ -97,14 +98,14 @@ fn issue12_resume_refuses_another_base_url_and_goes_back_to_the_recorded_one() {
     // So does convgen.toml's [openai] table.
     env.write(
         "convgen.toml",
-        format!("[openai]\nbase_url = \"{}\"\n", base(&b)),
+        format!("[openai]\nbase_url = \"{}\"\n", b.base_url()),
     );
     let refused = resume(&env, "run-000001", &[("OPENAI_API_KEY", KEY.into())], &[]);
     refused.expect(2);
     refused.stderr_has(&format!(
             "run-000001 was made against {} but convgen.toml's [openai] base_url points to {}; remove it",
-            base(&a),
-            base(&b)
+            a.base_url(),
+            b.base_url()
         ));
     std::fs::remove_file(env.path().join("convgen.toml")).unwrap();
     assert_eq!(b.count(), 0);
@@ -117,7 +118,7 @@ fn issue12_resume_refuses_another_base_url_and_goes_back_to_the_recorded_one() {
     assert_eq!(resumed.json()["counts"]["valid"], 4);
     resumed.stderr_has(&format!(
         "resuming against {}, the endpoint it recorded",
-        base(&a)
+        a.base_url()
     ));
     assert_eq!(b.count(), 0);
     let later = &a.requests()[before..];
@@ -145,16 +146,7 @@ fn issue12_resume_refuses_another_base_url_and_goes_back_to_the_recorded_one() {
     let env = crate::providers::env();
     stopped_run(&env, &c);
     open_c.store(true, Ordering::SeqCst);
-    resume(
-        &env,
-        "run-000001",
-        &[
-            ("OPENAI_BASE_URL", format!("{}/", base(&c))),
-            ("OPENAI_API_KEY", KEY.into()),
-        ],
-        &[],
-    )
-    .expect(0);
+    resume_at(&env, "run-000001", format!("{}/", c.base_url()), &[]).expect(0);
 }
 
 #[test]
@@ -164,20 +156,12 @@ fn issue12_endpoint_from_env_sends_the_rest_to_the_new_server() {
     let env = env();
     stopped_run(&env, &a);
     let before = a.count();
-    let moved = resume(
-        &env,
-        "run-000001",
-        &[
-            ("OPENAI_BASE_URL", base(&b)),
-            ("OPENAI_API_KEY", KEY.into()),
-        ],
-        &["--endpoint-from-env"],
-    );
+    let moved = resume_at(&env, "run-000001", b.base_url(), &["--endpoint-from-env"]);
     moved.expect(0);
     moved.stderr_has(&format!(
         "sending the rest to {} (OPENAI_BASE_URL), not to {} where it started",
-        base(&b),
-        base(&a)
+        b.base_url(),
+        a.base_url()
     ));
     assert_eq!(moved.json()["counts"]["valid"], 4);
     assert_eq!(a.count(), before, "nothing more went to the old server");
@@ -213,15 +197,7 @@ fn issue12_a_mock_run_resumes_with_the_mock_whatever_the_environment_says() {
         .output()
         .unwrap();
     assert!(!out.status.success());
-    let resumed = resume(
-        &env,
-        "run-000001",
-        &[
-            ("OPENAI_BASE_URL", base(&server)),
-            ("OPENAI_API_KEY", KEY.into()),
-        ],
-        &[],
-    );
+    let resumed = resume_at(&env, "run-000001", server.base_url(), &[]);
     resumed.expect(0);
     assert_eq!(server.count(), 0, "a mock run sends nothing anywhere");
     for f in env.conversation_files() {
@@ -268,12 +244,12 @@ fn issue12_a_run_recorded_with_only_its_host_still_resumes_by_host() {
     drop(lock);
     let id = run.run_id.as_str();
     // Elsewhere: refused, naming the recorded host.
-    let refused = resume(&env, id, &[("OPENAI_BASE_URL", base(&b))], &[]);
+    let refused = resume(&env, id, &[("OPENAI_BASE_URL", b.base_url())], &[]);
     refused.expect(2);
     refused.stderr_has(&format!(
         "{id} was made against {} (it recorded only the host) but OPENAI_BASE_URL points to {}",
         host(&a),
-        base(&b)
+        b.base_url()
     ));
     // Unset: the public URL is not where it went either.
     let unset = resume(&env, id, &[("OPENAI_API_KEY", KEY.into())], &[]);
@@ -281,7 +257,7 @@ fn issue12_a_run_recorded_with_only_its_host_still_resumes_by_host() {
     unset.stderr_has("OPENAI_BASE_URL is not set (the default is https://api.openai.com/v1)");
     assert_eq!(a.count() + b.count(), 0);
     // The same host: resumes there.
-    resume(&env, id, &[("OPENAI_BASE_URL", base(&a))], &[]).expect(0);
+    resume(&env, id, &[("OPENAI_BASE_URL", a.base_url())], &[]).expect(0);
     assert_eq!(a.count(), 2);
     assert_eq!(b.count(), 0);
 }

@@ -395,9 +395,9 @@ fn audit_scripts_pass_and_fail() {
     assert_eq!(json["qa"]["failed"], 2);
     assert_eq!(json["clean"], false);
     env.write("qa/broken.lua", "return { chek = function() end }");
-    let broken = env.run(&["audit", "--all", "--script", "qa/broken.lua"]);
-    broken.expect(2);
-    broken.stderr_has("did you mean `check`?");
+    env.run(&["audit", "--all", "--script", "qa/broken.lua"])
+        .expect(2)
+        .stderr_has("did you mean `check`?");
 }
 
 #[test]

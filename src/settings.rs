@@ -897,6 +897,13 @@ mod tests {
         parse(Utf8Path::new("convgen.toml"), text).map_err(|e| e.to_string())
     }
 
+    /// Asserts `text` is refused with a message holding `needle`.
+    #[track_caller]
+    fn refused(text: &str, needle: &str) {
+        let e = p(text).unwrap_err();
+        assert!(e.contains(needle), "{e}");
+    }
+
     #[test]
     fn reads_settings_and_endpoints() {
         let s = p("provider = \"openai\"\nmodel = \"m\"\nconcurrency = 16\ntimeout = 30\ndata_dir = \"out\"\n[openai]\nbase_url = \"http://127.0.0.1:8000/v1\"\n[azure]\nendpoint = \"https://r.openai.azure.com\"\n").unwrap();
@@ -928,22 +935,10 @@ mod tests {
         );
         let e = p("[openai]\nbase = \"x\"\n").unwrap_err();
         assert!(e.contains("unknown key `openai.base`"), "{e}");
-        assert!(
-            p("concurrency = 0\n")
-                .unwrap_err()
-                .contains("from 1 to 256")
-        );
-        assert!(
-            p("provider = \"bedrock\"\n")
-                .unwrap_err()
-                .contains("one of")
-        );
-        assert!(p("timeout = -1\n").unwrap_err().contains("seconds"));
-        assert!(
-            p("data_dir = 3\n")
-                .unwrap_err()
-                .contains("non-empty string")
-        );
+        refused("concurrency = 0\n", "from 1 to 256");
+        refused("provider = \"bedrock\"\n", "one of");
+        refused("timeout = -1\n", "seconds");
+        refused("data_dir = 3\n", "non-empty string");
         assert!(p("model = \n").unwrap_err().starts_with("convgen.toml:1:"));
     }
 
@@ -972,30 +967,18 @@ mod tests {
             e,
             "convgen.toml:1: `tpm` must be a whole number from 1 to 10000000000"
         );
-        assert!(p("rpm = 1.5\n").unwrap_err().contains("whole number"));
+        refused("rpm = 1.5\n", "whole number");
         let e = p("\nmax_wait = \"15x\"\n").unwrap_err();
         assert_eq!(
             e,
             "convgen.toml:2: `max_wait`: `15x` is not a duration: give seconds (900) or a form like 15m, 1h30m"
         );
-        assert!(p("max_wait = 0\n").unwrap_err().contains("above 0"));
-        assert!(p("max_wait = -3\n").unwrap_err().contains("above 0"));
-        assert!(
-            p("max_wait = nan\n")
-                .unwrap_err()
-                .contains("not a duration")
-        );
-        assert!(
-            p("max_wait = inf\n")
-                .unwrap_err()
-                .contains("not a duration")
-        );
-        assert!(p("max_wait = \"169h\"\n").unwrap_err().contains("7 days"));
-        assert!(
-            p("max_wait = true\n")
-                .unwrap_err()
-                .contains("`max_wait` must be")
-        );
+        refused("max_wait = 0\n", "above 0");
+        refused("max_wait = -3\n", "above 0");
+        refused("max_wait = nan\n", "not a duration");
+        refused("max_wait = inf\n", "not a duration");
+        refused("max_wait = \"169h\"\n", "7 days");
+        refused("max_wait = true\n", "`max_wait` must be");
         for key in ["rpm", "tpm", "max_wait"] {
             assert!(SETTINGS.contains(&key), "{key}");
         }
@@ -1385,11 +1368,7 @@ weight = 3
             p("[endpoints]\nname = \"a\"\n").unwrap_err(),
             "convgen.toml:1: `endpoints` must be an array of tables, each written [[endpoints]]"
         );
-        assert!(
-            p("endpoints = \"a\"\n")
-                .unwrap_err()
-                .contains("must be an array of tables")
-        );
+        refused("endpoints = \"a\"\n", "must be an array of tables");
         let e = p("endpoint = 1\n").unwrap_err();
         assert_eq!(
             e,

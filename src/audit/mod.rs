@@ -118,6 +118,32 @@ impl Collector<'_> {
             message,
         });
     }
+
+    /// Reads a registered file, finding `missing_file` when it cannot be
+    /// read and `sha256_mismatch` when it is not the `sha256` registered.
+    /// Returns its bytes and whether they are untouched.
+    fn read_registered(
+        &mut self,
+        path: &Utf8Path,
+        conversation: Option<&str>,
+        file: &str,
+        sha256: &str,
+    ) -> Option<(Vec<u8>, bool)> {
+        let bytes = match std::fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                let message = format!("{path} cannot be read: {e}");
+                self.add("missing_file", conversation, Some(file), message);
+                return None;
+            }
+        };
+        let untouched = sha256_hex(&bytes) == sha256;
+        if !untouched {
+            let message = format!("{path} was modified after it was registered (sha256 differs)");
+            self.add("sha256_mismatch", conversation, Some(file), message);
+        }
+        Some((bytes, untouched))
+    }
 }
 
 /// Audits one registered batch against its files.
@@ -169,94 +195,69 @@ pub fn audit_batch(
 
     // batch.json: present, untouched, and telling the same story as the registry.
     let batch_json = dir.batch_json();
-    match std::fs::read(&batch_json) {
-        Err(e) => out.add(
-            "missing_file",
-            None,
-            Some(&rel(&batch_json)),
-            format!("{batch_json} cannot be read: {e}"),
-        ),
-        Ok(bytes) => {
-            if sha256_hex(&bytes) != files.batch_json_sha256 {
-                out.add(
-                    "sha256_mismatch",
-                    None,
-                    Some(&rel(&batch_json)),
-                    format!("{batch_json} was modified after it was registered (sha256 differs)"),
-                );
-            }
-            match serde_json::from_slice::<Batch>(&bytes) {
-                Err(e) => out.add(
-                    "unreadable_file",
-                    None,
-                    Some(&rel(&batch_json)),
-                    format!("{batch_json} is not a valid batch file: {e}"),
-                ),
-                Ok(b) => {
-                    let mut disagree = Vec::new();
-                    if b.batch_id != batch.batch_id {
-                        disagree.push(format!("batch_id `{}`", b.batch_id));
-                    }
-                    if b.run_id != batch.run_id {
-                        disagree.push(format!("run_id `{}`", b.run_id));
-                    }
-                    if b.status != batch.status {
-                        disagree.push(format!("status `{}`", b.status.as_str()));
-                    }
-                    if b.counts != batch.counts {
-                        disagree.push(format!(
-                            "counts {}/{}/{}",
-                            b.counts.requested, b.counts.valid, b.counts.failed
-                        ));
-                    }
-                    let ids: Vec<&str> = b
-                        .conversations
-                        .iter()
-                        .map(|c| c.conversation_id.as_str())
-                        .collect();
-                    let reg_ids: Vec<&str> = registered
-                        .iter()
-                        .map(|c| c.conversation_id.as_str())
-                        .collect();
-                    if ids != reg_ids {
-                        disagree.push(format!(
-                            "{} conversations listed where the registry has {}",
-                            ids.len(),
-                            reg_ids.len()
-                        ));
-                    }
-                    if !disagree.is_empty() {
-                        out.add(
-                            "registry_mismatch",
-                            None,
-                            Some(&rel(&batch_json)),
-                            format!(
-                                "{batch_json} disagrees with the registry: {}",
-                                disagree.join(", ")
-                            ),
-                        );
-                    }
+    if let Some((bytes, _)) = out.read_registered(
+        &batch_json,
+        None,
+        &rel(&batch_json),
+        &files.batch_json_sha256,
+    ) {
+        match serde_json::from_slice::<Batch>(&bytes) {
+            Err(e) => out.add(
+                "unreadable_file",
+                None,
+                Some(&rel(&batch_json)),
+                format!("{batch_json} is not a valid batch file: {e}"),
+            ),
+            Ok(b) => {
+                let mut disagree = Vec::new();
+                if b.batch_id != batch.batch_id {
+                    disagree.push(format!("batch_id `{}`", b.batch_id));
+                }
+                if b.run_id != batch.run_id {
+                    disagree.push(format!("run_id `{}`", b.run_id));
+                }
+                if b.status != batch.status {
+                    disagree.push(format!("status `{}`", b.status.as_str()));
+                }
+                if b.counts != batch.counts {
+                    disagree.push(format!(
+                        "counts {}/{}/{}",
+                        b.counts.requested, b.counts.valid, b.counts.failed
+                    ));
+                }
+                let ids: Vec<&str> = b
+                    .conversations
+                    .iter()
+                    .map(|c| c.conversation_id.as_str())
+                    .collect();
+                let reg_ids: Vec<&str> = registered
+                    .iter()
+                    .map(|c| c.conversation_id.as_str())
+                    .collect();
+                if ids != reg_ids {
+                    disagree.push(format!(
+                        "{} conversations listed where the registry has {}",
+                        ids.len(),
+                        reg_ids.len()
+                    ));
+                }
+                if !disagree.is_empty() {
+                    out.add(
+                        "registry_mismatch",
+                        None,
+                        Some(&rel(&batch_json)),
+                        format!(
+                            "{batch_json} disagrees with the registry: {}",
+                            disagree.join(", ")
+                        ),
+                    );
                 }
             }
         }
     }
 
     let preview = dir.preview();
-    match std::fs::read(&preview) {
-        Err(e) => out.add(
-            "missing_file",
-            None,
-            Some(&rel(&preview)),
-            format!("{preview} cannot be read: {e}"),
-        ),
-        Ok(bytes) if sha256_hex(&bytes) != files.preview_sha256 => out.add(
-            "sha256_mismatch",
-            None,
-            Some(&rel(&preview)),
-            format!("{preview} was modified after it was registered (sha256 differs)"),
-        ),
-        Ok(_) => {}
-    }
+    out.read_registered(&preview, None, &rel(&preview), &files.preview_sha256);
 
     // Every registered conversation: present, untouched, still valid.
     let mut expected: BTreeSet<String> = BTreeSet::new();
@@ -271,28 +272,11 @@ pub fn audit_batch(
                 reason: reason.to_string(),
             })
         };
-        let bytes = match std::fs::read(&path) {
-            Ok(b) => b,
-            Err(e) => {
-                not_visited("its file cannot be read (missing_file)");
-                out.add(
-                    "missing_file",
-                    id,
-                    Some(&record.file),
-                    format!("{path} cannot be read: {e}"),
-                );
-                continue;
-            }
+        let Some((bytes, untouched)) = out.read_registered(&path, id, &record.file, &record.sha256)
+        else {
+            not_visited("its file cannot be read (missing_file)");
+            continue;
         };
-        let untouched = sha256_hex(&bytes) == record.sha256;
-        if !untouched {
-            out.add(
-                "sha256_mismatch",
-                id,
-                Some(&record.file),
-                format!("{path} was modified after it was registered (sha256 differs)"),
-            );
-        }
         let conv: Conversation = match serde_json::from_slice(&bytes) {
             Ok(c) => c,
             Err(e) => {

@@ -1262,17 +1262,14 @@ mod tests {
         let turns =
             parse_turns("```\n{\"turns\":[{\"role\":\"agent\",\"text\":\"Hola\"}]}\n```").unwrap();
         assert_eq!(turns, vec![("agent".to_string(), "Hola".to_string())]);
-        assert!(
-            parse_turns("Sure! Here it is")
-                .unwrap_err()
-                .contains("not valid JSON")
-        );
-        assert!(parse_turns("{\"x\":1}").unwrap_err().contains("no `turns`"));
-        assert!(
-            parse_turns("{\"turns\":[{\"role\":1}]}")
-                .unwrap_err()
-                .contains("turn 1")
-        );
+        for (reply, needle) in [
+            ("Sure! Here it is", "not valid JSON"),
+            ("{\"x\":1}", "no `turns`"),
+            ("{\"turns\":[{\"role\":1}]}", "turn 1"),
+        ] {
+            let e = parse_turns(reply).unwrap_err();
+            assert!(e.contains(needle), "{reply}: {e}");
+        }
     }
 
     /// Client settings for tests, with `quota` for every endpoint.

@@ -331,21 +331,14 @@ mod tests {
             eval("return false"),
             Ok(vec!["rejected (no reason given)".to_string()])
         );
-        assert!(
-            eval("return 'yes'")
-                .unwrap_err()
-                .contains("returned string")
-        );
-        assert!(eval("return nil").unwrap_err().contains("returned nil"));
-        assert!(
-            eval("return false, {1}")
-                .unwrap_err()
-                .contains("reasons must be strings")
-        );
-        assert!(
-            eval("return false, 3")
-                .unwrap_err()
-                .contains("returned false and a")
-        );
+        for (code, needle) in [
+            ("return 'yes'", "returned string"),
+            ("return nil", "returned nil"),
+            ("return false, {1}", "reasons must be strings"),
+            ("return false, 3", "returned false and a"),
+        ] {
+            let e = eval(code).unwrap_err();
+            assert!(e.contains(needle), "{code}: {e}");
+        }
     }
 }

@@ -1,10 +1,9 @@
 //! `convgen audit`: clean data passes; tampering is found and named.
 
-use crate::common::{Env, read_json, small_prompt};
+use crate::common::{Env, assert_has, each_str, read_json};
 
 fn generated() -> (Env, String) {
-    let env = Env::new();
-    env.write("prompts/demo.md", small_prompt("", None));
+    let env = Env::with_demo_prompt();
     let v = env.generate("demo", 6, 3, 5, &[]);
     (env, v["run_id"].as_str().unwrap().to_string())
 }
@@ -14,12 +13,7 @@ fn clean_data_audits_clean() {
     let (env, run_id) = generated();
     let all = env.run(&["audit", "--all"]);
     all.expect(0);
-    assert!(
-        all.stdout
-            .contains("audit clean: 2 batch(es), 6 conversation(s): 0 integrity finding(s)"),
-        "{}",
-        all.stdout
-    );
+    all.stdout_has("audit clean: 2 batch(es), 6 conversation(s): 0 integrity finding(s)");
     assert!(all.stdout.contains("demo-000001: ok (3 conversations)"));
     env.run(&["audit", "--run", &run_id]).expect(0);
     env.run(&["audit", "demo-000002"]).expect(0);
@@ -61,13 +55,9 @@ fn edited_text_is_found_by_sha256_and_by_the_checks() {
             .contains("breaks the alternation")
     );
     // Human output names the culprit on stdout.
-    let human = env.run(&["audit", "demo-000001"]);
-    human.expect(1);
-    assert!(
-        human.stdout.contains("demo-000001-0002 [sha256_mismatch]"),
-        "{}",
-        human.stdout
-    );
+    env.run(&["audit", "demo-000001"])
+        .expect(1)
+        .stdout_has("demo-000001-0002 [sha256_mismatch]");
     // The untouched batch stays clean.
     env.run(&["audit", "demo-000002"]).expect(0);
 }
@@ -84,11 +74,7 @@ fn a_one_character_edit_is_found() {
     std::fs::write(&file, edited).unwrap();
     let run = env.run(&["audit", "--all"]);
     run.expect(1);
-    assert!(
-        run.stdout.contains("demo-000002-0001 [sha256_mismatch]"),
-        "{}",
-        run.stdout
-    );
+    run.stdout_has("demo-000002-0001 [sha256_mismatch]");
 }
 
 #[test]
@@ -134,15 +120,10 @@ fn batch_json_disagreeing_with_the_registry_is_reported() {
         .run(&["audit", "demo-000001", "--json"])
         .expect(1)
         .json();
-    let kinds: Vec<&str> = v["reports"][0]["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["kind"].as_str().unwrap())
-        .collect();
+    let kinds = each_str(&v["reports"][0]["findings"], "kind");
     assert_eq!(kinds, vec!["sha256_mismatch", "registry_mismatch"]);
     let message = v["reports"][0]["findings"][1]["message"].as_str().unwrap();
-    assert!(message.contains("counts 3/99/0"), "{message}");
+    assert_has(message, "counts 3/99/0");
 }
 
 #[test]
@@ -164,11 +145,7 @@ fn audit_usage_errors_exit_2() {
     let (env, _) = generated();
     let run = env.run(&["audit", "nope-000001"]);
     run.expect(2);
-    assert!(
-        run.stderr.contains("no batch `nope-000001`"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("no batch `nope-000001`");
     env.run(&["audit"]).expect(2);
     env.run(&["audit", "--run", "run-999999"]).expect(2);
     let empty = Env::new();
@@ -183,7 +160,7 @@ fn audit_usage_errors_exit_2() {
     std::fs::create_dir(empty.data()).unwrap();
     let run = empty.run(&["audit", "--all"]);
     run.expect(2);
-    assert!(run.stderr.contains("no registry"), "{}", run.stderr);
+    run.stderr_has("no registry");
 }
 
 const QA_EVERY_THIRD: &str = r#"
@@ -236,7 +213,7 @@ fn issue12_qa_audit_report_tells_the_truth_on_stdout() {
         "{}",
         run.stdout
     );
-    assert!(!run.stderr.contains("clean"), "{}", run.stderr);
+    run.stderr_lacks("clean");
 
     let v = env
         .run(&["audit", "--all", "--script", "qa/third.lua", "--json"])
@@ -269,5 +246,5 @@ fn issue12_qa_failures_alone_do_not_read_clean() {
         "{}",
         run.stdout
     );
-    assert!(!run.stderr.contains("clean"), "{}", run.stderr);
+    run.stderr_lacks("clean");
 }

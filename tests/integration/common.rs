@@ -1,5 +1,6 @@
 //! Runs the real binary in a temp dir.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -47,6 +48,54 @@ impl Run {
         );
         self
     }
+
+    /// Asserts stderr holds `needle`, showing stderr when it does not.
+    #[track_caller]
+    pub fn stderr_has(&self, needle: &str) -> &Self {
+        assert!(self.stderr.contains(needle), "{}", self.stderr);
+        self
+    }
+
+    /// Asserts stderr does not hold `needle`, showing stderr when it does.
+    #[track_caller]
+    pub fn stderr_lacks(&self, needle: &str) -> &Self {
+        assert!(!self.stderr.contains(needle), "{}", self.stderr);
+        self
+    }
+
+    /// Asserts stdout holds `needle`, showing stdout when it does not.
+    #[track_caller]
+    pub fn stdout_has(&self, needle: &str) -> &Self {
+        assert!(self.stdout.contains(needle), "{}", self.stdout);
+        self
+    }
+}
+
+/// Asserts `text` holds `needle`, showing `text` when it does not.
+#[track_caller]
+pub fn assert_has(text: &str, needle: &str) {
+    assert!(text.contains(needle), "{text}");
+}
+
+/// Asserts `text` does not hold `needle`, showing `text` when it does.
+#[track_caller]
+pub fn assert_lacks(text: &str, needle: &str) {
+    assert!(!text.contains(needle), "{text}");
+}
+
+/// The string `key` of each element of the JSON array `items`.
+pub fn each_str<'a>(items: &'a Value, key: &str) -> Vec<&'a str> {
+    items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item[key].as_str().unwrap())
+        .collect()
+}
+
+/// A command line's words, split at spaces: `words("generate --total 2")`.
+pub fn words(line: &str) -> Vec<&str> {
+    line.split_whitespace().collect()
 }
 
 /// The repository root.
@@ -60,6 +109,13 @@ impl Env {
         let dir = tempfile::tempdir().expect("temp dir");
         std::fs::create_dir_all(dir.path().join("prompts")).unwrap();
         Self { dir }
+    }
+
+    /// An empty working dir whose `prompts/demo.md` is [`small_prompt`].
+    pub fn with_demo_prompt() -> Self {
+        let env = Self::new();
+        env.write("prompts/demo.md", small_prompt("", None));
+        env
     }
 
     /// A working dir holding copies of the shipped prompts and scripts.
@@ -139,6 +195,31 @@ impl Env {
         Run::from(self.command(args).output().expect("run convgen"))
     }
 
+    /// Runs the binary, expects exit 0 and returns stdout as JSON.
+    pub fn run_json(&self, args: &[&str]) -> Value {
+        self.run(args).expect(0).json()
+    }
+
+    /// Runs the binary to completion with `vars` set in its environment.
+    pub fn run_with<V: AsRef<OsStr>>(&self, args: &[&str], vars: &[(&str, V)]) -> Run {
+        let mut cmd = self.command(args);
+        for (key, value) in vars {
+            cmd.env(key, value);
+        }
+        Run::from(cmd.output().expect("run convgen"))
+    }
+
+    /// Runs the binary against the OpenAI-compatible server at `base_url`
+    /// (model `test-model`), with `vars` set too.
+    pub fn run_against(&self, base_url: &str, args: &[&str], vars: &[(&str, &str)]) -> Run {
+        let mut all = vec![
+            ("OPENAI_BASE_URL", base_url),
+            ("CONVGEN_MODEL", "test-model"),
+        ];
+        all.extend_from_slice(vars);
+        self.run_with(args, &all)
+    }
+
     /// Generates with fixed seed and start; returns the `--json` summary.
     pub fn generate(
         &self,
@@ -171,6 +252,23 @@ impl Env {
         run.json()
     }
 
+    /// Asserts this dir and `other` hold the same `count` conversations: the
+    /// same names, byte-identical but for `created_at`.
+    #[track_caller]
+    pub fn assert_same_conversations(&self, other: &Env, count: usize) {
+        let (fa, fb) = (self.conversation_files(), other.conversation_files());
+        assert_eq!(fa.len(), count);
+        for (x, y) in fa.iter().zip(&fb) {
+            assert_eq!(x.file_name(), y.file_name());
+            assert_eq!(
+                without_created_at(x),
+                without_created_at(y),
+                "{} differs",
+                x.display()
+            );
+        }
+    }
+
     /// Every conversation file under the data dir (not temporary files), sorted by path.
     pub fn conversation_files(&self) -> Vec<PathBuf> {
         let mut out = Vec::new();
@@ -189,6 +287,20 @@ impl Env {
         out.sort();
         out
     }
+}
+
+/// Every file under `dir`, recursively.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(files_under(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
 }
 
 /// Reads a JSON file.

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::common::{Env, Run};
+use crate::common::{Env, Run, assert_has, assert_lacks, words};
 use crate::llm_server::{Recorded, Reply, TestServer, completion, conversation_json};
 
 /// A server that answers every request with a valid conversation of `turns`.
@@ -20,13 +20,7 @@ fn server(roles: &'static [&'static str], turns: usize) -> TestServer {
 
 /// Runs the binary against `server` as an OpenAI-compatible provider.
 fn against(env: &Env, server: &TestServer, args: &[&str]) -> Run {
-    Run::from(
-        env.command(args)
-            .env("OPENAI_BASE_URL", format!("{}/v1", server.url()))
-            .env("CONVGEN_MODEL", "test-model")
-            .output()
-            .unwrap(),
-    )
+    env.run_against(&server.base_url(), args, &[])
 }
 
 fn system_of(r: &Recorded) -> String {
@@ -55,34 +49,21 @@ fn the_model_is_told_the_scenario_attributes_and_preview_request_shows_the_same_
     let run = against(
         &env,
         &server,
-        &[
-            "generate",
-            "--prompt",
-            "call_center_es",
-            "--scenario",
-            "billing_dispute",
-            "--total",
-            "2",
-            "--seed",
-            "11",
-            "--max-attempts",
-            "1",
-            "--concurrency",
-            "1",
-            "--json",
-        ],
+        &words(
+            "generate --prompt call_center_es --scenario billing_dispute --total 2 --seed 11 --max-attempts 1 --concurrency 1 --json",
+        ),
     );
     assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
     let requests = server.requests();
     assert_eq!(requests.len(), 2);
     for r in &requests {
         let system = system_of(r);
-        assert!(
-            system.contains("## Scenario: Cobro duplicado en la factura\nAttributes of this scenario:\n- product: fibra\n- resolution: resuelto\n- tone: molesto\n"),
-            "{system}"
+        assert_has(
+            &system,
+            "## Scenario: Cobro duplicado en la factura\nAttributes of this scenario:\n- product: fibra\n- resolution: resuelto\n- tone: molesto\n",
         );
-        assert!(!system.contains("weight"), "{system}");
-        assert!(!system.contains("{{"), "{system}");
+        assert_lacks(&system, "weight");
+        assert_lacks(&system, "{{");
     }
     // preview --request prints exactly what conversation 1 of that run sent.
     let preview = against(&env, &server, &[PREVIEW_REQUEST, &["--json"]].concat());
@@ -132,28 +113,14 @@ fn accented_placeholders_are_filled_and_a_script_shapes_the_attributes() {
     let run = against(
         &env,
         &server,
-        &[
-            "generate",
-            "--prompt",
-            "seguros",
-            "--total",
-            "2",
-            "--concurrency",
-            "1",
-        ],
+        &words("generate --prompt seguros --total 2 --concurrency 1"),
     );
     run.expect(0);
     let systems: Vec<String> = server.requests().iter().map(system_of).collect();
     assert_eq!(systems.len(), 2);
     for system in &systems {
-        assert!(
-            system.contains("Você atende a apólice AP-7781 de João Silva."),
-            "{system}"
-        );
-        assert!(
-            system.contains("- resultado: aberto para João Silva\n"),
-            "{system}"
-        );
+        assert_has(system, "Você atende a apólice AP-7781 de João Silva.");
+        assert_has(system, "- resultado: aberto para João Silva\n");
         assert!(
             !system.contains("{{") && !system.contains("S-17"),
             "{system}"
@@ -188,15 +155,9 @@ fn a_brace_pair_that_is_no_placeholder_is_refused_with_its_line_before_any_reque
         .unwrap()
         .replace("{{ nome_do_cliente }}.", "{{nome do cliente}}.");
     std::fs::write(&path, text).unwrap();
-    let check = env.run(&["check", "seguros"]);
-    check.expect(2);
-    assert!(
-        check
-            .stdout
-            .contains("prompts/seguros.md:7: `{{nome do cliente}}` is not a placeholder"),
-        "{}",
-        check.stdout
-    );
+    env.run(&["check", "seguros"])
+        .expect(2)
+        .stdout_has("prompts/seguros.md:7: `{{nome do cliente}}` is not a placeholder");
     let server = server(&["agente", "cliente"], 4);
     let run = against(
         &env,
@@ -204,12 +165,7 @@ fn a_brace_pair_that_is_no_placeholder_is_refused_with_its_line_before_any_reque
         &["generate", "--prompt", "seguros", "--total", "2"],
     );
     run.expect(2);
-    assert!(
-        run.stderr
-            .contains("prompts/seguros.md:7: `{{nome do cliente}}` is not a placeholder"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("prompts/seguros.md:7: `{{nome do cliente}}` is not a placeholder");
     assert!(server.requests().is_empty());
     assert!(!env.data().join("registry.redb").exists());
 }
@@ -238,11 +194,8 @@ fn generate_refuses_on_every_problem_check_finds_and_check_says_each_once() {
     for needle in [unknown, unfilled] {
         assert_eq!(run.stderr.matches(needle).count(), 1, "{}", run.stderr);
     }
-    assert!(
-        run.stderr
-            .contains("2 problem(s) with prompts/seguros.md and scripts/seguros.lua; nothing was sent or written"),
-        "{}",
-        run.stderr
+    run.stderr_has(
+        "2 problem(s) with prompts/seguros.md and scripts/seguros.lua; nothing was sent or written",
     );
     assert!(server.requests().is_empty());
     // preview refuses the same way.
@@ -258,36 +211,21 @@ fn a_value_that_is_not_plain_data_is_named_by_its_key() {
     );
     let run = env.run(&["generate", "--prompt", "seguros", "--total", "1"]);
     run.expect(2);
-    assert!(
-        run.stderr.contains("`extra.itens[2]`: it holds a function"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("`extra.itens[2]`: it holds a function");
 }
 
 #[test]
 fn preview_request_with_the_mock_shows_what_a_provider_would_be_sent() {
     let env = Env::with_shipped_prompts();
-    let run = env.run(&[
-        "preview",
-        "--prompt",
-        "support_en",
-        "--request",
-        "--json",
-        "--seed",
-        "2",
-    ]);
+    let run = env.run(&words(
+        "preview --prompt support_en --request --json --seed 2",
+    ));
     run.expect(0);
     let v: Value = run.json();
     assert_eq!(v["provider"], "mock");
     assert!(v["url"].is_null());
     assert_eq!(v["body"]["response_format"]["type"], "json_schema");
     let system = v["body"]["messages"][0]["content"].as_str().unwrap();
-    assert!(system.contains("## Scenario: "), "{system}");
-    assert!(
-        run.stderr
-            .contains("this is what an LLM provider would be sent"),
-        "{}",
-        run.stderr
-    );
+    assert_has(system, "## Scenario: ");
+    run.stderr_has("this is what an LLM provider would be sent");
 }

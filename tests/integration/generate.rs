@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use camino::Utf8Path;
 use serde_json::Value;
 
-use crate::common::{Env, read_json, small_prompt, without_created_at};
+use crate::common::{Env, read_json, small_prompt, words};
 
 const CONVERSATION_KEYS: &[&str] = &[
     "schema_version",
@@ -152,18 +152,7 @@ fn same_seed_gives_identical_files_across_data_dirs_and_concurrency() {
     let b = Env::with_shipped_prompts();
     a.generate("call_center_es", 20, 7, 42, &["--concurrency", "1"]);
     b.generate("call_center_es", 20, 7, 42, &["--concurrency", "8"]);
-    let fa = a.conversation_files();
-    let fb = b.conversation_files();
-    assert_eq!(fa.len(), 20);
-    for (x, y) in fa.iter().zip(&fb) {
-        assert_eq!(x.file_name(), y.file_name());
-        assert_eq!(
-            without_created_at(x),
-            without_created_at(y),
-            "{} differs",
-            x.display()
-        );
-    }
+    a.assert_same_conversations(&b, 20);
 }
 
 #[test]
@@ -239,8 +228,7 @@ fn english_prompt_writes_english() {
 
 #[test]
 fn json_summary_is_alone_on_stdout() {
-    let env = Env::new();
-    env.write("prompts/demo.md", small_prompt("", None));
+    let env = Env::with_demo_prompt();
     let run = env.run(&["generate", "--prompt", "demo", "--total", "3", "--json"]);
     run.expect(0);
     let v = run.json();
@@ -255,8 +243,7 @@ fn json_summary_is_alone_on_stdout() {
 
 #[test]
 fn fixed_random_and_weighted_modes() {
-    let env = Env::new();
-    env.write("prompts/demo.md", small_prompt("", None));
+    let env = Env::with_demo_prompt();
     let fixed = env.generate("demo", 10, 10, 1, &["--scenario", "cancel"]);
     let dir = env
         .path()
@@ -281,15 +268,7 @@ fn fixed_random_and_weighted_modes() {
         (130..170).contains(&billing),
         "weight 3:1 gave {billing} of 200"
     );
-    let unknown = env.run(&[
-        "generate",
-        "--prompt",
-        "demo",
-        "--total",
-        "1",
-        "--scenario",
-        "nope",
-    ]);
+    let unknown = env.run(&words("generate --prompt demo --total 1 --scenario nope"));
     unknown.expect(2);
     assert!(
         unknown.stderr.contains("--scenario nope") && unknown.stderr.contains("billing, cancel")
@@ -306,33 +285,19 @@ fn placeholders_without_a_variables_hook_are_refused_before_any_work() {
             "Usted atiende a {{customer}}, un agente",
         ),
     );
-    let run = env.run(&["generate", "--prompt", "holes", "--total", "2"]);
-    run.expect(2);
-    assert!(
-        run.stderr
-            .contains("prompts/holes.md: uses {{customer}} (line 9), but nothing fills them"),
-        "{}",
-        run.stderr
-    );
+    env.run(&["generate", "--prompt", "holes", "--total", "2"])
+        .expect(2)
+        .stderr_has("prompts/holes.md: uses {{customer}} (line 9), but nothing fills them");
     assert!(!env.data().exists());
 }
 
 #[test]
 fn flags_are_validated() {
-    let env = Env::new();
-    env.write("prompts/demo.md", small_prompt("", None));
+    let env = Env::with_demo_prompt();
     let cases: &[(&[&str], &str)] = &[
         (&["generate", "--prompt", "demo", "--total", "0"], "--total"),
         (
-            &[
-                "generate",
-                "--prompt",
-                "demo",
-                "--total",
-                "5",
-                "--batch-size",
-                "9",
-            ],
+            &words("generate --prompt demo --total 5 --batch-size 9"),
             "--batch-size 9",
         ),
         (
@@ -346,15 +311,7 @@ fn flags_are_validated() {
             "available in prompts: demo",
         ),
         (
-            &[
-                "generate",
-                "--prompt",
-                "demo",
-                "--total",
-                "5",
-                "--scenario-mode",
-                "script",
-            ],
+            &words("generate --prompt demo --total 5 --scenario-mode script"),
             "select_scenario",
         ),
     ];
@@ -397,16 +354,7 @@ fn issue12_same_seed_without_a_start_gives_identical_files() {
     // A later second of the clock: a start taken from it would differ.
     std::thread::sleep(std::time::Duration::from_millis(1100));
     b.run(&args).expect(0);
-    let (fa, fb) = (a.conversation_files(), b.conversation_files());
-    assert_eq!(fa.len(), 6);
-    for (x, y) in fa.iter().zip(&fb) {
-        assert_eq!(
-            without_created_at(x),
-            without_created_at(y),
-            "{}",
-            x.display()
-        );
-    }
+    a.assert_same_conversations(&b, 6);
     assert!(
         first
             .stderr

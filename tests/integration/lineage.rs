@@ -1,15 +1,14 @@
 //! Prompt versions, runs, batches and conversations as the registry records them.
 
-use crate::common::{Env, read_json, small_prompt};
+use crate::common::{Env, assert_has, each_str, files_under, read_json, small_prompt, words};
 
 #[test]
 fn an_edited_prompt_is_a_second_version_and_old_batches_keep_the_first() {
-    let env = Env::new();
-    env.write("prompts/demo.md", small_prompt("", None));
+    let env = Env::with_demo_prompt();
     env.generate("demo", 2, 2, 1, &[]);
     // Same content again: same prompt version.
     env.generate("demo", 2, 2, 1, &[]);
-    let prompts = env.run(&["list", "prompts", "--json"]).expect(0).json();
+    let prompts = env.run_json(&["list", "prompts", "--json"]);
     assert_eq!(prompts.as_array().unwrap().len(), 1);
 
     env.write(
@@ -17,7 +16,7 @@ fn an_edited_prompt_is_a_second_version_and_old_batches_keep_the_first() {
         small_prompt("", None).replace("Usted es un agente", "Usted es un agente amable"),
     );
     env.generate("demo", 2, 2, 1, &[]);
-    let prompts = env.run(&["list", "prompts", "--json"]).expect(0).json();
+    let prompts = env.run_json(&["list", "prompts", "--json"]);
     let prompts = prompts.as_array().unwrap();
     assert_eq!(prompts.len(), 2);
     assert_eq!(prompts[0]["name"], "demo");
@@ -49,8 +48,7 @@ fn an_edited_prompt_is_a_second_version_and_old_batches_keep_the_first() {
 
 #[test]
 fn listings_filter_by_metadata() {
-    let env = Env::new();
-    env.write("prompts/demo.md", small_prompt("", None));
+    let env = Env::with_demo_prompt();
     env.write(
         "prompts/other.md",
         small_prompt("", None).replace("title = \"Prueba\"", "title = \"Otra\""),
@@ -59,94 +57,51 @@ fn listings_filter_by_metadata() {
     env.generate("other", 3, 3, 2, &["--scenario", "cancel"]);
     let run_id = first["run_id"].as_str().unwrap();
 
-    let runs = env.run(&["list", "runs", "--json"]).expect(0).json();
+    let runs = env.run_json(&["list", "runs", "--json"]);
     assert_eq!(runs.as_array().unwrap().len(), 2);
     assert_eq!(runs[0]["run_id"], run_id);
     assert_eq!(runs[0]["status"], "complete");
     assert_eq!(runs[0]["config"]["seed"], 1);
 
-    let batches = env
-        .run(&["list", "batches", "--prompt", "demo", "--json"])
-        .expect(0)
-        .json();
-    let ids: Vec<&str> = batches
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|b| b["batch_id"].as_str().unwrap())
-        .collect();
+    let batches = env.run_json(&["list", "batches", "--prompt", "demo", "--json"]);
+    let ids = each_str(&batches, "batch_id");
     assert_eq!(ids, vec!["demo-000001", "demo-000002"]);
-    let by_run = env
-        .run(&["list", "batches", "--run", run_id, "--json"])
-        .expect(0)
-        .json();
+    let by_run = env.run_json(&["list", "batches", "--run", run_id, "--json"]);
     assert_eq!(by_run.as_array().unwrap().len(), 2);
-    let complete = env
-        .run(&["list", "batches", "--status", "complete", "--json"])
-        .expect(0)
-        .json();
+    let complete = env.run_json(&["list", "batches", "--status", "complete", "--json"]);
     assert_eq!(complete.as_array().unwrap().len(), 3);
-    let none = env
-        .run(&["list", "batches", "--until", "2000-01-01", "--json"])
-        .expect(0)
-        .json();
+    let none = env.run_json(&["list", "batches", "--until", "2000-01-01", "--json"]);
     assert!(none.as_array().unwrap().is_empty());
-    let all = env
-        .run(&["list", "batches", "--since", "2000-01-01", "--json"])
-        .expect(0)
-        .json();
+    let all = env.run_json(&["list", "batches", "--since", "2000-01-01", "--json"]);
     assert_eq!(all.as_array().unwrap().len(), 3);
 
-    let convs = env
-        .run(&["list", "conversations", "--batch", "demo-000002", "--json"])
-        .expect(0)
-        .json();
-    let ids: Vec<&str> = convs
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["conversation_id"].as_str().unwrap())
-        .collect();
+    let convs = env.run_json(&["list", "conversations", "--batch", "demo-000002", "--json"]);
+    let ids = each_str(&convs, "conversation_id");
     assert_eq!(ids, vec!["demo-000002-0001", "demo-000002-0002"]);
-    let cancel = env
-        .run(&["list", "conversations", "--scenario", "cancel", "--json"])
-        .expect(0)
-        .json();
+    let cancel = env.run_json(&["list", "conversations", "--scenario", "cancel", "--json"]);
     assert_eq!(cancel.as_array().unwrap().len(), 3);
     for c in cancel.as_array().unwrap() {
         assert_eq!(c["batch_id"], "other-000001");
         assert_eq!(c["status"], "valid");
     }
-    let by_run = env
-        .run(&["list", "conversations", "--run", run_id, "--json"])
-        .expect(0)
-        .json();
+    let by_run = env.run_json(&["list", "conversations", "--run", run_id, "--json"]);
     assert_eq!(by_run.as_array().unwrap().len(), 4);
 
     let table = env.run(&["list", "batches"]).expect(0).stdout.clone();
     assert!(table.starts_with("BATCH_ID"), "{table}");
-    assert!(table.contains("other-000001"), "{table}");
+    assert_has(&table, "other-000001");
 
-    let wrong = env.run(&["list", "prompts", "--batch", "x"]);
-    wrong.expect(2);
-    assert!(
-        wrong.stderr.contains("unexpected argument '--batch' found"),
-        "{}",
-        wrong.stderr
-    );
-    let wrong = env.run(&["list", "batches", "--status", "done"]);
-    wrong.expect(2);
-    assert!(
-        wrong.stderr.contains("pending, complete, partial, failed"),
-        "{}",
-        wrong.stderr
-    );
+    env.run(&["list", "prompts", "--batch", "x"])
+        .expect(2)
+        .stderr_has("unexpected argument '--batch' found");
+    env.run(&["list", "batches", "--status", "done"])
+        .expect(2)
+        .stderr_has("pending, complete, partial, failed");
 }
 
 #[test]
 fn show_finds_runs_batches_conversations_and_prompts() {
-    let env = Env::new();
-    env.write("prompts/demo.md", small_prompt("", None));
+    let env = Env::with_demo_prompt();
     env.generate("demo", 2, 2, 1, &[]);
     let run = env.run(&["show", "run-000001"]).expect(0).stdout.clone();
     assert!(
@@ -154,7 +109,7 @@ fn show_finds_runs_batches_conversations_and_prompts() {
         "{run}"
     );
     let batch = env.run(&["show", "demo-000001"]).expect(0).stdout.clone();
-    assert!(batch.contains("demo-000001-0002"), "{batch}");
+    assert_has(&batch, "demo-000001-0002");
     let conv = env
         .run(&["show", "demo-000001-0001"])
         .expect(0)
@@ -165,10 +120,7 @@ fn show_finds_runs_batches_conversations_and_prompts() {
         conv.contains("agent ") && conv.contains("client "),
         "{conv}"
     );
-    let json = env
-        .run(&["show", "demo-000001-0001", "--json"])
-        .expect(0)
-        .json();
+    let json = env.run_json(&["show", "demo-000001-0001", "--json"]);
     assert_eq!(json["conversation_id"], "demo-000001-0001");
     let missing = env.run(&["show", "nothing-here"]);
     missing.expect(2);
@@ -181,78 +133,40 @@ fn show_finds_runs_batches_conversations_and_prompts() {
 
 #[test]
 fn data_dir_comes_from_flag_or_environment() {
-    let env = Env::new();
-    env.write("prompts/demo.md", small_prompt("", None));
-    env.run(&[
-        "--data-dir",
-        "elsewhere",
-        "generate",
-        "--prompt",
-        "demo",
-        "--total",
-        "1",
-    ])
+    let env = Env::with_demo_prompt();
+    env.run(&words(
+        "--data-dir elsewhere generate --prompt demo --total 1",
+    ))
     .expect(0);
     assert!(
         env.path()
             .join("elsewhere/demo-000001/batch.json")
             .is_file()
     );
-    let out = env
-        .command(&["list", "batches", "--json"])
-        .env("CONVGEN_DATA_DIR", "elsewhere")
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = env
+        .run_with(
+            &["list", "batches", "--json"],
+            &[("CONVGEN_DATA_DIR", "elsewhere")],
+        )
+        .json();
     assert_eq!(v.as_array().unwrap().len(), 1);
     // Global flags go after the subcommand too.
-    env.run(&[
-        "generate",
-        "--prompt",
-        "demo",
-        "--total",
-        "1",
-        "--data-dir",
-        "third",
-    ])
-    .expect(0);
+    env.run(&words("generate --prompt demo --total 1 --data-dir third"))
+        .expect(0);
     assert!(env.path().join("third/registry.redb").is_file());
     // A prompt by path, from another prompts dir.
     env.write("more/p.md", small_prompt("", None));
     env.run(&["generate", "--prompt", "more/p.md", "--total", "1"])
         .expect(0);
-    env.run(&[
-        "--prompts-dir",
-        "more",
-        "generate",
-        "--prompt",
-        "p",
-        "--total",
-        "1",
-    ])
-    .expect(0);
-}
-
-/// Every file under `dir`, recursively.
-fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(files_under(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
+    env.run(&words("--prompts-dir more generate --prompt p --total 1"))
+        .expect(0);
 }
 
 /// Issue 12: lineage recorded the script's absolute path, which leaked the
 /// author's home or temp folder into every published dataset.
 #[test]
 fn issue12_prompt_and_script_paths_are_recorded_relative_to_the_working_dir() {
-    let env = Env::new();
-    env.write("prompts/demo.md", small_prompt("", None));
+    let env = Env::with_demo_prompt();
     env.write("scripts/demo.lua", "return {}\n");
     // A script kept outside the working dir is recorded with `../` steps.
     let outside = tempfile::tempdir().unwrap();
@@ -295,7 +209,7 @@ fn issue12_prompt_and_script_paths_are_recorded_relative_to_the_working_dir() {
         args.extend_from_slice(flags);
         let v = env.run(&args).expect(0).json();
         let run_id = v["run_id"].as_str().unwrap().to_string();
-        let show = env.run(&["show", &run_id, "--json"]).expect(0).json();
+        let show = env.run_json(&["show", &run_id, "--json"]);
         let expected_script = if i == 2 {
             let name = outside.path().file_name().unwrap().to_str().unwrap();
             format!("../{name}/lua/demo.lua")
@@ -316,7 +230,7 @@ fn issue12_prompt_and_script_paths_are_recorded_relative_to_the_working_dir() {
             );
         }
     }
-    let prompts = env.run(&["list", "prompts", "--json"]).expect(0).json();
+    let prompts = env.run_json(&["list", "prompts", "--json"]);
     assert_eq!(prompts[0]["path"], "prompts/demo.md");
     // No artefact, record or listing holds either folder's absolute path.
     let mut texts: Vec<(String, String)> = files_under(&env.data())

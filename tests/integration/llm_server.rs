@@ -180,6 +180,11 @@ impl TestServer {
         format!("http://{}", self.addr)
     }
 
+    /// "http://127.0.0.1:PORT/v1", what OPENAI_BASE_URL names.
+    pub fn base_url(&self) -> String {
+        format!("{}/v1", self.url())
+    }
+
     /// All requests so far, in arrival order (including ones answered with
     /// `Drop` or whose handler panicked).
     pub fn requests(&self) -> Vec<Recorded> {

@@ -23,7 +23,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::common::{Env, Run, read_json, repo};
+use crate::common::{Env, Run, read_json, repo, words};
 use crate::llm_server::{Reply, TestServer, completion, conversation_json};
 
 /// Classes that describe what scripts return or the global tables (checked
@@ -502,18 +502,9 @@ fn run_with(stub: &Stub) -> Facts {
         ),
     );
     let generated = Run::from(
-        env.command(&[
-            "generate",
-            "--prompt",
-            "demo",
-            "--total",
-            "1",
-            "--max-attempts",
-            "1",
-            "--seed",
-            "4",
-            "--json",
-        ])
+        env.command(&words(
+            "generate --prompt demo --total 1 --max-attempts 1 --seed 4 --json",
+        ))
         .env("STUB_KEY", "sk-stub")
         .output()
         .expect("run convgen generate"),

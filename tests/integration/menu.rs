@@ -3,7 +3,7 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::common::{Env, read_json};
+use crate::common::{Env, assert_has, read_json};
 
 /// A program running in a tmux session; killed on drop.
 struct Terminal {
@@ -11,8 +11,10 @@ struct Terminal {
 }
 
 impl Terminal {
-    fn start(env: &Env, name: &str) -> Option<Terminal> {
+    /// Runs the menu (`convgen` alone) in a terminal.
+    fn start(env: &Env, name: &str) -> Terminal {
         Self::run(env, name, "", "")
+            .expect("tmux is needed for the menu tests (.ci/run installs it)")
     }
 
     /// Runs `convgen ARGS` with `vars` (`NAME=value …`) set, in a terminal.
@@ -78,6 +80,14 @@ impl Terminal {
         String::from_utf8_lossy(&out.stdout).trim() == "1"
     }
 
+    /// Answers each `(question, keys)` in turn: waits for the question, then types the keys.
+    fn answer(&self, steps: &[(&str, &[&str])]) {
+        for (question, keys) in steps {
+            self.wait_for(question);
+            self.keys(keys);
+        }
+    }
+
     fn keys(&self, keys: &[&str]) {
         for k in keys {
             Command::new("tmux")
@@ -100,9 +110,7 @@ impl Drop for Terminal {
 #[test]
 fn an_operator_picks_a_prompt_a_fixed_scenario_and_sizes_then_gets_batches() {
     let env = Env::with_shipped_prompts();
-    let Some(t) = Terminal::start(&env, "menu-flow") else {
-        panic!("tmux is needed for the menu tests (.ci/run installs it)");
-    };
+    let t = Terminal::start(&env, "menu-flow");
     t.wait_for("Prompt");
     t.keys(&["Down", "Enter"]); // support_en
     t.wait_for("Scenario mode");
@@ -123,14 +131,11 @@ fn an_operator_picks_a_prompt_a_fixed_scenario_and_sizes_then_gets_batches() {
     t.wait_for("Seed");
     t.keys(&["4", "2", "Enter"]);
     let confirm = t.wait_for("Generate 30 conversations of support_en in 3 batch(es)?");
-    assert!(confirm.contains("provider: mock"), "{confirm}");
+    assert_has(&confirm, "provider: mock");
     t.keys(&["y"]);
     let summary = t.wait_for("EXIT=0");
     println!("--- what the operator saw ---\n{confirm}\n--- after the run ---\n{summary}");
-    assert!(
-        summary.contains("audit of the new batches: clean (3 batch(es))"),
-        "{summary}"
-    );
+    assert_has(&summary, "audit of the new batches: clean (3 batch(es))");
     let prompt = convgen::prompt::load(
         camino::Utf8Path::from_path(&env.path().join("prompts/support_en.md")).unwrap(),
     )
@@ -151,37 +156,29 @@ fn an_operator_picks_a_prompt_a_fixed_scenario_and_sizes_then_gets_batches() {
 #[test]
 fn esc_before_confirming_writes_nothing() {
     let env = Env::with_shipped_prompts();
-    let Some(t) = Terminal::start(&env, "menu-esc") else {
-        panic!("tmux is needed for the menu tests (.ci/run installs it)");
-    };
+    let t = Terminal::start(&env, "menu-esc");
     t.wait_for("Prompt");
     t.keys(&["Escape"]);
     let screen = t.wait_for("EXIT=0");
-    assert!(screen.contains("nothing generated"), "{screen}");
+    assert_has(&screen, "nothing generated");
     assert!(!env.data().exists(), "nothing written");
 
-    let t2 = Terminal::start(&env, "menu-decline").unwrap();
-    t2.wait_for("Prompt");
-    t2.keys(&["Enter"]);
-    t2.wait_for("Scenario mode");
-    t2.keys(&["Enter"]);
-    t2.wait_for("How many conversations");
-    t2.keys(&["Enter"]);
-    t2.wait_for("Conversations per batch");
-    t2.keys(&["Enter"]);
-    t2.wait_for("Seed");
-    t2.keys(&["Enter"]);
-    t2.wait_for("Generate 100 conversations");
-    t2.keys(&["n"]);
+    let t2 = Terminal::start(&env, "menu-decline");
+    // Every default taken, then the confirmation declined.
+    t2.answer(&[
+        ("Prompt", &["Enter"]),
+        ("Scenario mode", &["Enter"]),
+        ("How many conversations", &["Enter"]),
+        ("Conversations per batch", &["Enter"]),
+        ("Seed", &["Enter"]),
+        ("Generate 100 conversations", &["n"]),
+    ]);
     let screen = t2.wait_for("EXIT=0");
-    assert!(screen.contains("nothing generated"), "{screen}");
+    assert_has(&screen, "nothing generated");
     assert!(!env.data().exists(), "nothing written");
 
-    let t3 = Terminal::start(&env, "menu-ctrl-c").unwrap();
-    t3.wait_for("Prompt");
-    t3.keys(&["Enter"]);
-    t3.wait_for("Scenario mode");
-    t3.keys(&["C-c"]);
+    let t3 = Terminal::start(&env, "menu-ctrl-c");
+    t3.answer(&[("Prompt", &["Enter"]), ("Scenario mode", &["C-c"])]);
     t3.wait_for("EXIT=");
     assert!(
         !env.data().exists(),
@@ -231,10 +228,10 @@ fn the_progress_bar_shows_the_pacing_against_a_rate_limit() {
         "{screen}"
     );
     let screen = term.wait_for("EXIT=");
-    assert!(screen.contains("EXIT=0"), "{screen}");
-    assert!(
-        screen.contains("openai: rate limited (HTTP 429); pacing requests to what it accepts"),
-        "{screen}"
+    assert_has(&screen, "EXIT=0");
+    assert_has(
+        &screen,
+        "openai: rate limited (HTTP 429); pacing requests to what it accepts",
     );
 }
 
@@ -242,24 +239,19 @@ fn the_progress_bar_shows_the_pacing_against_a_rate_limit() {
 #[test]
 fn issue12_ctrl_c_or_esc_in_the_menu_leaves_the_cursor_visible() {
     let env = Env::with_shipped_prompts();
-    let Some(t) = Terminal::start(&env, "menu-cursor-c") else {
-        panic!("tmux is needed for the menu tests (.ci/run installs it)");
-    };
+    let t = Terminal::start(&env, "menu-cursor-c");
     t.wait_for("Prompt");
     t.keys(&["Enter"]);
     t.wait_for("Scenario mode");
     assert!(!t.cursor_visible(), "dialoguer hides the cursor on a list");
     t.keys(&["C-c"]);
     let screen = t.wait_for("EXIT=");
-    assert!(screen.contains("EXIT=130"), "{screen}");
-    assert!(
-        screen.contains("interrupted: nothing generated"),
-        "{screen}"
-    );
+    assert_has(&screen, "EXIT=130");
+    assert_has(&screen, "interrupted: nothing generated");
     assert!(t.cursor_visible(), "the cursor stays hidden after Ctrl-C");
     assert!(!env.data().exists());
 
-    let t = Terminal::start(&env, "menu-cursor-esc").unwrap();
+    let t = Terminal::start(&env, "menu-cursor-esc");
     t.wait_for("Prompt");
     t.keys(&["Escape"]);
     t.wait_for("EXIT=0");

@@ -1,7 +1,7 @@
 //! Every command convgen prints for the user to run works when pasted into a
 //! shell as it is, whichever way the data dir was given (issue 12).
 
-use crate::common::{Env, Run, small_prompt};
+use crate::common::{Env, Run};
 use crate::llm_server::{Reply, TestServer, error_body};
 use crate::providers::good;
 
@@ -43,8 +43,7 @@ fn printed_commands(stderr: &str) -> Vec<String> {
 
 /// A working dir whose default `batches/` holds another run with the same ids.
 fn project() -> Env {
-    let env = Env::new();
-    env.write("prompts/demo.md", small_prompt("", None));
+    let env = Env::with_demo_prompt();
     env.write("scripts/demo.lua", HALF_FAIL);
     env.run(&[
         "generate", "--prompt", "demo", "--total", "3", "--seed", "99", "--quiet",
@@ -156,12 +155,7 @@ fn issue12_printed_commands_work_pasted_with_data_dir_after_the_subcommand() {
 fn issue12_printed_commands_work_pasted_with_the_data_dir_in_the_environment() {
     let env = project();
     let dir = "my data/c";
-    let run = Run::from(
-        env.command(GENERATE)
-            .env("CONVGEN_DATA_DIR", dir)
-            .output()
-            .unwrap(),
-    );
+    let run = env.run_with(GENERATE, &[("CONVGEN_DATA_DIR", dir)]);
     check_run(&env, &run, dir);
 }
 
@@ -179,14 +173,14 @@ fn issue12_the_resume_command_of_an_interrupted_run_works_pasted() {
     });
     let env = project();
     let dir = "my data/d";
-    let out = env
-        .command(&[GENERATE, &["--max-retries", "2", "--concurrency", "1"]].concat())
-        .env("CONVGEN_DATA_DIR", dir)
-        .env("OPENAI_BASE_URL", format!("{}/v1", server.url()))
-        .env("CONVGEN_MODEL", "m")
-        .output()
-        .unwrap();
-    let stopped = Run::from(out);
+    let stopped = env.run_with(
+        &[GENERATE, &["--max-retries", "2", "--concurrency", "1"]].concat(),
+        &[
+            ("CONVGEN_DATA_DIR", dir),
+            ("OPENAI_BASE_URL", &server.base_url()),
+            ("CONVGEN_MODEL", "m"),
+        ],
+    );
     stopped.expect(75);
     let commands = printed_commands(&stopped.stderr);
     assert_eq!(commands.len(), 1, "{}", stopped.stderr);
@@ -201,14 +195,11 @@ fn issue12_the_resume_command_of_an_interrupted_run_works_pasted() {
     // Two valid conversations (one request each) and two that the script
     // fails (three attempts each), after the three refused requests.
     assert_eq!(server.count(), 3 + 2 + 2 * 3, "{}", resumed.stderr);
-    let runs = env
-        .run(&["--data-dir", dir, "list", "runs", "--json"])
-        .expect(0)
-        .json();
+    let runs = env.run_json(&["--data-dir", dir, "list", "runs", "--json"]);
     assert_eq!(runs[0]["status"], "complete", "{}", resumed.stderr);
     assert_eq!(runs[0]["counts"]["requested"], 4);
     // The run in batches/ is untouched.
-    let default = env.run(&["list", "runs", "--json"]).expect(0).json();
+    let default = env.run_json(&["list", "runs", "--json"]);
     assert_eq!(default[0]["counts"]["requested"], 3);
 }
 

@@ -25,9 +25,7 @@ fn refused(contents: &[u8], needle: &str) {
         gen_run.stderr
     );
     assert!(!env.data().exists(), "nothing written for a refused prompt");
-    let check = env.run(&["check"]);
-    check.expect(2);
-    assert!(check.stdout.contains(needle), "{}", check.stdout);
+    env.run(&["check"]).expect(2).stdout_has(needle);
 }
 
 #[test]
@@ -118,52 +116,32 @@ fn check_reports_good_and_bad_prompts() {
         "prompts/holes.md",
         small_prompt("", None).replace("Usted es", "Hola {{customer}}, usted es"),
     );
-    let ok = env.run(&["check", "good"]);
-    ok.expect(0);
-    assert!(
-        ok.stdout.contains(
-            "ok  prompts/good.md: good · es · 6 turns · roles agent/client · 2 scenarios"
-        ),
-        "{}",
-        ok.stdout
-    );
+    env.run(&["check", "good"])
+        .expect(0)
+        .stdout_has("ok  prompts/good.md: good · es · 6 turns · roles agent/client · 2 scenarios");
     // Placeholders need a script that fills them.
     let holes = env.run(&["check", "holes"]);
     holes.expect(2);
-    assert!(
-        holes
-            .stdout
-            .contains("uses {{customer}} (line 9), but nothing fills them"),
-        "{}",
-        holes.stdout
-    );
+    holes.stdout_has("uses {{customer}} (line 9), but nothing fills them");
     env.write(
         "scripts/holes.lua",
         "return { variables = function(ctx) return { customer = 'Ana' } end }",
     );
-    let filled = env.run(&["check", "holes"]);
-    filled.expect(0);
-    assert!(
-        filled.stdout.contains("placeholders {{customer}}"),
-        "{}",
-        filled.stdout
-    );
+    env.run(&["check", "holes"])
+        .expect(0)
+        .stdout_has("placeholders {{customer}}");
     env.write("prompts/bad.md", small_prompt("turns = 3", None));
-    let bad = env.run(&["check"]);
-    bad.expect(2);
-    assert!(bad.stdout.contains("prompts/bad.md:"), "{}", bad.stdout);
-    assert!(
-        bad.stderr.contains("1 of 3 prompt(s) have problems"),
-        "{}",
-        bad.stderr
-    );
+    env.run(&["check"])
+        .expect(2)
+        .stdout_has("prompts/bad.md:")
+        .stderr_has("1 of 3 prompt(s) have problems");
 }
 
 #[test]
 fn shipped_prompts_pass_check() {
     let env = Env::with_shipped_prompts();
-    let run = env.run(&["check"]);
-    run.expect(0);
-    assert!(run.stdout.contains("call_center_es"), "{}", run.stdout);
-    assert!(run.stdout.contains("support_en"), "{}", run.stdout);
+    env.run(&["check"])
+        .expect(0)
+        .stdout_has("call_center_es")
+        .stdout_has("support_en");
 }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::common::{Env, Run, read_json, small_prompt};
+use crate::common::{Env, Run, assert_has, files_under, read_json, small_prompt, words};
 use crate::llm_server::{Recorded, Reply, TestServer, completion, conversation_json, error_body};
 
 pub const KEY: &str = "sk-test-SECRET-4f9c2e";
@@ -12,9 +12,7 @@ pub fn good() -> String {
 }
 
 pub fn env() -> Env {
-    let env = Env::new();
-    env.write("prompts/demo.md", small_prompt("", None));
-    env
+    Env::with_demo_prompt()
 }
 
 /// Runs `generate` against `server` as an OpenAI-compatible provider.
@@ -27,14 +25,7 @@ pub fn openai(env: &Env, server: &TestServer, total: u32, extra: &[&str]) -> Run
         args.extend_from_slice(&["--concurrency", "2"]);
     }
     args.extend_from_slice(extra);
-    let out = env
-        .command(&args)
-        .env("OPENAI_BASE_URL", format!("{}/v1", server.url()))
-        .env("OPENAI_API_KEY", KEY)
-        .env("CONVGEN_MODEL", "test-model")
-        .output()
-        .unwrap();
-    Run::from(out)
+    env.run_against(&server.base_url(), &args, &[("OPENAI_API_KEY", KEY)])
 }
 
 /// The key appears nowhere: not in output, not in any file of the data dir.
@@ -44,7 +35,7 @@ pub fn assert_no_key(env: &Env, run: &Run) {
         "key leaked in output"
     );
     if env.data().exists() {
-        for entry in walk(&env.data()) {
+        for entry in files_under(&env.data()) {
             let bytes = std::fs::read(&entry).unwrap();
             assert!(
                 !String::from_utf8_lossy(&bytes).contains(KEY),
@@ -53,19 +44,6 @@ pub fn assert_no_key(env: &Env, run: &Run) {
             );
         }
     }
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 fn user_message(r: &Recorded) -> String {
@@ -81,12 +59,7 @@ fn openai_compatible_request_url_headers_body_and_lineage() {
     let env = env();
     let run = openai(&env, &server, 3, &[]);
     run.expect(0);
-    assert!(
-        run.stderr
-            .contains("provider: openai, model test-model, endpoint 127.0.0.1:"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("provider: openai, model test-model, endpoint 127.0.0.1:");
     let v = run.json();
     assert_eq!(v["provider"], "openai");
     assert_eq!(v["usage"]["prompt_tokens"], 360);
@@ -111,8 +84,8 @@ fn openai_compatible_request_url_headers_body_and_lineage() {
             serde_json::json!(["agent", "client"])
         );
         let system = body["messages"][0]["content"].as_str().unwrap();
-        assert!(system.contains("Usted es un agente"), "{system}");
-        assert!(system.contains("exactly 6 turns"), "{system}");
+        assert_has(system, "Usted es un agente");
+        assert_has(system, "exactly 6 turns");
     }
     let host = server.url().trim_start_matches("http://").to_string();
     for f in env.conversation_files() {
@@ -133,14 +106,15 @@ fn openai_compatible_request_url_headers_body_and_lineage() {
 fn azure_url_form_and_api_key_header() {
     let server = TestServer::start(|_, _| Reply::ok(good()));
     let env = env();
-    let out = env
-        .command(&["generate", "--prompt", "demo", "--total", "2", "--json"])
-        .env("AZURE_OPENAI_ENDPOINT", server.url())
-        .env("AZURE_OPENAI_API_KEY", KEY)
-        .env("AZURE_OPENAI_DEPLOYMENT", "gpt-4o-calls")
-        .output()
-        .unwrap();
-    let run = Run::from(out);
+    let endpoint = server.url();
+    let azure = [
+        ("AZURE_OPENAI_ENDPOINT", endpoint.as_str()),
+        ("AZURE_OPENAI_API_KEY", KEY),
+    ];
+    let run = env.run_with(
+        &["generate", "--prompt", "demo", "--total", "2", "--json"],
+        &[&azure[..], &[("AZURE_OPENAI_DEPLOYMENT", "gpt-4o-calls")]].concat(),
+    );
     run.expect(0);
     assert_eq!(run.json()["provider"], "azure");
     for r in server.requests() {
@@ -154,22 +128,12 @@ fn azure_url_form_and_api_key_header() {
     }
     assert_no_key(&env, &run);
     // A missing piece is named.
-    let out = env
-        .command(&[
-            "generate",
-            "--prompt",
-            "demo",
-            "--total",
-            "1",
-            "--provider",
-            "azure",
-        ])
-        .env("AZURE_OPENAI_ENDPOINT", server.url())
-        .env("AZURE_OPENAI_API_KEY", KEY)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("AZURE_OPENAI_DEPLOYMENT"));
+    let out = env.run_with(
+        &words("generate --prompt demo --total 1 --provider azure"),
+        &azure,
+    );
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("AZURE_OPENAI_DEPLOYMENT"));
 }
 
 #[test]
@@ -223,19 +187,9 @@ fn too_many_failures_stop_the_run() {
     // Stopped like Ctrl-C: interrupted and resumable, with its own exit code.
     run.expect(75);
     assert_eq!(server.count(), 3);
-    assert!(
-        run.stderr
-            .contains("stopped: gave up after 2 retries: HTTP 503 from 127.0.0.1:"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr
-            .contains("finish the run with: convgen resume run-000001"),
-        "{}",
-        run.stderr
-    );
-    let runs = env.run(&["list", "runs", "--json"]).expect(0).json();
+    run.stderr_has("stopped: gave up after 2 retries: HTTP 503 from 127.0.0.1:");
+    run.stderr_has("finish the run with: convgen resume run-000001");
+    let runs = env.run_json(&["list", "runs", "--json"]);
     assert_eq!(runs[0]["status"], "interrupted");
     assert!(
         runs[0]["error"]
@@ -360,12 +314,7 @@ fn bad_credentials_and_unknown_deployments_stop_at_once() {
     let env = env();
     let run = openai(&env, &server, 3, &[]);
     run.expect(2);
-    assert!(
-        run.stderr
-            .contains("refused the credentials (HTTP 401): check OPENAI_API_KEY"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("refused the credentials (HTTP 401): check OPENAI_API_KEY");
     assert!(server.count() <= 2, "not retried: {}", server.count());
     assert_no_key(&env, &run);
 
@@ -379,16 +328,17 @@ fn bad_credentials_and_unknown_deployments_stop_at_once() {
         )
     });
     let env2 = crate::providers::env();
-    let out = env2
-        .command(&["generate", "--prompt", "demo", "--total", "1"])
-        .env("AZURE_OPENAI_ENDPOINT", server.url())
-        .env("AZURE_OPENAI_API_KEY", KEY)
-        .env("AZURE_OPENAI_DEPLOYMENT", "nope")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("no such deployment (HTTP 404)"), "{stderr}");
+    let out = env2.run_with(
+        &["generate", "--prompt", "demo", "--total", "1"],
+        &[
+            ("AZURE_OPENAI_ENDPOINT", server.url().as_str()),
+            ("AZURE_OPENAI_API_KEY", KEY),
+            ("AZURE_OPENAI_DEPLOYMENT", "nope"),
+        ],
+    );
+    let stderr = &out.stderr;
+    assert_eq!(out.code, 2, "{stderr}");
+    assert_has(stderr, "no such deployment (HTTP 404)");
     assert!(!stderr.contains(KEY));
     assert_eq!(server.count(), 1);
 }
@@ -430,10 +380,7 @@ fn turn_by_turn_mode_sends_the_conversation_so_far() {
             .unwrap()
             .to_string();
         let text = format!("Frase número {} de la llamada.", n + 1);
-        assert!(
-            user.contains(&format!("Write turn {} of 6", n + 1)),
-            "{user}"
-        );
+        assert_has(&user, &format!("Write turn {} of 6", n + 1));
         Reply::ok(completion(
             &format!("{{\"text\": \"{text}\"}}"),
             "stop",
@@ -487,5 +434,5 @@ fn x_should_retry_and_other_retryable_statuses_are_obeyed() {
     let run = openai(&env, &server, 1, &["--concurrency", "1"]);
     run.expect(2);
     assert_eq!(server.count(), 1, "x-should-retry: false is obeyed");
-    assert!(run.stderr.contains("asked not to retry"), "{}", run.stderr);
+    run.stderr_has("asked not to retry");
 }

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::common::{Env, Run, read_json, without_created_at};
+use crate::common::{Env, Run, assert_has, read_json, words};
 use crate::limiter::{TokenBucket, serve};
 use crate::llm_server::{Reply, TestServer, completion, conversation_json, error_body};
 use crate::providers::{KEY, assert_no_key, env, good, openai};
@@ -50,24 +50,15 @@ fn a_429_storm_never_aborts_the_run_nor_spends_retries() {
     assert_eq!(e["requests"], counts.requests);
     assert_eq!(e["throttled"], counts.throttled);
     assert_eq!(e["retries"], 0);
-    assert!(
-        run.stderr
-            .contains("openai: rate limited (HTTP 429); pacing requests to what it accepts"),
-        "{}",
-        run.stderr
-    );
-    let runs = env.run(&["list", "runs", "--json"]).expect(0).json();
+    run.stderr_has("openai: rate limited (HTTP 429); pacing requests to what it accepts");
+    let runs = env.run_json(&["list", "runs", "--json"]);
     assert_eq!(runs[0]["endpoints"][0]["throttled"], counts.throttled);
-    let show = env.run(&["show", "run-000001"]);
-    show.expect(0);
-    assert!(
-        show.stdout.contains(&format!(
+    env.run(&["show", "run-000001"])
+        .expect(0)
+        .stdout_has(&format!(
             "endpoints   openai: {} requests, {} answered 429, 0 retried",
             counts.requests, counts.throttled
-        )),
-        "{}",
-        show.stdout
-    );
+        ));
     assert_no_key(&env, &run);
 }
 
@@ -100,12 +91,8 @@ fn max_wait_expiry_stops_resumably_and_resume_finishes_the_same_files() {
     let run = openai(&env, &server, 8, &args);
     run.expect(75);
     assert!(started.elapsed() < Duration::from_secs(30));
-    assert!(
-        run.stderr.contains(
-            "stopped: openai refused every request for 1s (HTTP 429), longer than --max-wait 1s"
-        ),
-        "{}",
-        run.stderr
+    run.stderr_has(
+        "stopped: openai refused every request for 1s (HTTP 429), longer than --max-wait 1s",
     );
     assert!(
         run.stderr
@@ -117,19 +104,19 @@ fn max_wait_expiry_stops_resumably_and_resume_finishes_the_same_files() {
             .as_str()
             .is_some_and(|e| e.contains("longer than --max-wait 1s"))
     );
-    let runs = env.run(&["list", "runs", "--json"]).expect(0).json();
+    let runs = env.run_json(&["list", "runs", "--json"]);
     assert_eq!(runs[0]["status"], "interrupted");
     // Whatever was accepted before the stop is on disk.
     assert_eq!(env.conversation_files().len(), 3);
 
     open.store(true, Ordering::SeqCst);
-    let out = env
-        .command(&["resume", "run-000001", "--json"])
-        .env("OPENAI_BASE_URL", format!("{}/v1", server.url()))
-        .env("OPENAI_API_KEY", KEY)
-        .output()
-        .unwrap();
-    let resumed = Run::from(out);
+    let resumed = env.run_with(
+        &["resume", "run-000001", "--json"],
+        &[
+            ("OPENAI_BASE_URL", server.base_url().as_str()),
+            ("OPENAI_API_KEY", KEY),
+        ],
+    );
     resumed.expect(0);
     assert_eq!(resumed.json()["counts"]["valid"], 8);
     assert_no_key(&env, &resumed);
@@ -137,18 +124,7 @@ fn max_wait_expiry_stops_resumably_and_resume_finishes_the_same_files() {
     // The same run, never interrupted, against the same server.
     let reference = crate::providers::env();
     openai(&reference, &server, 8, &args).expect(0);
-    let files = env.conversation_files();
-    let expected = reference.conversation_files();
-    assert_eq!(files.len(), 8);
-    for (a, b) in files.iter().zip(&expected) {
-        assert_eq!(a.file_name(), b.file_name());
-        assert_eq!(
-            without_created_at(a),
-            without_created_at(b),
-            "{}",
-            a.display()
-        );
-    }
+    env.assert_same_conversations(&reference, 8);
     env.run(&["audit", "--all"]).expect(0);
 }
 
@@ -163,12 +139,7 @@ fn a_wait_longer_than_max_wait_stops_at_once() {
         started.elapsed() < Duration::from_secs(20),
         "it did not wait an hour"
     );
-    assert!(
-        run.stderr
-            .contains("openai asked to wait 1h (HTTP 429), longer than --max-wait 15m"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("openai asked to wait 1h (HTTP 429), longer than --max-wait 15m");
 }
 
 #[test]
@@ -185,12 +156,7 @@ fn an_exhausted_quota_is_not_waited_for() {
     let env = env();
     let run = openai(&env, &server, 2, &[]);
     run.expect(2);
-    assert!(
-        run.stderr
-            .contains("has no quota left (HTTP 429 insufficient_quota): check the plan and billing of OPENAI_API_KEY"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("has no quota left (HTTP 429 insufficient_quota): check the plan and billing of OPENAI_API_KEY");
     assert!(server.count() <= 2, "{}", server.count());
 }
 
@@ -266,10 +232,7 @@ fn ctrl_c_ends_a_long_wait_promptly() {
     );
     assert_eq!(out.status.code(), Some(130));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("interrupted: 0 of 3 conversations are written"),
-        "{stderr}"
-    );
+    assert_has(&stderr, "interrupted: 0 of 3 conversations are written");
 }
 
 /// A `convgen.toml` with two OpenAI-compatible endpoints, `a` and `b`.
@@ -289,13 +252,7 @@ const KEY_B: &str = "sk-bbbb-SECRET-2222";
 
 /// Runs convgen with both endpoints' keys in the environment.
 fn with_keys(env: &Env, args: &[&str]) -> Run {
-    let out = env
-        .command(args)
-        .env("KEY_A", KEY_A)
-        .env("KEY_B", KEY_B)
-        .output()
-        .unwrap();
-    Run::from(out)
+    env.run_with(args, &[("KEY_A", KEY_A), ("KEY_B", KEY_B)])
 }
 
 fn run_two(env: &Env, total: &str) -> Run {
@@ -347,12 +304,7 @@ fn an_endpoint_refusing_its_credentials_mid_run_is_dropped_while_the_other_finis
     two_endpoints(&env, &a, &b, "");
     let run = run_two(&env, "12");
     run.expect(0);
-    assert!(
-        run.stderr
-            .contains("provider: 2 endpoint(s): a (openai, model model-a, 127.0.0.1:"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("provider: 2 endpoint(s): a (openai, model model-a, 127.0.0.1:");
     assert!(
         run.stderr.contains("endpoint a taken out: 127.0.0.1:")
             && run.stderr.contains(
@@ -421,7 +373,7 @@ fn two_endpoints_share_the_work_by_weight_and_the_run_records_them() {
         a.count(),
         b.count()
     );
-    let runs = env.run(&["list", "runs", "--json"]).expect(0).json();
+    let runs = env.run_json(&["list", "runs", "--json"]);
     let recorded = &runs[0]["config"]["endpoints"];
     assert_eq!(recorded[0]["name"], "a");
     assert_eq!(recorded[0]["key_env"], "KEY_A");
@@ -432,19 +384,12 @@ fn two_endpoints_share_the_work_by_weight_and_the_run_records_them() {
     no_keys(&env, &run);
 
     // A missing key is named, with the endpoint it belongs to.
-    let out = env
-        .command(&["generate", "--prompt", "demo", "--total", "1"])
-        .env("KEY_A", KEY_A)
-        .output()
-        .unwrap();
-    let run = Run::from(out);
-    run.expect(2);
-    assert!(
-        run.stderr
-            .contains("endpoint `b`: its key_env KEY_B is not set in the environment"),
-        "{}",
-        run.stderr
+    let run = env.run_with(
+        &["generate", "--prompt", "demo", "--total", "1"],
+        &[("KEY_A", KEY_A)],
     );
+    run.expect(2);
+    run.stderr_has("endpoint `b`: its key_env KEY_B is not set in the environment");
 }
 
 #[test]
@@ -464,12 +409,7 @@ fn a_run_over_two_endpoints_resumes_on_the_endpoints_it_recorded() {
     let b = TestServer::start(handler(open.clone(), served.clone()));
     let env = env();
     two_endpoints(&env, &a, &b, "");
-    let config = env
-        .command(&["config"])
-        .env("KEY_A", KEY_A)
-        .output()
-        .unwrap();
-    let config = String::from_utf8_lossy(&config.stdout).to_string();
+    let config = env.run_with(&["config"], &[("KEY_A", KEY_A)]).stdout;
     assert!(
         config.contains("endpoints.a")
             && config.contains("key from KEY_A (set)")
@@ -478,25 +418,12 @@ fn a_run_over_two_endpoints_resumes_on_the_endpoints_it_recorded() {
     );
     let run = with_keys(
         &env,
-        &[
-            "generate",
-            "--prompt",
-            "demo",
-            "--total",
-            "6",
-            "--max-wait",
-            "1s",
-            "--json",
-        ],
+        &words("generate --prompt demo --total 6 --max-wait 1s --json"),
     );
     run.expect(75);
     // The last endpoint to run out of time stops the run; the first is taken out.
-    assert!(run.stderr.contains("taken out"), "{}", run.stderr);
-    assert!(
-        run.stderr.contains("convgen resume run-000001"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("taken out");
+    run.stderr_has("convgen resume run-000001");
 
     // The file now points elsewhere; resume goes where the run went.
     env.write(
@@ -513,7 +440,7 @@ fn a_run_over_two_endpoints_resumes_on_the_endpoints_it_recorded() {
         "the recorded endpoints served the rest"
     );
     // The run record sums what each endpoint did over both processes.
-    let runs = env.run(&["list", "runs", "--json"]).expect(0).json();
+    let runs = env.run_json(&["list", "runs", "--json"]);
     let total: u64 = runs[0]["endpoints"]
         .as_array()
         .unwrap()

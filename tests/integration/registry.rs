@@ -3,12 +3,11 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use crate::common::{Env, small_prompt};
+use crate::common::{Env, words};
 
 #[test]
 fn parallel_processes_share_a_data_dir_without_collisions() {
-    let env = Env::new();
-    env.write("prompts/demo.md", small_prompt("", None));
+    let env = Env::with_demo_prompt();
     let children: Vec<_> = (0..4)
         .map(|i| {
             env.command(&[
@@ -76,19 +75,15 @@ fn parallel_processes_share_a_data_dir_without_collisions() {
         "readers ran while the writers worked"
     );
     assert_eq!(batch_ids.len(), 16);
-    let audit = env.run(&["audit", "--all", "--json"]).expect(0).json();
+    let audit = env.run_json(&["audit", "--all", "--json"]);
     assert_eq!(audit["conversations"], 80);
-    let convs = env
-        .run(&["list", "conversations", "--json"])
-        .expect(0)
-        .json();
+    let convs = env.run_json(&["list", "conversations", "--json"]);
     assert_eq!(convs.as_array().unwrap().len(), 80);
 }
 
 #[test]
 fn a_garbage_registry_is_refused_and_left_alone() {
-    let env = Env::new();
-    env.write("prompts/demo.md", small_prompt("", None));
+    let env = Env::with_demo_prompt();
     let garbage = b"this is not a database, just some bytes".repeat(200);
     let path = env.write("batches/registry.redb", &garbage);
     for args in [
@@ -114,8 +109,7 @@ fn a_garbage_registry_is_refused_and_left_alone() {
 
 #[test]
 fn a_registry_from_a_newer_convgen_is_refused() {
-    let env = Env::new();
-    env.write("prompts/demo.md", small_prompt("", None));
+    let env = Env::with_demo_prompt();
     env.generate("demo", 1, 1, 1, &[]);
     {
         let db = redb::Database::create(env.data().join("registry.redb")).unwrap();
@@ -130,12 +124,7 @@ fn a_registry_from_a_newer_convgen_is_refused() {
     }
     let run = env.run(&["list", "batches"]);
     run.expect(2);
-    assert!(
-        run.stderr
-            .contains("schema version 99, newer than this convgen"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("schema version 99, newer than this convgen");
     env.run(&["generate", "--prompt", "demo", "--total", "1"])
         .expect(2);
 }
@@ -144,7 +133,7 @@ fn a_registry_from_a_newer_convgen_is_refused() {
 fn listing_an_empty_data_dir_is_empty_not_an_error() {
     let env = Env::new();
     std::fs::create_dir(env.data()).unwrap();
-    let v = env.run(&["list", "batches", "--json"]).expect(0).json();
+    let v = env.run_json(&["list", "batches", "--json"]);
     assert_eq!(v, serde_json::json!([]));
     assert!(
         std::fs::read_dir(env.data()).unwrap().next().is_none(),
@@ -157,20 +146,15 @@ fn listing_an_empty_data_dir_is_empty_not_an_error() {
 
 #[test]
 fn a_busy_registry_is_a_bounded_wait_and_a_clear_message() {
-    let env = Env::new();
-    env.write("prompts/demo.md", small_prompt("", None));
+    let env = Env::with_demo_prompt();
     env.generate("demo", 1, 1, 1, &[]);
     let mut lock = fslock::LockFile::open(&env.data().join("registry.lock")).unwrap();
     lock.lock().unwrap();
     let started = std::time::Instant::now();
-    let out = env
-        .command(&["list", "batches"])
-        .env("CONVGEN_LOCK_TIMEOUT", "0.5")
-        .output()
-        .unwrap();
+    let out = env.run_with(&["list", "batches"], &[("CONVGEN_LOCK_TIMEOUT", "0.5")]);
     let waited = started.elapsed();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let stderr = &out.stderr;
+    assert_eq!(out.code, 2, "{stderr}");
     assert!(
         stderr.contains("registry busy") && stderr.contains("CONVGEN_LOCK_TIMEOUT"),
         "{stderr}"
@@ -182,8 +166,7 @@ fn a_busy_registry_is_a_bounded_wait_and_a_clear_message() {
 
 #[test]
 fn a_truncated_registry_is_refused_and_left_alone() {
-    let env = Env::new();
-    env.write("prompts/demo.md", small_prompt("", None));
+    let env = Env::with_demo_prompt();
     env.generate("demo", 20, 10, 1, &[]);
     let path = env.data().join("registry.redb");
     let bytes = std::fs::read(&path).unwrap();
@@ -239,8 +222,7 @@ fn a_read_only_data_dir_can_be_listed_and_audited_but_not_written() {
         eprintln!("skipped: a read-only mount needs root (CI runs as root)");
         return;
     }
-    let env = Env::new();
-    env.write("prompts/demo.md", small_prompt("", None));
+    let env = Env::with_demo_prompt();
     env.generate("demo", 4, 2, 1, &[]);
     let data = env.data();
     let data_str = data.to_str().unwrap();
@@ -250,17 +232,13 @@ fn a_read_only_data_dir_can_be_listed_and_audited_but_not_written() {
         Mount::run(&["-o", "remount,ro,bind", data_str]),
         "read-only remount"
     );
-    let listed = env.run(&["list", "batches", "--json"]).expect(0).json();
+    let listed = env.run_json(&["list", "batches", "--json"]);
     assert_eq!(listed.as_array().unwrap().len(), 2);
     env.run(&["audit", "--all"]).expect(0);
     env.run(&["show", "demo-000001-0001"]).expect(0);
     let refused = env.run(&["generate", "--prompt", "demo", "--total", "1"]);
     refused.expect(2);
-    assert!(
-        refused.stderr.contains("Read-only file system"),
-        "{}",
-        refused.stderr
-    );
+    refused.stderr_has("Read-only file system");
     assert_eq!(
         refused.stderr.trim_end().lines().count(),
         1,
@@ -275,8 +253,7 @@ fn a_full_disk_stops_the_run_with_nothing_half_registered() {
         eprintln!("skipped: a small tmpfs needs root (CI runs as root)");
         return;
     }
-    let env = Env::new();
-    env.write("prompts/demo.md", small_prompt("", None));
+    let env = Env::with_demo_prompt();
     let data = env.data();
     std::fs::create_dir_all(&data).unwrap();
     assert!(
@@ -291,21 +268,11 @@ fn a_full_disk_stops_the_run_with_nothing_half_registered() {
         "tmpfs"
     );
     let _mount = Mount(data.clone());
-    let run = env.run(&[
-        "generate",
-        "--prompt",
-        "demo",
-        "--total",
-        "2000",
-        "--batch-size",
-        "50",
-    ]);
+    let run = env.run(&words(
+        "generate --prompt demo --total 2000 --batch-size 50",
+    ));
     run.expect(2);
-    assert!(
-        run.stderr.contains("No space left on device"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("No space left on device");
     // Once there is room again, whatever was registered before the disk
     // filled up is whole, and the run can be finished.
     assert!(
@@ -316,6 +283,6 @@ fn a_full_disk_stops_the_run_with_nothing_half_registered() {
     assert_eq!(audit.code, 0, "{}{}", audit.stdout, audit.stderr);
     env.run(&["resume", "run-000001"]).expect(0);
     env.run(&["audit", "--all"]).expect(0);
-    let runs = env.run(&["list", "runs", "--json"]).expect(0).json();
+    let runs = env.run_json(&["list", "runs", "--json"]);
     assert_eq!(runs[0]["counts"]["valid"], 2000);
 }

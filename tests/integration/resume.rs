@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use crate::common::{Env, read_json, without_created_at};
+use crate::common::{Env, assert_has, read_json, without_created_at, words};
 
 const TOTAL: &str = "2000";
 
@@ -58,7 +58,7 @@ fn interrupt(env: &Env, batches: usize, signal: i32) -> Option<i32> {
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     if signal == libc::SIGINT && out.status.code() == Some(130) {
-        assert!(stderr.contains("convgen resume run-000001"), "{stderr}");
+        assert_has(&stderr, "convgen resume run-000001");
     }
     out.status.code()
 }
@@ -89,7 +89,7 @@ fn wait_for_batches(env: &Env, child: &mut std::process::Child, batches: usize) 
 /// The run stopped before its end: listed with `status`, fewer than all
 /// its conversations on disk.
 fn assert_cut_short(env: &Env, status: &str) {
-    let runs = env.run(&["list", "runs", "--json"]).expect(0).json();
+    let runs = env.run_json(&["list", "runs", "--json"]);
     assert_eq!(runs[0]["status"], status, "{}", runs[0]);
     let written = runs[0]["written"].as_u64().unwrap();
     let total: u64 = TOTAL.parse().unwrap();
@@ -125,13 +125,9 @@ fn ctrl_c_then_resume_equals_an_uninterrupted_run() {
     resumed.expect(0);
     assert_eq!(snapshot(&env), expected);
     env.run(&["audit", "--all"]).expect(0);
-    let again = env.run(&["resume", "run-000001"]);
-    again.expect(0);
-    assert!(
-        again.stderr.contains("is complete: nothing to resume"),
-        "{}",
-        again.stderr
-    );
+    env.run(&["resume", "run-000001"])
+        .expect(0)
+        .stderr_has("is complete: nothing to resume");
 }
 
 #[test]
@@ -162,7 +158,7 @@ fn kill_9_at_many_points_then_resume_converges() {
             "trial {t} (kill after {batches} batches)"
         );
         env.run(&["audit", "--all"]).expect(0);
-        let runs = env.run(&["list", "runs", "--json"]).expect(0).json();
+        let runs = env.run_json(&["list", "runs", "--json"]);
         assert_eq!(runs[0]["status"], "complete");
         assert_eq!(runs[0]["counts"]["valid"], 2000);
     }
@@ -177,14 +173,9 @@ fn resume_refuses_a_running_run_and_changed_inputs() {
     let lock_path = env.data().join("locks/run-000001.lock");
     let mut lock = fslock::LockFile::open(&lock_path).unwrap();
     lock.lock().unwrap();
-    let busy = env.run(&["resume", "run-000001"]);
-    busy.expect(2);
-    assert!(
-        busy.stderr
-            .contains("being worked on by another convgen process"),
-        "{}",
-        busy.stderr
-    );
+    env.run(&["resume", "run-000001"])
+        .expect(2)
+        .stderr_has("being worked on by another convgen process");
     lock.unlock().unwrap();
     // The prompt changed since.
     let prompt = env.path().join("prompts/call_center_es.md");
@@ -192,11 +183,7 @@ fn resume_refuses_a_running_run_and_changed_inputs() {
     std::fs::write(&prompt, format!("{text}\n<!-- edited -->\n")).unwrap();
     let changed = env.run(&["resume", "run-000001"]);
     changed.expect(2);
-    assert!(
-        changed.stderr.contains("changed since run-000001 started"),
-        "{}",
-        changed.stderr
-    );
+    changed.stderr_has("changed since run-000001 started");
     env.run(&["resume", "run-000001", "--allow-changed"])
         .expect(0);
     env.run(&["audit", "--all"]).expect(0);
@@ -211,10 +198,7 @@ fn resume_does_not_trust_a_broken_conversation_file_left_in_a_pending_batch() {
     let expected = snapshot(&reference_env);
     let env = Env::with_shipped_prompts();
     interrupt(&env, 2, libc::SIGKILL);
-    let pending = env
-        .run(&["list", "batches", "--status", "pending", "--json"])
-        .expect(0)
-        .json();
+    let pending = env.run_json(&["list", "batches", "--status", "pending", "--json"]);
     let last = pending
         .as_array()
         .unwrap()
@@ -253,22 +237,7 @@ fn resume_does_not_trust_a_broken_conversation_file_left_in_a_pending_batch() {
 #[test]
 fn every_crash_point_is_either_unregistered_or_complete_and_resume_converges() {
     let small = |env: &Env, extra: Option<u64>| {
-        let mut cmd = env.command(&[
-            "generate",
-            "--prompt",
-            "call_center_es",
-            "--total",
-            "300",
-            "--batch-size",
-            "100",
-            "--seed",
-            "8",
-            "--start",
-            "2026-03-02T09:00:00Z",
-            "--quiet",
-            "--concurrency",
-            "4",
-        ]);
+        let mut cmd = env.command(&words("generate --prompt call_center_es --total 300 --batch-size 100 --seed 8 --start 2026-03-02T09:00:00Z --quiet --concurrency 4"));
         if let Some(n) = extra {
             cmd.env("CONVGEN_FAIL_AFTER_WRITES", n.to_string());
         }
@@ -357,27 +326,16 @@ fn issue12_a_killed_run_is_listed_interrupted_with_what_is_on_disk() {
             .env("CONVGEN_MODEL", "test-model");
         cmd
     };
-    let mut child = with_server(&[
-        "generate",
-        "--prompt",
-        "demo",
-        "--total",
-        "8",
-        "--batch-size",
-        "2",
-        "--seed",
-        "4",
-        "--concurrency",
-        "1",
-        "--quiet",
-    ])
+    let mut child = with_server(&words(
+        "generate --prompt demo --total 8 --batch-size 2 --seed 4 --concurrency 1 --quiet",
+    ))
     .stdout(std::process::Stdio::null())
     .stderr(std::process::Stdio::null())
     .spawn()
     .unwrap();
     wait_for_batches(&env, &mut child, 2);
     // While it works, it is running.
-    let live = env.run(&["list", "runs", "--json"]).expect(0).json();
+    let live = env.run_json(&["list", "runs", "--json"]);
     assert_eq!(live[0]["status"], "running");
     assert!(live[0].get("resume").is_none());
     // SAFETY: signalling our own child process.
@@ -386,7 +344,7 @@ fn issue12_a_killed_run_is_listed_interrupted_with_what_is_on_disk() {
     let on_disk = env.conversation_files().len();
     assert!((4..8).contains(&on_disk), "{on_disk} conversations on disk");
 
-    let runs = env.run(&["list", "runs", "--json"]).expect(0).json();
+    let runs = env.run_json(&["list", "runs", "--json"]);
     assert_eq!(runs[0]["status"], "interrupted");
     assert_eq!(runs[0]["written"], on_disk);
     assert_eq!(runs[0]["resume"], "convgen resume run-000001");
@@ -405,18 +363,12 @@ fn issue12_a_killed_run_is_listed_interrupted_with_what_is_on_disk() {
     assert_eq!(interrupted.expect(0).json().as_array().unwrap().len(), 1);
     let show = env.run(&["show", "run-000001"]).expect(0).stdout.clone();
     assert!(show.starts_with("run run-000001 · interrupted"), "{show}");
-    assert!(
-        show.contains(&format!("written     {on_disk} of 8 conversations on disk")),
-        "{show}"
+    assert_has(
+        &show,
+        &format!("written     {on_disk} of 8 conversations on disk"),
     );
-    assert!(
-        show.contains("resume      convgen resume run-000001\n"),
-        "{show}"
-    );
-    assert!(
-        show.contains("ended without recording an outcome"),
-        "{show}"
-    );
+    assert_has(&show, "resume      convgen resume run-000001\n");
+    assert_has(&show, "ended without recording an outcome");
     // Elsewhere, the command names the data dir.
     std::fs::rename(env.data(), env.path().join("kept")).unwrap();
     let elsewhere = env.run(&["show", "run-000001", "--data-dir", "kept", "--json"]);
@@ -439,7 +391,7 @@ fn issue12_a_killed_run_is_listed_interrupted_with_what_is_on_disk() {
         8 - on_disk,
         "only the missing ones were made"
     );
-    let runs = env.run(&["list", "runs", "--json"]).expect(0).json();
+    let runs = env.run_json(&["list", "runs", "--json"]);
     assert_eq!(runs[0]["status"], "complete");
     assert_eq!(runs[0]["written"], 8);
     env.run(&["audit", "--all"]).expect(0);
@@ -452,26 +404,15 @@ fn issue12_a_killed_run_is_listed_interrupted_with_what_is_on_disk() {
 #[test]
 fn issue12_allow_changed_finishes_a_run_with_the_fixed_script() {
     use crate::common::small_prompt;
-    let env = Env::new();
-    env.write("prompts/demo.md", small_prompt("", None));
+    let env = Env::with_demo_prompt();
     let broken = "local M = {}\nfunction M.validate_conversation(conv, ctx)\n  if ctx.index == 5 then error('boom at five') end\n  return true\nend\nreturn M\n";
     env.write("scripts/demo.lua", broken);
-    let failed = env.run(&[
-        "generate",
-        "--prompt",
-        "demo",
-        "--total",
-        "6",
-        "--batch-size",
-        "2",
-        "--seed",
-        "9",
-        "--concurrency",
-        "1",
-    ]);
+    let failed = env.run(&words(
+        "generate --prompt demo --total 6 --batch-size 2 --seed 9 --concurrency 1",
+    ));
     failed.expect(2);
-    assert!(failed.stderr.contains("boom at five"), "{}", failed.stderr);
-    let before = env.run(&["show", "run-000001", "--json"]).expect(0).json();
+    failed.stderr_has("boom at five");
+    let before = env.run_json(&["show", "run-000001", "--json"]);
     assert_eq!(before["status"], "failed");
     let old_script = before["config"]["script"]["sha256"]
         .as_str()
@@ -500,7 +441,7 @@ fn issue12_allow_changed_finishes_a_run_with_the_fixed_script() {
     resumed.expect(0);
     let v = resumed.json();
     assert_eq!(v["counts"]["valid"], 6);
-    let after = env.run(&["show", "run-000001", "--json"]).expect(0).json();
+    let after = env.run_json(&["show", "run-000001", "--json"]);
     let new_script = after["config"]["script"]["sha256"]
         .as_str()
         .unwrap()
@@ -514,7 +455,7 @@ fn issue12_allow_changed_finishes_a_run_with_the_fixed_script() {
         .find(|l| l.contains("changed since run-000001 started"))
         .unwrap_or_else(|| panic!("{}", resumed.stderr));
     for sha in [&old_script, &new_script] {
-        assert!(line.contains(&sha[..8]), "{line}");
+        assert_has(line, &sha[..8]);
     }
     assert!(
         line.contains("scripts/demo.lua")
@@ -542,10 +483,7 @@ fn issue12_allow_changed_finishes_a_run_with_the_fixed_script() {
     );
 
     // Earlier batches keep the old versions, the resumed one has the new, everywhere.
-    let records = env
-        .run(&["list", "batches", "--run", "run-000001", "--json"])
-        .expect(0)
-        .json();
+    let records = env.run_json(&["list", "batches", "--run", "run-000001", "--json"]);
     for (b, record) in records.as_array().unwrap().iter().enumerate() {
         let (script, prompt) = if b < 2 {
             (&old_script, &old_prompt)
@@ -568,7 +506,7 @@ fn issue12_allow_changed_finishes_a_run_with_the_fixed_script() {
             assert_eq!(file["prompt"]["id"], prompt.as_str(), "{id}");
         }
     }
-    let scripts = env.run(&["list", "scripts", "--json"]).expect(0).json();
+    let scripts = env.run_json(&["list", "scripts", "--json"]);
     assert_eq!(scripts.as_array().unwrap().len(), 2);
     env.run(&["audit", "--run", "run-000001"]).expect(0);
 }

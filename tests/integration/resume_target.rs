@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::common::{Env, Run, read_json};
+use crate::common::{Env, Run, assert_has, read_json, words};
 use crate::llm_server::{Reply, TestServer, error_body};
 use crate::providers::{KEY, assert_no_key, env, good, openai};
 
@@ -31,14 +31,7 @@ fn stopped_run(env: &Env, server: &TestServer) -> Run {
         env,
         server,
         4,
-        &[
-            "--batch-size",
-            "2",
-            "--concurrency",
-            "1",
-            "--max-retries",
-            "0",
-        ],
+        &words("--batch-size 2 --concurrency 1 --max-retries 0"),
     );
     run.expect(75);
     run
@@ -48,15 +41,20 @@ fn stopped_run(env: &Env, server: &TestServer) -> Run {
 fn resume(env: &Env, run_id: &str, vars: &[(&str, String)], extra: &[&str]) -> Run {
     let mut args = vec!["resume", run_id, "--json"];
     args.extend_from_slice(extra);
-    let mut cmd = env.command(&args);
-    for (k, v) in vars {
-        cmd.env(k, v);
-    }
-    Run::from(cmd.output().unwrap())
+    env.run_with(&args, vars)
 }
 
-fn base(server: &TestServer) -> String {
-    format!("{}/v1", server.url())
+/// `resume RUN` with OPENAI_BASE_URL `base_url` and the key set.
+fn resume_at(env: &Env, run_id: &str, base_url: String, extra: &[&str]) -> Run {
+    resume(
+        env,
+        run_id,
+        &[
+            ("OPENAI_BASE_URL", base_url),
+            ("OPENAI_API_KEY", KEY.into()),
+        ],
+        extra,
+    )
 }
 
 fn host(server: &TestServer) -> String {
@@ -69,44 +67,29 @@ fn issue12_resume_refuses_another_base_url_and_goes_back_to_the_recorded_one() {
     let b = TestServer::start(|_, _| Reply::ok(good()));
     let env = env();
     let first = stopped_run(&env, &a);
-    assert!(
-        first.stderr.contains("convgen resume run-000001"),
-        "{}",
-        first.stderr
-    );
+    first.stderr_has("convgen resume run-000001");
     // The run records its endpoint, never the key.
-    let shown = env.run(&["show", "run-000001", "--json"]).expect(0).json();
+    let shown = env.run_json(&["show", "run-000001", "--json"]);
     let rec = &shown["config"]["endpoints"][0];
-    assert_eq!(rec["url"], format!("{}/chat/completions", base(&a)));
-    assert_eq!(rec["env"]["base_url"], base(&a));
+    assert_eq!(rec["url"], format!("{}/chat/completions", a.base_url()));
+    assert_eq!(rec["env"]["base_url"], a.base_url());
     assert_eq!(rec["key_env"], "OPENAI_API_KEY");
     assert_eq!(rec["model"], "test-model");
     let text = env.run(&["show", "run-000001"]).expect(0).stdout.clone();
-    assert!(
-        text.contains(&format!("endpoint    {}", host(&a))),
-        "{text}"
-    );
+    assert_has(&text, &format!("endpoint    {}", host(&a)));
     open.store(true, Ordering::SeqCst);
     let before = a.count();
 
     // The environment now points to another server: refused, naming both, nothing sent.
-    let refused = resume(
-        &env,
-        "run-000001",
-        &[
-            ("OPENAI_BASE_URL", base(&b)),
-            ("OPENAI_API_KEY", KEY.into()),
-        ],
-        &[],
-    );
+    let refused = resume_at(&env, "run-000001", b.base_url(), &[]);
     refused.expect(2);
     let line = refused.stderr.trim();
     assert_eq!(line.lines().count(), 1, "{line}");
     assert!(
         line.contains(&format!(
             "run-000001 was made against {} but OPENAI_BASE_URL points to {}",
-            base(&a),
-            base(&b)
+            a.base_url(),
+            b.base_url()
         )) && line.contains("--endpoint-from-env"),
         "{line}"
     );
@@ -115,36 +98,28 @@ fn issue12_resume_refuses_another_base_url_and_goes_back_to_the_recorded_one() {
     // So does convgen.toml's [openai] table.
     env.write(
         "convgen.toml",
-        format!("[openai]\nbase_url = \"{}\"\n", base(&b)),
+        format!("[openai]\nbase_url = \"{}\"\n", b.base_url()),
     );
     let refused = resume(&env, "run-000001", &[("OPENAI_API_KEY", KEY.into())], &[]);
     refused.expect(2);
-    assert!(
-        refused.stderr.contains(&format!(
+    refused.stderr_has(&format!(
             "run-000001 was made against {} but convgen.toml's [openai] base_url points to {}; remove it",
-            base(&a),
-            base(&b)
-        )),
-        "{}",
-        refused.stderr
-    );
+            a.base_url(),
+            b.base_url()
+        ));
     std::fs::remove_file(env.path().join("convgen.toml")).unwrap();
     assert_eq!(b.count(), 0);
-    let runs = env.run(&["list", "runs", "--json"]).expect(0).json();
+    let runs = env.run_json(&["list", "runs", "--json"]);
     assert_eq!(runs[0]["status"], "interrupted");
 
     // No OPENAI_BASE_URL at all: back to the recorded server, key from the environment.
     let resumed = resume(&env, "run-000001", &[("OPENAI_API_KEY", KEY.into())], &[]);
     resumed.expect(0);
     assert_eq!(resumed.json()["counts"]["valid"], 4);
-    assert!(
-        resumed.stderr.contains(&format!(
-            "resuming against {}, the endpoint it recorded",
-            base(&a)
-        )),
-        "{}",
-        resumed.stderr
-    );
+    resumed.stderr_has(&format!(
+        "resuming against {}, the endpoint it recorded",
+        a.base_url()
+    ));
     assert_eq!(b.count(), 0);
     let later = &a.requests()[before..];
     assert_eq!(later.len(), 2, "the two conversations left");
@@ -171,16 +146,7 @@ fn issue12_resume_refuses_another_base_url_and_goes_back_to_the_recorded_one() {
     let env = crate::providers::env();
     stopped_run(&env, &c);
     open_c.store(true, Ordering::SeqCst);
-    resume(
-        &env,
-        "run-000001",
-        &[
-            ("OPENAI_BASE_URL", format!("{}/", base(&c))),
-            ("OPENAI_API_KEY", KEY.into()),
-        ],
-        &[],
-    )
-    .expect(0);
+    resume_at(&env, "run-000001", format!("{}/", c.base_url()), &[]).expect(0);
 }
 
 #[test]
@@ -190,25 +156,13 @@ fn issue12_endpoint_from_env_sends_the_rest_to_the_new_server() {
     let env = env();
     stopped_run(&env, &a);
     let before = a.count();
-    let moved = resume(
-        &env,
-        "run-000001",
-        &[
-            ("OPENAI_BASE_URL", base(&b)),
-            ("OPENAI_API_KEY", KEY.into()),
-        ],
-        &["--endpoint-from-env"],
-    );
+    let moved = resume_at(&env, "run-000001", b.base_url(), &["--endpoint-from-env"]);
     moved.expect(0);
-    assert!(
-        moved.stderr.contains(&format!(
-            "sending the rest to {} (OPENAI_BASE_URL), not to {} where it started",
-            base(&b),
-            base(&a)
-        )),
-        "{}",
-        moved.stderr
-    );
+    moved.stderr_has(&format!(
+        "sending the rest to {} (OPENAI_BASE_URL), not to {} where it started",
+        b.base_url(),
+        a.base_url()
+    ));
     assert_eq!(moved.json()["counts"]["valid"], 4);
     assert_eq!(a.count(), before, "nothing more went to the old server");
     assert_eq!(b.count(), 2);
@@ -225,13 +179,9 @@ fn issue12_endpoint_from_env_sends_the_rest_to_the_new_server() {
     assert_eq!(hosts, [host(&a), host(&a), host(&b), host(&b)]);
     env.run(&["audit", "--all"]).expect(0);
     // The run now records the new endpoint: a later look names it.
-    let show = env.run(&["show", "run-000001", "--json"]).expect(0).json();
+    let show = env.run_json(&["show", "run-000001", "--json"]);
     assert_eq!(show["config"]["endpoint_host"], host(&b).as_str(), "{show}");
-    assert!(
-        moved.stderr.contains("later resumes go there too"),
-        "{}",
-        moved.stderr
-    );
+    moved.stderr_has("later resumes go there too");
 }
 
 #[test]
@@ -240,32 +190,14 @@ fn issue12_a_mock_run_resumes_with_the_mock_whatever_the_environment_says() {
     let env = env();
     // The process dies after its first batch is written (a crash point).
     let out = env
-        .command(&[
-            "generate",
-            "--prompt",
-            "demo",
-            "--total",
-            "4",
-            "--batch-size",
-            "2",
-            "--seed",
-            "3",
-            "--concurrency",
-            "1",
-        ])
+        .command(&words(
+            "generate --prompt demo --total 4 --batch-size 2 --seed 3 --concurrency 1",
+        ))
         .env("CONVGEN_FAIL_AFTER_WRITES", "9")
         .output()
         .unwrap();
     assert!(!out.status.success());
-    let resumed = resume(
-        &env,
-        "run-000001",
-        &[
-            ("OPENAI_BASE_URL", base(&server)),
-            ("OPENAI_API_KEY", KEY.into()),
-        ],
-        &[],
-    );
+    let resumed = resume_at(&env, "run-000001", server.base_url(), &[]);
     resumed.expect(0);
     assert_eq!(server.count(), 0, "a mock run sends nothing anywhere");
     for f in env.conversation_files() {
@@ -312,30 +244,20 @@ fn issue12_a_run_recorded_with_only_its_host_still_resumes_by_host() {
     drop(lock);
     let id = run.run_id.as_str();
     // Elsewhere: refused, naming the recorded host.
-    let refused = resume(&env, id, &[("OPENAI_BASE_URL", base(&b))], &[]);
+    let refused = resume(&env, id, &[("OPENAI_BASE_URL", b.base_url())], &[]);
     refused.expect(2);
-    assert!(
-        refused.stderr.contains(&format!(
-            "{id} was made against {} (it recorded only the host) but OPENAI_BASE_URL points to {}",
-            host(&a),
-            base(&b)
-        )),
-        "{}",
-        refused.stderr
-    );
+    refused.stderr_has(&format!(
+        "{id} was made against {} (it recorded only the host) but OPENAI_BASE_URL points to {}",
+        host(&a),
+        b.base_url()
+    ));
     // Unset: the public URL is not where it went either.
     let unset = resume(&env, id, &[("OPENAI_API_KEY", KEY.into())], &[]);
     unset.expect(2);
-    assert!(
-        unset
-            .stderr
-            .contains("OPENAI_BASE_URL is not set (the default is https://api.openai.com/v1)"),
-        "{}",
-        unset.stderr
-    );
+    unset.stderr_has("OPENAI_BASE_URL is not set (the default is https://api.openai.com/v1)");
     assert_eq!(a.count() + b.count(), 0);
     // The same host: resumes there.
-    resume(&env, id, &[("OPENAI_BASE_URL", base(&a))], &[]).expect(0);
+    resume(&env, id, &[("OPENAI_BASE_URL", a.base_url())], &[]).expect(0);
     assert_eq!(a.count(), 2);
     assert_eq!(b.count(), 0);
 }

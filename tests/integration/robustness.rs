@@ -6,7 +6,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::common::read_json;
+use crate::common::{Run, read_json};
 use crate::llm_server::{Reply, TestServer, error_body};
 use crate::providers::{env, good, openai};
 
@@ -70,15 +70,13 @@ fn truncating_server() -> (String, Arc<AtomicUsize>) {
 fn a_reply_cut_off_mid_body_is_retried_not_regenerated() {
     let (url, count) = truncating_server();
     let env = env();
-    let out = env
-        .command(&[
+    let run = env.run_against(
+        &format!("{url}/v1"),
+        &[
             "generate", "--prompt", "demo", "--total", "1", "--seed", "5", "--json",
-        ])
-        .env("OPENAI_BASE_URL", format!("{url}/v1"))
-        .env("CONVGEN_MODEL", "test-model")
-        .output()
-        .unwrap();
-    let run = crate::common::Run::from(out);
+        ],
+        &[],
+    );
     run.expect(0);
     assert_eq!(count.load(Ordering::SeqCst), 2);
     let v = run.json();
@@ -97,34 +95,34 @@ fn an_absurd_retry_after_stops_the_run_resumable_without_a_panic() {
     let env = env();
     let run = openai(&env, &server, 2, &["--max-wait", "2"]);
     run.expect(75);
-    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    run.stderr_lacks("panicked");
+    run.stderr_has("convgen resume run-000001");
+    assert!(server.count() >= 1);
+}
+
+/// One mock conversation of the demo prompt.
+const ONE: &[&str] = &[
+    "generate", "--prompt", "demo", "--total", "1", "--seed", "1",
+];
+
+/// Asserts the run finished or refused (exit 0 or 2), naming `what` it was given.
+#[track_caller]
+fn ran_or_refused(run: &Run, what: &str) {
     assert!(
-        run.stderr.contains("convgen resume run-000001"),
-        "{}",
+        run.code == 0 || run.code == 2,
+        "{what}: exit {}\n{}",
+        run.code,
         run.stderr
     );
-    assert!(server.count() >= 1);
 }
 
 #[test]
 fn out_of_range_numeric_settings_never_panic() {
     let env = env();
     for value in ["1e300", "1e19", "-1", "NaN", "inf", "18446744073709551616"] {
-        let out = env
-            .command(&[
-                "generate", "--prompt", "demo", "--total", "1", "--seed", "1",
-            ])
-            .env("CONVGEN_LOCK_TIMEOUT", value)
-            .output()
-            .unwrap();
-        let run = crate::common::Run::from(out);
-        assert!(
-            run.code == 0 || run.code == 2,
-            "CONVGEN_LOCK_TIMEOUT={value}: exit {}\n{}",
-            run.code,
-            run.stderr
-        );
-        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+        let run = env.run_with(ONE, &[("CONVGEN_LOCK_TIMEOUT", value)]);
+        ran_or_refused(&run, &format!("CONVGEN_LOCK_TIMEOUT={value}"));
+        run.stderr_lacks("panicked");
     }
 }
 
@@ -152,41 +150,22 @@ fn extreme_numbers_in_every_numeric_setting_and_flag_never_panic() {
     ] {
         for value in values {
             env.write("convgen.toml", format!("{key} = {value}\n"));
-            let run = env.run(&[
-                "generate", "--prompt", "demo", "--total", "1", "--seed", "1",
-            ]);
-            assert!(
-                run.code == 0 || run.code == 2,
-                "convgen.toml {key} = {value}: exit {}\n{}",
-                run.code,
-                run.stderr
-            );
-            assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+            let run = env.run(ONE);
+            ran_or_refused(&run, &format!("convgen.toml {key} = {value}"));
+            run.stderr_lacks("panicked");
         }
     }
     std::fs::remove_file(env.path().join("convgen.toml")).unwrap();
     for flag in ["--timeout", "--max-wait", "--rpm", "--tpm", "--concurrency"] {
         for value in ["1e300", "nan", "-0", "1e-300", "99999999999999999999"] {
-            let run = env.run(&[
-                "generate", "--prompt", "demo", "--total", "1", "--seed", "1", flag, value,
-            ]);
-            assert!(
-                run.code == 0 || run.code == 2,
-                "{flag} {value}: exit {}\n{}",
-                run.code,
-                run.stderr
-            );
+            let run = env.run(&[ONE, &[flag, value]].concat());
+            ran_or_refused(&run, &format!("{flag} {value}"));
         }
     }
     for value in ["1e300", "-3", "x", "99999999999999999999999"] {
-        let out = env
-            .command(&[
-                "generate", "--prompt", "demo", "--total", "1", "--seed", "1",
-            ])
-            .env("CONVGEN_FAIL_AFTER_WRITES", value)
-            .output()
-            .unwrap();
-        let code = out.status.code().unwrap_or(-1);
+        let code = env
+            .run_with(ONE, &[("CONVGEN_FAIL_AFTER_WRITES", value)])
+            .code;
         assert!(
             code == 0 || code == 2,
             "CONVGEN_FAIL_AFTER_WRITES={value}: {code}"

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::common::{Env, read_json, small_prompt, without_created_at};
+use crate::common::{Env, assert_has, read_json, small_prompt, words};
 
 /// A prompt whose system text uses {{customer}}, with the given script beside it.
 fn env_with_script(script: &str) -> Env {
@@ -54,20 +54,7 @@ return M
 #[test]
 fn every_hook_is_honoured_and_recorded() {
     let env = env_with_script(EVERY_HOOK);
-    let run = env.run(&[
-        "generate",
-        "--prompt",
-        "demo",
-        "--total",
-        "10",
-        "--batch-size",
-        "10",
-        "--seed",
-        "4",
-        "--start",
-        "2026-03-02T09:00:00Z",
-        "--json",
-    ]);
+    let run = env.run(&words("generate --prompt demo --total 10 --batch-size 10 --seed 4 --start 2026-03-02T09:00:00Z --json"));
     run.expect(1);
     let v = run.json();
     assert_eq!(
@@ -118,13 +105,13 @@ fn every_hook_is_honoured_and_recorded() {
     }
     let batch = read_json(&env.data().join("demo-000001/batch.json"));
     assert_eq!(batch["script"]["path"], "scripts/demo.lua");
-    let scripts = env.run(&["list", "scripts", "--json"]).expect(0).json();
+    let scripts = env.run_json(&["list", "scripts", "--json"]);
     assert_eq!(scripts.as_array().unwrap().len(), 1);
     // Editing the script registers a new version.
     env.write("scripts/demo.lua", format!("{EVERY_HOOK}\n-- edited\n"));
     env.run(&["generate", "--prompt", "demo", "--total", "1"])
         .expect(0);
-    let scripts = env.run(&["list", "scripts", "--json"]).expect(0).json();
+    let scripts = env.run_json(&["list", "scripts", "--json"]);
     assert_eq!(scripts.as_array().unwrap().len(), 2);
     env.run(&["audit", "--all"]).expect(0);
 }
@@ -133,48 +120,14 @@ fn every_hook_is_honoured_and_recorded() {
 fn scripted_runs_are_identical_across_concurrency() {
     let a = env_with_script(EVERY_HOOK);
     let b = env_with_script(EVERY_HOOK);
-    a.run(&[
-        "generate",
-        "--prompt",
-        "demo",
-        "--total",
-        "24",
-        "--batch-size",
-        "6",
-        "--seed",
-        "9",
-        "--start",
-        "2026-03-02T09:00:00Z",
-        "--concurrency",
-        "1",
-    ])
-    .expect(1);
-    b.run(&[
-        "generate",
-        "--prompt",
-        "demo",
-        "--total",
-        "24",
-        "--batch-size",
-        "6",
-        "--seed",
-        "9",
-        "--start",
-        "2026-03-02T09:00:00Z",
-        "--concurrency",
-        "8",
-    ])
-    .expect(1);
-    let (fa, fb) = (a.conversation_files(), b.conversation_files());
-    assert_eq!(fa.len(), 24);
-    for (x, y) in fa.iter().zip(&fb) {
-        assert_eq!(
-            without_created_at(x),
-            without_created_at(y),
-            "{} differs",
-            x.display()
-        );
-    }
+    let generate = words(
+        "generate --prompt demo --total 24 --batch-size 6 --seed 9 --start 2026-03-02T09:00:00Z",
+    );
+    a.run(&[&generate[..], &["--concurrency", "1"]].concat())
+        .expect(1);
+    b.run(&[&generate[..], &["--concurrency", "8"]].concat())
+        .expect(1);
+    a.assert_same_conversations(&b, 24);
 }
 
 /// A hostile or broken script: refused quickly, exit 2, the script (and hook) named, nothing on disk.
@@ -194,7 +147,7 @@ fn refused(script: &str, needles: &[&str]) {
         "took {:?}",
         started.elapsed()
     );
-    assert!(stderr.contains("scripts/demo.lua"), "{stderr}");
+    assert_has(&stderr, "scripts/demo.lua");
     for n in needles {
         assert!(stderr.contains(n), "expected `{n}` in: {stderr}");
     }
@@ -377,12 +330,8 @@ fn print_and_log_go_to_the_run_log_not_stdout() {
     ]);
     run.expect(0);
     run.json();
-    assert!(
-        run.stderr.contains("[info] scripts/demo.lua"),
-        "{}",
-        run.stderr
-    );
-    assert!(run.stderr.contains("vars for\t1"), "{}", run.stderr);
+    run.stderr_has("[info] scripts/demo.lua");
+    run.stderr_has("vars for\t1");
     let log = std::fs::read_to_string(env.data().join("run.log")).unwrap();
     assert!(
         log.contains("[warn]") && log.contains("careful") && log.contains("run-000001"),
@@ -395,30 +344,12 @@ fn check_and_preview_run_the_hooks() {
     let env = env_with_script(EVERY_HOOK);
     let check = env.run(&["check"]);
     check.expect(0);
-    assert!(check.stdout.contains("script scripts/demo.lua (hooks: select_scenario, turn_latency, validate_conversation, validate_turn, variables)"), "{}", check.stdout);
+    check.stdout_has("script scripts/demo.lua (hooks: select_scenario, turn_latency, validate_conversation, validate_turn, variables)");
     let preview = env.run(&["preview", "--prompt", "demo", "--seed", "3"]);
     preview.expect(0);
-    assert!(
-        preview.stdout.contains("nothing stored"),
-        "{}",
-        preview.stdout
-    );
-    assert!(
-        preview.stdout.contains("variables: amount=10"),
-        "{}",
-        preview.stdout
-    );
-    let json = env
-        .run(&[
-            "preview",
-            "--prompt",
-            "demo",
-            "--scenario",
-            "cancel",
-            "--json",
-        ])
-        .expect(0)
-        .json();
+    preview.stdout_has("nothing stored");
+    preview.stdout_has("variables: amount=10");
+    let json = env.run_json(&words("preview --prompt demo --scenario cancel --json"));
     assert_eq!(json["scenario"]["id"], "cancel");
     assert!(!env.data().exists(), "preview and check store nothing");
 }
@@ -445,36 +376,18 @@ return {
 
 #[test]
 fn audit_scripts_pass_and_fail() {
-    let env = Env::new();
-    env.write("prompts/demo.md", small_prompt("", None));
+    let env = Env::with_demo_prompt();
     env.write("qa/pass.lua", QA_PASS);
     env.write("qa/fail.lua", QA_FAIL);
     env.generate("demo", 6, 3, 1, &[]);
     let pass = env.run(&["audit", "--all", "--script", "qa/pass.lua"]);
     pass.expect(0);
-    assert!(
-        pass.stdout.contains("qa summary: 6 checked"),
-        "{}",
-        pass.stdout
-    );
+    pass.stdout_has("qa summary: 6 checked");
     let fail = env.run(&["audit", "--all", "--script", "qa/fail.lua"]);
     fail.expect(1);
-    assert!(
-        fail.stdout
-            .contains("demo-000001-0003 [qa] third call; flagged"),
-        "{}",
-        fail.stdout
-    );
-    assert!(
-        fail.stdout.contains("demo-000002-0003 [qa]"),
-        "{}",
-        fail.stdout
-    );
-    assert!(
-        fail.stdout.contains("4 of 6 conversation(s) pass"),
-        "{}",
-        fail.stdout
-    );
+    fail.stdout_has("demo-000001-0003 [qa] third call; flagged");
+    fail.stdout_has("demo-000002-0003 [qa]");
+    fail.stdout_has("4 of 6 conversation(s) pass");
     let json = env
         .run(&["audit", "--all", "--script", "qa/fail.lua", "--json"])
         .expect(1)
@@ -482,13 +395,9 @@ fn audit_scripts_pass_and_fail() {
     assert_eq!(json["qa"]["failed"], 2);
     assert_eq!(json["clean"], false);
     env.write("qa/broken.lua", "return { chek = function() end }");
-    let broken = env.run(&["audit", "--all", "--script", "qa/broken.lua"]);
-    broken.expect(2);
-    assert!(
-        broken.stderr.contains("did you mean `check`?"),
-        "{}",
-        broken.stderr
-    );
+    env.run(&["audit", "--all", "--script", "qa/broken.lua"])
+        .expect(2)
+        .stderr_has("did you mean `check`?");
 }
 
 #[test]
@@ -526,7 +435,7 @@ fn shipped_script_and_qa_audit_work_together() {
         "scripts/audits/call_center_es_qa.lua",
     ]);
     audit.expect(0);
-    assert!(audit.stdout.contains("qa summary: "), "{}", audit.stdout);
+    audit.stdout_has("qa summary: ");
     // A hand-made agent turn in English is caught by the QA script.
     let file = &env.conversation_files()[0];
     let mut conv = read_json(file);
@@ -540,9 +449,5 @@ fn shipped_script_and_qa_audit_work_together() {
     ]);
     tampered.expect(1);
     // Tampered files are reported by the integrity audit and not trusted for QA.
-    assert!(
-        tampered.stdout.contains("[sha256_mismatch]"),
-        "{}",
-        tampered.stdout
-    );
+    tampered.stdout_has("[sha256_mismatch]");
 }

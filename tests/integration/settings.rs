@@ -1,12 +1,11 @@
 //! `convgen.toml`: flags > environment > file > defaults; never keys.
 
-use crate::common::{Env, small_prompt};
+use crate::common::{Env, words};
 use crate::llm_server::{Reply, TestServer, completion, conversation_json};
 
 #[test]
 fn precedence_is_flags_then_environment_then_file_then_defaults() {
-    let env = Env::new();
-    env.write("prompts/demo.md", small_prompt("", None));
+    let env = Env::with_demo_prompt();
     env.write(
         "convgen.toml",
         "data_dir = \"from-file\"\nconcurrency = 3\nmax_attempts = 2\n",
@@ -17,55 +16,33 @@ fn precedence_is_flags_then_environment_then_file_then_defaults() {
         env.path().join("from-file/registry.redb").is_file(),
         "file sets the data dir"
     );
-    let runs = env.run(&["list", "runs", "--json"]).expect(0).json();
+    let runs = env.run_json(&["list", "runs", "--json"]);
     assert_eq!(runs[0]["config"]["concurrency"], 3);
     assert_eq!(runs[0]["config"]["max_attempts"], 2);
 
-    let out = env
-        .command(&[
-            "generate",
-            "--prompt",
-            "demo",
-            "--total",
-            "1",
-            "--concurrency",
-            "5",
-        ])
-        .env("CONVGEN_DATA_DIR", "from-env")
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    let from_env = [("CONVGEN_DATA_DIR", "from-env")];
+    let run = env.run_with(
+        &words("generate --prompt demo --total 1 --concurrency 5"),
+        &from_env,
+    );
+    run.expect(0);
     assert!(
         env.path().join("from-env/registry.redb").is_file(),
         "environment beats the file"
     );
-    let out = env
-        .command(&["list", "runs", "--json"])
-        .env("CONVGEN_DATA_DIR", "from-env")
-        .output()
-        .unwrap();
-    let runs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let runs = env.run_with(&["list", "runs", "--json"], &from_env).json();
     assert_eq!(runs[0]["config"]["concurrency"], 5, "a flag beats the file");
-    let out = env
-        .command(&[
-            "--data-dir",
-            "from-flag",
-            "generate",
-            "--prompt",
-            "demo",
-            "--total",
-            "1",
-        ])
-        .env("CONVGEN_DATA_DIR", "from-env")
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    let run = env.run_with(
+        &words("--data-dir from-flag generate --prompt demo --total 1"),
+        &from_env,
+    );
+    run.expect(0);
     assert!(
         env.path().join("from-flag/registry.redb").is_file(),
         "a flag beats the environment"
     );
 
-    let config = env.run(&["config", "--json"]).expect(0).json();
+    let config = env.run_json(&["config", "--json"]);
     let row = |name: &str| {
         config
             .as_array()
@@ -95,8 +72,7 @@ fn endpoints_and_model_can_come_from_the_file() {
             1,
         ))
     });
-    let env = Env::new();
-    env.write("prompts/demo.md", small_prompt("", None));
+    let env = Env::with_demo_prompt();
     env.write(
         "convgen.toml",
         format!(
@@ -112,29 +88,19 @@ fn endpoints_and_model_can_come_from_the_file() {
 
 #[test]
 fn keys_and_unknown_keys_in_the_file_are_refused() {
-    let env = Env::new();
-    env.write("prompts/demo.md", small_prompt("", None));
+    let env = Env::with_demo_prompt();
     env.write(
         "convgen.toml",
         "model = \"m\"\n[openai]\napi_key = \"sk-abc\"\n",
     );
     let run = env.run(&["list", "runs"]);
     run.expect(2);
-    assert!(
-        run.stderr
-            .contains("convgen.toml:3: `openai.api_key` looks like a secret"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("convgen.toml:3: `openai.api_key` looks like a secret");
     assert!(!run.stderr.contains("sk-abc"));
     env.write("convgen.toml", "datadir = \"x\"\n");
     let run = env.run(&["list", "runs"]);
     run.expect(2);
-    assert!(
-        run.stderr.contains("did you mean `data_dir`?"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("did you mean `data_dir`?");
 }
 
 #[test]

@@ -12,7 +12,7 @@
 
 use serde_json::{Value, json};
 
-use crate::common::{Env, Run, read_json};
+use crate::common::{Env, Run, each_str, read_json};
 use crate::llm_server::{Reply, TestServer, completion};
 
 const QA: &str = "scripts/audits/call_center_es_qa.lua";
@@ -115,19 +115,16 @@ impl Outcome {
         let seed = seed.to_string();
 
         // The variables this seed gives conversation 1, to write the turns with.
-        let preview = env
-            .run(&[
-                "preview",
-                "--prompt",
-                "call_center_es",
-                "--scenario",
-                scenario,
-                "--seed",
-                &seed,
-                "--json",
-            ])
-            .expect(0)
-            .json();
+        let preview = env.run_json(&[
+            "preview",
+            "--prompt",
+            "call_center_es",
+            "--scenario",
+            scenario,
+            "--seed",
+            &seed,
+            "--json",
+        ]);
         let variables = preview["variables"].clone();
         let texts = turns(&Vars::from(&variables));
         assert_eq!(texts.len(), 12, "call_center_es has 12 turns");
@@ -173,12 +170,7 @@ impl Outcome {
         );
         assert_eq!(conv["scenario"]["id"], scenario);
         assert_eq!(conv["generator"]["provider"], "openai");
-        let sent: Vec<&str> = conv["turns"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|t| t["text"].as_str().unwrap())
-            .collect();
+        let sent = each_str(&conv["turns"], "text");
         assert_eq!(sent, texts, "the conversation holds the served turns");
         let status = conv["status"].as_str().unwrap().to_string();
         generated.expect(if status == "valid" { 0 } else { 1 });

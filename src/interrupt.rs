@@ -39,16 +39,26 @@ fn watch() {
             for _ in signals.forever() {
                 match MODE.load(Ordering::SeqCst) {
                     STOP_RUN if !STOP.swap(true, Ordering::SeqCst) => {}
-                    LEAVE_MENU => {
-                        let _ = dialoguer::console::Term::stderr().show_cursor();
-                        eprintln!("\ninterrupted: nothing generated");
-                        std::process::exit(EXIT_INTERRUPTED);
-                    }
+                    LEAVE_MENU => leave_menu(),
                     _ => std::process::exit(EXIT_INTERRUPTED),
                 }
             }
         });
     });
+}
+
+/// Leaves the menu after a Ctrl-C: cursor shown, one line saying nothing was
+/// generated, exit 130. Called by the watcher thread, and by the menu when the
+/// same Ctrl-C interrupts the read it was waiting in (console raises SIGINT
+/// and returns the read as interrupted); the line is said once.
+pub fn leave_menu() -> ! {
+    // The first caller says it and exits holding the lock; a second one
+    // waits here rather than ending the process before the line is out.
+    static LEAVING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = LEAVING.lock();
+    let _ = dialoguer::console::Term::stderr().show_cursor();
+    eprintln!("\ninterrupted: nothing generated");
+    std::process::exit(EXIT_INTERRUPTED)
 }
 
 /// While the operator menu asks: Ctrl-C leaves at once, cursor shown,

@@ -40,7 +40,14 @@ pub enum MenuExit {
 }
 
 fn term(e: dialoguer::Error) -> MenuExit {
-    MenuExit::Terminal(e.to_string())
+    match e {
+        // Ctrl-C while a question waits for a key: the read is interrupted
+        // by the signal the watcher thread answers; leave the same way.
+        dialoguer::Error::IO(io) if io.kind() == std::io::ErrorKind::Interrupted => {
+            crate::interrupt::leave_menu()
+        }
+        e => MenuExit::Terminal(e.to_string()),
+    }
 }
 
 /// One line of the prompt list.

@@ -23,6 +23,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use camino::{Utf8Path, Utf8PathBuf};
+use serde::de::IgnoredAny;
 
 /// The settings file's name, looked up in the working directory.
 pub const FILE: &str = "convgen.toml";
@@ -367,20 +368,13 @@ pub fn parse(path: &Utf8Path, text: &str) -> Result<FileSettings, SettingsError>
         SettingsError::at(path, line, e.message().trim().to_string())
     })?;
     let lines = Lines::new(text);
+    known_keys_only(path, text, &lines, &table)?;
     let mut out = FileSettings {
         path: Some(path.to_owned()),
         ..FileSettings::default()
     };
-    let top_keys: Vec<&str> = SETTINGS
-        .iter()
-        .copied()
-        .chain(["azure", "openai", "endpoints"])
-        .collect();
     for (key, value) in lines.ordered(&[], &table) {
         let at = |msg: String| SettingsError::at(path, lines.of(&[key]), msg);
-        if looks_secret(key) {
-            return Err(at(format!("`{key}` looks like a secret; {KEYS_FROM_ENV}")));
-        }
         if let Some(setting) = SETTINGS.iter().find(|s| **s == key) {
             out.values
                 .insert(setting, check_value(key, value).map_err(at)?);
@@ -388,26 +382,14 @@ pub fn parse(path: &Utf8Path, text: &str) -> Result<FileSettings, SettingsError>
             let Some(inner) = value.as_table() else {
                 return Err(at(format!("`{key}` must be a table: [{key}]")));
             };
-            let known: Vec<&str> = ENDPOINTS
-                .iter()
-                .filter(|(t, _, _)| *t == key)
-                .map(|(_, k, _)| *k)
-                .collect();
             for (k, v) in lines.ordered(&[key], inner) {
                 let at = |msg: String| SettingsError::at(path, lines.of(&[key, k]), msg);
-                if looks_secret(k) {
-                    return Err(at(format!(
-                        "`{key}.{k}` looks like a secret; {KEYS_FROM_ENV}"
-                    )));
-                }
+                // `known_keys_only` refused every other key.
                 let Some((_, _, var)) = ENDPOINTS
                     .iter()
                     .find(|(t, name, _)| *t == key && *name == k)
                 else {
-                    return Err(at(format!(
-                        "unknown key `{key}.{k}`{}",
-                        suggestion(k, &known)
-                    )));
+                    continue;
                 };
                 let Some(s) = v.as_str() else {
                     return Err(at(format!("`{key}.{k}` must be a string")));
@@ -416,14 +398,181 @@ pub fn parse(path: &Utf8Path, text: &str) -> Result<FileSettings, SettingsError>
             }
         } else if key == "endpoints" {
             out.endpoint_list = parse_endpoints(path, &lines, value)?;
-        } else {
-            return Err(at(format!(
-                "unknown key `{key}`{}",
-                suggestion(key, &top_keys)
-            )));
         }
+        // `known_keys_only` refused every other key.
     }
     Ok(out)
+}
+
+/// The keys `convgen.toml` may hold, as serde sees them: any other key, at
+/// any depth, is refused by `deny_unknown_fields`, in file order (toml's
+/// `preserve_order`). The values are checked afterwards, one by one, with
+/// messages that say what each must be.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // read for their keys only
+struct KnownKeys {
+    provider: Option<IgnoredAny>,
+    model: Option<IgnoredAny>,
+    concurrency: Option<IgnoredAny>,
+    max_retries: Option<IgnoredAny>,
+    max_attempts: Option<IgnoredAny>,
+    timeout: Option<IgnoredAny>,
+    rpm: Option<IgnoredAny>,
+    tpm: Option<IgnoredAny>,
+    max_wait: Option<IgnoredAny>,
+    data_dir: Option<IgnoredAny>,
+    prompts_dir: Option<IgnoredAny>,
+    scripts_dir: Option<IgnoredAny>,
+    azure: Option<AzureKeys>,
+    openai: Option<OpenAiKeys>,
+    endpoints: Option<Vec<EndpointKeys>>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct AzureKeys {
+    endpoint: Option<IgnoredAny>,
+    deployment: Option<IgnoredAny>,
+    api_version: Option<IgnoredAny>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct OpenAiKeys {
+    base_url: Option<IgnoredAny>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct EndpointKeys {
+    name: Option<IgnoredAny>,
+    provider: Option<IgnoredAny>,
+    base_url: Option<IgnoredAny>,
+    endpoint: Option<IgnoredAny>,
+    deployment: Option<IgnoredAny>,
+    api_version: Option<IgnoredAny>,
+    key_env: Option<IgnoredAny>,
+    model: Option<IgnoredAny>,
+    rpm: Option<IgnoredAny>,
+    tpm: Option<IgnoredAny>,
+    weight: Option<IgnoredAny>,
+}
+
+/// How messages name the `[[endpoints]]` entry at `index` (from 0): by its
+/// name when it has one, else by its number.
+fn endpoint_who(table: &toml::Table, index: &str) -> String {
+    let number = index.parse::<usize>().map_or(0, |i| i + 1);
+    let name = table
+        .get("endpoints")
+        .and_then(|v| v.get(number.saturating_sub(1)))
+        .and_then(|t| t.get("name"))
+        .and_then(|n| n.as_str());
+    match name {
+        Some(name) => format!("endpoint `{name}`"),
+        None => format!("endpoint #{number}"),
+    }
+}
+
+/// Refuses, in file order, a key that looks like a secret, then any key
+/// serde's [`KnownKeys`] does not know, naming where it is and the nearest
+/// known key. The shapes (`[azure]` a table, `[[endpoints]]` tables) are
+/// checked first, so that serde's refusal can only be about a key.
+fn known_keys_only(
+    path: &Utf8Path,
+    text: &str,
+    lines: &Lines,
+    table: &toml::Table,
+) -> Result<(), SettingsError> {
+    let mut keys: Vec<(Vec<String>, usize)> =
+        lines.at.iter().map(|(k, l)| (k.clone(), *l)).collect();
+    keys.sort_by_key(|(k, l)| (*l, k.len()));
+    for (key, line) in &keys {
+        let Some(last) = key.last() else { continue };
+        let in_endpoint = key.first().is_some_and(|k| k == "endpoints");
+        if last.parse::<usize>().is_ok() || (in_endpoint && last == "key_env") {
+            continue;
+        }
+        if looks_secret(last) {
+            let name = key
+                .iter()
+                .filter(|k| k.parse::<usize>().is_err())
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(".");
+            let message = if in_endpoint {
+                let who = endpoint_who(table, key.get(1).map_or("0", String::as_str));
+                format!(
+                    "{who}: `{last}` looks like a secret; keys never go in {FILE}: put the key in an environment variable and name it with key_env = \"VARIABLE_NAME\""
+                )
+            } else {
+                format!("`{name}` looks like a secret; {KEYS_FROM_ENV}")
+            };
+            return Err(SettingsError::at(path, *line, message));
+        }
+    }
+    for key in ["azure", "openai"] {
+        if let Some(v) = table.get(key)
+            && !v.is_table()
+        {
+            return Err(SettingsError::at(
+                path,
+                lines.of(&[key]),
+                format!("`{key}` must be a table: [{key}]"),
+            ));
+        }
+    }
+    if let Some(v) = table.get("endpoints") {
+        endpoint_tables(path, lines, v)?;
+    }
+    let Err(e) = toml::from_str::<KnownKeys>(text) else {
+        return Ok(());
+    };
+    let line = e.span().map_or(1, |s| Lines::line(text, s.start));
+    // serde words it "unknown field `x`, expected …".
+    let Some(unknown) = e
+        .message()
+        .strip_prefix("unknown field `")
+        .and_then(|rest| rest.split_once('`'))
+        .map(|(k, _)| k.to_string())
+    else {
+        return Err(SettingsError::at(
+            path,
+            line,
+            e.message().trim().to_string(),
+        ));
+    };
+    let at = keys
+        .iter()
+        .find(|(k, l)| *l == line && k.last() == Some(&unknown))
+        .map(|(k, _)| k.clone())
+        .unwrap_or_else(|| vec![unknown.clone()]);
+    let message = match at.as_slice() {
+        [table_name, k] if table_name == "azure" || table_name == "openai" => {
+            let known: Vec<&str> = ENDPOINTS
+                .iter()
+                .filter(|(t, _, _)| t == table_name)
+                .map(|(_, k, _)| *k)
+                .collect();
+            format!("unknown key `{table_name}.{k}`{}", suggestion(k, &known))
+        }
+        [first, index, k] if first == "endpoints" => {
+            let who = endpoint_who(table, index);
+            format!("{who}: unknown key `{k}`{}", suggestion(k, ENDPOINT_KEYS))
+        }
+        _ => {
+            let top: Vec<&str> = SETTINGS
+                .iter()
+                .copied()
+                .chain(["azure", "openai", "endpoints"])
+                .collect();
+            format!("unknown key `{unknown}`{}", suggestion(&unknown, &top))
+        }
+    };
+    Err(SettingsError::at(path, line, message))
 }
 
 /// The `[[endpoints]]` array, in file order.
@@ -432,6 +581,23 @@ fn parse_endpoints(
     lines: &Lines,
     value: &toml::Value,
 ) -> Result<Vec<EndpointSpec>, SettingsError> {
+    let mut out: Vec<EndpointSpec> = Vec::new();
+    let mut names: Vec<(String, usize)> = Vec::new();
+    for (i, table) in endpoint_tables(path, lines, value)?.into_iter().enumerate() {
+        let index = i.to_string();
+        let spec = parse_endpoint(path, lines, &index, table, &names)?;
+        names.push((spec.name.clone(), lines.of(&["endpoints", &index, "name"])));
+        out.push(spec);
+    }
+    Ok(out)
+}
+
+/// The `[[endpoints]]` tables, or what is wrong with their shape.
+fn endpoint_tables<'v>(
+    path: &Utf8Path,
+    lines: &Lines,
+    value: &'v toml::Value,
+) -> Result<Vec<&'v toml::Table>, SettingsError> {
     let at_key = |msg: String| SettingsError::at(path, lines.of(&["endpoints"]), msg);
     let Some(items) = value.as_array() else {
         return Err(at_key(
@@ -443,26 +609,22 @@ fn parse_endpoints(
             "`endpoints` is empty; add [[endpoints]] tables or remove it".into(),
         ));
     }
-    let mut out: Vec<EndpointSpec> = Vec::new();
-    let mut names: Vec<(String, usize)> = Vec::new();
-    for (i, item) in items.iter().enumerate() {
-        let index = i.to_string();
-        let number = i + 1;
-        let header = lines.of(&["endpoints", &index]);
-        let Some(table) = item.as_table() else {
-            return Err(SettingsError::at(
-                path,
-                header,
-                format!(
-                    "`endpoints` entry #{number} is not a table; write each endpoint as an [[endpoints]] table"
-                ),
-            ));
-        };
-        let spec = parse_endpoint(path, lines, &index, table, &names)?;
-        names.push((spec.name.clone(), lines.of(&["endpoints", &index, "name"])));
-        out.push(spec);
-    }
-    Ok(out)
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            item.as_table().ok_or_else(|| {
+                SettingsError::at(
+                    path,
+                    lines.of(&["endpoints", &i.to_string()]),
+                    format!(
+                        "`endpoints` entry #{} is not a table; write each endpoint as an [[endpoints]] table",
+                        i + 1
+                    ),
+                )
+            })
+        })
+        .collect()
 }
 
 const AZURE_ONLY: &[&str] = &["endpoint", "deployment", "api_version"];
@@ -485,24 +647,6 @@ fn parse_endpoint(
     };
     let at = |k: &str, msg: String| SettingsError::at(path, line_of(k), format!("{who}: {msg}"));
     let keys = lines.ordered(&["endpoints", index], table);
-
-    // Secrets and unknown keys first, in file order.
-    for (k, _) in &keys {
-        if *k != "key_env" && looks_secret(k) {
-            return Err(at(
-                k,
-                format!(
-                    "`{k}` looks like a secret; keys never go in {FILE}: put the key in an environment variable and name it with key_env = \"VARIABLE_NAME\""
-                ),
-            ));
-        }
-        if !ENDPOINT_KEYS.contains(k) {
-            return Err(at(
-                k,
-                format!("unknown key `{k}`{}", suggestion(k, ENDPOINT_KEYS)),
-            ));
-        }
-    }
 
     // The name: present, well formed, unique.
     let Some(name_value) = table.get("name") else {
@@ -1373,6 +1517,26 @@ weight = 3
         assert_eq!(
             e,
             "convgen.toml:1: unknown key `endpoint`; did you mean `endpoints`?"
+        );
+    }
+
+    #[test]
+    fn unknown_keys_at_any_depth_are_refused_in_file_order() {
+        let text = "model = \"m\"\n[openai]\nbase_ur = \"x\"\n[[endpoints]]\nnam = \"a\"\n";
+        assert_eq!(
+            p(text).unwrap_err(),
+            "convgen.toml:3: unknown key `openai.base_ur`; did you mean `base_url`?"
+        );
+        let text = "[[endpoints]]\nname = \"east\"\nprovider = \"openai\"\nbase_url = \"http://a\"\nwieght = 2\n";
+        assert_eq!(
+            p(text).unwrap_err(),
+            "convgen.toml:5: endpoint `east`: unknown key `wieght`; did you mean `weight`?"
+        );
+        // A key that looks like a secret is refused as that, wherever it is.
+        let e = p("[openai]\nbase_url = \"http://a\"\napi_key = \"sk-1\"\n").unwrap_err();
+        assert!(
+            e.starts_with("convgen.toml:3: `openai.api_key` looks like a secret"),
+            "{e}"
         );
     }
 

@@ -538,6 +538,10 @@ impl HttpGenerator {
         let per_host = settings.concurrency.max(1);
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
+            // A redirect would carry the key to wherever it points (ureq
+            // strips only `Authorization`, not Azure's `api-key`): none is
+            // followed, and a 3xx is an error naming where it pointed.
+            .max_redirects(0)
             .timeout_connect(Some(Duration::from_secs(10).min(settings.timeout)))
             .timeout_global(Some(settings.timeout))
             .max_idle_connections_per_host(per_host)
@@ -616,6 +620,7 @@ impl HttpGenerator {
         let limits = RateHeaders::read(header);
         let should_retry = header("x-should-retry");
         let request_id = header("x-request-id").or_else(|| header("apim-request-id"));
+        let location = header("location");
         let text = match response.into_body().read_to_string() {
             Ok(text) => text,
             // A reply cut off mid-body is a transport failure: retried, not
@@ -634,6 +639,15 @@ impl HttpGenerator {
         let error_message = error_message(&text);
         let outcome = match status {
             200..=299 => parse_completion(&text, request_id),
+            300..=399 => {
+                let location = location
+                    .map(|l| l.chars().take(200).collect::<String>())
+                    .unwrap_or_else(|| "nowhere (no Location header)".into());
+                Outcome::EndpointFatal(format!(
+                    "{host} answered HTTP {status}, redirecting to {location}; convgen follows no redirect from an API (the key would go with it): check the endpoint ({})",
+                    cfg.where_hint()
+                ))
+            }
             429 if error_code(&text) == "insufficient_quota" => Outcome::EndpointFatal(format!(
                 "{host} has no quota left (HTTP 429 insufficient_quota): check the plan and billing of {}; {error_message}",
                 cfg.key_hint()

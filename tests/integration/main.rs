@@ -6,6 +6,7 @@ mod common;
 mod audit;
 mod fidelity;
 mod generate;
+mod hostile;
 mod limiter;
 mod lineage;
 mod llm_server;

@@ -64,3 +64,89 @@ fn openai_requests_never_follow_a_redirect() {
     );
     assert_refused_redirect(&env, &run, 302, &elsewhere);
 }
+
+/// A table whose `#` border is 2^62: keys 1, 2, 4, … 2^62.
+const HUGE_BORDER: &str = "local function huge()\n  local t, k = {}, 1\n  for _ = 1, 63 do t[k] = 'x'; k = k * 2 end\n  return t\nend\n";
+
+/// A prompt filled by `variables`, and `script` as its script.
+fn with_script(script: &str) -> Env {
+    let env = Env::new();
+    env.write(
+        "prompts/demo.md",
+        crate::common::small_prompt("", None).replace(
+            "Usted es un agente",
+            "Usted atiende a {{customer}}; es un agente",
+        ),
+    );
+    env.write("scripts/demo.lua", format!("{HUGE_BORDER}{script}"));
+    env
+}
+
+#[test]
+fn a_table_length_is_a_hint_never_an_allocation() {
+    for (hook, script, needle) in [
+        (
+            "variables",
+            "return { variables = function(ctx) return { customer = 'Ana', extra = huge() } end }",
+            "hook `variables`",
+        ),
+        (
+            "text.find_word",
+            "return { variables = function(ctx) return { customer = 'Ana' } end,\n  validate_turn = function(turn, ctx) text.find_word(turn.text, huge()) return true end }",
+            "hook `validate_turn`",
+        ),
+    ] {
+        let env = with_script(script);
+        let run = env.run(&[
+            "generate", "--prompt", "demo", "--total", "2", "--seed", "1",
+        ]);
+        assert_eq!(run.code, 2, "{hook}: exit {}\n{}", run.code, run.stderr);
+        run.stderr_has("scripts/demo.lua").stderr_has(needle);
+        run.stderr_lacks("capacity overflow")
+            .stderr_lacks("panicked");
+        // Nothing is left claiming to run.
+        if env.data().join("registry.redb").exists() {
+            let runs = env.run(&["list", "runs", "--json"]).expect(0).json();
+            for r in runs.as_array().unwrap() {
+                assert_ne!(r["status"], "running", "{hook}: {r}");
+            }
+        }
+    }
+    // Reasons are read as a sequence, up to its first hole, like `ipairs`:
+    // the huge border costs nothing and the conversation fails with them.
+    let env = with_script(
+        "return { variables = function(ctx) return { customer = 'Ana' } end,\n  validate_conversation = function(conv, ctx) return false, huge() end }",
+    );
+    let run = env.run(&[
+        "generate",
+        "--prompt",
+        "demo",
+        "--total",
+        "1",
+        "--seed",
+        "1",
+        "--max-attempts",
+        "1",
+    ]);
+    run.expect(1).stderr_lacks("panicked");
+    let conv = crate::common::read_json(&env.conversation_files()[0]);
+    assert_eq!(conv["issues"], serde_json::json!(["x", "x"]), "{conv}");
+    // In a QA script's check, too.
+    let env = with_script("return { variables = function(ctx) return { customer = 'Ana' } end }");
+    env.run(&[
+        "generate", "--prompt", "demo", "--total", "2", "--seed", "1",
+    ])
+    .expect(0);
+    env.write(
+        "qa.lua",
+        format!("{HUGE_BORDER}return {{ check = function(conv, ctx) return false, huge() end }}"),
+    );
+    let audit = env.run(&["audit", "--all", "--script", "qa.lua", "--json"]);
+    audit.expect(1).stderr_lacks("panicked");
+    let report = audit.json();
+    assert_eq!(report["qa"]["failed"], 2, "{report}");
+    assert_eq!(
+        report["qa"]["results"][0]["reasons"],
+        serde_json::json!(["x", "x"])
+    );
+}

@@ -623,16 +623,29 @@ impl HttpGenerator {
         let location = header("location");
         let text = match response.into_body().read_to_string() {
             Ok(text) => text,
-            // A reply cut off mid-body is a transport failure: retried, not
-            // taken as an empty reply that would cost a paid regeneration.
-            Err(e) if (200..300).contains(&status) => {
+            // A reply larger than any conversation: say so, not "not JSON".
+            Err(ureq::Error::BodyExceedsLimit(limit)) if (200..300).contains(&status) => {
+                let reason = format!(
+                    "the reply from {host} is larger than {} MB, far more than a conversation; check the endpoint",
+                    limit / 1_000_000
+                );
+                let usage = Usage::default();
                 return (
-                    Outcome::Retry(
-                        format!("the reply from {host} broke off while being read: {e}"),
-                        wait,
-                    ),
+                    Outcome::Unusable(LlmError::Invalid { reason, usage }),
                     limits,
                 );
+            }
+            // A reply cut off mid-body (or slower than the timeout) is a
+            // transport failure: retried, not taken as an empty reply that
+            // would cost a paid regeneration.
+            Err(e) if (200..300).contains(&status) => {
+                let why = match e {
+                    ureq::Error::Timeout(_) => {
+                        format!("the reply from {host} did not finish within the timeout")
+                    }
+                    e => format!("the reply from {host} broke off while being read: {e}"),
+                };
+                return (Outcome::Retry(why, wait), limits);
             }
             Err(_) => String::new(),
         };

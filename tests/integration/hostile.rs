@@ -150,3 +150,35 @@ fn a_table_length_is_a_hint_never_an_allocation() {
         serde_json::json!(["x", "x"])
     );
 }
+
+#[test]
+fn a_reply_over_the_size_cap_is_named_as_such() {
+    // 11 MB of JSON whitespace before a valid completion: over ureq's 10 MB cap.
+    let body = format!("{}{}", " ".repeat(11_000_000), good());
+    let server = TestServer::start(move |_, _| Reply::ok(body.clone()));
+    let env = env();
+    let run = env.run_against(
+        &server.base_url(),
+        &[
+            "generate",
+            "--prompt",
+            "demo",
+            "--total",
+            "1",
+            "--max-attempts",
+            "1",
+            "--json",
+        ],
+        &[],
+    );
+    run.expect(1);
+    let conv = crate::common::read_json(&env.conversation_files()[0]);
+    let issues = conv["issues"].to_string();
+    crate::common::assert_has(&issues, "is larger than 10 MB");
+    crate::common::assert_lacks(&issues, "not a chat completion");
+    assert_eq!(
+        server.requests().len(),
+        1,
+        "an oversized reply is not retried"
+    );
+}

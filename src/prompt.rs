@@ -929,22 +929,49 @@ pub fn is_placeholder_name(name: &str) -> bool {
 
 /// Calls `f(name, byte range)` for each well-formed `{{ name }}` in `text`.
 fn scan_placeholders(text: &str, mut f: impl FnMut(&str, std::ops::Range<usize>)) {
-    let mut from = 0;
-    while let Some(open) = text[from..].find("{{").map(|i| from + i) {
-        let Some(close) = text[open + 2..].find("}}").map(|i| open + 2 + i) else {
-            break;
-        };
-        let inner = &text[open + 2..close];
-        let name = inner.trim();
-        if is_placeholder_name(name) && !inner.contains('\n') {
-            f(name, open..close + 2);
-            from = close + 2;
-        } else {
-            // `{{{x}}}` holds the placeholder `{{x}}`.
-            from = open + 1;
+    // Linear in the text: a placeholder sits on one line, so each line's
+    // `{{` and `}}` are found once, and each `{{` meets the first `}}` after
+    // it through a pointer that only moves forward.
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let opens = pairs(line, b'{');
+        let closes = pairs(line, b'}');
+        let mut next_close = 0;
+        let mut from = 0;
+        for open in opens {
+            if open < from {
+                continue;
+            }
+            while next_close < closes.len() && closes[next_close] < open + 2 {
+                next_close += 1;
+            }
+            let Some(&close) = closes.get(next_close) else {
+                break;
+            };
+            let name = line[open + 2..close].trim();
+            if is_placeholder_name(name) {
+                f(name, offset + open..offset + close + 2);
+                from = close + 2;
+            }
+            // Otherwise a later `{{` may still open one: `{{{x}}}` holds `{{x}}`.
         }
+        offset += line.len();
     }
 }
+
+/// Where `cc` (two of `c`) starts in `line`, overlapping runs included.
+fn pairs(line: &str, c: u8) -> Vec<usize> {
+    line.as_bytes()
+        .windows(2)
+        .enumerate()
+        .filter(|(_, w)| w[0] == c && w[1] == c)
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// How many unfilled `{{` are reported at most: enough to fix them by, and
+/// no message grows with a hostile prompt.
+const MAX_LEFTOVERS: usize = 20;
 
 /// Every `{{` in `text` that opens no well-formed placeholder, as written
 /// (up to its `}}` on the same line, or a short excerpt). After filling, any
@@ -953,12 +980,16 @@ pub fn leftovers(text: &str) -> Vec<String> {
     let mut good: Vec<std::ops::Range<usize>> = Vec::new();
     scan_placeholders(text, |_, range| good.push(range));
     let mut out = Vec::new();
+    let mut next_good = 0;
     let mut from = 0;
     while let Some(open) = text[from..].find("{{").map(|i| from + i) {
         from = open + 2;
+        while next_good < good.len() && good[next_good].end <= open {
+            next_good += 1;
+        }
         if let Some(r) = good
-            .iter()
-            .find(|r| r.contains(&open) || r.start == open + 1)
+            .get(next_good)
+            .filter(|r| r.contains(&open) || r.start == open + 1)
         {
             from = r.end;
             continue;
@@ -966,8 +997,8 @@ pub fn leftovers(text: &str) -> Vec<String> {
         let rest = &text[open..];
         let line_end = rest.find('\n').unwrap_or(rest.len());
         let snippet = match rest[..line_end].find("}}") {
-            Some(close) => &rest[..close + 2],
-            None => {
+            Some(close) if close <= 80 => &rest[..close + 2],
+            _ => {
                 let end = rest[..line_end]
                     .char_indices()
                     .nth(24)
@@ -976,6 +1007,13 @@ pub fn leftovers(text: &str) -> Vec<String> {
             }
         };
         out.push(snippet.trim_end().to_string());
+        if out.len() == MAX_LEFTOVERS {
+            break;
+        }
+        // The rest of a line without `}}` opens nothing either.
+        if !rest[..line_end].contains("}}") {
+            from = open + line_end;
+        }
     }
     out
 }
@@ -1426,6 +1464,28 @@ Siempre cierre con la fórmula.
         let p = parse_str(&text).unwrap();
         assert_eq!(p.malformed, vec![(6, "{{nombre completo}}".to_string())]);
         assert_eq!(p.placeholder_lines.get("x"), Some(&10));
+    }
+
+    #[test]
+    fn scanning_a_huge_prompt_stays_linear() {
+        // 1.8 MB of `{{` with one `}}` at the end took 44 s when each `{{`
+        // searched to the end; the scan visits each line's pairs once.
+        let line = format!("{}}}}}\n", "{{ x y ".repeat(260_000));
+        let started = std::time::Instant::now();
+        assert!(placeholders(&line).is_empty());
+        let left = leftovers(&line);
+        assert_eq!(left.len(), MAX_LEFTOVERS);
+        assert!(
+            left.iter().all(|l| l.chars().count() <= 24),
+            "{:?}",
+            &left[..2]
+        );
+        let many = "{{a}} ".repeat(300_000);
+        assert_eq!(placeholders(&many), vec!["a"]);
+        assert!(leftovers(&many).is_empty());
+        // Not a timing assertion (CI machines vary): a quadratic scan would
+        // take minutes here, and the suite's time would show it.
+        let _ = started.elapsed();
     }
 
     #[test]

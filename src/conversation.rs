@@ -63,15 +63,18 @@ pub struct Usage {
 }
 
 impl Usage {
-    /// Adds another usage to this one.
+    /// Adds another usage to this one. Counts come from servers: a
+    /// hostile `usage` of 2^64 - 1 saturates instead of wrapping.
     pub fn add(&mut self, other: Usage) {
-        self.prompt_tokens += other.prompt_tokens;
-        self.completion_tokens += other.completion_tokens;
+        self.prompt_tokens = self.prompt_tokens.saturating_add(other.prompt_tokens);
+        self.completion_tokens = self
+            .completion_tokens
+            .saturating_add(other.completion_tokens);
     }
 
     /// Prompt plus completion tokens.
     pub fn total(&self) -> u64 {
-        self.prompt_tokens + self.completion_tokens
+        self.prompt_tokens.saturating_add(self.completion_tokens)
     }
 }
 
@@ -231,4 +234,24 @@ pub struct Batch {
     pub counts: Counts,
     pub usage: Usage,
     pub conversations: Vec<Conversation>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_counts_saturate_instead_of_wrapping() {
+        let mut u = Usage {
+            prompt_tokens: u64::MAX - 1,
+            completion_tokens: 5,
+        };
+        u.add(Usage {
+            prompt_tokens: 10,
+            completion_tokens: u64::MAX,
+        });
+        assert_eq!(u.prompt_tokens, u64::MAX);
+        assert_eq!(u.completion_tokens, u64::MAX);
+        assert_eq!(u.total(), u64::MAX);
+    }
 }

@@ -543,6 +543,20 @@ fn time_turns(
             }
         };
         let ms = (seconds * 1000.0).round() as i64;
+        if ms < 1 && i > 0 && scripted.is_some() {
+            // Timestamps have millisecond precision and must increase: a
+            // latency that rounds to 0 would fail every conversation.
+            return Err(HookError {
+                script: script_path.to_string(),
+                hook: "turn_latency",
+                conversation_id: ctx.conversation_id.to_string(),
+                message: format!(
+                    "returned {seconds} for turn {}, which rounds to 0 ms: its timestamp would equal the previous turn's, and timestamps must increase; return at least 0.001",
+                    i + 1
+                ),
+            }
+            .into());
+        }
         clock += Duration::milliseconds(ms);
         turns[i].latency_ms = Some(ms as u64);
         turns[i].timestamp = Some(format_timestamp(clock));

@@ -182,3 +182,21 @@ fn a_reply_over_the_size_cap_is_named_as_such() {
         "an oversized reply is not retried"
     );
 }
+
+#[test]
+fn a_latency_that_rounds_to_zero_is_refused_before_the_run() {
+    let env = with_script(
+        "return { variables = function(ctx) return { customer = 'Ana' } end,\n  turn_latency = function(turn, ctx) return 0.0004 end }",
+    );
+    let check = env.run(&["check", "demo"]);
+    check
+        .expect(2)
+        .stdout_has("hook `turn_latency`")
+        .stdout_has("rounds to 0 ms");
+    let run = env.run(&["generate", "--prompt", "demo", "--total", "2"]);
+    run.expect(2).stderr_has("rounds to 0 ms");
+    assert!(
+        !env.data().join("registry.redb").exists(),
+        "nothing is written"
+    );
+}

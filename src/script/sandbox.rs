@@ -10,7 +10,7 @@
 //! run. Three fences, each measured on this dependency set (FACTS.md):
 //! - an instruction budget per call, counted by a global hook (it covers
 //!   coroutines too); once it fires, a kill flag makes the wrapped `pcall`,
-//!   `xpcall` and `coroutine.resume` re-raise, so a script cannot swallow it;
+//!   `xpcall`, `coroutine.resume` and `coroutine.close` re-raise, so a script cannot swallow it;
 //! - a memory limit per state;
 //! - a wall-clock limit per call, checked by the same hook, and a watchdog
 //!   thread for the one case hooks cannot see: time spent inside a C function
@@ -211,6 +211,7 @@ fn first_line(s: &str) -> String {
 
 const PRELUDE: &str = r#"
 local raw_pcall, raw_xpcall, raw_resume, killed = pcall, xpcall, coroutine.resume, ...
+local raw_close = coroutine.close
 local pack, unpack = table.pack, table.unpack
 local function check(r)
   local k = killed()
@@ -220,6 +221,9 @@ end
 pcall = function(...) return check(pack(raw_pcall(...))) end
 xpcall = function(...) return check(pack(raw_xpcall(...))) end
 coroutine.resume = function(...) return check(pack(raw_resume(...))) end
+-- `close` runs a coroutine's pending `__close` handlers and returns their
+-- error as a value: a stop raised inside one must not end there.
+coroutine.close = function(...) return check(pack(raw_close(...))) end
 -- No finalizers: a `__gc` could run script code at any allocation, even while
 -- the host builds tables with the memory limit lifted. Lua only honours a
 -- `__gc` present when the metatable is set, so this check is complete.
@@ -498,6 +502,25 @@ mod tests {
             // The state stays usable for the next call.
             assert!(run(&sb, "return 1").is_ok());
         }
+    }
+
+    #[test]
+    fn a_stop_inside_a_close_handler_is_not_swallowed_by_coroutine_close() {
+        // Unwrapped, `close` returned the stop as a value and the script went
+        // on (into a long C call the watchdog had to end): it must not.
+        let sb = sandbox();
+        let e = run(
+            &sb,
+            "local co = coroutine.create(function() local x <close> = setmetatable({}, { __close = function() while true do end end }) coroutine.yield() end)\n\
+             coroutine.resume(co)\n\
+             local ok, err = coroutine.close(co)\n\
+             went_on = true\n\
+             return ok",
+        )
+        .unwrap_err();
+        assert!(e.0.contains("stopped"), "{}", e.0);
+        let went_on: Value = sb.lua().globals().get("went_on").unwrap();
+        assert!(went_on.is_nil(), "the script ran on after the stop");
     }
 
     #[test]

@@ -96,6 +96,28 @@ pub fn effective(
         .collect()
 }
 
+/// A URL as it may be shown: a password (or token) written into it
+/// (`https://user:secret@host/…`) is replaced by `***`, the user name kept.
+pub fn shown_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or("");
+            let hidden = if userinfo.contains(':') {
+                format!("{user}:***")
+            } else {
+                "***".to_string()
+            };
+            format!("{scheme}://{hidden}@{host}{tail}")
+        }
+        None => url.to_string(),
+    }
+}
+
 /// The single-endpoint settings (`[azure]`, `[openai]` or their variables)
 /// and whether each provider's key is set, never its value.
 pub fn endpoint_settings(file: &FileSettings) -> Vec<Effective> {
@@ -104,8 +126,8 @@ pub fn endpoint_settings(file: &FileSettings) -> Vec<Effective> {
         .iter()
         .map(|(table, key, var)| {
             let (value, source) = match (set(var), file.endpoints.get(*var)) {
-                (Some(v), _) => (v, format!("environment {var}")),
-                (None, Some(v)) => (v.clone(), file.name()),
+                (Some(v), _) => (shown_url(&v), format!("environment {var}")),
+                (None, Some(v)) => (shown_url(v), file.name()),
                 (None, None) => (String::new(), "not set".to_string()),
             };
             Effective {
@@ -1518,6 +1540,21 @@ weight = 3
             e,
             "convgen.toml:1: unknown key `endpoint`; did you mean `endpoints`?"
         );
+    }
+
+    #[test]
+    fn passwords_in_urls_are_not_shown() {
+        assert_eq!(
+            shown_url("https://bob:s3cret@proxy.example:8443/v1?x=1"),
+            "https://bob:***@proxy.example:8443/v1?x=1"
+        );
+        assert_eq!(shown_url("http://tok@h/v1"), "http://***@h/v1");
+        assert_eq!(
+            shown_url("http://127.0.0.1:8000/v1"),
+            "http://127.0.0.1:8000/v1"
+        );
+        assert_eq!(shown_url("not a url"), "not a url");
+        assert_eq!(shown_url("https://h/p@q"), "https://h/p@q");
     }
 
     #[test]

@@ -200,3 +200,17 @@ fn a_latency_that_rounds_to_zero_is_refused_before_the_run() {
         "nothing is written"
     );
 }
+
+#[test]
+fn config_never_shows_a_password_written_into_a_url() {
+    // convgen.toml refuses credentials in URLs; the environment may hold them.
+    let env = Env::new();
+    for args in [&["config"][..], &["config", "--json"][..]] {
+        let run = env.run_with(
+            args,
+            &[("OPENAI_BASE_URL", "https://alice:env-s3cret@gw.example/v1")],
+        );
+        run.expect(0).stdout_has("https://alice:***@gw.example/v1");
+        crate::common::assert_lacks(&run.stdout, "s3cret");
+    }
+}

@@ -46,10 +46,7 @@ pub fn check(
 ) -> Findings {
     let mut found = Findings::default();
     for (line, snippet) in &prompt.malformed {
-        found.error(format!(
-            "{}:{line}: `{snippet}` is not a placeholder convgen can fill (names are letters, digits, `_`, `-` and `.`, on one line); it would reach the model as written",
-            prompt.path
-        ));
+        found.error(generate::malformed_issue(prompt, *line, snippet));
     }
     if let Some(mode) = mode
         && let Err(e) = crate::plan::check_mode(prompt, mode)

@@ -194,13 +194,18 @@ pub fn unfilled_issues(prompt: &Prompt, missing: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// The problem of a `{{` written in the prompt at `line` that opens no placeholder.
+pub fn malformed_issue(prompt: &Prompt, line: usize, snippet: &str) -> String {
+    format!(
+        "{}:{line}: `{snippet}` is not a placeholder convgen can fill (names are letters, digits, `_`, `-` and `.`, on one line); it would reach the model as written",
+        prompt.path
+    )
+}
+
 /// The issue for a `{{` that filling left in the text the model would get.
 pub fn leftover_issue(prompt: &Prompt, snippet: &str) -> String {
     match prompt.malformed.iter().find(|(_, s)| s == snippet) {
-        Some((line, _)) => format!(
-            "{}:{line}: `{snippet}` is not a placeholder convgen can fill (names are letters, digits, `_`, `-` and `.`, on one line); it would reach the model as written",
-            prompt.path
-        ),
+        Some((line, _)) => malformed_issue(prompt, *line, snippet),
         None => format!(
             "`{snippet}` is left in the text for the model after filling: a variable's value holds it; placeholders are filled once"
         ),

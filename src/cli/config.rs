@@ -44,12 +44,7 @@ pub(super) fn cmd_config(args: ConfigArgs, matches: &clap::ArgMatches) -> Result
             None => "no key".to_string(),
         };
         let place = match crate::llm::http::record_of(spec, None) {
-            Ok(r) => format!(
-                "{} {} model {}",
-                r.provider.provider(),
-                settings::shown_url(&r.url),
-                r.model
-            ),
+            Ok(r) => format!("{} {} model {}", r.provider.provider(), r.url, r.model),
             Err(e) => e.to_string(),
         };
         let quota = [

@@ -2,6 +2,7 @@
 //! real redb registry. One module per feature.
 
 mod common;
+mod measure;
 
 mod audit;
 mod fidelity;

@@ -8,7 +8,10 @@ use mlua::{AnyUserData, Function, MultiValue, Value};
 use serde::Serialize;
 
 use super::sandbox::{Limits, LogSink, LuaFailure, Sandbox};
-use super::{ScriptSource, conversation, ctx, load_module, mode_name, plain, rng, verdict};
+use super::{
+    Loaded, MAX_REASONS, ScriptSource, conversation, ctx, isolation, load_module, mode_name, plain,
+    restore, rng, verdict,
+};
 use crate::conversation::{Conversation, ScenarioMode};
 use crate::prompt::Prompt;
 use crate::rng::ConvRng;
@@ -28,7 +31,8 @@ pub struct AuditScript {
     tables: conversation::Tables,
     check: Function,
     summary: Option<Function>,
-    /// The ctx tables shared per prompt, by prompt sha256.
+    baseline: isolation::Baseline,
+    /// The strings ctx tables are built from, per prompt, by prompt sha256.
     shared: BTreeMap<String, ctx::Shared>,
 }
 
@@ -40,7 +44,17 @@ impl AuditScript {
         log: Arc<dyn LogSink>,
     ) -> Result<Self, String> {
         let script = source.path.to_string();
-        let (sandbox, api, mut hooks) = load_module(source, limits, log, &["check", "summary"])?;
+        let Loaded {
+            sandbox,
+            api,
+            mut hooks,
+            baseline,
+        } = load_module(
+            source,
+            limits,
+            super::log::capped(log),
+            &["check", "summary"],
+        )?;
         let check = hooks.remove("check").ok_or_else(|| {
             format!("{script}: an audit script must return a table with a `check` function")
         })?;
@@ -51,6 +65,7 @@ impl AuditScript {
             tables,
             check,
             summary: hooks.remove("summary"),
+            baseline,
             shared: BTreeMap::new(),
         })
     }
@@ -66,6 +81,8 @@ impl AuditScript {
         let script = self.sandbox.script.clone();
         let fail =
             |m: String| format!("{script}: `check` failed for {}: {m}", conv.conversation_id);
+        // Each conversation is checked in the state as the script loaded.
+        restore(&self.sandbox, &self.baseline, &conv.conversation_id).map_err(fail)?;
         let lua = self.sandbox.lua();
         let (c, ctx) = {
             let _host = self.sandbox.host_side();
@@ -76,9 +93,6 @@ impl AuditScript {
                 }
                 let shared = &self.shared[&prompt.sha256];
                 let c = self.tables.conversation(lua, conv)?;
-                let scenario = prompt
-                    .scenario(&conv.scenario.id)
-                    .and_then(|s| shared.scenario(prompt, s));
                 let fields = ctx::Fields {
                     index: conv.index,
                     batch_index,
@@ -86,7 +100,8 @@ impl AuditScript {
                     conversation_id: &conv.conversation_id,
                     vars: &conv.variables,
                 };
-                Ok((c, shared.build(lua, scenario, &fields)?))
+                let scenario = prompt.scenario(&conv.scenario.id);
+                Ok((c, shared.build(lua, prompt, scenario, &fields)?.table))
             };
             build()
         }
@@ -100,7 +115,7 @@ impl AuditScript {
             )
         }
         .map_err(|LuaFailure(m)| fail(m))?;
-        verdict(&values).map_err(fail)
+        verdict(&values, &mut MAX_REASONS.clone()).map_err(fail)
     }
 
     /// Runs `summary(results)` when defined; returns its text.
@@ -109,6 +124,8 @@ impl AuditScript {
             return Ok(None);
         };
         let script = self.sandbox.script.clone();
+        restore(&self.sandbox, &self.baseline, "the summary")
+            .map_err(|m| format!("{script}: `summary` failed: {m}"))?;
         let lua = self.sandbox.lua();
         let arg = serde_json::to_value(results)
             .map_err(mlua::Error::external)
@@ -126,6 +143,11 @@ impl AuditScript {
         .map_err(|LuaFailure(m)| format!("{script}: `summary` failed: {m}"))?;
         match values.front() {
             None | Some(Value::Nil) => Ok(None),
+            Some(Value::String(s)) if s.as_bytes().len() > plain::MAX_TEXT => Err(format!(
+                "{script}: `summary` returned {} bytes of text; the limit is {}",
+                s.as_bytes().len(),
+                super::size_text(plain::MAX_TEXT)
+            )),
             Some(Value::String(s)) => Ok(Some(s.to_string_lossy())),
             Some(v) => {
                 let json = {

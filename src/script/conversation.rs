@@ -5,14 +5,13 @@
 //! `conv.turns` get the same tables. A turn's table is built again only
 //! when its text changes (a retry); once the turns are timed, `timestamp`
 //! and `latency_ms` are set on the tables already built. The conversation
-//! table is built for each `validate_conversation` call (and each audit
-//! `check`); `conv.prompt`, `conv.script` and `conv.roles` are built once
-//! per run and shared.
+//! table is built whole for each `validate_conversation` call (and each
+//! audit `check`): nothing in it is shared with another conversation.
 
 use mlua::{Lua, Table, Value};
 
 use super::plain;
-use crate::conversation::{Conversation, PromptRef, ScriptRef, Turn};
+use crate::conversation::{Conversation, Turn};
 
 /// The turn and conversation tables of one state.
 #[derive(Default)]
@@ -21,16 +20,6 @@ pub struct Tables {
     conversation_id: String,
     /// Each turn table, by position, with the turn it was built from.
     turns: Vec<(Turn, Table)>,
-    parts: Option<RunParts>,
-}
-
-/// `conv.prompt`, `conv.script` and `conv.roles` as Lua tables, with what
-/// they were built from.
-struct RunParts {
-    prompt: PromptRef,
-    script: Option<ScriptRef>,
-    roles: Vec<String>,
-    tables: (Table, Option<Table>, Table),
 }
 
 /// Sets up the turn and conversation tables of a state.
@@ -129,19 +118,8 @@ impl Tables {
         Ok(out)
     }
 
-    /// `conv.prompt`, `conv.script` and `conv.roles`, built once per run.
-    fn run_parts(
-        &mut self,
-        lua: &Lua,
-        conv: &Conversation,
-    ) -> mlua::Result<(Table, Option<Table>, Table)> {
-        if let Some(p) = &self.parts
-            && p.prompt == conv.prompt
-            && p.script == conv.script
-            && p.roles == conv.roles
-        {
-            return Ok(p.tables.clone());
-        }
+    /// `conv.prompt`, `conv.script` and `conv.roles`.
+    fn run_parts(lua: &Lua, conv: &Conversation) -> mlua::Result<(Table, Option<Table>, Table)> {
         let p = &conv.prompt;
         let prompt = lua.create_table_with_capacity(0, 5)?;
         prompt.raw_set("id", p.id.as_str())?;
@@ -159,21 +137,14 @@ impl Tables {
             None => None,
         };
         let roles = lua.create_sequence_from(conv.roles.iter().map(String::as_str))?;
-        let tables = (prompt, script, roles);
-        self.parts = Some(RunParts {
-            prompt: conv.prompt.clone(),
-            script: conv.script.clone(),
-            roles: conv.roles.clone(),
-            tables: tables.clone(),
-        });
-        Ok(tables)
+        Ok((prompt, script, roles))
     }
 
     /// The conversation table of `conv`: every field of the file, its
     /// turns the conversation's shared turn tables.
     pub fn conversation(&mut self, lua: &Lua, conv: &Conversation) -> mlua::Result<Table> {
         let turns = self.turns(lua, &conv.conversation_id, &conv.turns)?;
-        let (prompt, script, roles) = self.run_parts(lua, conv)?;
+        let (prompt, script, roles) = Self::run_parts(lua, conv)?;
         let int = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
         let t = lua.create_table_with_capacity(0, 20)?;
         t.raw_set("schema_version", conv.schema_version)?;
@@ -447,8 +418,8 @@ mod tests {
         bare.generator.endpoint = None;
         bare.generator.temperature = None;
         bare.request_ids.clear();
-        // The run's parts change with `bare`, so they are built again, and
-        // back again with `conv`.
+        // Every conversation table is built whole, with or without the
+        // optional fields.
         for (c, name) in [(&conv, "conv"), (&bare, "bare"), (&conv, "again")] {
             let file = serde_json::to_value(c).unwrap();
             let t = tables.conversation(&lua, c).unwrap();

@@ -12,18 +12,23 @@ use mlua::{Function, MultiValue, Table, Value};
 
 use super::sandbox::{self, Limits, LogSink, LuaFailure, Sandbox};
 use super::{
-    HOOKS, ScriptSource, conversation, ctx, load_module, lua_type, mode_name, plain, rng,
-    strip_script, type_of, verdict,
+    HOOKS, Loaded, MAX_REASONS, ScriptSource, conversation, ctx, isolation, load_module, lua_type,
+    mode_name, plain, restore, rng, strip_script, type_of, verdict,
 };
 use crate::conversation::{Conversation, Turn};
 use crate::hooks::{HookCtx, HookError, Hooks};
 use crate::prompt::Prompt;
 use crate::rng::ConvRng;
 
+/// The longest string `select_scenario` may return: ids are short, and a
+/// wrong one is quoted in the error.
+const MAX_ID: usize = 256;
+
 /// A script loaded into one sandboxed state, implementing the hooks it defines.
 pub struct ScriptHost {
     sandbox: Sandbox,
     hooks: BTreeMap<&'static str, Function>,
+    baseline: isolation::Baseline,
     shared: ctx::Shared,
     current: ctx::Current,
     tables: conversation::Tables,
@@ -38,7 +43,12 @@ impl ScriptHost {
         log: Arc<dyn LogSink>,
     ) -> Result<Self, String> {
         let script = source.path.to_string();
-        let (sandbox, api, hooks) = load_module(source, limits, log, HOOKS)?;
+        let Loaded {
+            sandbox,
+            api,
+            hooks,
+            baseline,
+        } = load_module(source, limits, log, HOOKS)?;
         let lua = sandbox.lua();
         let shared = {
             let _host = sandbox.host_side();
@@ -49,6 +59,7 @@ impl ScriptHost {
         Ok(Self {
             sandbox,
             hooks,
+            baseline,
             shared,
             current: ctx::Current::default(),
             tables,
@@ -82,8 +93,14 @@ impl ScriptHost {
         self.error(hook, ctx, strip_script(&self.sandbox.script, f.0))
     }
 
-    /// The conversation's ctx table (host work: built without the memory limit).
+    /// The conversation's ctx table (host work: built without the memory
+    /// limit). Before a conversation's first hook, the state is put back as
+    /// the script left it when it loaded.
     fn ctx_table(&mut self, hook: &'static str, ctx: &HookCtx) -> Result<Table, HookError> {
+        if !self.current.holds(ctx.conversation_id) {
+            restore(&self.sandbox, &self.baseline, ctx.conversation_id)
+                .map_err(|m| self.failure(hook, ctx, LuaFailure(m)))?;
+        }
         let built = {
             let _host = self.sandbox.host_side();
             self.current
@@ -167,10 +184,22 @@ impl Hooks for ScriptHost {
         let Some(values) = self.call("select_scenario", ctx, None, rng)? else {
             return Ok(None);
         };
+        let id = |s: &mlua::LuaString| {
+            let len = s.as_bytes().len();
+            if len > MAX_ID {
+                Err(self.error(
+                    "select_scenario",
+                    ctx,
+                    format!("returned a string of {len} bytes; expected a scenario id"),
+                ))
+            } else {
+                Ok(Some(s.to_string_lossy()))
+            }
+        };
         match values.front() {
-            Some(Value::String(s)) => Ok(Some(s.to_string_lossy())),
+            Some(Value::String(s)) => id(s),
             Some(Value::Table(t)) => match t.raw_get::<Value>("id") {
-                Ok(Value::String(s)) => Ok(Some(s.to_string_lossy())),
+                Ok(Value::String(s)) => id(&s),
                 _ => Err(self.error(
                     "select_scenario",
                     ctx,
@@ -269,13 +298,17 @@ impl Hooks for ScriptHost {
             return Ok(None);
         };
         let mut out = Vec::with_capacity(results.len());
-        for (first, second) in results {
+        // One budget for the reasons of all the turns: one trip, one call.
+        let mut left = MAX_REASONS;
+        for (i, (first, second)) in results.into_iter().enumerate() {
             if first == Value::Boolean(true) && second == Value::Nil {
                 out.push(Vec::new());
                 continue;
             }
             let values = MultiValue::from_iter([first, second]);
-            out.push(verdict(&values).map_err(|m| self.error("validate_turn", ctx, m))?);
+            let reasons = verdict(&values, &mut left)
+                .map_err(|m| self.error("validate_turn", ctx, format!("turn {}: {m}", i + 1)))?;
+            out.push(reasons);
         }
         Ok(Some(out))
     }
@@ -298,7 +331,7 @@ impl Hooks for ScriptHost {
         let Some(values) = self.call(HOOK, ctx, Some(table), rng)? else {
             return Ok(None);
         };
-        verdict(&values)
+        verdict(&values, &mut MAX_REASONS.clone())
             .map(Some)
             .map_err(|m| self.error(HOOK, ctx, m))
     }

@@ -1,13 +1,69 @@
 //! `print`, `log.info` and `log.warn`: lines for the run log, tagged with
 //! the script and what is running ("hook `variables` for conv-id").
+//!
+//! What a script logs is bounded: a line keeps its first [`MAX_LINE`]
+//! bytes, and a run's scripts log at most [`MAX_RUN_LOG`] in all
+//! ([`Capped`]); past that, one warning says so and later lines are dropped.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use mlua::{Function, Lua, LuaString, MultiValue};
 
 use super::sandbox::LogSink;
+use super::size_text;
+
+/// The longest line a script may log: 8 KiB; the rest is cut, and the line
+/// says how much.
+pub const MAX_LINE: usize = 8 << 10;
+
+/// What a run log line adds to the origin and message, at most.
+const LINE_OVERHEAD: usize = 64;
+
+/// What a run's scripts may log in all: 256 MiB.
+pub const MAX_RUN_LOG: usize = 256 << 20;
+
+/// A sink that passes on at most [`MAX_RUN_LOG`] of script lines; one per
+/// run, shared by every state of the run.
+pub struct Capped {
+    inner: Arc<dyn LogSink>,
+    written: AtomicUsize,
+}
+
+/// Wraps `inner` in a [`Capped`] sink.
+pub fn capped(inner: Arc<dyn LogSink>) -> Arc<dyn LogSink> {
+    Arc::new(Capped {
+        inner,
+        written: AtomicUsize::new(0),
+    })
+}
+
+impl LogSink for Capped {
+    fn log(&self, level: &str, origin: &str, message: &str) {
+        // What a line costs with the run log's time stamp and run id.
+        let size = origin.len() + message.len() + LINE_OVERHEAD;
+        let before = self
+            .written
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                Some(n.saturating_add(size))
+            })
+            .unwrap_or(usize::MAX);
+        if before.saturating_add(size) <= MAX_RUN_LOG {
+            self.inner.log(level, origin, message);
+        } else if before <= MAX_RUN_LOG {
+            self.inner.log(
+                "warn",
+                origin,
+                &format!(
+                    "the scripts' log reached {} for this run; later lines are dropped",
+                    size_text(MAX_RUN_LOG)
+                ),
+            );
+        }
+    }
+}
 
 /// Installs `print` and the `log` table; `origin` says what is running now.
 pub fn register(
@@ -46,15 +102,25 @@ struct Line {
 }
 
 impl Line {
-    /// Joins the values as `print` does (tostring, tabs) and writes the line.
+    /// Joins the values as `print` does (tostring, tabs) and writes the
+    /// line, cut at [`MAX_LINE`] bytes.
     fn write(&self, values: MultiValue) -> mlua::Result<()> {
-        let mut text = String::new();
+        let mut bytes: Vec<u8> = Vec::new();
+        let mut cut = 0usize;
         for (i, v) in values.into_iter().enumerate() {
-            if i > 0 {
-                text.push('\t');
-            }
             let s: LuaString = self.tostring.call(v)?;
-            text.push_str(&s.to_string_lossy());
+            let s = s.as_bytes();
+            let tab: &[u8] = if i > 0 { b"\t" } else { b"" };
+            for part in [tab, &s[..]] {
+                let room = MAX_LINE - bytes.len();
+                bytes.extend_from_slice(&part[..part.len().min(room)]);
+                cut = cut.saturating_add(part.len().saturating_sub(room));
+            }
+        }
+        let mut text = String::from_utf8_lossy(&bytes).into_owned();
+        if cut > 0 {
+            // A character cut in two shows as one replacement character.
+            text.push_str(&format!("… ({cut} bytes cut)"));
         }
         let origin = self
             .origin
@@ -74,6 +140,25 @@ mod tests {
 
     #[derive(Default)]
     struct Lines(Mutex<Vec<String>>);
+
+    /// Counts what it is given, keeping only the last line.
+    #[derive(Default)]
+    struct Counted {
+        bytes: AtomicUsize,
+        lines: AtomicUsize,
+        last: Mutex<String>,
+    }
+
+    impl LogSink for Counted {
+        fn log(&self, _: &str, origin: &str, message: &str) {
+            self.bytes.fetch_add(
+                origin.len() + message.len() + LINE_OVERHEAD,
+                Ordering::SeqCst,
+            );
+            self.lines.fetch_add(1, Ordering::SeqCst);
+            *self.last.lock().unwrap() = message.to_string();
+        }
+    }
 
     impl LogSink for Lines {
         fn log(&self, level: &str, origin: &str, message: &str) {
@@ -101,5 +186,43 @@ mod tests {
                 "[info] scripts/t.lua (hook `variables` for c-1): ",
             ]
         );
+    }
+
+    #[test]
+    fn long_lines_are_cut_and_a_runs_log_is_bounded() {
+        let lua = Lua::new();
+        let lines = Arc::new(Lines::default());
+        let origin = Rc::new(RefCell::new("top level".to_string()));
+        register(&lua, "t.lua", capped(lines.clone()), origin).unwrap();
+        lua.load("local big = string.rep('é', 10000) print(big, 'tail')")
+            .exec()
+            .unwrap();
+        let line = lines.0.lock().unwrap().pop().unwrap();
+        let text = line.strip_prefix("[info] t.lua (top level): ").unwrap();
+        let kept = text.split('…').next().unwrap();
+        assert!(kept.len() <= MAX_LINE + 3, "{}", kept.len());
+        assert!(
+            text.ends_with(&format!("… ({} bytes cut)", 20_005 - MAX_LINE)),
+            "{text:.80}"
+        );
+        // 256 MiB of 8 KiB lines, then some: one warning, then nothing.
+        let counted = Arc::new(Counted::default());
+        let origin = Rc::new(RefCell::new("top level".to_string()));
+        register(&lua, "t.lua", capped(counted.clone()), origin).unwrap();
+        let n = MAX_RUN_LOG / MAX_LINE + 10;
+        lua.load(format!(
+            "local l = string.rep('x', 8192) for i = 1, {n} do print(l) end"
+        ))
+        .exec()
+        .unwrap();
+        let bytes = counted.bytes.load(Ordering::SeqCst);
+        assert!(bytes <= MAX_RUN_LOG, "{bytes}");
+        let last = counted.last.lock().unwrap();
+        assert!(
+            last.contains("reached 256 MiB for this run; later lines are dropped"),
+            "{last:.200}"
+        );
+        let lines = counted.lines.load(Ordering::SeqCst);
+        assert!(lines < n, "lines past the limit are dropped");
     }
 }

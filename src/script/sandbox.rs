@@ -205,8 +205,20 @@ pub fn describe(e: &mlua::Error) -> String {
     }
 }
 
+/// The longest error message kept from a script: 1 KiB (an `error()` with
+/// a 20 MB string must not become a 20 MB line on the terminal).
+pub const MAX_MESSAGE: usize = 1 << 10;
+
 fn first_line(s: &str) -> String {
-    s.lines().next().unwrap_or("").trim().to_string()
+    let line = s.lines().next().unwrap_or("").trim();
+    if line.len() <= MAX_MESSAGE {
+        return line.to_string();
+    }
+    let mut end = MAX_MESSAGE;
+    while !line.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes cut)", &line[..end], line.len() - end)
 }
 
 const PRELUDE: &str = r#"

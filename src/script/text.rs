@@ -112,13 +112,12 @@ fn find_any(
     let bytes = s.as_bytes();
     // Only raw reads happen while the cache is borrowed (no script code
     // runs); should it be busy all the same, lower afresh.
-    let mut own = None;
     let mut borrowed = cache.try_borrow_mut().ok();
-    let hay: &str = match borrowed.as_mut() {
+    let hay: Cow<str> = match borrowed.as_mut() {
         Some(c) => c.get(&bytes),
-        None => own.insert(words::lower(&words::as_text(&bytes))),
+        None => Cow::Owned(words::lower(&words::as_text(&bytes))),
     };
-    let found = |phrase: &LuaString| words::contains(hay, &words::as_text(&phrase.as_bytes()));
+    let found = |phrase: &LuaString| words::contains(&hay, &words::as_text(&phrase.as_bytes()));
     match phrases {
         Value::String(p) => Ok(if found(&p) {
             Value::String(p)

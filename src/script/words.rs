@@ -287,8 +287,16 @@ impl Lowered {
     /// Enough for every turn of a long conversation.
     const SIZE: usize = 32;
 
+    /// The longest text kept: 64 KiB, longer than any turn, so that the
+    /// cache holds at most 4 MiB (its copies are outside Lua's memory limit).
+    pub const MAX_KEPT: usize = 64 << 10;
+
     /// The lower case of `bytes` (read as text), from the cache or made now.
-    pub fn get(&mut self, bytes: &[u8]) -> &str {
+    /// Texts over [`Lowered::MAX_KEPT`] are lowered each time, not kept.
+    pub fn get(&mut self, bytes: &[u8]) -> Cow<'_, str> {
+        if bytes.len() > Self::MAX_KEPT {
+            return Cow::Owned(lower(&as_text(bytes)));
+        }
         let at = match self.entries.iter().position(|(b, _)| b == bytes) {
             Some(i) => i,
             None => {
@@ -306,7 +314,7 @@ impl Lowered {
                 }
             }
         };
-        &self.entries[at].1
+        Cow::Borrowed(&self.entries[at].1)
     }
 }
 

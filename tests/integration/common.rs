@@ -175,7 +175,7 @@ impl Env {
     }
 
     /// Runs `cmd` in the working dir without convgen's or a provider's variables.
-    fn clean(&self, mut cmd: Command) -> Command {
+    pub fn clean(&self, mut cmd: Command) -> Command {
         cmd.current_dir(self.path());
         for (key, _) in std::env::vars_os() {
             let key = key.to_string_lossy().to_string();

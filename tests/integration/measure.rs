@@ -1,8 +1,14 @@
 //! Runs the binary with a deadline and reports its peak memory, read from the
-//! child's own resource usage (`wait4`), not from a timer or a sampler.
+//! child's own resource usage, not from a timer or a sampler.
+//!
+//! The binary runs under GNU `time` (`.ci/run` installs it): a child spawned
+//! straight from this test process would report this process's peak too
+//! (Linux carries the peak of the memory a child replaces at `exec` into its
+//! usage), while `time` is small and reports exactly what its child used.
 
 use std::ffi::OsStr;
 use std::io::Read;
+use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -24,36 +30,52 @@ impl Env {
         vars: &[(&str, V)],
         deadline: Duration,
     ) -> Measured {
-        let mut cmd = self.command(args);
+        let report = self.path().join(".peak-rss");
+        let mut timed = vec!["-f", "%M", "-o", report.to_str().expect("utf-8 temp path")];
+        timed.push(env!("CARGO_BIN_EXE_convgen"));
+        timed.extend_from_slice(args);
+        let mut time = self.clean(Command::new("/usr/bin/time"));
+        time.args(&timed);
         for (key, value) in vars {
-            cmd.env(key, value);
+            time.env(key, value);
         }
-        measure(cmd, deadline)
+        let run = finish(time, deadline);
+        let text = std::fs::read_to_string(&report).unwrap_or_default();
+        // GNU time reports KiB on the last line (after any note of its own).
+        let kib: u64 = text
+            .lines()
+            .last()
+            .and_then(|l| l.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no peak RSS from /usr/bin/time: {text:?}"));
+        Measured {
+            run,
+            peak_rss_mib: kib / 1024,
+        }
     }
 }
 
-/// Runs `cmd` to its end (or kills it at `deadline` and panics).
-// The child is reaped by `wait4`, which std's `wait` cannot replace: only
-// wait4 returns the child's resource usage.
-#[allow(clippy::zombie_processes)]
-pub fn measure(mut cmd: Command, deadline: Duration) -> Measured {
+/// Runs `cmd` in its own process group to its end, or kills the group at
+/// `deadline` and panics.
+fn finish(mut cmd: Command, deadline: Duration) -> Run {
     let started = Instant::now();
     let mut child = cmd
+        .process_group(0)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("spawn convgen");
+        .expect("spawn /usr/bin/time (install GNU time)");
     let stdout = drain(child.stdout.take().expect("stdout"));
     let stderr = drain(child.stderr.take().expect("stderr"));
-    let pid = child.id() as libc::pid_t;
-    let (status, usage) = loop {
-        if let Some(done) = reap(pid) {
-            break done;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
         }
         if started.elapsed() > deadline {
-            let _ = child.kill();
-            let _ = reap_blocking(pid);
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{}", child.id())])
+                .status();
+            let _ = child.wait();
             panic!(
                 "convgen still running after {deadline:?} (killed)\nstderr:\n{}",
                 stderr.join().unwrap_or_default()
@@ -61,19 +83,10 @@ pub fn measure(mut cmd: Command, deadline: Duration) -> Measured {
         }
         thread::sleep(Duration::from_millis(20));
     };
-    let code = if libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
-    } else {
-        -1
-    };
-    Measured {
-        run: Run {
-            code,
-            stdout: stdout.join().unwrap_or_default(),
-            stderr: stderr.join().unwrap_or_default(),
-        },
-        // Linux reports ru_maxrss in KiB.
-        peak_rss_mib: usage.ru_maxrss as u64 / 1024,
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
     }
 }
 
@@ -85,34 +98,20 @@ fn drain(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<String> {
     })
 }
 
-/// Reaps `pid` if it has ended, with its resource usage.
-fn reap(pid: libc::pid_t) -> Option<(i32, libc::rusage)> {
-    wait4(pid, libc::WNOHANG)
-}
-
-fn reap_blocking(pid: libc::pid_t) -> Option<(i32, libc::rusage)> {
-    wait4(pid, 0)
-}
-
-fn wait4(pid: libc::pid_t, flags: i32) -> Option<(i32, libc::rusage)> {
-    let mut status = 0;
-    // SAFETY: `rusage` is plain old data that wait4 fills in; zeroed is a
-    // valid value for it. std offers no way to read a child's rusage.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: both pointers are to live locals of the right types.
-    let reaped = unsafe { libc::wait4(pid, &mut status, flags, &mut usage) };
-    (reaped == pid).then_some((status, usage))
-}
-
 #[test]
 fn a_measured_run_reports_the_childs_own_peak_memory() {
+    // This process holds 400 MB; the child's figure must not include it.
+    let ballast = vec![1u8; 400 << 20];
     let env = Env::with_demo_prompt();
     let done = env.run_measured(&["--version"], &[("X", "1")], Duration::from_secs(60));
-    done.run.expect(0);
-    // The binary itself is a few MiB resident; the test process is far more.
+    done.run.expect(0).stdout_has("convgen");
     assert!(
-        (1..200).contains(&done.peak_rss_mib),
+        (1..100).contains(&done.peak_rss_mib),
         "{}",
         done.peak_rss_mib
+    );
+    assert_eq!(
+        ballast.iter().map(|b| *b as usize).sum::<usize>(),
+        400 << 20
     );
 }

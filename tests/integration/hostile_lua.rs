@@ -1,0 +1,309 @@
+//! Hostile scripts against the Lua host (issue 14, points 3, 4 and 8): the
+//! host runs no script code when it reads what a hook returned, its copies
+//! of script values are bounded, and no conversation sees what an earlier
+//! one changed. Memory is measured from the child's own resource usage.
+
+use std::time::Duration;
+
+use crate::common::{Env, read_json, small_prompt, words};
+use crate::measure::Measured;
+
+/// A prompt whose system text uses {{customer}}, with `script` beside it.
+fn env_with(script: &str) -> Env {
+    let env = Env::new();
+    env.write(
+        "prompts/demo.md",
+        small_prompt("", None).replace(
+            "Usted es un agente",
+            "Usted atiende a {{customer}}; es un agente",
+        ),
+    );
+    env.write("scripts/demo.lua", script);
+    env
+}
+
+/// `generate --total N` with the hook wall limit raised to `timeout` seconds,
+/// killed (and the test failed) after a minute.
+fn generate(env: &Env, total: u32, extra: &[&str], timeout: &str) -> Measured {
+    let total = total.to_string();
+    let mut args = words("generate --prompt demo --seed 5 --start 2026-03-02T09:00:00Z");
+    args.extend(["--total", total.as_str()]);
+    args.extend_from_slice(extra);
+    env.run_measured(
+        &args,
+        &[("CONVGEN_LUA_TIMEOUT", timeout)],
+        Duration::from_secs(60),
+    )
+}
+
+/// A script where every conversation records what it sees, then changes
+/// everything a conversation can reach: the catalog tables, the prompt
+/// table, the string metatable, a library function, a library, the globals
+/// and their metatable, and the conversation table's shared parts.
+const MEDDLER: &str = r#"
+local M = {}
+local function observe(ctx)
+  return table.concat({
+    tostring(ctx.scenario.attrs.tone), ctx.scenarios[1].title, ctx.prompt.name,
+    ("abc"):upper(), text.lower("ÁBC"), tostring(rawget(_G, "LEAK")),
+    tostring(getmetatable(_G) ~= nil), tostring(string.rep ~= nil),
+    tostring(math.pi ~= nil),
+  }, "|")
+end
+function M.select_scenario(ctx) return "billing" end
+function M.variables(ctx)
+  local seen = observe(ctx)
+  ctx.scenario.attrs.tone = "patched"
+  ctx.scenarios[1].title = "patched"
+  ctx.prompt.name = "patched"
+  getmetatable("").__index = { upper = function() return "patched" end }
+  text.lower = function() return "patched" end
+  string.rep = nil
+  math = nil
+  LEAK = ctx.index
+  setmetatable(_G, { __index = function() return "ghost" end })
+  return { customer = "Ana", seen = seen }
+end
+function M.validate_conversation(conv, ctx)
+  local before = conv.prompt.name .. "|" .. conv.roles[1]
+  conv.prompt.name = "patched"
+  conv.roles[1] = "patched"
+  if before ~= "demo|agent" then return false, "saw " .. before end
+  return true
+end
+return M
+"#;
+
+#[test]
+fn no_conversation_sees_what_an_earlier_one_changed() {
+    let one = env_with(MEDDLER);
+    let eight = env_with(MEDDLER);
+    let a = generate(&one, 12, &["--concurrency", "1", "--batch-size", "4"], "5");
+    let b = generate(
+        &eight,
+        12,
+        &["--concurrency", "8", "--batch-size", "4"],
+        "5",
+    );
+    for done in [&a, &b] {
+        done.run.expect(0);
+    }
+    let clean = "molesto|Disputa de factura|demo|ABC|ábc|nil|false|true|true";
+    for file in one.conversation_files() {
+        let conv = read_json(&file);
+        assert_eq!(
+            conv["variables"]["seen"],
+            clean,
+            "{}: a change of an earlier conversation leaked",
+            file.display()
+        );
+        assert_eq!(conv["status"], "valid", "{}", file.display());
+    }
+    one.assert_same_conversations(&eight, 12);
+}
+
+#[test]
+fn what_the_script_made_at_load_time_is_kept_for_every_conversation() {
+    // Helpers added to a library when the script loads are the baseline
+    // every conversation starts from.
+    let script = r#"
+function string.shout(s) return s:upper() .. "!" end
+local M = {}
+function M.variables(ctx) return { customer = ("ana"):shout() } end
+return M
+"#;
+    let env = env_with(script);
+    generate(&env, 4, &[], "5").run.expect(0);
+    for file in env.conversation_files() {
+        assert_eq!(read_json(&file)["variables"]["customer"], "ANA!");
+    }
+}
+
+/// A pattern that backtracks for minutes inside one C call.
+const BACKTRACK: &str = r#"("a"):rep(40):find(("a*"):rep(40) .. "b")"#;
+
+#[test]
+fn the_host_reads_what_hooks_return_without_running_script_code() {
+    // `select_scenario` answers a table whose `__index` would hang in a C
+    // call no limit can stop: the host reads `id` raw, finds none.
+    let env = env_with(&format!(
+        "return {{ select_scenario = function(ctx) return setmetatable({{}}, {{ __index = function() {BACKTRACK} return 'billing' end }}) end, variables = function() return {{ customer = 'Ana' }} end }}"
+    ));
+    let done = generate(&env, 2, &[], "1");
+    done.run
+        .expect(2)
+        .stderr_has("hook `select_scenario`")
+        .stderr_has("returned a table without a string `id`")
+        .stderr_lacks("inside a library call");
+    // Variables and reasons behind `__index`, `__pairs` and `__len` that
+    // would loop forever: read raw, the run ends.
+    let env = env_with(
+        r#"
+local forever = { __index = function() while true do end end,
+                  __pairs = function() while true do end end,
+                  __len = function() while true do end end }
+local M = {}
+function M.variables() return setmetatable({ customer = "Ana", nested = setmetatable({ 1, 2 }, forever) }, forever) end
+function M.validate_conversation() return false, setmetatable({}, forever) end
+return M
+"#,
+    );
+    let done = generate(&env, 2, &[], "1");
+    done.run.expect(1);
+    for file in env.conversation_files() {
+        let conv = read_json(&file);
+        assert_eq!(conv["variables"]["nested"], serde_json::json!([1, 2]));
+        assert_eq!(
+            conv["issues"],
+            serde_json::json!(["rejected (no reason given)"])
+        );
+    }
+}
+
+/// A refusal within a minute, naming the hook, with memory bounded.
+#[track_caller]
+fn refused_within_memory(done: &Measured, hook: &str, why: &str) {
+    done.run
+        .expect(2)
+        .stderr_has(&format!("hook `{hook}`"))
+        .stderr_has(why);
+    assert!(
+        done.peak_rss_mib < 300,
+        "peak RSS {} MiB for a refused script",
+        done.peak_rss_mib
+    );
+    let longest = done.run.stderr.lines().map(str::len).max().unwrap_or(0);
+    assert!(longest < 4096, "a {longest}-byte line on stderr");
+}
+
+/// A 20 MB string referenced 100 times: 2 GB if the host copied it whole.
+const HUNDRED_REFS: &str =
+    "local s = string.rep('x', 20 * 1024 * 1024) local t = {} for i = 1, 100 do t[i] = s end";
+
+#[test]
+fn variables_over_the_text_limit_are_refused_before_they_are_copied() {
+    let env = env_with(&format!(
+        "return {{ variables = function() {HUNDRED_REFS} return {{ customer = 'Ana', notes = t }} end }}"
+    ));
+    let done = generate(&env, 2, &[], "20");
+    refused_within_memory(&done, "variables", "more than 1 MiB of text in all");
+    assert!(!env.data().exists(), "nothing is written");
+}
+
+#[test]
+fn reasons_over_their_limit_are_refused_before_they_are_copied() {
+    let env = env_with(&format!(
+        "return {{ variables = function() return {{ customer = 'Ana' }} end, validate_conversation = function() {HUNDRED_REFS} return false, t end }}"
+    ));
+    let done = generate(&env, 2, &[], "20");
+    refused_within_memory(
+        &done,
+        "validate_conversation",
+        "returned reasons over 256 KiB in all",
+    );
+    // The same through `validate_turn`, whose reasons count for all turns.
+    let env = env_with(
+        "local r = string.rep('y', 100 * 1024) return { variables = function() return { customer = 'Ana' } end, validate_turn = function() return false, r end }",
+    );
+    let done = generate(&env, 2, &[], "20");
+    refused_within_memory(
+        &done,
+        "validate_turn",
+        "turn 3: returned reasons over 256 KiB",
+    );
+}
+
+#[test]
+fn an_error_message_from_a_script_is_cut_to_one_short_line() {
+    let env =
+        env_with("return { variables = function() error(string.rep('E', 8 * 1024 * 1024)) end }");
+    let done = generate(&env, 1, &[], "20");
+    refused_within_memory(&done, "variables", "bytes cut)");
+}
+
+#[test]
+fn long_texts_searched_by_find_any_are_not_kept() {
+    // 40 different 8 MB texts: kept lowered, 32 of them would hold 512 MB.
+    let env = env_with(
+        r#"
+local M = {}
+function M.variables(ctx)
+  for i = 1, 40 do
+    local s = string.rep("A", 8 * 1024 * 1024 - 8) .. string.format("%08d", i)
+    assert(text.find_any(s, { "zz", "00000001" }) ~= nil or i ~= 1)
+  end
+  return { customer = "Ana" }
+end
+return M
+"#,
+    );
+    let done = generate(&env, 1, &[], "50");
+    done.run.expect(0);
+    assert!(
+        done.peak_rss_mib < 300,
+        "peak RSS {} MiB",
+        done.peak_rss_mib
+    );
+}
+
+fn run_log(env: &Env) -> u64 {
+    std::fs::metadata(env.data().join("run.log"))
+        .map(|m| m.len())
+        .unwrap_or(0)
+}
+
+#[test]
+fn log_lines_are_cut_and_a_runs_log_is_bounded() {
+    // 1 MB lines: each is cut to 8 KiB, saying how much went.
+    let env = env_with(
+        "local big = string.rep('z', 1024 * 1024) return { variables = function() for i = 1, 50 do print(big) end return { customer = 'Ana' } end }",
+    );
+    let done = generate(&env, 3, &[], "20");
+    done.run.expect(0);
+    let log = std::fs::read_to_string(env.data().join("run.log")).unwrap();
+    assert!(log.contains(&format!("… ({} bytes cut)", 1024 * 1024 - 8 * 1024)));
+    let longest = log.lines().map(str::len).max().unwrap();
+    assert!(longest < 8 * 1024 + 300, "a {longest}-byte line in run.log");
+    // The run and its pre-run checks: some 500 lines, not 500 MB.
+    assert!(log.len() < 10 << 20, "run.log holds {} bytes", log.len());
+    // 300 MiB of 8 KiB lines in one run: 256 MiB are kept, then one warning.
+    let env = env_with(
+        "local line = string.rep('w', 8 * 1024 - 100) return { variables = function() for i = 1, 12800 do print(line) end return { customer = 'Ana' } end }",
+    );
+    let done = generate(&env, 3, &[], "50");
+    done.run.expect(0);
+    let size = run_log(&env);
+    assert!(
+        (200 << 20..=256 << 20).contains(&size),
+        "run.log holds {size} bytes"
+    );
+    // Lines counted before the limit was reached may be written after the
+    // warning, by other workers; the warning is there once.
+    let warnings = lines_with(
+        &env.data().join("run.log"),
+        "the scripts' log reached 256 MiB for this run; later lines are dropped",
+    );
+    assert_eq!(warnings, 1);
+}
+
+/// How many lines of the file at `path` hold `needle`, read line by line.
+fn lines_with(path: &std::path::Path, needle: &str) -> usize {
+    use std::io::BufRead;
+    let file = std::io::BufReader::new(std::fs::File::open(path).unwrap());
+    file.split(b'\n')
+        .filter(|l| String::from_utf8_lossy(l.as_ref().unwrap()).contains(needle))
+        .count()
+}
+
+#[test]
+fn an_overlong_scenario_id_is_refused_without_quoting_it() {
+    let env = env_with(
+        "return { select_scenario = function() return string.rep('q', 10 * 1024 * 1024) end, variables = function() return { customer = 'Ana' } end }",
+    );
+    let done = generate(&env, 1, &[], "20");
+    refused_within_memory(
+        &done,
+        "select_scenario",
+        "returned a string of 10485760 bytes",
+    );
+}

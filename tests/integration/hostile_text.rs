@@ -2,9 +2,12 @@
 //! writes reaches terminals, logs and `preview.txt` escaped and capped, and a
 //! password written into an endpoint URL is sent but never recorded.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use serde_json::{Value, json};
 
-use crate::common::{Env, Run, assert_has, files_under, read_json, small_prompt};
+use crate::common::{Env, Run, assert_has, files_under, read_json, small_prompt, words};
 use crate::llm_server::{Reply, TestServer, completion};
 use crate::providers::{env, good, openai};
 
@@ -259,9 +262,14 @@ fn a_password_in_the_base_url_is_sent_but_never_recorded_or_shown() {
     const SECRET: &str = "pw-SECRET-71c3";
     // user:pw-SECRET-71c3, as HTTP Basic sends it.
     let expected = "Basic dXNlcjpwdy1TRUNSRVQtNzFjMw==";
-    let server = TestServer::start(move |req, _| match req.header("authorization") {
-        Some(auth) if auth == expected => Reply::ok(good()),
-        _ => Reply::status(401, r#"{"error": {"message": "who are you"}}"#),
+    // Two conversations served, then 503 until opened: the run stops and is resumed.
+    let open = Arc::new(AtomicBool::new(false));
+    let o = open.clone();
+    let server = TestServer::start(move |req, n| match req.header("authorization") {
+        Some(auth) if auth != expected => Reply::status(401, r#"{"error": {"message": "who"}}"#),
+        None => Reply::status(401, r#"{"error": {"message": "who are you"}}"#),
+        _ if n < 2 || o.load(Ordering::SeqCst) => Reply::ok(good()),
+        _ => Reply::status(503, r#"{"error": {"message": "down"}}"#),
     });
     let base = server
         .base_url()
@@ -271,12 +279,22 @@ fn a_password_in_the_base_url_is_sent_but_never_recorded_or_shown() {
         ("OPENAI_BASE_URL", base.as_str()),
         ("CONVGEN_MODEL", "test-model"),
     ];
-    let mut runs = vec![env.run_with(
-        &["generate", "--prompt", "demo", "--total", "2", "--json"],
-        &vars,
-    )];
-    runs[0].expect(0);
-    assert_eq!(server.count(), 2, "both requests authenticated");
+    let args = words(
+        "generate --prompt demo --total 4 --batch-size 2 --concurrency 1 --max-retries 0 --json",
+    );
+    let mut runs = vec![env.run_with(&args, &vars)];
+    runs[0].expect(75);
+    open.store(true, Ordering::SeqCst);
+    runs.push(env.run_with(&["resume", "run-000001", "--json"], &vars));
+    runs[1].expect(0);
+    assert_eq!(env.conversation_files().len(), 4);
+    assert!(
+        server
+            .requests()
+            .iter()
+            .all(|r| r.header("authorization") == Some(expected)),
+        "every request, resumed ones too, carries the credentials"
+    );
     let conv = read_json(&env.conversation_files()[0]);
     for args in [
         &["show", "run-000001"][..],
@@ -289,7 +307,7 @@ fn a_password_in_the_base_url_is_sent_but_never_recorded_or_shown() {
     ] {
         runs.push(env.run_with(args, &vars));
     }
-    assert_has(&runs[5].stderr, &format!("POST {}", server.base_url()));
+    assert_has(&runs[6].stderr, &format!("POST {}", server.base_url()));
     for run in &runs {
         assert!(
             !run.stdout.contains(SECRET) && !run.stderr.contains(SECRET),

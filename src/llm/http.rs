@@ -679,10 +679,21 @@ impl HttpGenerator {
             .or_else(|| header("apim-request-id"))
             .and_then(|id| limits::request_id(&id));
         let location = header("location");
-        let text = match response.into_body().read_to_string() {
+        let success = (200..300).contains(&status);
+        let mut body = response.into_body();
+        let read = if success {
+            body.read_to_string()
+        } else {
+            // An error body is quoted, never parsed as a conversation: a
+            // small read bounds what a hostile server can make us hold.
+            body.with_config()
+                .limit(limits::ERROR_BODY_BYTES)
+                .read_to_string()
+        };
+        let text = match read {
             Ok(text) => text,
             // A reply larger than any conversation: say so, not "not JSON".
-            Err(ureq::Error::BodyExceedsLimit(limit)) if (200..300).contains(&status) => {
+            Err(ureq::Error::BodyExceedsLimit(limit)) if success => {
                 let reason = format!(
                     "the reply from {host} is larger than {} MB, far more than a conversation; check the endpoint",
                     limit / 1_000_000
@@ -696,7 +707,7 @@ impl HttpGenerator {
             // A reply cut off mid-body (or slower than the timeout) is a
             // transport failure: retried, not taken as an empty reply that
             // would cost a paid regeneration.
-            Err(e) if (200..300).contains(&status) => {
+            Err(e) if success => {
                 let why = match e {
                     ureq::Error::Timeout(_) => {
                         format!("the reply from {host} did not finish within the timeout")
@@ -707,6 +718,9 @@ impl HttpGenerator {
                     ),
                 };
                 return (Outcome::Retry(why, wait), limits);
+            }
+            Err(ureq::Error::BodyExceedsLimit(limit)) => {
+                format!("(an error body over {} KiB, not read)", limit / 1024)
             }
             Err(_) => String::new(),
         };

@@ -9,6 +9,8 @@ use crate::escape;
 
 /// Characters of a server's error text kept in a message (one line).
 pub const ERROR_CHARS: usize = 500;
+/// Bytes of an error reply (a status other than 2xx) that are read (1 MiB).
+pub const ERROR_BODY_BYTES: u64 = 1024 * 1024;
 /// Characters of a request id (`x-request-id`, `apim-request-id`, a
 /// completion's `id`) that a conversation records.
 pub const REQUEST_ID_CHARS: usize = 128;

@@ -46,17 +46,25 @@ fn longest_line(text: &str) -> usize {
 
 #[test]
 fn a_servers_error_text_is_one_escaped_capped_line() {
-    let huge = "x".repeat(5_000_000);
-    let message = format!("{HOSTILE}{huge}");
-    for body in [
-        json!({"error": {"message": message, "code": "bad"}}).to_string(),
-        format!("not json {message}"),
+    // Under the 1 MiB read for error bodies: quoted, capped; over it: not read.
+    let message = format!("{HOSTILE}{}", "x".repeat(900_000));
+    for (body, needle) in [
+        (
+            json!({"error": {"message": message, "code": "bad"}}).to_string(),
+            "\\u{1b}]0;pwned\\u{7}\\u{1b}[2J hola\\n2026",
+        ),
+        (format!("not json {message}"), "bytes more)"),
+        (
+            json!({"error": {"message": format!("{HOSTILE}{}", "x".repeat(30_000_000))}})
+                .to_string(),
+            "(an error body over 1024 KiB, not read)",
+        ),
     ] {
         let server = TestServer::start(move |_, _| Reply::status(400, &body));
         let env = env();
         let run = openai(&env, &server, 1, &["--max-attempts", "1"]);
         run.expect(2).stderr_has("rejected the request (HTTP 400)");
-        run.stderr_has("bytes more)");
+        run.stderr_has(needle);
         assert_clean_run(&run, "generate");
         assert!(
             run.stderr.len() < 10_000,

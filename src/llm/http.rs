@@ -1586,6 +1586,29 @@ mod tests {
             _ => None,
         };
         assert_eq!(HttpConfig::openai(&keyed, &s).unwrap().basic, None);
+        // Azure: the `api-key` header and Basic both go; the record has neither.
+        let azure = |k: &str| match k {
+            "AZURE_OPENAI_ENDPOINT" => Some("https://bob:pw-secret@east.example".to_string()),
+            "AZURE_OPENAI_API_KEY" => Some("k".to_string()),
+            "AZURE_OPENAI_DEPLOYMENT" => Some("d".to_string()),
+            _ => None,
+        };
+        let az = HttpConfig::azure(&azure, &s).unwrap();
+        assert_eq!(az.basic, c.basic);
+        assert!(
+            az.url.starts_with("https://east.example/openai/"),
+            "{}",
+            az.url
+        );
+        let json = serde_json::to_string(&az.record()).unwrap();
+        assert!(!json.contains("pw-secret"), "{json}");
+        // A value that is not a URL is refused without quoting the secret.
+        let bad = |k: &str| (k == "OPENAI_BASE_URL").then(|| "bob:pw-secret@h/v1".to_string());
+        let e = HttpConfig::openai(&bad, &s).unwrap_err().to_string();
+        assert!(
+            e.contains("`h/v1` is not a URL") && !e.contains("pw-secret"),
+            "{e}"
+        );
         // A record written with them before still sends them, and is read without.
         let old = EndpointRecord {
             url: format!("{base}/chat/completions"),

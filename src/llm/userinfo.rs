@@ -10,15 +10,18 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
 /// `url` without its userinfo, and the userinfo (`user:secret`) when it has one.
+/// A value without a scheme (`user:secret@host/v1`, refused later as not a
+/// URL) is split too, so that the refusal does not quote the secret.
 pub fn split(url: &str) -> (String, Option<String>) {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return (url.to_string(), None);
+    let (scheme, rest) = match url.split_once("://") {
+        Some((scheme, rest)) => (format!("{scheme}://"), rest),
+        None => (String::new(), url),
     };
     let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let (authority, tail) = rest.split_at(end);
     match authority.rsplit_once('@') {
         Some((userinfo, host)) => (
-            format!("{scheme}://{host}{tail}"),
+            format!("{scheme}{host}{tail}"),
             Some(userinfo.to_string()).filter(|u| !u.is_empty()),
         ),
         None => (url.to_string(), None),
@@ -56,6 +59,7 @@ mod tests {
         assert_eq!(split("https://a:b@c@h/v1").0, "https://h/v1");
         assert_eq!(split("https://@h/v1"), ("https://h/v1".to_string(), None));
         assert_eq!(split("not a url"), ("not a url".to_string(), None));
+        assert_eq!(split("u:s3cret@h/v1").0, "h/v1");
         assert_eq!(
             strip("http://127.0.0.1:8000/v1"),
             "http://127.0.0.1:8000/v1"

@@ -27,3 +27,4 @@ mod robustness;
 mod scripts;
 mod settings;
 mod shipped_rules;
+mod url_credentials;

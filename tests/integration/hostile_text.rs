@@ -171,11 +171,7 @@ fn model_text_is_escaped_in_preview_txt_and_show_but_kept_in_the_file() {
 fn script_print_is_one_escaped_line_in_run_log_and_on_stderr() {
     let env = Env::new();
     env.write("prompts/demo.md", small_prompt("", None));
-    let lua_text = HOSTILE
-        .replace('\x1b', "\\27")
-        .replace('\x07', "\\7")
-        .replace('\n', "\\n")
-        .replace('\r', "\\r");
+    let lua_text = lua_string(HOSTILE);
     env.write(
         "scripts/demo.lua",
         format!(
@@ -260,4 +256,69 @@ fn turns_mode_bounds_what_each_request_re_sends() {
         &conv["issues"].to_string(),
         "turn 10: the conversation so far is 540085 characters, over the 524288 that turns mode re-sends",
     );
+}
+
+#[test]
+fn script_reasons_and_errors_are_escaped_wherever_they_are_shown() {
+    let env = Env::new();
+    env.write("prompts/demo.md", small_prompt("", None));
+    let lua_text = lua_string(HOSTILE);
+    env.write(
+        "scripts/demo.lua",
+        format!("return {{ validate_conversation = function(conv, ctx) return false, '{lua_text}' end }}"),
+    );
+    let run = env.run(&[
+        "generate",
+        "--prompt",
+        "demo",
+        "--total",
+        "1",
+        "--max-attempts",
+        "1",
+    ]);
+    run.expect(1);
+    assert_clean_run(&run, "generate");
+    let file = &env.conversation_files()[0];
+    assert_eq!(
+        read_json(file)["issues"][0],
+        HOSTILE,
+        "the file keeps the reason"
+    );
+    let id = read_json(file)["conversation_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let preview = std::fs::read_to_string(env.data().join("demo-000001/preview.txt")).unwrap();
+    assert_clean(&preview, "preview.txt");
+    for args in [
+        &["show", id.as_str()][..],
+        &["list", "conversations", "--status", "failed"][..],
+    ] {
+        let run = env.run(args);
+        assert_clean_run(&run, args[1]);
+        run.stdout_has("\\u{1b}]0;pwned");
+    }
+    env.write(
+        "qa.lua",
+        format!("return {{ check = function(conv, ctx) return false, '{lua_text}' end, summary = function(r) return '{lua_text}' end }}"),
+    );
+    let audit = env.run(&["audit", "--all", "--script", "qa.lua"]);
+    audit.expect(1).stdout_has("[qa] \\u{1b}]0;pwned");
+    assert_clean_run(&audit, "audit");
+    // A script that raises the text: the error names it, escaped.
+    env.write(
+        "scripts/demo.lua",
+        format!("return {{ variables = function(ctx) error('{lua_text}') end }}"),
+    );
+    let run = env.run(&["generate", "--prompt", "demo", "--total", "1"]);
+    run.expect(2).stderr_has("\\u{1b}]0;pwned");
+    assert!(!run.stderr.contains('\x1b'), "{:?}", run.stderr);
+}
+
+/// `text` as the body of a single-quoted Lua string.
+fn lua_string(text: &str) -> String {
+    text.replace('\x1b', "\\27")
+        .replace('\x07', "\\7")
+        .replace('\n', "\\n")
+        .replace('\r', "\\r")
 }

@@ -17,6 +17,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 use serde::Serialize;
 
 use crate::conversation::{Batch, Conversation, Status};
+use crate::escape::line;
 use crate::prompt::{sha256_hex, value_text};
 
 /// Name of a batch's metadata file.
@@ -237,14 +238,18 @@ fn clock(ts: &str) -> &str {
     ts.get(11..19).unwrap_or(ts)
 }
 
-/// Renders one conversation as a readable transcript.
+/// Renders one conversation as a readable transcript (`preview.txt`,
+/// `show`, `preview`): one line a turn, a variable line and a line an issue,
+/// each with its control characters shown escaped (a newline in a turn as
+/// `\n`), so that a model's or a script's text can neither forge a turn nor
+/// drive a terminal. The conversation file keeps the exact text.
 pub fn render_conversation(conv: &Conversation, out: &mut String) {
     let _ = writeln!(
         out,
         "{} · {}: {} · {}",
         conv.conversation_id,
         conv.scenario.id,
-        conv.scenario.title,
+        line(&conv.scenario.title),
         conv.status.as_str()
     );
     if !conv.variables.is_empty() {
@@ -253,14 +258,14 @@ pub fn render_conversation(conv: &Conversation, out: &mut String) {
             .iter()
             .map(|(k, v)| format!("{k}={}", value_text(v)))
             .collect();
-        let _ = writeln!(out, "variables: {}", vars.join(", "));
+        let _ = writeln!(out, "variables: {}", line(&vars.join(", ")));
     }
     if let Some(first) = conv.turns.first().and_then(|t| t.timestamp.as_deref()) {
         let _ = writeln!(out, "started: {first}");
     }
     if conv.status == Status::Failed {
         for issue in &conv.issues {
-            let _ = writeln!(out, "! {issue}");
+            let _ = writeln!(out, "! {}", line(issue));
         }
     }
     let width = conv
@@ -279,7 +284,12 @@ pub fn render_conversation(conv: &Conversation, out: &mut String) {
                 let _ = write!(out, "{:>3}. ", turn.index);
             }
         }
-        let _ = writeln!(out, "{:<width$}  {}", turn.role, turn.text);
+        let _ = writeln!(
+            out,
+            "{:<width$}  {}",
+            line(&turn.role).as_ref(),
+            line(&turn.text)
+        );
     }
 }
 
@@ -294,7 +304,7 @@ pub fn render_preview(batch: &Batch) -> String {
         batch.prompt.name,
         batch.prompt.revision,
         batch.generator.provider,
-        batch.generator.model
+        line(&batch.generator.model)
     );
     let _ = writeln!(
         out,

@@ -133,7 +133,10 @@ fn choose(entries: &[PromptEntry], provider: &str) -> Result<Choice, MenuExit> {
                     entries[i].script.as_ref().is_some_and(|s| s.1),
                 );
             }
-            Err(e) => eprintln!("That prompt cannot be used: {e}"),
+            Err(e) => eprintln!(
+                "That prompt cannot be used: {}",
+                crate::escape::block(&e.to_string())
+            ),
         }
     };
 

@@ -1,12 +1,16 @@
 //! The run log: what scripts `print` or `log`, on stderr and in `<data dir>/run.log`.
 //!
 //! Script output never goes to stdout, so `--json` stays machine-readable.
+//! Every entry is one line: control characters in what a script logs (a
+//! newline, `\r`, terminal escapes) are shown escaped ([`crate::escape::line`]),
+//! so a script can neither forge an entry nor drive the terminal.
 
 use std::io::Write;
 use std::sync::Mutex;
 
 use camino::{Utf8Path, Utf8PathBuf};
 
+use crate::escape;
 use crate::script::sandbox::LogSink;
 
 /// Appends script log lines to `run.log` (opened on the first line) and echoes them.
@@ -44,6 +48,7 @@ impl RunLog {
 impl LogSink for RunLog {
     fn log(&self, level: &str, origin: &str, message: &str) {
         let run = self.run_id.lock().map(|r| r.clone()).unwrap_or_default();
+        let (origin, message) = (escape::line(origin), escape::line(message));
         if self.echo {
             eprintln!("[{level}] {origin}: {message}");
         }
@@ -61,5 +66,19 @@ impl LogSink for RunLog {
             // A log line that cannot be written must not stop the run.
             let _ = writeln!(f, "{now} {run} [{level}] {origin}: {message}");
         }
+    }
+}
+
+/// Script lines on stderr only (`check`, `preview`, the menu), one escaped
+/// line each, like the run log's.
+pub struct StderrLog;
+
+impl LogSink for StderrLog {
+    fn log(&self, level: &str, origin: &str, message: &str) {
+        eprintln!(
+            "[{level}] {}: {}",
+            escape::line(origin),
+            escape::line(message)
+        );
     }
 }

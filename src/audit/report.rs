@@ -232,11 +232,13 @@ impl Report {
     }
 
     /// The human report: a line per batch, finding, QA failure and skipped
-    /// conversation, then the QA tally and the closing line.
+    /// conversation, then the QA tally and the closing line. What a QA script
+    /// or a file name says is shown one line each, control characters escaped.
     pub fn write_text(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        use crate::escape::line;
         for r in &self.batches {
             if let Some(why) = &r.skipped {
-                writeln!(out, "{}: skipped, {why}", r.batch_id)?;
+                writeln!(out, "{}: skipped, {}", r.batch_id, line(why))?;
             } else if r.findings.is_empty() {
                 writeln!(
                     out,
@@ -251,19 +253,26 @@ impl Report {
                         .as_deref()
                         .or(f.file.as_deref())
                         .unwrap_or(&f.batch_id);
-                    writeln!(out, "  {} [{}] {}", who, f.kind, f.message)?;
+                    writeln!(out, "  {} [{}] {}", line(who), f.kind, line(&f.message))?;
                 }
             }
         }
         if let Some(qa) = &self.qa {
             for r in qa.results.iter().filter(|r| !r.ok) {
-                writeln!(out, "{} [qa] {}", r.conversation_id, r.reasons.join("; "))?;
+                writeln!(
+                    out,
+                    "{} [qa] {}",
+                    r.conversation_id,
+                    line(&r.reasons.join("; "))
+                )?;
             }
             for s in &qa.skipped {
                 writeln!(
                     out,
                     "{} [skipped] not given to {}: {}",
-                    s.conversation_id, qa.path, s.reason
+                    s.conversation_id,
+                    qa.path,
+                    line(&s.reason)
                 )?;
             }
             let skipped = match qa.skipped.len() {
@@ -278,7 +287,7 @@ impl Report {
                 qa.results.len()
             )?;
             if let Some(summary) = &qa.summary {
-                writeln!(out, "qa summary: {summary}")?;
+                writeln!(out, "qa summary: {}", line(summary))?;
             }
         }
         writeln!(out, "{}", self.closing_line())

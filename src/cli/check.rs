@@ -69,7 +69,7 @@ pub(super) fn cmd_check(g: &GlobalArgs, args: CheckArgs) -> Result<i32, Error> {
             Ok(report) => {
                 println!("{ok_mark}  {file}: {}", report.summary);
                 for w in &report.warnings {
-                    println!("    {warn_mark}: {w}");
+                    println!("    {warn_mark}: {}", crate::escape::block(w));
                 }
                 report.errors
             }
@@ -78,7 +78,7 @@ pub(super) fn cmd_check(g: &GlobalArgs, args: CheckArgs) -> Result<i32, Error> {
         if !problems.is_empty() {
             bad += 1;
             for p in problems {
-                println!("{bad_mark} {p}");
+                println!("{bad_mark} {}", crate::escape::block(&p));
             }
         }
     }
@@ -111,7 +111,7 @@ pub(super) fn check_one(g: &GlobalArgs, file: &Utf8Path) -> Result<CheckReport, 
         errors: Vec::new(),
         warnings: Vec::new(),
     };
-    let log: Arc<dyn LogSink> = Arc::new(crate::script::sandbox::StderrLog);
+    let log: Arc<dyn LogSink> = Arc::new(crate::runlog::StderrLog);
     let factory = match load_script(g, &p, log) {
         Ok(f) => f,
         Err(e) => {

@@ -17,7 +17,7 @@ use crate::script::sandbox::LogSink;
 pub(super) fn cmd_menu(g: &GlobalArgs) -> Result<i32, Error> {
     let mut entries = Vec::new();
     for path in prompt_files(&g.prompts_dir)? {
-        let log: Arc<dyn LogSink> = Arc::new(crate::script::sandbox::StderrLog);
+        let log: Arc<dyn LogSink> = Arc::new(crate::runlog::StderrLog);
         let (prompt, script) = match prompt::load(&path) {
             Err(e) => (Err(e.to_string()), None),
             Ok(p) => match load_script(g, &p, log) {

@@ -160,7 +160,7 @@ pub fn main() -> i32 {
     {
         Ok(f) => f,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", crate::escape::block(&e));
             return EXIT_ERROR;
         }
     };
@@ -183,7 +183,9 @@ pub fn main() -> i32 {
     match run(cli, &matches) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
+            // Errors may quote a server, a model or a script: shown, never
+            // sent to the terminal as control sequences.
+            eprintln!("error: {}", crate::escape::block(&e.to_string()));
             e.code()
         }
     }

@@ -95,7 +95,7 @@ pub(super) fn execute(
         // Stopped by the provider (waits or retries exhausted), or by Ctrl-C.
         return Ok(match &run.error {
             Some(why) => {
-                eprintln!("stopped: {why}; {written}");
+                eprintln!("stopped: {}; {written}", crate::escape::line(why));
                 EXIT_STOPPED
             }
             None => {

@@ -60,7 +60,8 @@ pub(super) fn require_data_dir(g: &GlobalArgs) -> Result<(), Error> {
     )))
 }
 
-/// Prints human messages on stderr unless `--quiet`.
+/// Prints human messages on stderr unless `--quiet`, control characters
+/// shown escaped (newlines kept).
 pub(super) struct Say {
     pub(super) quiet: bool,
 }
@@ -68,7 +69,7 @@ pub(super) struct Say {
 impl Say {
     pub(super) fn line(&self, msg: impl std::fmt::Display) {
         if !self.quiet {
-            eprintln!("{msg}");
+            eprintln!("{}", crate::escape::block(&msg.to_string()));
         }
     }
 }
@@ -110,8 +111,17 @@ pub(super) fn rate(per_sec: f64) -> String {
     }
 }
 
-/// Prints rows as aligned columns.
+/// Prints rows as aligned columns, each cell one line (control characters
+/// shown escaped: cells quote prompts, scripts and servers).
 pub(super) fn print_table(header: &[&str], rows: Vec<Vec<String>>) {
+    let rows: Vec<Vec<String>> = rows
+        .into_iter()
+        .map(|row| {
+            row.into_iter()
+                .map(|c| crate::escape::line(&c).into_owned())
+                .collect()
+        })
+        .collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in &rows {
         for (i, cell) in row.iter().enumerate() {

@@ -47,7 +47,7 @@ pub(super) struct PreviewArgs {
 pub(super) fn cmd_preview(g: &GlobalArgs, args: PreviewArgs) -> Result<i32, Error> {
     let path = resolve_prompt(g, &args.prompt)?;
     let (prompt, _) = load_prompt(&path)?;
-    let log: Arc<dyn LogSink> = Arc::new(crate::script::sandbox::StderrLog);
+    let log: Arc<dyn LogSink> = Arc::new(crate::runlog::StderrLog);
     let factory = load_script(g, &prompt, log)?;
     let has_select = factory.as_ref().is_some_and(|f| f.has("select_scenario"));
     let mode = crate::plan::scenario_mode(&prompt, args.scenario.as_deref(), None, has_select)?;

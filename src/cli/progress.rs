@@ -90,7 +90,7 @@ impl<'a> BatchLines<'a> {
     pub(super) fn tick(&self) {
         for notice in self.generator.take_notices() {
             match &self.bar {
-                Some(bar) => bar.println(format!("  {notice}")),
+                Some(bar) => bar.println(format!("  {}", crate::escape::line(&notice))),
                 None => self.say.line(format!("  {notice}")),
             }
         }

@@ -13,6 +13,7 @@ use crate::cli::runs::{on_disk, resumable, settled};
 use crate::cli::summary::{endpoint_lines, endpoint_targets};
 use crate::conversation::Conversation;
 use crate::error::{EXIT_OK, Error};
+use crate::escape::line;
 use crate::registry::{
     BatchRecord, ConversationFilter, ConversationRecord, Found, PromptRecord, Registry, RunRecord,
     RunStatus,
@@ -75,12 +76,12 @@ fn show_run(g: &GlobalArgs, registry: &Registry, run: RunRecord, json: bool) -> 
     }
     let c = &run.config;
     println!("run {} · {}", run.run_id, run.status.as_str());
-    println!("prompt      {} ({})", c.prompt_id, c.prompt_name);
+    println!("prompt      {} ({})", c.prompt_id, line(&c.prompt_name));
     println!("scenarios   {}", c.scenario_mode.label());
     println!("total       {} in batches of {}", c.total, c.batch_size);
     println!("seed        {}", c.seed);
     println!("start       {}", c.start);
-    println!("generator   {} / {}", c.provider, c.model);
+    println!("generator   {} / {}", c.provider, line(&c.model));
     if let Some(line) = endpoint_targets(c) {
         println!("endpoint    {line}");
     }
@@ -105,7 +106,7 @@ fn show_run(g: &GlobalArgs, registry: &Registry, run: RunRecord, json: bool) -> 
         thousands(run.usage.completion_tokens)
     );
     if let Some(e) = &run.error {
-        println!("error       {e}");
+        println!("error       {}", line(e));
     }
     if resumable(&run) {
         println!(
@@ -215,7 +216,10 @@ fn show_conversation(g: &GlobalArgs, record: ConversationRecord, json: bool) -> 
     artefact::render_conversation(&conv, &mut text);
     println!(
         "prompt {} · {} / {} · attempts {}",
-        conv.prompt.id, conv.generator.provider, conv.generator.model, conv.attempts
+        conv.prompt.id,
+        conv.generator.provider,
+        line(&conv.generator.model),
+        conv.attempts
     );
     print!("{text}");
     Ok(())
@@ -229,14 +233,18 @@ fn show_prompts(prompts: &[PromptRecord], json: bool) -> Result<(), Error> {
     for p in prompts {
         println!(
             "prompt {} · revision {} · {}",
-            p.prompt_id, p.revision, p.title
+            p.prompt_id,
+            p.revision,
+            line(&p.title)
         );
         println!(
             "  name {}, language {}, {} scenarios",
-            p.name, p.language, p.scenarios
+            line(&p.name),
+            line(&p.language),
+            p.scenarios
         );
         println!("  sha256 {}", p.sha256);
-        println!("  registered {} from {}", p.registered_at, p.path);
+        println!("  registered {} from {}", p.registered_at, line(&p.path));
     }
     Ok(())
 }

@@ -16,9 +16,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::governor::{Gate, GateError, Governor, Quota, RateHeaders};
+use super::limits;
 #[cfg(test)]
 use super::reply::strip_fence;
 use super::reply::{parse_turns, parse_utterance};
+use super::userinfo;
 use super::{EndpointStats, Generator, GeneratorInfo, LlmError, Reply, Request};
 use crate::conversation::Usage;
 use crate::prompt::PromptMode;
@@ -99,12 +101,12 @@ impl EnvEndpoint {
         };
         match flavor {
             Flavor::OpenAi => get("OPENAI_BASE_URL").map(|b| Self {
-                base_url: b.trim_end_matches('/').to_string(),
+                base_url: userinfo::strip(b.trim_end_matches('/')),
                 deployment: None,
                 api_version: None,
             }),
             Flavor::Azure => get("AZURE_OPENAI_ENDPOINT").map(|e| Self {
-                base_url: e.trim_end_matches('/').to_string(),
+                base_url: userinfo::strip(e.trim_end_matches('/')),
                 deployment: get("AZURE_OPENAI_DEPLOYMENT"),
                 api_version: get("OPENAI_API_VERSION"),
             }),
@@ -148,6 +150,9 @@ pub struct HttpConfig {
     pub url: String,
     /// (header, value) carrying the key, if any. Never printed.
     auth: Option<(String, String)>,
+    /// `Authorization: Basic …` from credentials written into the URL
+    /// (which is kept without them), when no key fills that header. Never printed.
+    basic: Option<String>,
     /// The environment variable the key comes from, for messages.
     key_env: Option<String>,
     pub model: String,
@@ -170,6 +175,7 @@ impl std::fmt::Debug for HttpConfig {
                 "auth",
                 &self.auth.as_ref().map(|(h, _)| format!("{h}: <redacted>")),
             )
+            .field("basic", &self.basic.as_ref().map(|_| "<redacted>"))
             .field("model", &self.model)
             .finish()
     }
@@ -307,6 +313,29 @@ fn auth_header(flavor: Flavor, key: String) -> (String, String) {
     }
 }
 
+/// Basic authentication from a URL's userinfo, unless the key already
+/// fills `Authorization` (ureq's own rule for credentials in a URL).
+fn basic_auth(auth: &Option<(String, String)>, userinfo: Option<String>) -> Option<String> {
+    let taken = auth
+        .as_ref()
+        .is_some_and(|(h, _)| h.eq_ignore_ascii_case("authorization"));
+    userinfo
+        .filter(|_| !taken)
+        .map(|u| userinfo::basic_auth(&u))
+}
+
+/// The userinfo of the environment's URL for `was`, when it points where
+/// `was` does: credentials, like keys, come from the environment on resume.
+fn env_userinfo(
+    provider: Flavor,
+    was: &EnvEndpoint,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Option<String> {
+    let var = EnvEndpoint::variables(provider).split('/').next()?;
+    let (url, info) = userinfo::split(env(var)?.trim().trim_end_matches('/'));
+    info.filter(|_| url.eq_ignore_ascii_case(&was.base_url))
+}
+
 impl HttpConfig {
     /// Azure OpenAI from `AZURE_OPENAI_ENDPOINT`, `AZURE_OPENAI_API_KEY`,
     /// `AZURE_OPENAI_DEPLOYMENT` and `OPENAI_API_VERSION`.
@@ -322,7 +351,7 @@ impl HttpConfig {
                     var: k.to_string(),
                 })
         };
-        let endpoint = need("AZURE_OPENAI_ENDPOINT")?;
+        let (endpoint, credentials) = userinfo::split(need("AZURE_OPENAI_ENDPOINT")?.trim());
         let key = need("AZURE_OPENAI_API_KEY")?;
         let deployment = need("AZURE_OPENAI_DEPLOYMENT")?;
         check_url(
@@ -333,12 +362,14 @@ impl HttpConfig {
         let version = env("OPENAI_API_VERSION")
             .filter(|v| !v.trim().is_empty())
             .unwrap_or_else(|| DEFAULT_AZURE_API_VERSION.into());
+        let auth = Some(auth_header(Flavor::Azure, key));
         Ok(Self {
             name: "azure".into(),
             flavor: Flavor::Azure,
             endpoint_host: host_of(&endpoint),
             url: azure_url(&endpoint, &deployment, &version),
-            auth: Some(auth_header(Flavor::Azure, key)),
+            basic: basic_auth(&auth, credentials),
+            auth,
             key_env: Some("AZURE_OPENAI_API_KEY".into()),
             env: Some(EnvEndpoint {
                 base_url: endpoint.trim().trim_end_matches('/').to_string(),
@@ -357,22 +388,29 @@ impl HttpConfig {
         env: &dyn Fn(&str) -> Option<String>,
         s: &ClientSettings,
     ) -> Result<Self, EndpointError> {
-        let base = env("OPENAI_BASE_URL")
-            .filter(|v| !v.trim().is_empty())
-            .unwrap_or_else(|| DEFAULT_OPENAI_BASE_URL.into());
+        let (base, credentials) = userinfo::split(
+            env("OPENAI_BASE_URL")
+                .filter(|v| !v.trim().is_empty())
+                .as_deref()
+                .unwrap_or(DEFAULT_OPENAI_BASE_URL)
+                .trim(),
+        );
         check_url("OPENAI_BASE_URL", &base, "e.g. http://127.0.0.1:8000/v1")?;
         let model = s
             .model
             .clone()
             .filter(|m| !m.trim().is_empty())
             .ok_or(EndpointError::NoModel)?;
-        let key = env("OPENAI_API_KEY").filter(|v| !v.trim().is_empty());
+        let auth = env("OPENAI_API_KEY")
+            .filter(|v| !v.trim().is_empty())
+            .map(|k| auth_header(Flavor::OpenAi, k));
         Ok(Self {
             name: "openai".into(),
             flavor: Flavor::OpenAi,
             endpoint_host: host_of(&base),
             url: format!("{}/chat/completions", base.trim_end_matches('/')),
-            auth: key.map(|k| auth_header(Flavor::OpenAi, k)),
+            basic: basic_auth(&auth, credentials),
+            auth,
             key_env: Some("OPENAI_API_KEY".into()),
             env: Some(EnvEndpoint {
                 base_url: base.trim().trim_end_matches('/').to_string(),
@@ -414,12 +452,21 @@ impl HttpConfig {
             }
             None => None,
         };
+        // A run recorded before URLs were kept without credentials still sends them.
+        let (url, recorded) = userinfo::split(&rec.url);
+        let credentials = recorded.or_else(|| {
+            rec.env
+                .as_ref()
+                .and_then(|was| env_userinfo(rec.provider, was, env))
+        });
+        let auth = key.map(|k| auth_header(rec.provider, k));
         Ok(Self {
             name: rec.name.clone(),
             flavor: rec.provider,
-            endpoint_host: host_of(&rec.url),
-            url: rec.url.clone(),
-            auth: key.map(|k| auth_header(rec.provider, k)),
+            endpoint_host: host_of(&url),
+            url,
+            basic: basic_auth(&auth, credentials),
+            auth,
             key_env: rec.key_env.clone(),
             model: rec.model.clone(),
             quota: Quota {
@@ -586,6 +633,9 @@ impl HttpGenerator {
         if let Some((name, value)) = &cfg.auth {
             request = request.header(name.as_str(), value.as_str());
         }
+        if let Some(value) = &cfg.basic {
+            request = request.header("Authorization", value.as_str());
+        }
         let host = &cfg.endpoint_host;
         let response = match request.send(body.to_string()) {
             Ok(r) => r,
@@ -596,11 +646,17 @@ impl HttpGenerator {
             Err(
                 e @ (ureq::Error::Io(_) | ureq::Error::Protocol(_) | ureq::Error::HostNotFound),
             ) => {
-                let why = format!("connection to {host} failed: {e}");
+                let why = format!(
+                    "connection to {host} failed: {}",
+                    limits::error_text(&e.to_string())
+                );
                 return (Outcome::Retry(why, None), RateHeaders::default());
             }
             Err(e) => {
-                let e = LlmError::Fatal(format!("request to {host} failed: {e}"));
+                let e = LlmError::Fatal(format!(
+                    "request to {host} failed: {}",
+                    limits::error_text(&e.to_string())
+                ));
                 return (Outcome::Failed(e), RateHeaders::default());
             }
         };
@@ -619,12 +675,25 @@ impl HttpGenerator {
         );
         let limits = RateHeaders::read(header);
         let should_retry = header("x-should-retry");
-        let request_id = header("x-request-id").or_else(|| header("apim-request-id"));
+        let request_id = header("x-request-id")
+            .or_else(|| header("apim-request-id"))
+            .and_then(|id| limits::request_id(&id));
         let location = header("location");
-        let text = match response.into_body().read_to_string() {
+        let success = (200..300).contains(&status);
+        let mut body = response.into_body();
+        let read = if success {
+            body.read_to_string()
+        } else {
+            // An error body is quoted, never parsed as a conversation: a
+            // small read bounds what a hostile server can make us hold.
+            body.with_config()
+                .limit(limits::ERROR_BODY_BYTES)
+                .read_to_string()
+        };
+        let text = match read {
             Ok(text) => text,
             // A reply larger than any conversation: say so, not "not JSON".
-            Err(ureq::Error::BodyExceedsLimit(limit)) if (200..300).contains(&status) => {
+            Err(ureq::Error::BodyExceedsLimit(limit)) if success => {
                 let reason = format!(
                     "the reply from {host} is larger than {} MB, far more than a conversation; check the endpoint",
                     limit / 1_000_000
@@ -638,14 +707,20 @@ impl HttpGenerator {
             // A reply cut off mid-body (or slower than the timeout) is a
             // transport failure: retried, not taken as an empty reply that
             // would cost a paid regeneration.
-            Err(e) if (200..300).contains(&status) => {
+            Err(e) if success => {
                 let why = match e {
                     ureq::Error::Timeout(_) => {
                         format!("the reply from {host} did not finish within the timeout")
                     }
-                    e => format!("the reply from {host} broke off while being read: {e}"),
+                    e => format!(
+                        "the reply from {host} broke off while being read: {}",
+                        limits::error_text(&e.to_string())
+                    ),
                 };
                 return (Outcome::Retry(why, wait), limits);
+            }
+            Err(ureq::Error::BodyExceedsLimit(limit)) => {
+                format!("(an error body over {} KiB, not read)", limit / 1024)
             }
             Err(_) => String::new(),
         };
@@ -654,7 +729,7 @@ impl HttpGenerator {
             200..=299 => parse_completion(&text, request_id),
             300..=399 => {
                 let location = location
-                    .map(|l| l.chars().take(200).collect::<String>())
+                    .map(|l| crate::escape::capped_line(&l, 200))
                     .unwrap_or_else(|| "nowhere (no Location header)".into());
                 Outcome::EndpointFatal(format!(
                     "{host} answered HTTP {status}, redirecting to {location}; convgen follows no redirect from an API (the key would go with it): check the endpoint ({})",
@@ -741,14 +816,15 @@ pub fn backoff(retry: u32) -> Duration {
     Duration::from_secs_f64(base * jitter)
 }
 
+/// The message of an error body (`error.message`, else the body itself),
+/// as one capped line: see [`limits::error_text`].
 fn error_message(text: &str) -> String {
     let parsed: Option<Value> = serde_json::from_str(text).ok();
     let message = parsed
         .as_ref()
         .and_then(|v| v.pointer("/error/message").and_then(Value::as_str))
-        .map(str::to_string)
-        .unwrap_or_else(|| text.chars().take(200).collect());
-    message.trim().to_string()
+        .unwrap_or(text);
+    limits::error_text(message)
 }
 
 /// The `error.code` of an error body (empty when there is none).
@@ -807,7 +883,11 @@ fn parse_completion(text: &str, request_id: Option<String>) -> Outcome {
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_string();
-    let request_id = request_id.or_else(|| v.get("id").and_then(Value::as_str).map(str::to_string));
+    let request_id = request_id.or_else(|| {
+        v.get("id")
+            .and_then(Value::as_str)
+            .and_then(limits::request_id)
+    });
     Outcome::Done(Completion {
         content,
         usage,
@@ -1039,6 +1119,12 @@ impl HttpGenerator {
         let mut pin = None;
         for i in 0..prompt.turns as usize {
             let role = &prompt.roles[i % prompt.roles.len()];
+            if let Some(why) = limits::context_too_long(&turns) {
+                return Err(LlmError::Invalid {
+                    reason: format!("turn {}: {why}", i + 1),
+                    usage,
+                });
+            }
             let max_tokens = self.settings.max_tokens;
             let c = self.complete(request, pin, |format, model| {
                 turn_body(request, &turns, role, model, format, max_tokens)
@@ -1459,6 +1545,78 @@ mod tests {
         )
         .unwrap();
         assert_eq!(old.env, None);
+    }
+
+    #[test]
+    fn credentials_in_a_url_are_sent_never_recorded() {
+        let s = ClientSettings {
+            model: Some("m".into()),
+            ..settings(Quota::default())
+        };
+        let base = "http://bob:pw-secret@127.0.0.1:9/v1";
+        let env = |k: &str| (k == "OPENAI_BASE_URL").then(|| base.to_string());
+        let c = HttpConfig::openai(&env, &s).unwrap();
+        assert_eq!(c.url, "http://127.0.0.1:9/v1/chat/completions");
+        assert_eq!(c.basic.as_deref(), Some("Basic Ym9iOnB3LXNlY3JldA=="));
+        assert!(!format!("{c:?}").contains("pw-secret"));
+        let rec = c.record();
+        let json = serde_json::to_string(&rec).unwrap();
+        assert!(
+            !json.contains("pw-secret") && !json.contains("bob"),
+            "{json}"
+        );
+        assert_eq!(
+            EnvEndpoint::from_env(Flavor::OpenAi, &env)
+                .unwrap()
+                .base_url,
+            "http://127.0.0.1:9/v1"
+        );
+        // Resumed where the environment still points: its credentials again.
+        let back = HttpConfig::from_record(&rec, &env, &s).unwrap();
+        assert_eq!(back.basic, c.basic);
+        let elsewhere = |k: &str| {
+            (k == "OPENAI_BASE_URL").then(|| "http://bob:pw-secret@10.0.0.1/v1".to_string())
+        };
+        let back = HttpConfig::from_record(&rec, &elsewhere, &s).unwrap();
+        assert_eq!(back.basic, None, "credentials go only where they were set");
+        // A key fills `Authorization`: the bearer wins, as ureq did.
+        let keyed = |k: &str| match k {
+            "OPENAI_BASE_URL" => Some(base.to_string()),
+            "OPENAI_API_KEY" => Some("sk".to_string()),
+            _ => None,
+        };
+        assert_eq!(HttpConfig::openai(&keyed, &s).unwrap().basic, None);
+        // Azure: the `api-key` header and Basic both go; the record has neither.
+        let azure = |k: &str| match k {
+            "AZURE_OPENAI_ENDPOINT" => Some("https://bob:pw-secret@east.example".to_string()),
+            "AZURE_OPENAI_API_KEY" => Some("k".to_string()),
+            "AZURE_OPENAI_DEPLOYMENT" => Some("d".to_string()),
+            _ => None,
+        };
+        let az = HttpConfig::azure(&azure, &s).unwrap();
+        assert_eq!(az.basic, c.basic);
+        assert!(
+            az.url.starts_with("https://east.example/openai/"),
+            "{}",
+            az.url
+        );
+        let json = serde_json::to_string(&az.record()).unwrap();
+        assert!(!json.contains("pw-secret"), "{json}");
+        // A value that is not a URL is refused without quoting the secret.
+        let bad = |k: &str| (k == "OPENAI_BASE_URL").then(|| "bob:pw-secret@h/v1".to_string());
+        let e = HttpConfig::openai(&bad, &s).unwrap_err().to_string();
+        assert!(
+            e.contains("`h/v1` is not a URL") && !e.contains("pw-secret"),
+            "{e}"
+        );
+        // A record written with them before still sends them, and is read without.
+        let old = EndpointRecord {
+            url: format!("{base}/chat/completions"),
+            ..rec
+        };
+        let back = HttpConfig::from_record(&old, &|_| None, &s).unwrap();
+        assert_eq!(back.url, "http://127.0.0.1:9/v1/chat/completions");
+        assert_eq!(back.basic, c.basic);
     }
 
     #[test]

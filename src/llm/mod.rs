@@ -7,8 +7,10 @@
 pub mod choose;
 pub mod governor;
 pub mod http;
+pub mod limits;
 pub mod mock;
 pub mod reply;
+pub mod userinfo;
 
 use std::collections::BTreeMap;
 

@@ -106,9 +106,12 @@ pub fn parse_turns(content: &str) -> Result<Vec<(String, String)>, String> {
         .iter()
         .enumerate()
         .map(|(i, t)| {
-            ReplyTurn::deserialize(t)
-                .map(|t| (t.role, t.text))
-                .map_err(|_| format!("turn {} lacks a string `role` or `text`", i + 1))
+            let t = ReplyTurn::deserialize(t)
+                .map_err(|_| format!("turn {} lacks a string `role` or `text`", i + 1))?;
+            match super::limits::turn_too_long(&t.text) {
+                Some(why) => Err(format!("turn {} {why}", i + 1)),
+                None => Ok((t.role, t.text)),
+            }
         })
         .collect()
 }
@@ -116,6 +119,14 @@ pub fn parse_turns(content: &str) -> Result<Vec<(String, String)>, String> {
 /// Reads an [`UtteranceReply`]; a reply that is plain text, not JSON, is the
 /// utterance itself.
 pub fn parse_utterance(content: &str) -> Result<String, String> {
+    let text = read_utterance(content)?;
+    match super::limits::turn_too_long(&text) {
+        Some(why) => Err(format!("the utterance {why}")),
+        None => Ok(text),
+    }
+}
+
+fn read_utterance(content: &str) -> Result<String, String> {
     let body = strip_fence(content);
     match serde_json::from_str::<Value>(body) {
         Ok(v) => UtteranceReply::deserialize(&v)
@@ -183,5 +194,22 @@ mod tests {
         assert_eq!(parse_utterance(r#"{"text": "Sí"}"#).unwrap(), "Sí");
         assert_eq!(parse_utterance("Sí, claro").unwrap(), "Sí, claro");
         assert!(parse_utterance(r#"{"texto": "Sí"}"#).is_err());
+    }
+
+    #[test]
+    fn an_oversize_turn_is_a_reason_naming_it() {
+        let long = "a".repeat(super::super::limits::TURN_CHARS + 1);
+        let reply = serde_json::json!({"turns": [
+            {"role": "agent", "text": "Hola"},
+            {"role": "client", "text": long},
+        ]});
+        let why = parse_turns(&reply.to_string()).unwrap_err();
+        assert!(why.starts_with("turn 2 is 65537 characters long"), "{why}");
+        let why = parse_utterance(&serde_json::json!({"text": long}).to_string()).unwrap_err();
+        assert!(
+            why.starts_with("the utterance is 65537 characters"),
+            "{why}"
+        );
+        assert!(parse_utterance(&long).is_err());
     }
 }

@@ -20,7 +20,8 @@ use convgen::generate::Sample;
 use convgen::hooks::{HookCtx, HookError, Hooks};
 use convgen::llm::MockGenerator;
 use convgen::rng::ConvRng;
-use convgen::script::sandbox::{Limits, StderrLog};
+use convgen::runlog::StderrLog;
+use convgen::script::sandbox::Limits;
 use convgen::script::{ScriptFactory, ScriptSource};
 use serde_json::Value as Json;
 

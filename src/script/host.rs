@@ -379,7 +379,7 @@ return M
             &source(code),
             p,
             Limits::default(),
-            Arc::new(sandbox::StderrLog),
+            Arc::new(crate::runlog::StderrLog),
         )
         .unwrap()
     }

@@ -102,15 +102,6 @@ pub trait LogSink: Send + Sync {
     fn log(&self, level: &str, origin: &str, message: &str);
 }
 
-/// A sink that writes to stderr.
-pub struct StderrLog;
-
-impl LogSink for StderrLog {
-    fn log(&self, level: &str, origin: &str, message: &str) {
-        eprintln!("[{level}] {origin}: {message}");
-    }
-}
-
 /// Per-call bookkeeping shared between the host and the instruction hook.
 struct Guard {
     left: Cell<i64>,

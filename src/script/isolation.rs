@@ -25,22 +25,31 @@ use mlua::{Function, Lua, Table, Value};
 
 /// Records the tables given, then puts back the fields they had.
 const RESTORE: &str = r#"
-local next, rawset, rawget = next, rawset, rawget
+local next, rawset, rawequal = next, rawset, rawequal
 local tables = ...
-local copies = {}
+local copies, counts = {}, {}
 for i = 1, #tables do
-  local copy = {}
-  for k, v in next, tables[i] do copy[k] = v end
-  copies[i] = copy
+  local copy, n = {}, 0
+  for k, v in next, tables[i] do copy[k] = v; n = n + 1 end
+  copies[i], counts[i] = copy, n
 end
 return function()
   for i = 1, #tables do
     local t, copy = tables[i], copies[i]
-    -- Clearing fields while `next` walks a table is allowed (Lua manual, `next`).
-    for k in next, t do
-      if rawget(copy, k) == nil then rawset(t, k, nil) end
+    -- Most conversations change nothing: compare first (`copy` has no
+    -- metatable, so indexing it is raw).
+    local n, same = 0, true
+    for k, v in next, t do
+      n = n + 1
+      if not rawequal(copy[k], v) then same = false break end
     end
-    for k, v in next, copy do rawset(t, k, v) end
+    if not same or n ~= counts[i] then
+      -- Clearing fields while `next` walks a table is allowed (Lua manual, `next`).
+      for k in next, t do
+        if copy[k] == nil then rawset(t, k, nil) end
+      end
+      for k, v in next, copy do rawset(t, k, v) end
+    end
   end
 end
 "#;

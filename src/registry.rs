@@ -86,6 +86,12 @@ pub enum RegistryError {
     TooNew { path: Utf8PathBuf, found: u64 },
     #[error("registry {path}: {message}")]
     Storage { path: Utf8PathBuf, message: String },
+    /// A record holds an id or path that cannot be used as one (SPEC §6).
+    #[error(transparent)]
+    Tampered(#[from] crate::data_path::Tampered),
+    /// The registry file itself is not a regular file.
+    #[error(transparent)]
+    File(#[from] crate::regular_file::FileError),
     #[error("no {kind} `{id}` in the registry at {path}")]
     NotFound {
         kind: &'static str,
@@ -400,6 +406,12 @@ fn lock_timeout(value: Option<&str>) -> Duration {
         .unwrap_or(DEFAULT_LOCK_TIMEOUT)
 }
 
+/// A run id is checked before it names a lock file (SPEC §6).
+fn check_run_id(run_id: &str) -> Result<(), crate::data_path::Tampered> {
+    let record = format!("run {} in the registry", crate::data_path::shown(run_id));
+    crate::data_path::check_id(&record, "run_id", run_id)
+}
+
 impl Registry {
     /// The registry of a data dir (nothing is opened yet).
     pub fn new(data_dir: &Utf8Path) -> Self {
@@ -479,6 +491,7 @@ impl Registry {
     /// takes the run lock for an instant) never makes a run look busy to a
     /// process starting on it.
     fn try_lock_run_guarded(&self, run_id: &str) -> Result<Option<RunLock>, RegistryError> {
+        check_run_id(run_id)?;
         let path = self.run_lock_path(run_id);
         let dir = self.data_dir.join(RUN_LOCKS_DIR);
         let fail = |e: std::io::Error| RegistryError::DataDir {
@@ -507,13 +520,28 @@ impl Registry {
 
     /// True when a process holds the run's lock (under the registry lock).
     fn run_held(&self, run_id: &str) -> Result<bool, RegistryError> {
+        check_run_id(run_id)?;
         if !self.run_lock_path(run_id).exists() {
             return Ok(false);
         }
         Ok(self.try_lock_run_guarded(run_id)?.is_none())
     }
 
+    /// The registry file, when there, must be a regular file of the data
+    /// dir: a FIFO would hang every command, a symlink lead elsewhere.
+    fn check_file(&self) -> Result<(), RegistryError> {
+        match std::fs::symlink_metadata(&self.db_path) {
+            Ok(m) if !m.is_file() => Err(crate::regular_file::FileError::NotRegular {
+                path: self.db_path.clone(),
+                kind: crate::regular_file::kind_of(m.file_type()),
+            }
+            .into()),
+            _ => Ok(()),
+        }
+    }
+
     fn open_db(&self) -> Result<Database, RegistryError> {
+        self.check_file()?;
         Database::create(self.db_path.as_std_path()).map_err(|e| match e {
             redb::DatabaseError::Storage(redb::StorageError::Io(io))
                 if io.kind() != std::io::ErrorKind::InvalidData =>
@@ -591,6 +619,7 @@ impl Registry {
         // A data dir on read-only storage (an archive, a read-only mount) can
         // still be listed and audited: no writer can exist there, so no lock is
         // needed, and redb opens the file read-only.
+        self.check_file()?;
         let read_only = std::fs::OpenOptions::new()
             .append(true)
             .open(&self.db_path)

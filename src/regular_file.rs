@@ -63,6 +63,17 @@ pub enum FileError {
 }
 
 impl FileError {
+    /// Why, without the path (for messages that name the file already).
+    pub fn reason(&self) -> String {
+        match self {
+            FileError::Io { source, .. } => source.to_string(),
+            FileError::NotRegular { kind, .. } => {
+                format!("it is not a regular file (it is {kind})")
+            }
+            other => other.to_string(),
+        }
+    }
+
     /// True when the file is simply not there.
     pub fn is_missing(&self) -> bool {
         matches!(self, FileError::Io { source, .. } if source.kind() == io::ErrorKind::NotFound)

@@ -148,7 +148,7 @@ pub fn versions(
             let path = Utf8Path::new(&record.path);
             let bytes = read_source(path.as_str()).map_err(|e| ResumeError::Io {
                 path: record.path.clone(),
-                message: format!("cannot read the prompt: {e}"),
+                message: format!("cannot read the prompt: {}", e.reason()),
             })?;
             let now = prompt::parse(path, &bytes)?;
             if now.name != recorded.name {

@@ -6,7 +6,7 @@ use crate::cli::Arc;
 use crate::cli::options::GlobalArgs;
 use crate::error::Error;
 use crate::prompt::Prompt;
-use crate::regular_file::{self, FileError, Links};
+use crate::regular_file::{self, Links};
 use crate::script::ScriptFactory;
 use crate::script::sandbox::{Limits, LogSink};
 use crate::{artefact, prompt, script_file};
@@ -85,9 +85,5 @@ pub(super) fn load_script(
 /// A prompt's bytes: a regular file (a symlink to one is fine), size-bounded;
 /// the error says why not, without the path (the caller names it).
 pub(super) fn read_source(path: &Utf8Path) -> Result<Vec<u8>, String> {
-    regular_file::read(path, Links::Follow, regular_file::MAX_SOURCE_BYTES).map_err(|e| match e {
-        FileError::Io { source, .. } => source.to_string(),
-        FileError::NotRegular { kind, .. } => format!("it is not a regular file (it is {kind})"),
-        other => other.to_string(),
-    })
+    regular_file::read(path, Links::Follow, regular_file::MAX_SOURCE_BYTES).map_err(|e| e.reason())
 }

@@ -409,3 +409,22 @@ fn issue14_a_front_matter_script_outside_the_project_is_refused() {
     env.write("lua/demo.lua", "return {}\n");
     run(&env, "generate --prompt demo --total 1").run.expect(0);
 }
+
+#[test]
+fn issue14_a_registry_file_that_is_a_fifo_or_a_symlink_is_refused_at_once() {
+    let env = generated();
+    let registry = env.data().join("registry.redb");
+    std::fs::rename(&registry, env.path().join("elsewhere.redb")).unwrap();
+    mkfifo(&registry);
+    for line in ["list batches", "audit --all"] {
+        run(&env, line)
+            .run
+            .expect(2)
+            .stderr_has("registry.redb is not a regular file (it is a FIFO)");
+    }
+    symlink(env.path().join("elsewhere.redb"), &registry);
+    run(&env, "generate --prompt demo --total 1")
+        .run
+        .expect(2)
+        .stderr_has("registry.redb is not a regular file (it is a symbolic link)");
+}

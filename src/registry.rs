@@ -447,6 +447,9 @@ impl Registry {
     }
 
     fn lock(&self) -> Result<LockGuard, RegistryError> {
+        // A lock file is opened with O_CREAT: a symlink there would create
+        // or open a file elsewhere.
+        crate::regular_file::regular_or_absent(&self.lock_path)?;
         let mut file = fslock::LockFile::open(self.lock_path.as_std_path()).map_err(|e| {
             RegistryError::DataDir {
                 path: self.data_dir.clone(),
@@ -498,7 +501,10 @@ impl Registry {
             path: self.data_dir.clone(),
             message: format!("cannot lock {path}: {e}"),
         };
+        crate::regular_file::real_dir(&dir)?;
         std::fs::create_dir_all(&dir).map_err(fail)?;
+        crate::regular_file::real_dir(&dir)?;
+        crate::regular_file::regular_or_absent(&path)?;
         let mut file = fslock::LockFile::open(path.as_std_path()).map_err(fail)?;
         match file.try_lock() {
             Ok(true) => Ok(Some(RunLock { file })),
@@ -530,14 +536,7 @@ impl Registry {
     /// The registry file, when there, must be a regular file of the data
     /// dir: a FIFO would hang every command, a symlink lead elsewhere.
     fn check_file(&self) -> Result<(), RegistryError> {
-        match std::fs::symlink_metadata(&self.db_path) {
-            Ok(m) if !m.is_file() => Err(crate::regular_file::FileError::NotRegular {
-                path: self.db_path.clone(),
-                kind: crate::regular_file::kind_of(m.file_type()),
-            }
-            .into()),
-            _ => Ok(()),
-        }
+        Ok(crate::regular_file::regular_or_absent(&self.db_path)?)
     }
 
     fn open_db(&self) -> Result<Database, RegistryError> {

@@ -198,6 +198,16 @@ pub fn read_inside(data_dir: &Utf8Path, rel: &Utf8Path, max: u64) -> Result<Vec<
     read(&data_dir.join(rel), Links::Refuse, max)
 }
 
+/// Nothing, or a regular file, at `path` (a symlink is not followed): for
+/// files another library opens, such as the registry and its locks.
+pub fn regular_or_absent(path: &Utf8Path) -> Result<(), FileError> {
+    match fs::symlink_metadata(path) {
+        Ok(m) => regular(path, &m),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(io_err(path)(e)),
+    }
+}
+
 /// True when `path` is a real folder, false when nothing is there; an error
 /// when it is something else (a symlink, a file, a FIFO).
 pub fn real_dir(path: &Utf8Path) -> Result<bool, FileError> {

@@ -2,7 +2,9 @@
 //! never read, followed or waited on.
 
 use super::{contents, crashed, generated, mkfifo, run, run_capped, symlink, victim};
-use crate::common::{Env, assert_has};
+use std::path::PathBuf;
+
+use crate::common::{Env, assert_has, files_under};
 
 #[test]
 fn issue14_a_fifo_conversation_file_blocks_neither_audit_nor_show() {
@@ -132,4 +134,30 @@ fn issue14_a_registry_file_that_is_a_fifo_or_a_symlink_is_refused_at_once() {
         .run
         .expect(2)
         .stderr_has("registry.redb is not a regular file (it is a symbolic link)");
+}
+
+#[test]
+fn issue14_lock_files_are_never_made_through_a_planted_symlink() {
+    let env = Env::with_demo_prompt();
+    std::fs::create_dir_all(env.data()).unwrap();
+    std::fs::create_dir_all(env.path().join("elsewhere")).unwrap();
+    symlink(env.path().join("elsewhere"), &env.data().join("locks"));
+    run(&env, "generate --prompt demo --total 1")
+        .run
+        .expect(2)
+        .stderr_has("locks is not a folder convgen made (it is a symbolic link)");
+    assert_eq!(
+        files_under(&env.path().join("elsewhere")),
+        Vec::<PathBuf>::new()
+    );
+    std::fs::remove_file(env.data().join("locks")).unwrap();
+    symlink(
+        env.path().join("elsewhere/x.lock"),
+        &env.data().join("registry.lock"),
+    );
+    run(&env, "generate --prompt demo --total 1")
+        .run
+        .expect(2)
+        .stderr_has("registry.lock is not a regular file (it is a symbolic link)");
+    assert!(!env.path().join("elsewhere/x.lock").exists());
 }

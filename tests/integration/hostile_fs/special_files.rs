@@ -1,9 +1,9 @@
-//! FIFOs, devices and symlinks planted in the data dir (issue 14, point 6):
-//! never read, followed or waited on.
+//! FIFOs, devices and symlinks planted in the data dir, and a FIFO
+//! `convgen.toml` (issue 14, point 6): never read, followed or waited on.
 
-use super::{contents, crashed, generated, mkfifo, run, run_capped, symlink, victim};
 use std::path::PathBuf;
 
+use super::{contents, crashed, generated, mkfifo, run, run_capped, symlink, victim};
 use crate::common::{Env, assert_has, files_under};
 
 #[test]
@@ -160,4 +160,15 @@ fn issue14_lock_files_are_never_made_through_a_planted_symlink() {
         .expect(2)
         .stderr_has("registry.lock is not a regular file (it is a symbolic link)");
     assert!(!env.path().join("elsewhere/x.lock").exists());
+}
+
+#[test]
+fn issue14_a_convgen_toml_that_is_a_fifo_does_not_hang_a_command() {
+    let env = Env::with_demo_prompt();
+    mkfifo(&env.path().join("convgen.toml"));
+    run(&env, "list batches")
+        .run
+        .expect(2)
+        .stderr_has("convgen.toml")
+        .stderr_has("it is not a regular file (it is a FIFO)");
 }

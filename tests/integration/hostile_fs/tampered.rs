@@ -9,10 +9,16 @@ fn issue14_a_pending_batch_pointing_outside_is_refused_before_resume_touches_a_f
     for (field, value) in [
         ("batch_id", "../victim"),
         ("path", "../victim"),
-        ("path", "/tmp"),
+        ("path", "absolute"),
     ] {
         let env = crashed();
         let before = contents(&victim(&env));
+        let absolute = env.path().join("victim").to_string_lossy().into_owned();
+        let value = if value == "absolute" {
+            absolute.as_str()
+        } else {
+            value
+        };
         edit_record(&env, "batches", "demo-000001", |b| b[field] = value.into());
         let done = run(&env, "resume run-000001");
         done.run

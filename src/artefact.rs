@@ -66,9 +66,20 @@ impl BatchDir {
         self.conversations().join(format!("{conversation_id}.json"))
     }
 
-    /// Creates the folders.
+    /// Creates the folders; an existing one must be a real folder, not a
+    /// symlink leading elsewhere (SPEC §6).
     pub fn create(&self) -> io::Result<()> {
-        fs::create_dir_all(self.conversations())
+        let check = || {
+            for dir in [self.root.clone(), self.conversations()] {
+                crate::regular_file::real_dir(&dir).map_err(|e| io::Error::other(e.to_string()))?;
+            }
+            Ok::<_, io::Error>(())
+        };
+        // Before: nothing is made through a planted symlink; after: nothing
+        // was swapped in while the folders were made.
+        check()?;
+        fs::create_dir_all(self.conversations())?;
+        check()
     }
 }
 
@@ -130,7 +141,7 @@ pub fn temp_path(path: &Utf8Path) -> Utf8PathBuf {
 pub fn write_atomic(path: &Utf8Path, bytes: &[u8]) -> io::Result<()> {
     let tmp = temp_path(path);
     let result = (|| {
-        let mut file = fs::File::create(&tmp)?;
+        let mut file = crate::regular_file::create_new(&tmp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
         crash_point();
@@ -168,7 +179,7 @@ pub struct Written {
 pub fn stage_conversation(dir: &BatchDir, conv: &Conversation) -> io::Result<Written> {
     let bytes = to_json_bytes(conv);
     let tmp = temp_path(&dir.conversation(&conv.conversation_id));
-    fs::write(&tmp, &bytes)?;
+    crate::regular_file::create_new(&tmp)?.write_all(&bytes)?;
     crash_point();
     Ok(Written {
         sha256: sha256_hex(&bytes),

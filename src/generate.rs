@@ -26,6 +26,7 @@ use crate::prompt::{self, Prompt, Scenario};
 use crate::registry::{
     BatchFiles, BatchRecord, ConversationRecord, Registry, RegistryError, RunRecord, RunStatus,
 };
+use crate::regular_file::{FileError, Links};
 use crate::rng::{ConvRng, derive_seed};
 use crate::validate::{self, format_timestamp};
 
@@ -592,16 +593,20 @@ impl<'b> BatchWork<'b> {
     /// temporary files are discarded and every whole conversation file already
     /// in place is kept: those conversations are not made again.
     fn new(batch: &'b BatchRecord, ctx: &RunContext) -> Result<Self, GenerateError> {
+        let dir =
+            crate::data_path::batch_folder(ctx.data_dir, batch).map_err(RegistryError::from)?;
+        // A folder already there must be one convgen made, not a symlink.
+        let exists = crate::regular_file::real_dir(dir.root()).map_err(RegistryError::from)?;
         let work = Self {
             batch,
-            dir: BatchDir::new(ctx.data_dir, &batch.batch_id),
+            dir,
             started_at: std::sync::OnceLock::new(),
             results: Mutex::new(Vec::new()),
             remaining: AtomicU64::new(batch.size),
             kept: Default::default(),
         };
         let mut work = work;
-        if work.dir.root().is_dir() {
+        if exists {
             work.reconcile(ctx)?;
         }
         Ok(work)
@@ -609,6 +614,7 @@ impl<'b> BatchWork<'b> {
 
     fn reconcile(&mut self, ctx: &RunContext) -> Result<(), GenerateError> {
         let prompt = ctx.prompt;
+        crate::regular_file::real_dir(&self.dir.conversations()).map_err(RegistryError::from)?;
         for dir in [self.dir.root().to_owned(), self.dir.conversations()] {
             let Ok(entries) = std::fs::read_dir(&dir) else {
                 continue;
@@ -630,8 +636,19 @@ impl<'b> BatchWork<'b> {
         for (n, slot) in results.iter_mut().enumerate() {
             let id = conversation_id(&self.batch.batch_id, n as u64 + 1);
             let path = self.dir.conversation(&id);
-            let Ok(bytes) = std::fs::read(&path) else {
-                continue;
+            // A FIFO, device or symlink in its place is refused, never read.
+            let bytes = match crate::regular_file::read(
+                &path,
+                Links::Refuse,
+                crate::regular_file::MAX_CONVERSATION_BYTES,
+            ) {
+                Ok(bytes) => bytes,
+                Err(e) if e.is_missing() => continue,
+                Err(e @ (FileError::NotRegular { .. } | FileError::NotFolder { .. })) => {
+                    return Err(RegistryError::from(e).into());
+                }
+                // Unreadable or too large: not a file this batch wrote whole.
+                Err(_) => Vec::new(),
             };
             match serde_json::from_slice::<Conversation>(&bytes) {
                 // Unregistered files are not trusted blindly: a kept conversation
@@ -973,14 +990,14 @@ pub fn conversations_on_disk(registry: &Registry, run: &RunRecord) -> Result<u64
             n += b.counts.valid + b.counts.failed;
             continue;
         }
-        // A registry path is trusted only as one plain folder name.
-        let plain = Utf8Path::new(&b.path)
-            .components()
-            .all(|c| matches!(c, camino::Utf8Component::Normal(_)));
-        if !plain || b.path.is_empty() {
+        // A registry path is trusted only once checked, a folder only when real.
+        let Ok(dir) = crate::data_path::batch_folder(registry.data_dir(), b) else {
+            continue;
+        };
+        let dir = dir.conversations();
+        if !matches!(crate::regular_file::real_dir(&dir), Ok(true)) {
             continue;
         }
-        let dir = BatchDir::new(registry.data_dir(), &b.path).conversations();
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
         };

@@ -9,13 +9,16 @@
 //! (built-in checks) → [`artefact`] (files on disk, [`conversation`] is their
 //! schema) → [`registry`] (redb lineage) → [`audit`]. [`resume`] finishes a
 //! run where it went; [`settings`] is `convgen.toml`; [`cli`] and [`menu`]
-//! wire it all for people, with [`interrupt`] for Ctrl-C.
+//! wire it all for people, with [`interrupt`] for Ctrl-C. Nothing read back
+//! from the registry becomes a path before [`data_path`] checks it, and files
+//! are opened through [`regular_file`]; [`script_file`] finds a prompt's script.
 
 pub mod artefact;
 pub mod audit;
 pub mod check;
 pub mod cli;
 pub mod conversation;
+pub mod data_path;
 pub mod error;
 pub mod escape;
 pub mod generate;
@@ -26,10 +29,12 @@ pub mod menu;
 pub mod plan;
 pub mod prompt;
 pub mod registry;
+pub mod regular_file;
 pub mod resume;
 pub mod rng;
 pub mod runlog;
 pub mod script;
+pub mod script_file;
 pub mod settings;
 pub mod suggest;
 pub mod validate;

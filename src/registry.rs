@@ -86,6 +86,12 @@ pub enum RegistryError {
     TooNew { path: Utf8PathBuf, found: u64 },
     #[error("registry {path}: {message}")]
     Storage { path: Utf8PathBuf, message: String },
+    /// A record holds an id or path that cannot be used as one (SPEC §6).
+    #[error(transparent)]
+    Tampered(#[from] crate::data_path::Tampered),
+    /// The registry file itself is not a regular file.
+    #[error(transparent)]
+    File(#[from] crate::regular_file::FileError),
     #[error("no {kind} `{id}` in the registry at {path}")]
     NotFound {
         kind: &'static str,
@@ -400,6 +406,12 @@ fn lock_timeout(value: Option<&str>) -> Duration {
         .unwrap_or(DEFAULT_LOCK_TIMEOUT)
 }
 
+/// A run id is checked before it names a lock file (SPEC §6).
+fn check_run_id(run_id: &str) -> Result<(), crate::data_path::Tampered> {
+    let record = format!("run {} in the registry", crate::data_path::shown(run_id));
+    crate::data_path::check_id(&record, "run_id", run_id)
+}
+
 impl Registry {
     /// The registry of a data dir (nothing is opened yet).
     pub fn new(data_dir: &Utf8Path) -> Self {
@@ -435,6 +447,9 @@ impl Registry {
     }
 
     fn lock(&self) -> Result<LockGuard, RegistryError> {
+        // A lock file is opened with O_CREAT: a symlink there would create
+        // or open a file elsewhere.
+        crate::regular_file::regular_or_absent(&self.lock_path)?;
         let mut file = fslock::LockFile::open(self.lock_path.as_std_path()).map_err(|e| {
             RegistryError::DataDir {
                 path: self.data_dir.clone(),
@@ -479,13 +494,17 @@ impl Registry {
     /// takes the run lock for an instant) never makes a run look busy to a
     /// process starting on it.
     fn try_lock_run_guarded(&self, run_id: &str) -> Result<Option<RunLock>, RegistryError> {
+        check_run_id(run_id)?;
         let path = self.run_lock_path(run_id);
         let dir = self.data_dir.join(RUN_LOCKS_DIR);
         let fail = |e: std::io::Error| RegistryError::DataDir {
             path: self.data_dir.clone(),
             message: format!("cannot lock {path}: {e}"),
         };
+        crate::regular_file::real_dir(&dir)?;
         std::fs::create_dir_all(&dir).map_err(fail)?;
+        crate::regular_file::real_dir(&dir)?;
+        crate::regular_file::regular_or_absent(&path)?;
         let mut file = fslock::LockFile::open(path.as_std_path()).map_err(fail)?;
         match file.try_lock() {
             Ok(true) => Ok(Some(RunLock { file })),
@@ -507,13 +526,21 @@ impl Registry {
 
     /// True when a process holds the run's lock (under the registry lock).
     fn run_held(&self, run_id: &str) -> Result<bool, RegistryError> {
+        check_run_id(run_id)?;
         if !self.run_lock_path(run_id).exists() {
             return Ok(false);
         }
         Ok(self.try_lock_run_guarded(run_id)?.is_none())
     }
 
+    /// The registry file, when there, must be a regular file of the data
+    /// dir: a FIFO would hang every command, a symlink lead elsewhere.
+    fn check_file(&self) -> Result<(), RegistryError> {
+        Ok(crate::regular_file::regular_or_absent(&self.db_path)?)
+    }
+
     fn open_db(&self) -> Result<Database, RegistryError> {
+        self.check_file()?;
         Database::create(self.db_path.as_std_path()).map_err(|e| match e {
             redb::DatabaseError::Storage(redb::StorageError::Io(io))
                 if io.kind() != std::io::ErrorKind::InvalidData =>
@@ -591,6 +618,7 @@ impl Registry {
         // A data dir on read-only storage (an archive, a read-only mount) can
         // still be listed and audited: no writer can exist there, so no lock is
         // needed, and redb opens the file read-only.
+        self.check_file()?;
         let read_only = std::fs::OpenOptions::new()
             .append(true)
             .open(&self.db_path)

@@ -57,17 +57,25 @@ pub enum ResumeError {
     Registry(#[from] RegistryError),
 }
 
-/// The batches of a run still to write.
+/// The batches of a run still to write; each one's id and folder are
+/// checked before anything is read or written (a tampered record is an error).
 pub fn pending(registry: &Registry, run: &RunRecord) -> Result<Vec<BatchRecord>, RegistryError> {
     let mut out = Vec::new();
     for id in &run.batches {
         if let Some(b) = registry.batch(id)?
             && b.status == BatchStatus::Pending
         {
+            crate::data_path::batch_folder(registry.data_dir(), &b)?;
             out.push(b);
         }
     }
     Ok(out)
+}
+
+/// A prompt or script file as it is now: a regular file, size-bounded.
+fn read_source(path: &str) -> Result<Vec<u8>, crate::regular_file::FileError> {
+    use crate::regular_file::{self, Links, MAX_SOURCE_BYTES};
+    regular_file::read(Utf8Path::new(path), Links::Follow, MAX_SOURCE_BYTES)
 }
 
 /// The prompt and script versions the rest of a run is written with.
@@ -104,7 +112,7 @@ pub fn versions(
     let recorded = prompt::parse(Utf8Path::new(&record.path), &source)?;
     // The sha256 a recorded file has now, when it differs.
     let changed = |path: &str, sha: &str| {
-        std::fs::read(path)
+        read_source(path)
             .ok()
             .map(|bytes| prompt::sha256_hex(&bytes))
             .filter(|now| now != sha)
@@ -138,9 +146,9 @@ pub fn versions(
     let (prompt, new_prompt) = match &prompt_now {
         Some(_) => {
             let path = Utf8Path::new(&record.path);
-            let bytes = std::fs::read(path).map_err(|e| ResumeError::Io {
+            let bytes = read_source(path.as_str()).map_err(|e| ResumeError::Io {
                 path: record.path.clone(),
-                message: format!("cannot read the prompt: {e}"),
+                message: format!("cannot read the prompt: {}", e.reason()),
             })?;
             let now = prompt::parse(path, &bytes)?;
             if now.name != recorded.name {
@@ -161,7 +169,7 @@ pub fn versions(
     };
     let script = match &c.script {
         Some(s) if script_now.is_some() => {
-            Some(ScriptSource::read(Utf8Path::new(&s.path)).map_err(ResumeError::Script)?)
+            Some(crate::script_file::read(Utf8Path::new(&s.path)).map_err(ResumeError::Script)?)
         }
         Some(s) => {
             let bytes = registry

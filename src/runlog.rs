@@ -7,6 +7,7 @@
 
 use std::io::Write;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use camino::{Utf8Path, Utf8PathBuf};
 
@@ -14,11 +15,17 @@ use crate::escape;
 use crate::script::sandbox::LogSink;
 
 /// Appends script log lines to `run.log` (opened on the first line) and echoes them.
+///
+/// `run.log` must be a regular file of its own: a symlink, FIFO or hard link
+/// planted at its name is never written through (SPEC §6); the run goes on
+/// and says once, on stderr, that lines are not kept.
 pub struct RunLog {
     path: Utf8PathBuf,
     file: Mutex<Option<std::fs::File>>,
     echo: bool,
     run_id: Mutex<String>,
+    /// Set once `run.log` was refused (said once, not per line).
+    refused: AtomicBool,
 }
 
 impl RunLog {
@@ -29,6 +36,7 @@ impl RunLog {
             file: Mutex::new(None),
             echo,
             run_id: Mutex::new("-".into()),
+            refused: AtomicBool::new(false),
         }
     }
 
@@ -54,13 +62,15 @@ impl LogSink for RunLog {
         }
         let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
-        if file.is_none() {
+        if file.is_none() && !self.refused.load(Ordering::SeqCst) {
             let _ = std::fs::create_dir_all(self.path.parent().unwrap_or(Utf8Path::new(".")));
-            *file = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&self.path)
-                .ok();
+            match crate::regular_file::append(&self.path) {
+                Ok(f) => *file = Some(f),
+                Err(e) if !self.refused.swap(true, Ordering::SeqCst) => {
+                    eprintln!("warning: script log lines are not kept: {e}");
+                }
+                Err(_) => {}
+            }
         }
         if let Some(f) = file.as_mut() {
             // A log line that cannot be written must not stop the run.

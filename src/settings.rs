@@ -258,14 +258,19 @@ impl FileSettings {
     /// `convgen.toml` in `dir`, or nothing when there is none.
     pub fn load(dir: &Utf8Path) -> Result<Self, SettingsError> {
         let path = dir.join(FILE);
-        match std::fs::read(&path) {
+        // A regular file only (a FIFO would hold every command), size-bounded.
+        use crate::regular_file::{self, Links, MAX_SOURCE_BYTES};
+        match regular_file::read(&path, Links::Follow, MAX_SOURCE_BYTES) {
             Ok(bytes) => {
                 let text = String::from_utf8(bytes)
                     .map_err(|_| SettingsError::file(&path, "not valid UTF-8".into()))?;
                 parse(&path, &text)
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
-            Err(e) => Err(SettingsError::file(&path, format!("cannot read it: {e}"))),
+            Err(e) if e.is_missing() => Ok(Self::default()),
+            Err(e) => Err(SettingsError::file(
+                &path,
+                format!("cannot read it: {}", e.reason()),
+            )),
         }
     }
 

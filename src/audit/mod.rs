@@ -11,13 +11,17 @@ use std::collections::{BTreeMap, BTreeSet};
 use camino::Utf8Path;
 use serde::Serialize;
 
-use crate::artefact::{self, BatchDir};
+use crate::artefact;
 use crate::conversation::{Batch, BatchStatus, Conversation, Status};
-use crate::prompt::{self, Prompt, sha256_hex};
+use crate::prompt::{self, Prompt};
 use crate::registry::{BatchRecord, ConversationFilter, Registry, RegistryError};
-use crate::validate;
+use crate::regular_file;
+use crate::{data_path, validate};
 
+mod collector;
 pub mod report;
+
+use collector::Collector;
 
 /// Why an audit could not run.
 #[derive(Debug, thiserror::Error)]
@@ -97,55 +101,6 @@ impl PromptCache {
     }
 }
 
-struct Collector<'a> {
-    batch_id: &'a str,
-    findings: Vec<Finding>,
-}
-
-impl Collector<'_> {
-    fn add(
-        &mut self,
-        kind: &'static str,
-        conversation: Option<&str>,
-        file: Option<&str>,
-        message: String,
-    ) {
-        self.findings.push(Finding {
-            batch_id: self.batch_id.to_string(),
-            conversation_id: conversation.map(String::from),
-            file: file.map(String::from),
-            kind,
-            message,
-        });
-    }
-
-    /// Reads a registered file, finding `missing_file` when it cannot be
-    /// read and `sha256_mismatch` when it is not the `sha256` registered.
-    /// Returns its bytes and whether they are untouched.
-    fn read_registered(
-        &mut self,
-        path: &Utf8Path,
-        conversation: Option<&str>,
-        file: &str,
-        sha256: &str,
-    ) -> Option<(Vec<u8>, bool)> {
-        let bytes = match std::fs::read(path) {
-            Ok(bytes) => bytes,
-            Err(e) => {
-                let message = format!("{path} cannot be read: {e}");
-                self.add("missing_file", conversation, Some(file), message);
-                return None;
-            }
-        };
-        let untouched = sha256_hex(&bytes) == sha256;
-        if !untouched {
-            let message = format!("{path} was modified after it was registered (sha256 differs)");
-            self.add("sha256_mismatch", conversation, Some(file), message);
-        }
-        Some((bytes, untouched))
-    }
-}
-
 /// Audits one registered batch against its files.
 pub fn audit_batch(
     registry: &Registry,
@@ -169,20 +124,33 @@ pub fn audit_batch(
         return Ok(report);
     }
     let data_dir = registry.data_dir();
-    let dir = BatchDir::new(data_dir, &batch.path);
     let mut out = Collector {
         batch_id: &batch.batch_id,
         findings: Vec::new(),
     };
-    let rel = |p: &Utf8Path| p.strip_prefix(data_dir).unwrap_or(p).to_string();
-
-    if !dir.root().is_dir() {
-        out.add(
-            "missing_folder",
-            None,
-            Some(&batch.path),
-            format!("batch folder {} is missing", dir.root()),
-        );
+    let rel = |p: &Utf8Path| p.strip_prefix(data_dir).unwrap_or(p).to_owned();
+    // A tampered path is a finding; nothing outside the data dir is read.
+    let dir = match data_path::batch_folder(data_dir, batch) {
+        Ok(dir) => dir,
+        Err(e) => {
+            out.add("unsafe_path", None, None, e.to_string());
+            report.findings = out.findings;
+            return Ok(report);
+        }
+    };
+    let folder = match regular_file::real_dir(dir.root()) {
+        Ok(true) => regular_file::real_dir(&dir.conversations()).map(|_| true),
+        other => other,
+    };
+    if !matches!(folder, Ok(true)) {
+        let (kind, message) = match folder {
+            Err(e) => ("not_regular_file", e.to_string()),
+            Ok(_) => (
+                "missing_folder",
+                format!("batch folder {} is missing", dir.root()),
+            ),
+        };
+        out.add(kind, None, Some(&batch.path), message);
         report.findings = out.findings;
         return Ok(report);
     }
@@ -196,16 +164,16 @@ pub fn audit_batch(
     // batch.json: present, untouched, and telling the same story as the registry.
     let batch_json = dir.batch_json();
     if let Some((bytes, _)) = out.read_registered(
-        &batch_json,
+        (data_dir, &rel(&batch_json)),
         None,
-        &rel(&batch_json),
+        regular_file::MAX_BATCH_FILE_BYTES,
         &files.batch_json_sha256,
     ) {
         match serde_json::from_slice::<Batch>(&bytes) {
             Err(e) => out.add(
                 "unreadable_file",
                 None,
-                Some(&rel(&batch_json)),
+                Some(rel(&batch_json).as_str()),
                 format!("{batch_json} is not a valid batch file: {e}"),
             ),
             Ok(b) => {
@@ -245,7 +213,7 @@ pub fn audit_batch(
                     out.add(
                         "registry_mismatch",
                         None,
-                        Some(&rel(&batch_json)),
+                        Some(rel(&batch_json).as_str()),
                         format!(
                             "{batch_json} disagrees with the registry: {}",
                             disagree.join(", ")
@@ -257,14 +225,17 @@ pub fn audit_batch(
     }
 
     let preview = dir.preview();
-    out.read_registered(&preview, None, &rel(&preview), &files.preview_sha256);
+    out.read_registered(
+        (data_dir, &rel(&preview)),
+        None,
+        regular_file::MAX_BATCH_FILE_BYTES,
+        &files.preview_sha256,
+    );
 
     // Every registered conversation: present, untouched, still valid.
     let mut expected: BTreeSet<String> = BTreeSet::new();
     for record in &registered {
         report.conversations += 1;
-        let path = data_dir.join(&record.file);
-        expected.insert(path.file_name().unwrap_or_default().to_string());
         let id = Some(record.conversation_id.as_str());
         let mut not_visited = |reason: &str| {
             report.not_visited.push(NotVisited {
@@ -272,9 +243,24 @@ pub fn audit_batch(
                 reason: reason.to_string(),
             })
         };
-        let Some((bytes, untouched)) = out.read_registered(&path, id, &record.file, &record.sha256)
-        else {
-            not_visited("its file cannot be read (missing_file)");
+        let path = match data_path::conversation_file(data_dir, record) {
+            Ok(path) => path,
+            Err(e) => {
+                not_visited("its registry record is not usable (unsafe_path)");
+                out.add("unsafe_path", id, None, e.to_string());
+                continue;
+            }
+        };
+        expected.insert(path.file_name().unwrap_or_default().to_string());
+        let Some((bytes, untouched)) = out.read_registered(
+            (data_dir, Utf8Path::new(&record.file)),
+            id,
+            regular_file::MAX_CONVERSATION_BYTES,
+            &record.sha256,
+        ) else {
+            not_visited(
+                "its file cannot be read (missing_file, not_regular_file or file_too_large)",
+            );
             continue;
         };
         let conv: Conversation = match serde_json::from_slice(&bytes) {

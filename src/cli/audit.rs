@@ -11,8 +11,8 @@ use crate::cli::output::{Dirs, print_json, require_data_dir, user_command};
 use crate::error::{EXIT_FINDINGS, EXIT_OK, Error};
 use crate::registry::Registry;
 use crate::runlog::RunLog;
+use crate::script::AuditScript;
 use crate::script::sandbox::{Limits, LogSink};
-use crate::script::{AuditScript, ScriptSource};
 
 #[derive(Debug, Args)]
 pub(super) struct AuditArgs {
@@ -66,8 +66,8 @@ pub(super) fn cmd_audit(g: &GlobalArgs, args: AuditArgs) -> Result<i32, Error> {
     })?;
     let mut script = match &args.script {
         Some(path) => {
-            let source =
-                ScriptSource::read(path).map_err(|e| Error::Usage(format!("--script: {e}")))?;
+            let source = crate::script_file::read(path)
+                .map_err(|e| Error::Usage(format!("--script: {e}")))?;
             let log: Arc<dyn LogSink> = Arc::new(RunLog::new(&g.data_dir, !args.json && !g.quiet));
             Some(AuditScript::load(&source, Limits::from_env(), log).map_err(Error::Script)?)
         }

@@ -6,9 +6,10 @@ use crate::cli::Arc;
 use crate::cli::options::GlobalArgs;
 use crate::error::Error;
 use crate::prompt::Prompt;
+use crate::regular_file::{self, Links};
+use crate::script::ScriptFactory;
 use crate::script::sandbox::{Limits, LogSink};
-use crate::script::{ScriptFactory, ScriptSource};
-use crate::{artefact, prompt, script};
+use crate::{artefact, prompt, script_file};
 
 /// Finds a prompt file by name (in the prompts dir) or path.
 pub(super) fn resolve_prompt(g: &GlobalArgs, spec: &str) -> Result<Utf8PathBuf, Error> {
@@ -58,9 +59,9 @@ pub(super) fn prompt_files(dir: &Utf8Path) -> Result<Vec<Utf8PathBuf>, Error> {
 }
 
 pub(super) fn load_prompt(path: &Utf8Path) -> Result<(Prompt, Vec<u8>), Error> {
-    let bytes = std::fs::read(path).map_err(|e| Error::Io {
+    let bytes = read_source(path).map_err(|message| Error::Io {
         path: path.to_string(),
-        message: format!("cannot read the prompt: {e}"),
+        message: format!("cannot read the prompt: {message}"),
     })?;
     let prompt = prompt::parse(path, &bytes)?;
     Ok((prompt, bytes))
@@ -72,11 +73,17 @@ pub(super) fn load_script(
     prompt: &Prompt,
     log: Arc<dyn LogSink>,
 ) -> Result<Option<ScriptFactory>, Error> {
-    let Some(path) = script::discover(prompt, &g.scripts_dir).map_err(Error::Script)? else {
+    let Some(path) = script_file::discover(prompt, &g.scripts_dir).map_err(Error::Script)? else {
         return Ok(None);
     };
-    let source = ScriptSource::read(&artefact::recorded_path(&path)).map_err(Error::Script)?;
+    let source = script_file::read(&artefact::recorded_path(&path)).map_err(Error::Script)?;
     ScriptFactory::new(source, prompt, Limits::from_env(), log)
         .map(Some)
         .map_err(Error::Script)
+}
+
+/// A prompt's bytes: a regular file (a symlink to one is fine), size-bounded;
+/// the error says why not, without the path (the caller names it).
+pub(super) fn read_source(path: &Utf8Path) -> Result<Vec<u8>, String> {
+    regular_file::read(path, Links::Follow, regular_file::MAX_SOURCE_BYTES).map_err(|e| e.reason())
 }

@@ -4,7 +4,6 @@ use camino::Utf8Path;
 use clap::Args;
 use serde_json::json;
 
-use crate::artefact;
 use crate::cli::options::GlobalArgs;
 use crate::cli::output::{
     Dirs, print_json, print_table, require_data_dir, thousands, user_command,
@@ -15,9 +14,11 @@ use crate::conversation::Conversation;
 use crate::error::{EXIT_OK, Error};
 use crate::escape::line;
 use crate::registry::{
-    BatchRecord, ConversationFilter, ConversationRecord, Found, PromptRecord, Registry, RunRecord,
-    RunStatus,
+    BatchRecord, ConversationFilter, ConversationRecord, Found, PromptRecord, Registry,
+    RegistryError, RunRecord, RunStatus,
 };
+use crate::regular_file::{self, FileError};
+use crate::{artefact, data_path};
 
 #[derive(Debug, Args)]
 pub(super) struct ShowArgs {
@@ -28,12 +29,26 @@ pub(super) struct ShowArgs {
     pub(super) json: bool,
 }
 
-/// Reads a conversation file; `audit` is the command that checks its batch.
-pub(super) fn read_conversation(path: &Utf8Path, audit: &str) -> Result<Conversation, Error> {
-    let bytes = std::fs::read(path).map_err(|e| Error::Io {
-        path: path.to_string(),
-        message: format!("cannot read the conversation file: {e} (run `{audit}`)"),
-    })?;
+/// Reads a conversation's file, once its record is checked (SPEC §6): only
+/// a regular file inside the data dir, size-bounded; `audit` is the command
+/// that checks its batch.
+fn read_conversation(
+    data_dir: &Utf8Path,
+    record: &ConversationRecord,
+    audit: &str,
+) -> Result<Conversation, Error> {
+    let path = data_path::conversation_file(data_dir, record).map_err(RegistryError::from)?;
+    let rel = Utf8Path::new(&record.file);
+    let bytes = regular_file::read_inside(data_dir, rel, regular_file::MAX_CONVERSATION_BYTES)
+        .map_err(|e| Error::Io {
+            path: path.to_string(),
+            message: match e {
+                FileError::Io { source, .. } => {
+                    format!("cannot read the conversation file: {source} (run `{audit}`)")
+                }
+                other => format!("{other} (run `{audit}`)"),
+            },
+        })?;
     serde_json::from_slice(&bytes).map_err(|e| Error::Io {
         path: path.to_string(),
         message: format!("not a valid conversation file: {e}"),
@@ -208,7 +223,7 @@ fn show_batch(
 /// One transcript.
 fn show_conversation(g: &GlobalArgs, record: ConversationRecord, json: bool) -> Result<(), Error> {
     let audit = user_command(g, Dirs::Data, &["audit", &record.batch_id]);
-    let conv = read_conversation(&g.data_dir.join(&record.file), &audit)?;
+    let conv = read_conversation(&g.data_dir, &record, &audit)?;
     if json {
         return print_json(&conv);
     }

@@ -8,6 +8,7 @@ mod audit;
 mod fidelity;
 mod generate;
 mod hostile;
+mod hostile_fs;
 mod hostile_lua;
 mod hostile_text;
 mod limiter;

@@ -34,7 +34,7 @@ pub mod words;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use camino::{Utf8Path, Utf8PathBuf};
+use camino::Utf8PathBuf;
 use mlua::{AnyUserData, Function, MultiValue, Value};
 
 pub use audit::{AuditResult, AuditScript};
@@ -42,7 +42,7 @@ pub use host::ScriptHost;
 
 use crate::conversation::{ScenarioMode, ScriptRef};
 use crate::hooks::Hooks;
-use crate::prompt::{Prompt, sha256_hex};
+use crate::prompt::Prompt;
 use sandbox::{Limits, LogSink, LuaFailure, Sandbox};
 
 /// The hooks a generation script may define.
@@ -64,17 +64,6 @@ pub struct ScriptSource {
 }
 
 impl ScriptSource {
-    /// Reads a script file.
-    pub fn read(path: &Utf8Path) -> Result<Self, String> {
-        let bytes =
-            std::fs::read(path).map_err(|e| format!("{path}: cannot read the script: {e}"))?;
-        Ok(Self {
-            path: path.to_owned(),
-            sha256: sha256_hex(&bytes),
-            bytes: bytes.into(),
-        })
-    }
-
     /// The lineage reference artefacts carry.
     pub fn to_ref(&self) -> ScriptRef {
         ScriptRef {
@@ -82,30 +71,6 @@ impl ScriptSource {
             sha256: self.sha256.clone(),
         }
     }
-}
-
-/// Finds the script paired with a prompt: the front matter's `script` (relative
-/// to the working dir, else to the prompt's folder), else `<scripts dir>/<stem>.lua`.
-pub fn discover(prompt: &Prompt, scripts_dir: &Utf8Path) -> Result<Option<Utf8PathBuf>, String> {
-    if let Some(named) = &prompt.script {
-        let direct = Utf8PathBuf::from(named);
-        if direct.is_file() {
-            return Ok(Some(direct));
-        }
-        if let Some(dir) = prompt.path.parent() {
-            let beside = dir.join(named);
-            if beside.is_file() {
-                return Ok(Some(beside));
-            }
-        }
-        return Err(format!(
-            "{}: front matter names script `{named}`, which does not exist",
-            prompt.path
-        ));
-    }
-    let stem = prompt.path.file_stem().unwrap_or(&prompt.name);
-    let paired = scripts_dir.join(format!("{stem}.lua"));
-    Ok(paired.is_file().then_some(paired))
 }
 
 /// A size limit as messages and docs give it: `1 MiB`, `256 KiB`, `100 bytes`.

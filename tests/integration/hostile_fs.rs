@@ -13,7 +13,7 @@ use redb::ReadableTable;
 use serde_json::Value;
 
 use crate::common::{Env, files_under, words};
-use crate::measure::{Measured, measure};
+use crate::measure::Measured;
 
 /// Long enough for any of these runs; a hang meets it.
 const DEADLINE: Duration = Duration::from_secs(60);
@@ -92,23 +92,8 @@ fn crashed() -> Env {
 /// Runs convgen with its address space capped, so that a regression that
 /// reads a device without end fails fast instead of filling the machine.
 fn run_capped(env: &Env, args: &[&str]) -> Measured {
-    let cmd = env.command(args);
-    let mut capped = Command::new("prlimit");
-    capped
-        .arg(format!("--as={}", 2u64 << 30))
-        .arg("--")
-        .arg(cmd.get_program())
-        .args(cmd.get_args());
-    for (key, value) in cmd.get_envs() {
-        match value {
-            Some(v) => capped.env(key, v),
-            None => capped.env_remove(key),
-        };
-    }
-    if let Some(dir) = cmd.get_current_dir() {
-        capped.current_dir(dir);
-    }
-    measure(capped, DEADLINE)
+    let limit = format!("--as={}", 2u64 << 30);
+    env.run_wrapped(&["prlimit", &limit, "--"], args, &[("X", "")], DEADLINE)
 }
 
 fn run(env: &Env, line: &str) -> Measured {

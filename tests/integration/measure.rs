@@ -30,8 +30,22 @@ impl Env {
         vars: &[(&str, V)],
         deadline: Duration,
     ) -> Measured {
+        self.run_wrapped(&[], args, vars, deadline)
+    }
+
+    /// [`Env::run_measured`] with the binary started through `wrapper`, a
+    /// command that ends by running (`exec`ing) what follows it, such as
+    /// `prlimit --as=… --`.
+    pub fn run_wrapped<V: AsRef<OsStr>>(
+        &self,
+        wrapper: &[&str],
+        args: &[&str],
+        vars: &[(&str, V)],
+        deadline: Duration,
+    ) -> Measured {
         let report = self.path().join(".peak-rss");
         let mut timed = vec!["-f", "%M", "-o", report.to_str().expect("utf-8 temp path")];
+        timed.extend_from_slice(wrapper);
         timed.push(env!("CARGO_BIN_EXE_convgen"));
         timed.extend_from_slice(args);
         let mut time = self.clean(Command::new("/usr/bin/time"));

@@ -285,6 +285,12 @@ pub fn make_conversation<'a>(
     for snippet in &leftovers {
         left.push(leftover_issue(prompt, snippet));
     }
+    if system.len().max(scenario_text.len()) > prompt::MAX_FILLED {
+        left.push(format!(
+            "the prompt filled with this conversation's variables is over {} MiB (a long value in many placeholders?); nothing was sent",
+            prompt::MAX_FILLED >> 20
+        ));
+    }
 
     let start = ctx.start + Duration::milliseconds((rng.float() * START_SPREAD_S * 1000.0) as i64);
     let generator = ctx.generator.info();

@@ -1029,8 +1029,14 @@ pub fn value_text(v: &Value) -> String {
     }
 }
 
+/// The longest text a filled prompt part may be: 4 MiB, more than any
+/// model's context; past it [`fill`] stops inserting values.
+pub const MAX_FILLED: usize = 4 << 20;
+
 /// Fills `{{placeholders}}` from `vars`; names without a value are left as
-/// they are and returned, so the caller can report them.
+/// they are and returned, so the caller can report them. A result longer
+/// than [`MAX_FILLED`] is cut short of values, for the caller to refuse.
+
 pub fn fill(text: &str, vars: &BTreeMap<String, Value>) -> (String, Vec<String>) {
     let mut out = String::with_capacity(text.len());
     let mut missing: Vec<String> = Vec::new();
@@ -1038,7 +1044,11 @@ pub fn fill(text: &str, vars: &BTreeMap<String, Value>) -> (String, Vec<String>)
     scan_placeholders(text, |name, range| {
         if let Some(v) = vars.get(name) {
             out.push_str(&text[last..range.start]);
-            out.push_str(&value_text(v));
+            // A value repeated by many placeholders stops growing the text
+            // once it is past what is ever sent (the caller refuses it).
+            if out.len() <= MAX_FILLED {
+                out.push_str(&value_text(v));
+            }
             last = range.end;
         } else if !missing.iter().any(|m| m == name) {
             missing.push(name.to_string());
@@ -1132,6 +1142,17 @@ Siempre cierre con la fórmula.
     }
 
     const BASE: &str = "language = \"en\"\nroles = [\"agent\", \"client\"]\nturns = 4";
+
+    #[test]
+    fn a_value_repeated_by_many_placeholders_stops_growing_the_text() {
+        let vars: BTreeMap<String, Value> =
+            [("x".to_string(), Value::String("y".repeat(1 << 20)))].into();
+        let text = "{{x}} ".repeat(10_000);
+        let (filled, missing) = fill(&text, &vars);
+        assert!(missing.is_empty());
+        assert!(filled.len() > MAX_FILLED, "the caller sees it is too long");
+        assert!(filled.len() < MAX_FILLED + (1 << 20) + text.len());
+    }
 
     #[test]
     fn parses_a_good_prompt() {

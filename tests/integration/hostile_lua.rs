@@ -307,3 +307,39 @@ fn an_overlong_scenario_id_is_refused_without_quoting_it() {
         "returned a string of 10485760 bytes",
     );
 }
+
+#[test]
+fn a_long_value_in_many_placeholders_is_never_sent() {
+    // 1,000 KB under the text limit, ten times in the prompt: 10 MB.
+    let env = Env::new();
+    env.write(
+        "prompts/demo.md",
+        small_prompt("", None).replace(
+            "Usted es un agente",
+            &format!(
+                "Usted atiende a {{{{customer}}}}.{} Es un agente",
+                " {{notes}}".repeat(10)
+            ),
+        ),
+    );
+    env.write(
+        "scripts/demo.lua",
+        "local n = string.rep('n', 1000 * 1024) return { variables = function() return { customer = 'Ana', notes = n } end }",
+    );
+    let done = generate(&env, 2, &[], "20");
+    done.run.expect(1).stderr_has("0 tokens");
+    for file in env.conversation_files() {
+        let conv = read_json(&file);
+        let issues = conv["issues"].to_string();
+        assert!(
+            issues.contains("the prompt filled with this conversation's variables is over 4 MiB"),
+            "{issues}"
+        );
+        assert_eq!(conv["turns"], serde_json::json!([]));
+    }
+    assert!(
+        done.peak_rss_mib < 300,
+        "peak RSS {} MiB",
+        done.peak_rss_mib
+    );
+}

@@ -1036,7 +1036,6 @@ pub const MAX_FILLED: usize = 4 << 20;
 /// Fills `{{placeholders}}` from `vars`; names without a value are left as
 /// they are and returned, so the caller can report them. A result longer
 /// than [`MAX_FILLED`] is cut short of values, for the caller to refuse.
-
 pub fn fill(text: &str, vars: &BTreeMap<String, Value>) -> (String, Vec<String>) {
     let mut out = String::with_capacity(text.len());
     let mut missing: Vec<String> = Vec::new();

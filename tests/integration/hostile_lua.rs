@@ -7,20 +7,7 @@ use std::time::Duration;
 
 use crate::common::{Env, read_json, small_prompt, words};
 use crate::measure::Measured;
-
-/// A prompt whose system text uses {{customer}}, with `script` beside it.
-fn env_with(script: &str) -> Env {
-    let env = Env::new();
-    env.write(
-        "prompts/demo.md",
-        small_prompt("", None).replace(
-            "Usted es un agente",
-            "Usted atiende a {{customer}}; es un agente",
-        ),
-    );
-    env.write("scripts/demo.lua", script);
-    env
-}
+use crate::scripts::env_with_script;
 
 /// `generate --total N` with the hook wall limit raised to `timeout` seconds,
 /// killed (and the test failed) after a minute.
@@ -76,8 +63,8 @@ return M
 
 #[test]
 fn no_conversation_sees_what_an_earlier_one_changed() {
-    let one = env_with(MEDDLER);
-    let eight = env_with(MEDDLER);
+    let one = env_with_script(MEDDLER);
+    let eight = env_with_script(MEDDLER);
     let a = generate(&one, 12, &["--concurrency", "1", "--batch-size", "4"], "5");
     let b = generate(
         &eight,
@@ -112,7 +99,7 @@ local M = {}
 function M.variables(ctx) return { customer = ("ana"):shout() } end
 return M
 "#;
-    let env = env_with(script);
+    let env = env_with_script(script);
     generate(&env, 4, &[], "5").run.expect(0);
     for file in env.conversation_files() {
         assert_eq!(read_json(&file)["variables"]["customer"], "ANA!");
@@ -126,7 +113,7 @@ const BACKTRACK: &str = r#"("a"):rep(40):find(("a*"):rep(40) .. "b")"#;
 fn the_host_reads_what_hooks_return_without_running_script_code() {
     // `select_scenario` answers a table whose `__index` would hang in a C
     // call no limit can stop: the host reads `id` raw, finds none.
-    let env = env_with(&format!(
+    let env = env_with_script(&format!(
         "return {{ select_scenario = function(ctx) return setmetatable({{}}, {{ __index = function() {BACKTRACK} return 'billing' end }}) end, variables = function() return {{ customer = 'Ana' }} end }}"
     ));
     let done = generate(&env, 2, &[], "1");
@@ -137,7 +124,7 @@ fn the_host_reads_what_hooks_return_without_running_script_code() {
         .stderr_lacks("inside a library call");
     // Variables and reasons behind `__index`, `__pairs` and `__len` that
     // would loop forever: read raw, the run ends.
-    let env = env_with(
+    let env = env_with_script(
         r#"
 local forever = { __index = function() while true do end end,
                   __pairs = function() while true do end end,
@@ -182,7 +169,7 @@ const HUNDRED_REFS: &str =
 
 #[test]
 fn variables_over_the_text_limit_are_refused_before_they_are_copied() {
-    let env = env_with(&format!(
+    let env = env_with_script(&format!(
         "return {{ variables = function() {HUNDRED_REFS} return {{ customer = 'Ana', notes = t }} end }}"
     ));
     let done = generate(&env, 2, &[], "20");
@@ -192,7 +179,7 @@ fn variables_over_the_text_limit_are_refused_before_they_are_copied() {
 
 #[test]
 fn reasons_over_their_limit_are_refused_before_they_are_copied() {
-    let env = env_with(&format!(
+    let env = env_with_script(&format!(
         "return {{ variables = function() return {{ customer = 'Ana' }} end, validate_conversation = function() {HUNDRED_REFS} return false, t end }}"
     ));
     let done = generate(&env, 2, &[], "20");
@@ -202,7 +189,7 @@ fn reasons_over_their_limit_are_refused_before_they_are_copied() {
         "returned reasons over 256 KiB in all",
     );
     // The same through `validate_turn`, whose reasons count for all turns.
-    let env = env_with(
+    let env = env_with_script(
         "local r = string.rep('y', 100 * 1024) return { variables = function() return { customer = 'Ana' } end, validate_turn = function() return false, r end }",
     );
     let done = generate(&env, 2, &[], "20");
@@ -215,8 +202,9 @@ fn reasons_over_their_limit_are_refused_before_they_are_copied() {
 
 #[test]
 fn an_error_message_from_a_script_is_cut_to_one_short_line() {
-    let env =
-        env_with("return { variables = function() error(string.rep('E', 8 * 1024 * 1024)) end }");
+    let env = env_with_script(
+        "return { variables = function() error(string.rep('E', 8 * 1024 * 1024)) end }",
+    );
     let done = generate(&env, 1, &[], "20");
     refused_within_memory(&done, "variables", "bytes cut)");
 }
@@ -224,7 +212,7 @@ fn an_error_message_from_a_script_is_cut_to_one_short_line() {
 #[test]
 fn long_texts_searched_by_find_any_are_not_kept() {
     // 40 different 8 MB texts: kept lowered, 32 of them would hold 512 MB.
-    let env = env_with(
+    let env = env_with_script(
         r#"
 local M = {}
 function M.variables(ctx)
@@ -255,7 +243,7 @@ fn run_log(env: &Env) -> u64 {
 #[test]
 fn log_lines_are_cut_and_a_runs_log_is_bounded() {
     // 1 MB lines: each is cut to 8 KiB, saying how much went.
-    let env = env_with(
+    let env = env_with_script(
         "local big = string.rep('z', 1024 * 1024) return { variables = function() for i = 1, 50 do print(big) end return { customer = 'Ana' } end }",
     );
     let done = generate(&env, 3, &[], "20");
@@ -267,7 +255,7 @@ fn log_lines_are_cut_and_a_runs_log_is_bounded() {
     // The run and its pre-run checks: some 500 lines, not 500 MB.
     assert!(log.len() < 10 << 20, "run.log holds {} bytes", log.len());
     // 300 MiB of 8 KiB lines in one run: 256 MiB are kept, then one warning.
-    let env = env_with(
+    let env = env_with_script(
         "local line = string.rep('w', 8 * 1024 - 100) return { variables = function() for i = 1, 12800 do print(line) end return { customer = 'Ana' } end }",
     );
     let done = generate(&env, 3, &[], "50");
@@ -297,7 +285,7 @@ fn lines_with(path: &std::path::Path, needle: &str) -> usize {
 
 #[test]
 fn an_overlong_scenario_id_is_refused_without_quoting_it() {
-    let env = env_with(
+    let env = env_with_script(
         "return { select_scenario = function() return string.rep('q', 10 * 1024 * 1024) end, variables = function() return { customer = 'Ana' } end }",
     );
     let done = generate(&env, 1, &[], "20");

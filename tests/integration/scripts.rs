@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use crate::common::{Env, assert_has, read_json, small_prompt, words};
 
 /// A prompt whose system text uses {{customer}}, with the given script beside it.
-fn env_with_script(script: &str) -> Env {
+pub fn env_with_script(script: &str) -> Env {
     let env = Env::new();
     env.write(
         "prompts/demo.md",

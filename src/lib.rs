@@ -32,3 +32,4 @@ pub mod script;
 pub mod settings;
 pub mod suggest;
 pub mod validate;
+pub mod vartype;

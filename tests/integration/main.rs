@@ -26,3 +26,4 @@ mod robustness;
 mod scripts;
 mod settings;
 mod shipped_rules;
+mod variables;

@@ -17,6 +17,7 @@ pub mod check;
 pub mod cli;
 pub mod conversation;
 pub mod error;
+pub mod export;
 pub mod generate;
 pub mod hooks;
 pub mod interrupt;

@@ -16,6 +16,7 @@ use crate::cli::audit::{AuditArgs, cmd_audit};
 use crate::cli::check::{CheckArgs, cmd_check};
 use crate::cli::completions::{CompletionsArgs, cmd_completions};
 use crate::cli::config::{ConfigArgs, cmd_config};
+use crate::cli::export::{ExportArgs, cmd_export};
 use crate::cli::generate::{GenerateArgs, cmd_generate};
 use crate::cli::list::{ListArgs, cmd_list};
 use crate::cli::menu::cmd_menu;
@@ -30,6 +31,7 @@ mod audit;
 mod check;
 mod completions;
 mod config;
+mod export;
 mod generate;
 mod inputs;
 mod interrupt;
@@ -85,6 +87,14 @@ enum Command {
 
 Exit status: 0 clean, 1 findings, 2 could not run.")]
     Audit(AuditArgs),
+    /// Export conversations as one table: JSONL, CSV or Parquet, per conversation or per turn.
+    #[command(after_help = "Examples:
+  convgen export --all --format csv --out conversations.csv
+  convgen export --run run-000001 --format parquet --level turn --out turns.parquet
+  convgen export --all --format jsonl --shape messages --assistant agent --out chat.jsonl
+
+Exit status: 0 exported, 1 a registered file is missing or modified (nothing written), 2 usage error.")]
+    Export(ExportArgs),
     /// List prompts, runs, batches or conversations from the registry.
     #[command(after_help = "Examples:
   convgen list prompts
@@ -201,6 +211,7 @@ fn run(cli: Cli, matches: &clap::ArgMatches) -> Result<i32, Error> {
         Some(Command::Generate(args)) => cmd_generate(g, args),
         Some(Command::Resume(args)) => cmd_resume(g, args),
         Some(Command::Audit(args)) => cmd_audit(g, args),
+        Some(Command::Export(args)) => cmd_export(g, args),
         Some(Command::List(args)) => cmd_list(g, args),
         Some(Command::Show(args)) => cmd_show(g, args),
         Some(Command::Check(args)) => cmd_check(g, args),

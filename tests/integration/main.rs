@@ -5,6 +5,7 @@ mod common;
 mod measure;
 
 mod audit;
+mod export;
 mod fidelity;
 mod generate;
 mod hostile;

@@ -119,7 +119,7 @@ pub(super) fn parse_bound(flag: &str, value: &str) -> Result<String, Error> {
 
 impl Dates {
     /// The bounds in the registry's timestamp form.
-    fn bounds(&self) -> Result<(Option<String>, Option<String>), Error> {
+    pub(super) fn bounds(&self) -> Result<(Option<String>, Option<String>), Error> {
         let bound =
             |flag, v: &Option<String>| v.as_deref().map(|v| parse_bound(flag, v)).transpose();
         Ok((

@@ -91,24 +91,46 @@ fn load_prompts(
     Ok(out)
 }
 
+/// Checks that a `--prompt` (name or id) and a `--run` name something the
+/// registry holds; otherwise the error lists what it does hold.
+pub fn check_names(
+    registry: &Registry,
+    prompt: Option<&str>,
+    run: Option<&str>,
+) -> Result<(), SelectError> {
+    let place = || registry.path().to_string();
+    if let Some(p) = prompt {
+        let prompts = registry.prompts()?;
+        if !prompts.iter().any(|r| r.name == p || r.prompt_id == p) {
+            let names: BTreeSet<String> = prompts.into_iter().map(|r| r.name).collect();
+            return Err(SelectError::Unknown {
+                flag: "--prompt",
+                value: p.to_string(),
+                what: "prompt",
+                registry: place(),
+                known: known_list(names),
+            });
+        }
+    }
+    if let Some(run) = run
+        && registry.run(run)?.is_none()
+    {
+        return Err(SelectError::Unknown {
+            flag: "--run",
+            value: run.to_string(),
+            what: "run",
+            registry: place(),
+            known: known_list(registry.runs()?.into_iter().rev().map(|r| r.run_id)),
+        });
+    }
+    Ok(())
+}
+
 /// Resolves a query to the written batches it selects, checking every name it holds.
 pub fn resolve(registry: &Registry, q: &Query) -> Result<Selected, SelectError> {
     let place = || registry.path().to_string();
     let prompts = load_prompts(registry)?;
-    if let Some(p) = &q.prompt
-        && !prompts
-            .values()
-            .any(|(r, _)| &r.name == p || &r.prompt_id == p)
-    {
-        let names: BTreeSet<String> = prompts.values().map(|(r, _)| r.name.clone()).collect();
-        return Err(SelectError::Unknown {
-            flag: "--prompt",
-            value: p.clone(),
-            what: "prompt",
-            registry: place(),
-            known: known_list(names),
-        });
-    }
+    check_names(registry, q.prompt.as_deref(), q.run.as_deref())?;
     if let Some(s) = &q.scenario {
         let ids: BTreeSet<String> = prompts
             .values()
@@ -144,17 +166,6 @@ pub fn resolve(registry: &Registry, q: &Query) -> Result<Selected, SelectError> 
         }
         out
     } else {
-        if let Some(run) = &q.run
-            && registry.run(run)?.is_none()
-        {
-            return Err(SelectError::Unknown {
-                flag: "--run",
-                value: run.clone(),
-                what: "run",
-                registry: place(),
-                known: known_list(registry.runs()?.into_iter().rev().map(|r| r.run_id)),
-            });
-        }
         registry.batches(&BatchFilter {
             prompt: q.prompt.clone(),
             run: q.run.clone(),

@@ -11,6 +11,7 @@ mod generate;
 mod hostile;
 mod limiter;
 mod lineage;
+mod listing;
 mod llm_server;
 mod luals_stub;
 mod menu;

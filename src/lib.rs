@@ -29,6 +29,7 @@ pub mod registry;
 pub mod resume;
 pub mod rng;
 pub mod runlog;
+pub mod schema;
 pub mod script;
 pub mod settings;
 pub mod suggest;

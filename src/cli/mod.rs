@@ -23,6 +23,7 @@ use crate::cli::menu::cmd_menu;
 use crate::cli::options::GlobalArgs;
 use crate::cli::preview::{PreviewArgs, cmd_preview};
 use crate::cli::resume::{ResumeArgs, cmd_resume};
+use crate::cli::schema::{SchemaArgs, cmd_schema};
 use crate::cli::show::{ShowArgs, cmd_show};
 use crate::error::{EXIT_ERROR, EXIT_OK, Error};
 use crate::settings::FileSettings;
@@ -45,7 +46,9 @@ mod progress;
 mod provider;
 mod resume;
 mod runs;
+mod schema;
 mod show;
+mod source;
 mod summary;
 
 const EXAMPLES: &str = "\
@@ -130,6 +133,12 @@ Exit status: 0 exported, 1 a registered file is missing or modified (nothing wri
   convgen check
   convgen check call_center_es prompts/support_en.md")]
     Check(CheckArgs),
+    /// Print the JSON Schema (draft 2020-12) of an artefact or an export row.
+    #[command(after_help = "Examples:
+  convgen schema conversation > conversation.schema.json
+  convgen schema batch
+  convgen schema conversation-row --prompt call_center_es")]
+    Schema(SchemaArgs),
 }
 
 /// Runs the program; returns the exit code.
@@ -216,6 +225,7 @@ fn run(cli: Cli, matches: &clap::ArgMatches) -> Result<i32, Error> {
         Some(Command::Show(args)) => cmd_show(g, args),
         Some(Command::Check(args)) => cmd_check(g, args),
         Some(Command::Preview(args)) => cmd_preview(g, args),
+        Some(Command::Schema(args)) => cmd_schema(g, args),
         Some(Command::Config(args)) => cmd_config(args, matches),
         Some(Command::Completions(args)) => cmd_completions(args),
     }

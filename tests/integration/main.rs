@@ -25,6 +25,7 @@ mod registry;
 mod resume;
 mod resume_target;
 mod robustness;
+mod schema;
 mod scripts;
 mod settings;
 mod shipped_rules;

@@ -54,6 +54,12 @@ fn issue15_every_file_of_a_run_validates_and_a_broken_one_does_not() {
     let mut missing = conv.clone();
     missing.as_object_mut().unwrap().remove("status");
     assert!(!conv_schema.is_valid(&missing), "a missing status passes");
+    let mut no_script = conv.clone();
+    no_script.as_object_mut().unwrap().remove("script");
+    assert!(
+        !conv_schema.is_valid(&no_script),
+        "a missing `script` (written as null) passes"
+    );
     let mut mistyped = conv.clone();
     mistyped["attempts"] = Value::from("1");
     assert!(!conv_schema.is_valid(&mistyped), "attempts as text passes");

@@ -459,3 +459,22 @@ fn issue15_an_export_piped_into_head_ends_quietly() {
     assert_eq!(run.stdout.lines().count(), 1);
     assert_eq!(run.stderr, "exit 0\n", "a closed pipe is not an error");
 }
+
+#[test]
+fn issue15_the_shipped_prompt_exports_typed_variable_columns() {
+    let env = Env::with_shipped_prompts();
+    env.generate("call_center_es", 5, 5, 1, &[]);
+    env.run(&words("export --all --format parquet --out conv.parquet"))
+        .expect(0);
+    let (schema, batches) = parquet_batches(&env.path().join("conv.parquet"));
+    let ty = |n: &str| schema.field_with_name(n).unwrap().data_type().clone();
+    assert_eq!(ty("var.amount"), DataType::Float64);
+    assert_eq!(ty("var.customer"), DataType::Utf8);
+    assert_eq!(ty("attr.tone"), DataType::Utf8);
+    assert_eq!(batches.iter().map(RecordBatch::num_rows).sum::<usize>(), 5);
+    assert!(
+        strings(&batches, "var.importe")
+            .iter()
+            .all(|s| s.ends_with(" €"))
+    );
+}

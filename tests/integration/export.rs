@@ -380,6 +380,16 @@ fn issue15_filters_select_what_list_selects() {
             .collect();
         assert_eq!(got, listed_ids(&env, list), "export {export}");
     }
+    // Every conversation today is generated.
+    let ingested = env.run(&words("export --all --origin ingested --format jsonl"));
+    assert_eq!(ingested.expect(0).stdout, "");
+    let generated = env.run(&words(
+        "export --all --status any --origin generated --format jsonl",
+    ));
+    assert_eq!(
+        generated.expect(0).stdout.lines().count(),
+        listed_ids(&env, "").len()
+    );
     let failed: BTreeSet<String> = listed_ids(&env, "--status failed").into_iter().collect();
     assert_eq!(failed.len(), 2, "{failed:?}");
 }
@@ -415,6 +425,15 @@ fn issue15_unknown_names_are_usage_errors_listing_the_known_ones() {
     env.run(&words("export --all --format parquet"))
         .expect(2)
         .stderr_has("--format parquet needs a file");
+    env.run(&words("export --all --format csv --delimiter ab"))
+        .expect(2)
+        .stderr_has("--delimiter \"ab\": give one ASCII character");
+    env.run(&words("export --all --format csv --shape messages"))
+        .expect(2)
+        .stderr_has("--shape messages is a JSONL form");
+    env.run(&words("export --format csv"))
+        .expect(2)
+        .stderr_has("name the batches to export, or --run RUN_ID, or --all");
 }
 
 #[test]

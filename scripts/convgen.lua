@@ -121,6 +121,7 @@ function Rng:weighted(list, key) end
 ---@field conversation_id string
 ---@field batch_id string
 ---@field run_id string
+---@field origin "generated"|"ingested" Made by a generator, or read from real transcripts.
 ---@field index integer Conversation number in the run, from 1.
 ---@field prompt convgen.PromptRef
 ---@field script convgen.ScriptRef|nil

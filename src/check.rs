@@ -141,6 +141,9 @@ fn samples(
         let Some(scenario) = prompt.scenario(&conv.scenario.id) else {
             continue;
         };
+        for issue in crate::vartype::type_issues(&prompt.variables, &conv.variables) {
+            found.error(format!("{}: {issue}", factory.source.path));
+        }
         let filled = generate::fill_for_model(prompt, scenario, &conv.variables);
         for name in filled.missing {
             let list = unfilled.entry(name).or_default();

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -13,7 +14,7 @@ use serde_json::Value;
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// Which prompt version a conversation came from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct PromptRef {
     /// `<name>@<first 12 hex digits of sha256>`: stable across data dirs.
     pub id: String,
@@ -26,7 +27,7 @@ pub struct PromptRef {
 }
 
 /// Which script shaped a conversation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ScriptRef {
     /// The script file, relative to the working directory the run was made
     /// from (`../` steps when outside it; never a home or temp folder).
@@ -35,14 +36,14 @@ pub struct ScriptRef {
 }
 
 /// The chosen scenario.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ScenarioRef {
     pub id: String,
     pub title: String,
 }
 
 /// Who wrote the text, and with which settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct GeneratorRef {
     pub provider: String,
     pub model: String,
@@ -56,7 +57,7 @@ pub struct GeneratorRef {
 }
 
 /// Token usage, summed per conversation, batch and run.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Usage {
     pub prompt_tokens: u64,
     pub completion_tokens: u64,
@@ -79,7 +80,9 @@ impl Usage {
 }
 
 /// Whether a conversation passed every check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Valid,
@@ -96,8 +99,31 @@ impl Status {
     }
 }
 
+/// Where a conversation comes from.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema, clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    /// Written by an LLM or the mock.
+    #[default]
+    Generated,
+    /// Read from real transcripts (`convgen ingest`).
+    Ingested,
+}
+
+impl Origin {
+    /// The name used in files and filters.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Origin::Generated => "generated",
+            Origin::Ingested => "ingested",
+        }
+    }
+}
+
 /// One utterance.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Turn {
     /// Position in the conversation, from 1.
     pub index: u32,
@@ -110,12 +136,15 @@ pub struct Turn {
 }
 
 /// One conversation file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Conversation {
     pub schema_version: u32,
     pub conversation_id: String,
     pub batch_id: String,
     pub run_id: String,
+    /// Made by a generator, or read from real transcripts.
+    #[serde(default)]
+    pub origin: Origin,
     /// Conversation number in the run, from 1.
     pub index: u64,
     pub prompt: PromptRef,
@@ -137,7 +166,7 @@ pub struct Conversation {
 }
 
 /// How scenarios are chosen for a run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "kind", content = "scenario", rename_all = "lowercase")]
 pub enum ScenarioMode {
     /// Every conversation gets this scenario.
@@ -163,7 +192,9 @@ impl ScenarioMode {
 }
 
 /// The state of a batch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum BatchStatus {
     /// Reserved by a run, not written yet.
@@ -198,7 +229,7 @@ impl BatchStatus {
 }
 
 /// Requested, valid and failed conversation counts.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Counts {
     pub requested: u64,
     pub valid: u64,
@@ -206,7 +237,7 @@ pub struct Counts {
 }
 
 /// The generator settings shared by a batch.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct BatchGenerator {
     pub provider: String,
     pub model: String,
@@ -215,7 +246,7 @@ pub struct BatchGenerator {
 }
 
 /// `batch.json`: the batch's metadata and all its conversations.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Batch {
     pub schema_version: u32,
     pub batch_id: String,

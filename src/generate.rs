@@ -17,7 +17,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::artefact::{self, BatchDir};
 use crate::conversation::{
-    Batch, BatchGenerator, BatchStatus, Conversation, Counts, GeneratorRef, PromptRef,
+    Batch, BatchGenerator, BatchStatus, Conversation, Counts, GeneratorRef, Origin, PromptRef,
     SCHEMA_VERSION, ScenarioMode, ScenarioRef, ScriptRef, Status, Turn, Usage,
 };
 use crate::hooks::{HookCtx, HookError, Hooks, default_latency};
@@ -29,6 +29,7 @@ use crate::registry::{
 use crate::regular_file::{FileError, Links};
 use crate::rng::{ConvRng, derive_seed};
 use crate::validate::{self, format_timestamp};
+use crate::vartype;
 
 /// Why a run stopped.
 #[derive(Debug, thiserror::Error)]
@@ -273,6 +274,7 @@ pub fn make_conversation<'a>(
     let variables = hooks
         .variables(&base_ctx(Some(scenario), &no_vars), &mut rng)?
         .unwrap_or_default();
+    let variables = vartype::normalise_declared(&prompt.variables, variables);
     let ctx_full = base_ctx(Some(scenario), &variables);
     let Filled {
         system,
@@ -281,7 +283,8 @@ pub fn make_conversation<'a>(
         missing,
         leftovers,
     } = fill_for_model(prompt, scenario, &variables);
-    let mut left = unfilled_issues(prompt, &missing);
+    let mut left = vartype::type_issues(&prompt.variables, &variables);
+    left.extend(unfilled_issues(prompt, &missing));
     for snippet in &leftovers {
         left.push(leftover_issue(prompt, snippet));
     }
@@ -299,6 +302,7 @@ pub fn make_conversation<'a>(
         conversation_id: conversation_id.clone(),
         batch_id: batch.batch_id.clone(),
         run_id: batch.run_id.clone(),
+        origin: Origin::Generated,
         index,
         prompt: ctx.prompt_ref.clone(),
         script: ctx.script.clone(),

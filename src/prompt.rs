@@ -14,6 +14,8 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use toml::Spanned;
 
+use crate::vartype::{FORMS, VarType};
+
 /// The front-matter keys a prompt may set.
 pub const KNOWN_KEYS: &[&str] = &[
     "title",
@@ -29,6 +31,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "max_tokens",
     "mode",
     "catalog",
+    "variables",
 ];
 
 /// Level-2 headings taken as the scenario catalog (compared case-insensitively)
@@ -99,6 +102,8 @@ pub struct Prompt {
     /// `{{` that open no placeholder convgen can fill (line, text as written):
     /// sent as they are, they would reach the model unfilled.
     pub malformed: Vec<(usize, String)>,
+    /// The `[variables]` table: the declared type of each script variable.
+    pub variables: BTreeMap<String, VarType>,
     /// Hex sha256 of the file's bytes: the prompt's identity.
     pub sha256: String,
 }
@@ -355,6 +360,7 @@ pub fn parse(path: &Utf8Path, bytes: &[u8]) -> Result<Prompt, PromptError> {
         scenarios,
         placeholder_lines,
         malformed,
+        variables: front.variables,
         sha256: sha256_hex(bytes),
     })
 }
@@ -374,6 +380,7 @@ struct FrontMatter {
     max_tokens: Option<u32>,
     mode: PromptMode,
     catalog: Option<String>,
+    variables: BTreeMap<String, VarType>,
 }
 
 type Located = (Option<usize>, PromptProblem);
@@ -398,11 +405,12 @@ struct RawFront {
     max_tokens: Option<Spanned<toml::Value>>,
     mode: Option<Spanned<toml::Value>>,
     catalog: Option<Spanned<toml::Value>>,
+    variables: Option<Spanned<toml::Value>>,
 }
 
 impl RawFront {
     /// Every key given, by name (the names are [`KNOWN_KEYS`]).
-    fn fields(&self) -> [(&'static str, Option<&Spanned<toml::Value>>); 13] {
+    fn fields(&self) -> [(&'static str, Option<&Spanned<toml::Value>>); 14] {
         [
             ("title", self.title.as_ref()),
             ("language", self.language.as_ref()),
@@ -417,6 +425,7 @@ impl RawFront {
             ("max_tokens", self.max_tokens.as_ref()),
             ("mode", self.mode.as_ref()),
             ("catalog", self.catalog.as_ref()),
+            ("variables", self.variables.as_ref()),
         ]
     }
 
@@ -630,7 +639,20 @@ impl FrontMatter {
             Some(c) => Some(c.trim().trim_start_matches('#').trim().to_string()),
             None => None,
         };
+        let variables = match table.get("variables") {
+            None => BTreeMap::new(),
+            Some(toml::Value::Table(t)) => {
+                declared_variables(t).map_err(|m| invalid("variables", m))?
+            }
+            Some(_) => {
+                return Err(wrong(
+                    "variables",
+                    "a table such as `[variables]` with `amount = \"number\"`",
+                ));
+            }
+        };
         Ok(FrontMatter {
+            variables,
             catalog,
             name,
             title,
@@ -646,6 +668,18 @@ impl FrontMatter {
             mode,
         })
     }
+}
+
+/// The `[variables]` table as declared types, or what is wrong with an entry.
+fn declared_variables(t: &toml::Table) -> Result<BTreeMap<String, VarType>, String> {
+    let mut out = BTreeMap::new();
+    for (name, v) in t {
+        let parsed = v.as_str().and_then(VarType::parse).ok_or_else(|| {
+            format!("`{name}` = {v}: not a type; use a string naming one of {FORMS}")
+        })?;
+        out.insert(name.clone(), parsed);
+    }
+    Ok(out)
 }
 
 /// Parses an RFC 3339 time into UTC.

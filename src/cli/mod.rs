@@ -16,12 +16,14 @@ use crate::cli::audit::{AuditArgs, cmd_audit};
 use crate::cli::check::{CheckArgs, cmd_check};
 use crate::cli::completions::{CompletionsArgs, cmd_completions};
 use crate::cli::config::{ConfigArgs, cmd_config};
+use crate::cli::export::{ExportArgs, cmd_export};
 use crate::cli::generate::{GenerateArgs, cmd_generate};
 use crate::cli::list::{ListArgs, cmd_list};
 use crate::cli::menu::cmd_menu;
 use crate::cli::options::GlobalArgs;
 use crate::cli::preview::{PreviewArgs, cmd_preview};
 use crate::cli::resume::{ResumeArgs, cmd_resume};
+use crate::cli::schema::{SchemaArgs, cmd_schema};
 use crate::cli::show::{ShowArgs, cmd_show};
 use crate::error::{EXIT_ERROR, EXIT_OK, Error};
 use crate::settings::FileSettings;
@@ -30,6 +32,7 @@ mod audit;
 mod check;
 mod completions;
 mod config;
+mod export;
 mod generate;
 mod inputs;
 mod interrupt;
@@ -43,7 +46,9 @@ mod progress;
 mod provider;
 mod resume;
 mod runs;
+mod schema;
 mod show;
+mod source;
 mod summary;
 
 const EXAMPLES: &str = "\
@@ -85,6 +90,14 @@ enum Command {
 
 Exit status: 0 clean, 1 findings, 2 could not run.")]
     Audit(AuditArgs),
+    /// Export conversations as one table: JSONL, CSV or Parquet, per conversation or per turn.
+    #[command(after_help = "Examples:
+  convgen export --all --format csv --out conversations.csv
+  convgen export --run run-000001 --format parquet --level turn --out turns.parquet
+  convgen export --all --format jsonl --shape messages --assistant agent --out chat.jsonl
+
+Exit status: 0 exported, 1 a registered file is missing or modified (nothing written), 2 usage error.")]
+    Export(ExportArgs),
     /// List prompts, runs, batches or conversations from the registry.
     #[command(after_help = "Examples:
   convgen list prompts
@@ -120,6 +133,12 @@ Exit status: 0 clean, 1 findings, 2 could not run.")]
   convgen check
   convgen check call_center_es prompts/support_en.md")]
     Check(CheckArgs),
+    /// Print the JSON Schema (draft 2020-12) of an artefact or an export row.
+    #[command(after_help = "Examples:
+  convgen schema conversation > conversation.schema.json
+  convgen schema batch
+  convgen schema conversation-row --prompt call_center_es")]
+    Schema(SchemaArgs),
 }
 
 /// Runs the program; returns the exit code.
@@ -203,10 +222,12 @@ fn run(cli: Cli, matches: &clap::ArgMatches) -> Result<i32, Error> {
         Some(Command::Generate(args)) => cmd_generate(g, args),
         Some(Command::Resume(args)) => cmd_resume(g, args),
         Some(Command::Audit(args)) => cmd_audit(g, args),
+        Some(Command::Export(args)) => cmd_export(g, args),
         Some(Command::List(args)) => cmd_list(g, args),
         Some(Command::Show(args)) => cmd_show(g, args),
         Some(Command::Check(args)) => cmd_check(g, args),
         Some(Command::Preview(args)) => cmd_preview(g, args),
+        Some(Command::Schema(args)) => cmd_schema(g, args),
         Some(Command::Config(args)) => cmd_config(args, matches),
         Some(Command::Completions(args)) => cmd_completions(args),
     }

@@ -74,19 +74,20 @@ impl Say {
     }
 }
 
+/// A reader that closed the pipe (`convgen list … --json | head`) is not an error.
 pub(super) fn print_json<T: Serialize>(value: &T) -> Result<(), Error> {
     let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, value)
-        .map_err(|e| Error::Io {
+    let result = serde_json::to_writer_pretty(&mut out, value)
+        .map_err(std::io::Error::from)
+        .and_then(|_| writeln!(out))
+        .and_then(|_| out.flush());
+    match result {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Io {
             path: "stdout".into(),
             message: e.to_string(),
-        })
-        .and_then(|_| {
-            writeln!(out).map_err(|e| Error::Io {
-                path: "stdout".into(),
-                message: e.to_string(),
-            })
-        })
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// A count with thousands separators, as people read it: `1,234,567`.

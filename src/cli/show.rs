@@ -27,6 +27,9 @@ pub(super) struct ShowArgs {
     /// Print JSON on stdout.
     #[arg(long)]
     pub(super) json: bool,
+    /// Print the exact registered text of the prompt version (a prompt name: its latest revision; a run, batch or conversation: the prompt it was made with).
+    #[arg(long, conflicts_with = "json")]
+    pub(super) source: bool,
 }
 
 /// Reads a conversation's file, once its record is checked (SPEC §6): only
@@ -59,6 +62,9 @@ pub(super) fn cmd_show(g: &GlobalArgs, args: ShowArgs) -> Result<i32, Error> {
     require_data_dir(g)?;
     let registry = Registry::new(&g.data_dir);
     let id = args.id.trim();
+    if args.source {
+        return crate::cli::source::show_source(g, &registry, id);
+    }
     match registry.find(id)? {
         Some(Found::Run(run)) => show_run(g, &registry, run, args.json)?,
         Some(Found::Batch(batch)) => show_batch(g, &registry, batch, args.json)?,

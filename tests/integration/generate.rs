@@ -12,6 +12,7 @@ const CONVERSATION_KEYS: &[&str] = &[
     "conversation_id",
     "batch_id",
     "run_id",
+    "origin",
     "index",
     "prompt",
     "script",

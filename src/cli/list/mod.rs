@@ -4,8 +4,10 @@
 
 use clap::{Args, Subcommand};
 
+mod conversations;
 mod render;
 
+use conversations::{ListFormat, list_conversations};
 use render::*;
 
 use crate::cli::options::GlobalArgs;
@@ -33,7 +35,7 @@ pub(super) enum ListWhat {
     Runs(RunsArgs),
     /// Batches, by prompt, run, status or date.
     Batches(BatchesArgs),
-    /// Conversations, by run, batch, scenario or status.
+    /// Conversations, by run, batch, prompt, scenario, status, language or date.
     Conversations(ConversationsArgs),
 }
 
@@ -100,6 +102,24 @@ pub(super) struct ConversationsArgs {
     /// Only conversations with this status.
     #[arg(long, value_enum)]
     pub(super) status: Option<Status>,
+    /// Only this prompt (name or id).
+    #[arg(long)]
+    pub(super) prompt: Option<String>,
+    /// Only conversations in this language (the prompt's `language`).
+    #[arg(long)]
+    pub(super) language: Option<String>,
+    /// Only batches created in this window.
+    #[command(flatten)]
+    pub(super) dates: Dates,
+    /// Skip this many conversations first.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub(super) offset: u64,
+    /// List at most this many conversations.
+    #[arg(long, value_name = "N")]
+    pub(super) limit: Option<u64>,
+    /// Print as a table, a JSON array, or NDJSON (one object per line, streamed).
+    #[arg(long, value_enum, conflicts_with = "json")]
+    pub(super) format: Option<ListFormat>,
     #[command(flatten)]
     pub(super) out: JsonFlag,
 }
@@ -119,7 +139,7 @@ pub(super) fn parse_bound(flag: &str, value: &str) -> Result<String, Error> {
 
 impl Dates {
     /// The bounds in the registry's timestamp form.
-    fn bounds(&self) -> Result<(Option<String>, Option<String>), Error> {
+    pub(super) fn bounds(&self) -> Result<(Option<String>, Option<String>), Error> {
         let bound =
             |flag, v: &Option<String>| v.as_deref().map(|v| parse_bound(flag, v)).transpose();
         Ok((

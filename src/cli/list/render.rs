@@ -3,12 +3,13 @@
 use serde::Serialize;
 use serde_json::json;
 
-use crate::cli::list::{BatchesArgs, ConversationsArgs, RunsArgs};
+use crate::cli::list::{BatchesArgs, RunsArgs};
 use crate::cli::options::GlobalArgs;
 use crate::cli::output::{Dirs, print_json, print_table, user_command};
 use crate::cli::runs::{on_disk, resumable, settled};
 use crate::error::Error;
-use crate::registry::{BatchFilter, ConversationFilter, Registry, RunRecord};
+use crate::export::select::check_names;
+use crate::registry::{BatchFilter, Registry, RunRecord};
 
 pub(super) fn list_prompts(registry: &Registry, json: bool) -> Result<(), Error> {
     let prompts = registry.prompts()?;
@@ -59,6 +60,7 @@ pub(super) fn list_scripts(registry: &Registry, json: bool) -> Result<(), Error>
 /// Runs as they stand now: a run whose process is gone reads interrupted.
 pub(super) fn list_runs(g: &GlobalArgs, registry: &Registry, a: &RunsArgs) -> Result<(), Error> {
     let (since, until) = a.dates.bounds()?;
+    check_names(registry, a.prompt.as_deref(), None).map_err(|e| Error::Usage(e.to_string()))?;
     let runs: Vec<RunRecord> = registry
         .runs()?
         .into_iter()
@@ -138,6 +140,8 @@ pub(super) fn list_batches(
     a: &BatchesArgs,
 ) -> Result<(), Error> {
     let (since, until) = a.dates.bounds()?;
+    check_names(registry, a.prompt.as_deref(), a.run.as_deref())
+        .map_err(|e| Error::Usage(e.to_string()))?;
     let batches = registry.batches(&BatchFilter {
         prompt: a.prompt.clone(),
         run: a.run.clone(),
@@ -163,46 +167,6 @@ pub(super) fn list_batches(
                     b.counts.failed.to_string(),
                     b.created_at.clone(),
                     g.data_dir.join(&b.path).to_string(),
-                ]
-            })
-            .collect(),
-    );
-    Ok(())
-}
-
-pub(super) fn list_conversations(
-    g: &GlobalArgs,
-    registry: &Registry,
-    a: &ConversationsArgs,
-) -> Result<(), Error> {
-    let convs = registry.conversations(&ConversationFilter {
-        batch: a.batch.clone(),
-        run: a.run.clone(),
-        scenario: a.scenario.clone(),
-        status: a.status.map(|s| s.as_str().to_string()),
-    })?;
-    if a.out.json {
-        return print_json(&with_paths(g, &convs, |c| &c.file));
-    }
-    print_table(
-        &[
-            "CONVERSATION_ID",
-            "STATUS",
-            "SCENARIO",
-            "ATTEMPTS",
-            "TURNS",
-            "ISSUES",
-        ],
-        convs
-            .iter()
-            .map(|c| {
-                vec![
-                    c.conversation_id.clone(),
-                    c.status.clone(),
-                    c.scenario_id.clone(),
-                    c.attempts.to_string(),
-                    c.turns.to_string(),
-                    c.issues.join("; "),
                 ]
             })
             .collect(),

@@ -20,6 +20,7 @@ pub mod error;
 pub mod export;
 pub mod generate;
 pub mod hooks;
+pub mod ingest;
 pub mod interrupt;
 pub mod llm;
 pub mod menu;

@@ -21,7 +21,9 @@ use redb::{
 };
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
-use crate::conversation::{BatchStatus, Counts, PromptRef, ScenarioMode, ScriptRef, Usage};
+use crate::conversation::{
+    BatchStatus, Counts, Origin, PromptRef, ScenarioMode, ScriptRef, SourceRef, Usage,
+};
 use crate::llm::EndpointStats;
 use crate::prompt::Prompt;
 
@@ -180,6 +182,17 @@ pub struct RunConfig {
     /// The `[[endpoints]]` the run was spread over (none for the environment form).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub endpoints: Vec<crate::llm::http::EndpointRecord>,
+    /// `ingested` for a `convgen ingest` (then `prompt_name` is the batches'
+    /// name, the prompt id and sha256 are empty and `source` is the file).
+    #[serde(default, skip_serializing_if = "is_generated")]
+    pub origin: Origin,
+    /// The file an ingest read (`line` 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceRef>,
+}
+
+fn is_generated(o: &Origin) -> bool {
+    *o == Origin::Generated
 }
 
 /// One prompt and script version a run used, and the batches it wrote.

@@ -77,6 +77,8 @@ fn with_choice(mut args: GenerateArgs, choice: crate::menu::Choice) -> GenerateA
         ScenarioMode::Random => (None, Some(ModeChoice::Random)),
         ScenarioMode::Weighted => (None, Some(ModeChoice::Weighted)),
         ScenarioMode::Script => (None, Some(ModeChoice::Script)),
+        // The menu's generate choices never hold it.
+        ScenarioMode::Ingested => (None, None),
     };
     args
 }

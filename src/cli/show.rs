@@ -219,9 +219,14 @@ fn show_conversation(g: &GlobalArgs, record: ConversationRecord, json: bool) -> 
     }
     let mut text = String::new();
     artefact::render_conversation(&conv, &mut text);
+    let from = match (&conv.prompt, &conv.source) {
+        (Some(p), _) => format!("prompt {}", p.id),
+        (None, Some(s)) => format!("ingested from {}:{} ({})", s.path, s.line, s.format),
+        (None, None) => "no prompt".to_string(),
+    };
     println!(
-        "prompt {} · {} / {} · attempts {}",
-        conv.prompt.id, conv.generator.provider, conv.generator.model, conv.attempts
+        "{from} · {} / {} · attempts {}",
+        conv.generator.provider, conv.generator.model, conv.attempts
     );
     print!("{text}");
     Ok(())

@@ -27,10 +27,10 @@ pub struct Tables {
 /// `conv.prompt`, `conv.script` and `conv.roles` as Lua tables, with what
 /// they were built from.
 struct RunParts {
-    prompt: PromptRef,
+    prompt: Option<PromptRef>,
     script: Option<ScriptRef>,
     roles: Vec<String>,
-    tables: (Table, Option<Table>, Table),
+    tables: (Option<Table>, Option<Table>, Table),
 }
 
 /// Sets up the turn and conversation tables of a state.
@@ -134,7 +134,7 @@ impl Tables {
         &mut self,
         lua: &Lua,
         conv: &Conversation,
-    ) -> mlua::Result<(Table, Option<Table>, Table)> {
+    ) -> mlua::Result<(Option<Table>, Option<Table>, Table)> {
         if let Some(p) = &self.parts
             && p.prompt == conv.prompt
             && p.script == conv.script
@@ -142,13 +142,18 @@ impl Tables {
         {
             return Ok(p.tables.clone());
         }
-        let p = &conv.prompt;
-        let prompt = lua.create_table_with_capacity(0, 5)?;
-        prompt.raw_set("id", p.id.as_str())?;
-        prompt.raw_set("name", p.name.as_str())?;
-        prompt.raw_set("version", p.version.as_deref())?;
-        prompt.raw_set("revision", p.revision)?;
-        prompt.raw_set("sha256", p.sha256.as_str())?;
+        let prompt = match &conv.prompt {
+            Some(p) => {
+                let t = lua.create_table_with_capacity(0, 5)?;
+                t.raw_set("id", p.id.as_str())?;
+                t.raw_set("name", p.name.as_str())?;
+                t.raw_set("version", p.version.as_deref())?;
+                t.raw_set("revision", p.revision)?;
+                t.raw_set("sha256", p.sha256.as_str())?;
+                Some(t)
+            }
+            None => None,
+        };
         let script = match &conv.script {
             Some(s) => {
                 let t = lua.create_table_with_capacity(0, 2)?;
@@ -181,7 +186,17 @@ impl Tables {
         t.raw_set("batch_id", conv.batch_id.as_str())?;
         t.raw_set("run_id", conv.run_id.as_str())?;
         t.raw_set("index", int(conv.index))?;
+        t.raw_set("origin", conv.origin.as_str())?;
         t.raw_set("prompt", prompt)?;
+        if let Some(s) = &conv.source {
+            let source = lua.create_table_with_capacity(0, 5)?;
+            source.raw_set("path", s.path.as_str())?;
+            source.raw_set("sha256", s.sha256.as_str())?;
+            source.raw_set("format", s.format.as_str())?;
+            source.raw_set("line", int(s.line))?;
+            source.raw_set("id", s.id.as_deref())?;
+            t.raw_set("source", source)?;
+        }
         t.raw_set("script", script)?;
         let scenario = lua.create_table_with_capacity(0, 2)?;
         scenario.raw_set("id", conv.scenario.id.as_str())?;
@@ -442,7 +457,9 @@ mod tests {
         let before = tables.turns(&lua, &conv.conversation_id, &untimed).unwrap();
         let mut bare = conv.clone();
         bare.script = None;
-        bare.prompt.version = None;
+        if let Some(p) = bare.prompt.as_mut() {
+            p.version = None;
+        }
         bare.generator.endpoint_host = None;
         bare.generator.endpoint = None;
         bare.generator.temperature = None;

@@ -114,6 +114,7 @@ pub fn mode_name(mode: &ScenarioMode) -> &'static str {
         ScenarioMode::Random => "random",
         ScenarioMode::Weighted => "weighted",
         ScenarioMode::Script => "script",
+        ScenarioMode::Ingested => "ingested",
     }
 }
 

@@ -191,6 +191,17 @@ pub struct RunConfig {
     pub source: Option<SourceRef>,
 }
 
+impl RunConfig {
+    /// What the run's conversations came from: its prompt id, or for an
+    /// ingest the file it read (`ingested from calls.csv`).
+    pub fn made_from(&self) -> String {
+        match (&self.origin, &self.source) {
+            (Origin::Ingested, Some(s)) => format!("ingested from {}", s.path),
+            _ => self.prompt_id.clone(),
+        }
+    }
+}
+
 fn is_generated(o: &Origin) -> bool {
     *o == Origin::Generated
 }

@@ -81,7 +81,13 @@ fn show_run(g: &GlobalArgs, registry: &Registry, run: RunRecord, json: bool) -> 
     }
     let c = &run.config;
     println!("run {} · {}", run.run_id, run.status.as_str());
-    println!("prompt      {} ({})", c.prompt_id, c.prompt_name);
+    match &c.source {
+        Some(s) => println!(
+            "source      {} ({}, sha256 {}) as {}",
+            s.path, s.format, s.sha256, c.prompt_name
+        ),
+        None => println!("prompt      {} ({})", c.prompt_id, c.prompt_name),
+    }
     println!("scenarios   {}", c.scenario_mode.label());
     println!("total       {} in batches of {}", c.total, c.batch_size);
     println!("seed        {}", c.seed);
@@ -181,7 +187,11 @@ fn show_batch(
         batch.run_id,
         batch.status.as_str()
     );
-    println!("prompt      {}", batch.prompt_id);
+    if batch.prompt_id.is_empty() {
+        println!("source      ingested by {} (`show {}`)", batch.run_id, batch.run_id);
+    } else {
+        println!("prompt      {}", batch.prompt_id);
+    }
     println!("folder      {}", g.data_dir.join(&batch.path));
     println!(
         "counts      {} valid, {} failed of {}",

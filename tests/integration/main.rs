@@ -9,6 +9,8 @@ mod export;
 mod fidelity;
 mod generate;
 mod hostile;
+mod ingest;
+mod ingest_refused;
 mod limiter;
 mod lineage;
 mod listing;

@@ -298,6 +298,27 @@ impl<R: Read> Rows<R> {
     }
 }
 
+/// The header row of a CSV source (for the menu to suggest a mapping).
+pub fn header<R: Read>(input: R) -> Result<Vec<String>, ParseError> {
+    let mut reader = ::csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(input);
+    let mut record = ::csv::StringRecord::new();
+    match reader.read_record(&mut record) {
+        Ok(true) => Ok(record
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                let h = if i == 0 { h.trim_start_matches('\u{feff}') } else { h };
+                h.trim().to_string()
+            })
+            .collect()),
+        Ok(false) => Err(ParseError::at(1, "the file is empty (expected a header row)")),
+        Err(e) => Err(ParseError::at(1, format!("the header cannot be read: {e}"))),
+    }
+}
+
 /// Builds conversations from rows: rows of one conversation id, in file order.
 #[derive(Debug, Default)]
 pub struct Grouper {

@@ -16,6 +16,7 @@ use serde_json::Value;
 pub mod csv;
 pub mod jsonl;
 pub mod normalise;
+pub mod preview;
 pub mod source;
 pub mod store;
 

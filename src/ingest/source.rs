@@ -195,6 +195,11 @@ fn parse_error(path: &Utf8Path, e: ParseError) -> SourceError {
     }
 }
 
+/// The header row of a CSV file.
+pub fn csv_header(path: &Utf8Path) -> Result<Vec<String>, SourceError> {
+    super::csv::header(open(path)?).map_err(|e| parse_error(path, e))
+}
+
 /// What the first, whole read of a file found.
 #[derive(Debug, Clone)]
 pub struct Scan {

@@ -17,6 +17,7 @@ mod listing;
 mod llm_server;
 mod luals_stub;
 mod menu;
+mod menu_ingest;
 mod output;
 mod pasted;
 mod prompts;

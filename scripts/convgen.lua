@@ -109,6 +109,14 @@ function Rng:weighted(list, key) end
 ---@field temperature number|nil
 ---@field seed integer The conversation's own seed.
 
+--- The file an ingested conversation was read from.
+---@class convgen.SourceRef
+---@field path string The file, relative to where `convgen ingest` ran.
+---@field sha256 string
+---@field format "csv"|"jsonl"
+---@field line integer The line (from 1) where the conversation starts.
+---@field id string|nil Its id in the file, when it has one.
+
 ---@class convgen.Usage
 ---@field prompt_tokens integer
 ---@field completion_tokens integer
@@ -122,7 +130,9 @@ function Rng:weighted(list, key) end
 ---@field batch_id string
 ---@field run_id string
 ---@field index integer Conversation number in the run, from 1.
----@field prompt convgen.PromptRef
+---@field origin "generated"|"ingested" Written by a generator, or read from real transcripts (`convgen ingest`).
+---@field prompt convgen.PromptRef|nil The prompt version; nil for an ingested conversation.
+---@field source convgen.SourceRef|nil Where an ingested conversation was read from; nil for a generated one.
 ---@field script convgen.ScriptRef|nil
 ---@field scenario convgen.ScenarioRef
 ---@field variables table<string, any> What the variables hook returned.

@@ -5,13 +5,17 @@
 use std::collections::BTreeMap;
 
 use camino::Utf8PathBuf;
+use chrono::{DateTime, Utc};
 
-use crate::conversation::{Conversation, SourceRef, Status};
-use crate::ingest::normalise::check_stored;
+use crate::conversation::{Conversation, SourceRef, Status, Turn};
 use crate::prompt::{Prompt, PromptMode};
+use crate::validate::parse_utc_timestamp;
 
 /// What is wrong with an ingested conversation read back: (kind, message).
-pub fn findings(conv: &Conversation, run_source: Option<&SourceRef>) -> Vec<(&'static str, String)> {
+pub fn findings(
+    conv: &Conversation,
+    run_source: Option<&SourceRef>,
+) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
     match (&conv.source, run_source) {
         (None, _) => out.push((
@@ -80,4 +84,40 @@ pub fn stand_in_prompt(conv: &Conversation, name: &str) -> Prompt {
             conv.roles.join(",")
         ),
     }
+}
+
+/// The checks of a stored ingested conversation, for `audit`: texts not
+/// empty, roles among its `roles`, timestamps RFC 3339 UTC and increasing.
+pub fn check_stored(turns: &[Turn], roles: &[String]) -> Vec<String> {
+    let mut issues = Vec::new();
+    if turns.is_empty() {
+        issues.push("it has no turns".to_string());
+    }
+    let mut previous: Option<DateTime<Utc>> = None;
+    for (i, turn) in turns.iter().enumerate() {
+        let n = i + 1;
+        if turn.index as usize != n {
+            issues.push(format!("turn {n} is numbered {}", turn.index));
+        }
+        if !roles.contains(&turn.role) {
+            issues.push(format!("turn {n}: unknown role `{}`", turn.role));
+        }
+        if turn.text.trim().is_empty() {
+            issues.push(format!("turn {n}: empty text"));
+        }
+        if let Some(s) = turn.timestamp.as_deref() {
+            match parse_utc_timestamp(s) {
+                None => issues.push(format!("turn {n}: timestamp `{s}` is not RFC 3339 UTC")),
+                Some(t) => {
+                    if previous.is_some_and(|p| t <= p) {
+                        issues.push(format!(
+                            "turn {n}: timestamp {s} is not after the previous turn's"
+                        ));
+                    }
+                    previous = Some(t);
+                }
+            }
+        }
+    }
+    issues
 }

@@ -14,8 +14,8 @@ use crate::cli::output::{Say, print_json};
 use crate::conversation::Status;
 use crate::error::{EXIT_FINDINGS, EXIT_OK, Error};
 use crate::ingest::Format;
-use crate::ingest::csv::ColumnMap;
-use crate::ingest::normalise::RoleMap;
+use crate::ingest::columns::ColumnMap;
+use crate::ingest::roles::RoleMap;
 use crate::ingest::source::{Scan, scan};
 use crate::ingest::store::{Plan, StoreError, already_ingested, ingest};
 use crate::registry::Registry;
@@ -67,7 +67,11 @@ pub(super) fn name_from(path: &camino::Utf8Path) -> String {
             }
         })
         .collect();
-    if name.is_empty() { "ingest".into() } else { name }
+    if name.is_empty() {
+        "ingest".into()
+    } else {
+        name
+    }
 }
 
 fn check_name(name: &str) -> Result<(), Error> {
@@ -88,12 +92,15 @@ fn check_name(name: &str) -> Result<(), Error> {
 /// The plans of `args`, each file scanned (a parse error refuses them all).
 pub(super) fn plans(args: &IngestArgs) -> Result<Vec<(Plan, Scan)>, Error> {
     let columns = match &args.columns {
-        Some(spec) => ColumnMap::parse(spec).map_err(|e| Error::Usage(format!("--columns: {e}")))?,
+        Some(spec) => {
+            ColumnMap::parse(spec).map_err(|e| Error::Usage(format!("--columns: {e}")))?
+        }
         None => ColumnMap::default(),
     };
     if args.columns.is_some() && args.format == Format::Jsonl {
         return Err(Error::Usage(
-            "--columns applies to CSV; a JSONL line names its fields (`turns` or `messages`)".into(),
+            "--columns applies to CSV; a JSONL line names its fields (`turns` or `messages`)"
+                .into(),
         ));
     }
     let roles = args
@@ -175,7 +182,11 @@ pub(super) fn ingest_all(
                 json!({"batch_id": b.batch_id, "path": path, "status": b.status.as_str(), "counts": b.counts})
             })
             .collect();
-        let ids: Vec<&str> = outcome.batches.iter().map(|(b, _)| b.batch_id.as_str()).collect();
+        let ids: Vec<&str> = outcome
+            .batches
+            .iter()
+            .map(|(b, _)| b.batch_id.as_str())
+            .collect();
         say.line(format!(
             "{}: {} conversations ({} valid, {} failed) from {} turns into {} as {}",
             plan.recorded,
@@ -184,7 +195,11 @@ pub(super) fn ingest_all(
             c.failed,
             scanned.turns,
             outcome.run.run_id,
-            if ids.is_empty() { "no batch".to_string() } else { ids.join(", ") }
+            if ids.is_empty() {
+                "no batch".to_string()
+            } else {
+                ids.join(", ")
+            }
         ));
         for f in &failed {
             say.line(format!("  failed {f}"));
@@ -215,7 +230,10 @@ mod tests {
 
     #[test]
     fn batch_names_come_from_the_file_stem() {
-        assert_eq!(name_from(camino::Utf8Path::new("/x/llamadas marzo.v2.csv")), "llamadas_marzo_v2");
+        assert_eq!(
+            name_from(camino::Utf8Path::new("/x/llamadas marzo.v2.csv")),
+            "llamadas_marzo_v2"
+        );
         assert!(check_name("ok_name-1").is_ok());
         assert!(check_name("../x").is_err());
     }

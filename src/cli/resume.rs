@@ -59,7 +59,11 @@ pub(super) fn cmd_resume(g: &GlobalArgs, args: ResumeArgs) -> Result<i32, Error>
             "{} is an ingest of {}, not a generation: there is nothing to resume; `{}` ingests the file again",
             run.run_id,
             s.path,
-            user_command(g, Dirs::Data, &["ingest", &s.path, "--format", &s.format, "--again"])
+            user_command(
+                g,
+                Dirs::Data,
+                &["ingest", &s.path, "--format", &s.format, "--again"]
+            )
         )));
     }
     let _run_lock = lock_run(&registry, &run.run_id)?;

@@ -188,7 +188,10 @@ fn show_batch(
         batch.status.as_str()
     );
     if batch.prompt_id.is_empty() {
-        println!("source      ingested by {} (`show {}`)", batch.run_id, batch.run_id);
+        println!(
+            "source      ingested by {} (`show {}`)",
+            batch.run_id, batch.run_id
+        );
     } else {
         println!("prompt      {}", batch.prompt_id);
     }

@@ -7,117 +7,11 @@
 //! (through [`Tee`]) and a record whose quotes do not pair up is refused
 //! with its line, so a broken export never comes in as one giant turn.
 
-use std::collections::BTreeMap;
 use std::io::Read;
 
-use serde_json::Value;
-
-use super::{ParseError, RawConversation, RawTurn};
-
-/// `--columns conversation=…,role=…,text=…,timestamp=…`: the header names.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ColumnMap {
-    pub conversation: String,
-    pub role: String,
-    pub text: String,
-    pub timestamp: String,
-    /// True when `timestamp` was named (then the column must exist).
-    pub timestamp_named: bool,
-}
-
-impl Default for ColumnMap {
-    fn default() -> Self {
-        Self {
-            conversation: "conversation_id".into(),
-            role: "role".into(),
-            text: "text".into(),
-            timestamp: "timestamp".into(),
-            timestamp_named: false,
-        }
-    }
-}
-
-impl ColumnMap {
-    /// Parses `key=column,…` over the defaults; the error names the bad item.
-    pub fn parse(spec: &str) -> Result<Self, String> {
-        let mut map = Self::default();
-        for item in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-            let Some((key, column)) = item.split_once('=') else {
-                return Err(format!("`{item}` is not KEY=column"));
-            };
-            let column = column.trim().to_string();
-            if column.is_empty() {
-                return Err(format!("`{item}` names no column"));
-            }
-            match key.trim() {
-                "conversation" => map.conversation = column,
-                "role" => map.role = column,
-                "text" => map.text = column,
-                "timestamp" => {
-                    map.timestamp = column;
-                    map.timestamp_named = true;
-                }
-                other => {
-                    return Err(format!(
-                        "unknown key `{other}` (known: conversation, role, text, timestamp)"
-                    ));
-                }
-            }
-        }
-        Ok(map)
-    }
-}
-
-/// A reader that keeps a copy of what it has passed on since the last
-/// [`Tee::take`], so each record's raw bytes can be looked at.
-pub struct Tee<R> {
-    inner: R,
-    kept: Vec<u8>,
-    /// Offset in the stream of `kept[0]`.
-    base: u64,
-    /// Line feeds before `kept[0]`.
-    newlines: u64,
-}
-
-impl<R: Read> Read for Tee<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.kept.extend_from_slice(&buf[..n]);
-        Ok(n)
-    }
-}
-
-fn line_feeds(bytes: &[u8]) -> u64 {
-    bytes.iter().filter(|b| **b == b'\n').count() as u64
-}
-
-impl<R> Tee<R> {
-    /// The line (from 1) of the record starting at stream offset `byte`.
-    ///
-    /// Counted here rather than taken from the `csv` crate, whose record
-    /// positions sit before the `\n` of a CRLF terminator (one line early).
-    fn line_at(&self, byte: u64) -> u64 {
-        let at = (byte.saturating_sub(self.base) as usize).min(self.kept.len());
-        let before = line_feeds(&self.kept[..at]);
-        let terminator = self.kept[at..]
-            .iter()
-            .take_while(|b| matches!(b, b'\r' | b'\n'))
-            .filter(|b| **b == b'\n')
-            .count() as u64;
-        self.newlines + before + terminator + 1
-    }
-
-    /// The bytes from `from` up to `to` (stream offsets), dropping all before `from`.
-    fn take(&mut self, from: u64, to: u64) -> &[u8] {
-        let end = (to.saturating_sub(self.base) as usize).min(self.kept.len());
-        let start = (from.saturating_sub(self.base) as usize).min(end);
-        // Everything before `start` is an earlier record's: drop it now.
-        self.newlines += line_feeds(&self.kept[..start]);
-        self.kept.drain(..start);
-        self.base += start as u64;
-        &self.kept[..end - start]
-    }
-}
+use super::columns::ColumnMap;
+use super::tee::Tee;
+use super::{ParseError, RawTurn};
 
 /// One row, its columns picked out.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,12 +50,7 @@ fn csv_error<R>(e: &::csv::Error, tee: &Tee<R>) -> ParseError {
 impl<R: Read> Rows<R> {
     /// Reads the header and finds the mapped columns in it.
     pub fn new(input: R, columns: &ColumnMap) -> Result<Self, ParseError> {
-        let tee = Tee {
-            inner: input,
-            kept: Vec::new(),
-            base: 0,
-            newlines: 0,
-        };
+        let tee = Tee::new(input);
         let reader = ::csv::ReaderBuilder::new()
             .has_headers(false)
             .from_reader(tee);
@@ -176,14 +65,21 @@ impl<R: Read> Rows<R> {
             line: 0,
         };
         if !rows.read()? {
-            return Err(ParseError::at(1, "the file is empty (expected a header row)"));
+            return Err(ParseError::at(
+                1,
+                "the file is empty (expected a header row)",
+            ));
         }
         let headers = rows.strings(1)?;
         rows.headers = headers
             .into_iter()
             .enumerate()
             .map(|(i, h)| {
-                let h = if i == 0 { h.trim_start_matches('\u{feff}') } else { &h };
+                let h = if i == 0 {
+                    h.trim_start_matches('\u{feff}')
+                } else {
+                    &h
+                };
                 h.trim().to_string()
             })
             .collect();
@@ -232,7 +128,7 @@ impl<R: Read> Rows<R> {
         let end = self.reader.position().byte();
         let line = self.reader.get_ref().line_at(start);
         self.line = line;
-        let raw = self.reader.get_mut().take(start, end);
+        let raw = self.reader.get_mut().record(start, end);
         if raw.iter().filter(|b| **b == b'"').count() % 2 == 1 {
             return Err(ParseError::at(
                 line,
@@ -276,7 +172,12 @@ impl<R: Read> Rows<R> {
                     format!("the `{}` column is empty", self.headers[self.conversation]),
                 ));
             }
-            let used = [Some(self.conversation), Some(self.role), Some(self.text), self.timestamp];
+            let used = [
+                Some(self.conversation),
+                Some(self.role),
+                Some(self.text),
+                self.timestamp,
+            ];
             let extra = self
                 .headers
                 .iter()
@@ -310,76 +211,28 @@ pub fn header<R: Read>(input: R) -> Result<Vec<String>, ParseError> {
             .iter()
             .enumerate()
             .map(|(i, h)| {
-                let h = if i == 0 { h.trim_start_matches('\u{feff}') } else { h };
+                let h = if i == 0 {
+                    h.trim_start_matches('\u{feff}')
+                } else {
+                    h
+                };
                 h.trim().to_string()
             })
             .collect()),
-        Ok(false) => Err(ParseError::at(1, "the file is empty (expected a header row)")),
+        Ok(false) => Err(ParseError::at(
+            1,
+            "the file is empty (expected a header row)",
+        )),
         Err(e) => Err(ParseError::at(1, format!("the header cannot be read: {e}"))),
     }
-}
-
-/// Builds conversations from rows: rows of one conversation id, in file order.
-#[derive(Debug, Default)]
-pub struct Grouper {
-    current: Option<(String, RawConversation, BTreeMap<String, Vec<String>>)>,
-}
-
-impl Grouper {
-    /// Adds a row; returns the conversation it closes, when it starts a new one.
-    pub fn push(&mut self, row: Row) -> Option<RawConversation> {
-        if let Some((id, conv, extra)) = &mut self.current
-            && *id == row.conversation
-        {
-            for (k, v) in row.extra {
-                extra.entry(k).or_default().push(v);
-            }
-            conv.turns.push(row.turn);
-            return None;
-        }
-        let done = self.finish();
-        let mut extra: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for (k, v) in row.extra {
-            extra.entry(k).or_default().push(v);
-        }
-        let conv = RawConversation {
-            id: Some(row.conversation.clone()),
-            line: row.turn.line,
-            turns: vec![row.turn],
-            metadata: BTreeMap::new(),
-        };
-        self.current = Some((row.conversation, conv, extra));
-        done
-    }
-
-    /// The conversation being built, closed.
-    pub fn finish(&mut self) -> Option<RawConversation> {
-        let (_, mut conv, extra) = self.current.take()?;
-        conv.metadata = metadata(extra);
-        Some(conv)
-    }
-}
-
-/// The unmapped columns of a conversation's rows: one value when every row
-/// agrees, else every row's value in order (nothing is lost).
-fn metadata(extra: BTreeMap<String, Vec<String>>) -> BTreeMap<String, Value> {
-    extra
-        .into_iter()
-        .map(|(k, values)| {
-            let same = values.windows(2).all(|w| w[0] == w[1]);
-            let value = if same {
-                Value::from(values.into_iter().next().unwrap_or_default())
-            } else {
-                Value::from(values)
-            };
-            (k, value)
-        })
-        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::RawConversation;
+    use crate::ingest::group::Grouper;
+    use serde_json::Value;
 
     fn read_all(text: &str, columns: &ColumnMap) -> Result<Vec<RawConversation>, ParseError> {
         let mut rows = Rows::new(text.as_bytes(), columns)?;
@@ -398,12 +251,17 @@ mod tests {
             c1,AGENTE,\"Hola, ¿en qué le ayudo?\",2026-03-02T09:15:00+01:00,billing\r\n\
             c1,CLIENTE,\"Me dijeron \"\"gratis\"\"\r\ny no lo es\",2026-03-02T09:15:05+01:00,billing\r\n\
             c2,AGENTE,Buenas,,sales\r\n";
-        let cols = ColumnMap::parse("conversation=call_id,role=speaker,text=utterance,timestamp=start_time")
-            .unwrap();
+        let cols = ColumnMap::parse(
+            "conversation=call_id,role=speaker,text=utterance,timestamp=start_time",
+        )
+        .unwrap();
         let convs = read_all(text, &cols).unwrap();
         assert_eq!(convs.len(), 2);
         assert_eq!(convs[0].turns[0].text, "Hola, ¿en qué le ayudo?");
-        assert_eq!(convs[0].turns[1].text, "Me dijeron \"gratis\"\r\ny no lo es");
+        assert_eq!(
+            convs[0].turns[1].text,
+            "Me dijeron \"gratis\"\r\ny no lo es"
+        );
         assert_eq!(convs[0].turns[1].line, 3);
         assert_eq!(convs[1].line, 5);
         assert_eq!(convs[1].turns[0].timestamp, None);
@@ -422,18 +280,25 @@ mod tests {
     fn missing_columns_and_ragged_rows_are_refused() {
         let err = read_all("a,b\n1,2\n", &ColumnMap::default()).unwrap_err();
         assert_eq!(err.line, 1);
-        assert!(err.message.contains("no column `conversation_id`"), "{err:?}");
-        let err = read_all("conversation_id,role,text\nc1,a,x\nc1,b\n", &ColumnMap::default())
-            .unwrap_err();
+        assert!(
+            err.message.contains("no column `conversation_id`"),
+            "{err:?}"
+        );
+        let err = read_all(
+            "conversation_id,role,text\nc1,a,x\nc1,b\n",
+            &ColumnMap::default(),
+        )
+        .unwrap_err();
         assert_eq!(err.line, 3, "{err:?}");
-        let err = ColumnMap::parse("speaker=x").unwrap_err();
-        assert!(err.contains("unknown key `speaker`"));
     }
 
     #[test]
     fn columns_that_differ_per_row_keep_every_value() {
         let text = "conversation_id,role,text,channel\nc1,a,x,phone\nc1,b,y,chat\n";
         let convs = read_all(text, &ColumnMap::default()).unwrap();
-        assert_eq!(convs[0].metadata["channel"], serde_json::json!(["phone", "chat"]));
+        assert_eq!(
+            convs[0].metadata["channel"],
+            serde_json::json!(["phone", "chat"])
+        );
     }
 }

@@ -18,10 +18,11 @@ pub fn parse_line(line_no: u64, line: &[u8]) -> Result<Option<RawConversation>, 
     if text.is_empty() {
         return Ok(None);
     }
-    let value: Value =
-        serde_json::from_str(text).map_err(|e| err(format!("invalid JSON: {e}")))?;
+    let value: Value = serde_json::from_str(text).map_err(|e| err(format!("invalid JSON: {e}")))?;
     let Value::Object(mut obj) = value else {
-        return Err(err("expected a JSON object (one conversation per line)".into()));
+        return Err(err(
+            "expected a JSON object (one conversation per line)".into()
+        ));
     };
     let id = match obj.remove("id") {
         None | Some(Value::Null) => None,
@@ -97,9 +98,8 @@ fn turns(line_no: u64, value: Value) -> Result<Vec<RawTurn>, ParseError> {
         .enumerate()
         .map(|(i, t)| {
             let at = format!("turns[{i}]");
-            let role = string(line_no, t, &at, "role")?.ok_or_else(|| {
-                ParseError::at(line_no, format!("`{at}` has no `role`"))
-            })?;
+            let role = string(line_no, t, &at, "role")?
+                .ok_or_else(|| ParseError::at(line_no, format!("`{at}` has no `role`")))?;
             Ok(RawTurn {
                 line: line_no,
                 role,
@@ -166,7 +166,10 @@ mod tests {
         let c = parse_line(3, line).unwrap().unwrap();
         assert_eq!(c.id.as_deref(), Some("42"));
         assert_eq!(c.line, 3);
-        assert_eq!(c.turns[0].timestamp.as_deref(), Some("2026-01-01T10:00:00+01:00"));
+        assert_eq!(
+            c.turns[0].timestamp.as_deref(),
+            Some("2026-01-01T10:00:00+01:00")
+        );
         assert_eq!(c.metadata["queue"], "billing");
         assert_eq!(c.metadata["channel"], "phone");
     }

@@ -13,12 +13,17 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+pub mod columns;
+pub mod conversation;
 pub mod csv;
+pub mod group;
 pub mod jsonl;
 pub mod normalise;
 pub mod preview;
+pub mod roles;
 pub mod source;
 pub mod store;
+pub mod tee;
 
 /// The format of a source file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

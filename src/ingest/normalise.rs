@@ -6,63 +6,10 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
+use super::roles::RoleMap;
 use super::{RawConversation, RawTurn};
 use crate::conversation::Turn;
 use crate::validate::parse_utc_timestamp;
-
-/// `--roles LABEL=role,…`: speaker labels of the source mapped to roles.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RoleMap {
-    pairs: Vec<(String, String)>,
-}
-
-impl RoleMap {
-    /// Parses `LABEL=role,LABEL=role`; the error names the bad item.
-    pub fn parse(spec: &str) -> Result<Self, String> {
-        let mut pairs: Vec<(String, String)> = Vec::new();
-        for item in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-            let Some((label, role)) = item.split_once('=') else {
-                return Err(format!("`{item}` is not LABEL=role"));
-            };
-            let (label, role) = (label.trim(), role.trim());
-            if label.is_empty() || role.is_empty() {
-                return Err(format!("`{item}` is not LABEL=role"));
-            }
-            if pairs.iter().any(|(l, _)| l == label) {
-                return Err(format!("the label `{label}` is mapped twice"));
-            }
-            pairs.push((label.to_string(), role.to_string()));
-        }
-        if pairs.is_empty() {
-            return Err("it maps no label (give LABEL=role,…)".into());
-        }
-        Ok(Self { pairs })
-    }
-
-    /// The role a label maps to.
-    fn role(&self, label: &str) -> Option<&str> {
-        self.pairs
-            .iter()
-            .find(|(l, _)| l == label)
-            .map(|(_, r)| r.as_str())
-    }
-
-    /// The roles, in the order the mapping gives them (once each).
-    pub fn roles(&self) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        for (_, r) in &self.pairs {
-            if !out.contains(r) {
-                out.push(r.clone());
-            }
-        }
-        out
-    }
-
-    /// The labels, in the order given.
-    pub fn labels(&self) -> Vec<&str> {
-        self.pairs.iter().map(|(l, _)| l.as_str()).collect()
-    }
-}
 
 /// A conversation ready to store: its roles, merged turns and failures.
 #[derive(Debug, Clone, PartialEq)]
@@ -89,7 +36,10 @@ pub fn normalise(raw: &RawConversation, map: Option<&RoleMap>, path: &str) -> No
     let mut turns: Vec<Turn> = Vec::new();
     let mut last_row_time: Option<DateTime<Utc>> = None;
     if raw.turns.is_empty() {
-        issues.push(format!("{path}:{}: the conversation has no turns", raw.line));
+        issues.push(format!(
+            "{path}:{}: the conversation has no turns",
+            raw.line
+        ));
     }
     for row in &raw.turns {
         let at = |what: String| format!("{path}:{}: {what}", row.line);
@@ -198,45 +148,10 @@ fn role_of(
     }
 }
 
-/// The checks of a stored ingested conversation, for `audit`: texts not
-/// empty, roles among its `roles`, timestamps RFC 3339 UTC and increasing.
-pub fn check_stored(turns: &[Turn], roles: &[String]) -> Vec<String> {
-    let mut issues = Vec::new();
-    if turns.is_empty() {
-        issues.push("it has no turns".to_string());
-    }
-    let mut previous: Option<DateTime<Utc>> = None;
-    for (i, turn) in turns.iter().enumerate() {
-        let n = i + 1;
-        if turn.index as usize != n {
-            issues.push(format!("turn {n} is numbered {}", turn.index));
-        }
-        if !roles.contains(&turn.role) {
-            issues.push(format!("turn {n}: unknown role `{}`", turn.role));
-        }
-        if turn.text.trim().is_empty() {
-            issues.push(format!("turn {n}: empty text"));
-        }
-        if let Some(s) = turn.timestamp.as_deref() {
-            match parse_utc_timestamp(s) {
-                None => issues.push(format!("turn {n}: timestamp `{s}` is not RFC 3339 UTC")),
-                Some(t) => {
-                    if previous.is_some_and(|p| t <= p) {
-                        issues.push(format!(
-                            "turn {n}: timestamp {s} is not after the previous turn's"
-                        ));
-                    }
-                    previous = Some(t);
-                }
-            }
-        }
-    }
-    issues
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::audit::ingested::check_stored;
 
     fn row(line: u64, role: &str, text: &str, ts: Option<&str>) -> RawTurn {
         RawTurn {
@@ -257,22 +172,28 @@ mod tests {
     }
 
     #[test]
-    fn role_maps_parse_and_refuse_bad_items() {
-        let m = RoleMap::parse("AGENTE=agent, CLIENTE=client").unwrap();
-        assert_eq!(m.roles(), vec!["agent", "client"]);
-        assert!(RoleMap::parse("AGENTE").unwrap_err().contains("`AGENTE`"));
-        assert!(RoleMap::parse("A=x,A=y").unwrap_err().contains("twice"));
-        assert!(RoleMap::parse("").is_err());
-    }
-
-    #[test]
     fn same_speaker_rows_merge_keeping_the_first_timestamp() {
         let m = RoleMap::parse("AGENTE=agent,CLIENTE=client").unwrap();
         let n = normalise(
             &conv(vec![
-                row(2, "AGENTE", "Buenos días.", Some("2026-03-02T09:15:00+01:00")),
-                row(3, "AGENTE", " ¿En qué puedo ayudarle?", Some("2026-03-02T09:15:04+01:00")),
-                row(4, "CLIENTE", "Tengo un cargo doble.", Some("2026-03-02T08:15:09Z")),
+                row(
+                    2,
+                    "AGENTE",
+                    "Buenos días.",
+                    Some("2026-03-02T09:15:00+01:00"),
+                ),
+                row(
+                    3,
+                    "AGENTE",
+                    " ¿En qué puedo ayudarle?",
+                    Some("2026-03-02T09:15:04+01:00"),
+                ),
+                row(
+                    4,
+                    "CLIENTE",
+                    "Tengo un cargo doble.",
+                    Some("2026-03-02T08:15:09Z"),
+                ),
             ]),
             Some(&m),
             "calls.csv",
@@ -280,7 +201,10 @@ mod tests {
         assert_eq!(n.issues, Vec::<String>::new());
         assert_eq!(n.turns.len(), 2);
         assert_eq!(n.turns[0].text, "Buenos días. ¿En qué puedo ayudarle?");
-        assert_eq!(n.turns[0].timestamp.as_deref(), Some("2026-03-02T08:15:00Z"));
+        assert_eq!(
+            n.turns[0].timestamp.as_deref(),
+            Some("2026-03-02T08:15:00Z")
+        );
         assert_eq!(n.turns[1].index, 2);
         assert_eq!(n.turns[1].role, "client");
         assert!(check_stored(&n.turns, &n.roles).is_empty());
@@ -302,15 +226,27 @@ mod tests {
         );
         let all = n.issues.join("\n");
         assert!(all.contains("calls.csv:3: empty text"), "{all}");
-        assert!(all.contains("calls.csv:4: unknown speaker `SUPERVISOR`"), "{all}");
-        assert!(all.contains("calls.csv:5: timestamp 2026-03-02T09:10:00Z is before"), "{all}");
-        assert!(all.contains("calls.csv:6: timestamp `ayer` is not RFC 3339"), "{all}");
+        assert!(
+            all.contains("calls.csv:4: unknown speaker `SUPERVISOR`"),
+            "{all}"
+        );
+        assert!(
+            all.contains("calls.csv:5: timestamp 2026-03-02T09:10:00Z is before"),
+            "{all}"
+        );
+        assert!(
+            all.contains("calls.csv:6: timestamp `ayer` is not RFC 3339"),
+            "{all}"
+        );
     }
 
     #[test]
     fn without_a_mapping_labels_are_roles_in_order_of_appearance() {
         let n = normalise(
-            &conv(vec![row(1, "user", "a", None), row(2, "assistant", "b", None)]),
+            &conv(vec![
+                row(1, "user", "a", None),
+                row(2, "assistant", "b", None),
+            ]),
             None,
             "x.jsonl",
         );

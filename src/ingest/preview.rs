@@ -41,7 +41,10 @@ pub fn first_conversation(plan: &Plan, scan: &Scan) -> String {
     let _ = writeln!(
         out,
         "first conversation{} (line {}), roles {}:",
-        raw.id.as_deref().map(|id| format!(" {}", shown(id))).unwrap_or_default(),
+        raw.id
+            .as_deref()
+            .map(|id| format!(" {}", shown(id)))
+            .unwrap_or_default(),
         raw.line,
         shown(&n.roles.join(", "))
     );

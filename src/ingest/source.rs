@@ -10,7 +10,9 @@ use std::io::{BufRead, BufReader, Read};
 use camino::{Utf8Path, Utf8PathBuf};
 use sha2::{Digest, Sha256};
 
-use super::csv::{ColumnMap, Grouper, Rows};
+use super::columns::ColumnMap;
+use super::csv::Rows;
+use super::group::Grouper;
 use super::{Format, ParseError, RawConversation, jsonl};
 
 /// The longest JSONL line read (one conversation).

@@ -3,33 +3,23 @@
 //! as generate writes them (conversations staged then committed, preview,
 //! `batch.json` last) and registered with the source as lineage.
 
-use std::collections::BTreeMap;
-
 use camino::{Utf8Path, Utf8PathBuf};
 use chrono::Utc;
-use serde_json::Value;
 
-use super::csv::ColumnMap;
-use super::normalise::{RoleMap, normalise};
+use super::Format;
+use super::columns::ColumnMap;
+use super::conversation::{conversation, source_ref};
+use super::roles::RoleMap;
 use super::source::{Scan, SourceError, reopen};
-use super::{Format, RawConversation};
 use crate::artefact::{self, BatchDir};
 use crate::conversation::{
-    Batch, BatchGenerator, BatchStatus, Conversation, Counts, GeneratorRef, Origin, SCHEMA_VERSION,
-    ScenarioMode, ScenarioRef, SourceRef, Status, Usage,
+    Batch, BatchGenerator, BatchStatus, Conversation, Counts, Origin, SCHEMA_VERSION, ScenarioMode,
+    Status, Usage,
 };
-use crate::generate::conversation_id;
 use crate::registry::{
     BatchFiles, BatchRecord, ConversationRecord, Registry, RegistryError, RunConfig, RunRecord,
     RunStatus,
 };
-
-/// The scenario of an ingested conversation: real calls come unlabelled.
-pub const UNLABELLED: &str = "unlabelled";
-/// Its title.
-pub const UNLABELLED_TITLE: &str = "Unlabelled (ingested)";
-/// The language recorded when the source does not give one (BCP 47 "undetermined").
-pub const UNDETERMINED: &str = "und";
 
 /// What to ingest and how.
 #[derive(Debug, Clone)]
@@ -68,22 +58,16 @@ fn now() -> String {
     Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-/// The source a conversation (or, with line 0, a batch) came from.
-fn source_ref(plan: &Plan, sha256: &str, line: u64, id: Option<String>) -> SourceRef {
-    SourceRef {
-        path: plan.recorded.clone(),
-        sha256: sha256.to_string(),
-        format: plan.format.as_str().to_string(),
-        line,
-        id,
-    }
-}
-
 /// The written batches of earlier ingests of a file with this sha256.
 pub fn already_ingested(registry: &Registry, sha256: &str) -> Result<Vec<String>, RegistryError> {
     let mut out = Vec::new();
     for run in registry.runs()? {
-        if run.config.source.as_ref().is_some_and(|s| s.sha256 == sha256) {
+        if run
+            .config
+            .source
+            .as_ref()
+            .is_some_and(|s| s.sha256 == sha256)
+        {
             for id in &run.batches {
                 if registry
                     .batch(id)?
@@ -95,59 +79,6 @@ pub fn already_ingested(registry: &Registry, sha256: &str) -> Result<Vec<String>
         }
     }
     Ok(out)
-}
-
-/// One conversation of a batch, normalised and checked.
-pub fn conversation(
-    plan: &Plan,
-    sha256: &str,
-    raw: RawConversation,
-    batch: &BatchRecord,
-    n: u64,
-) -> Conversation {
-    let norm = normalise(&raw, plan.roles.as_ref(), &plan.recorded);
-    let language = match raw.metadata.get("language") {
-        Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
-        _ => UNDETERMINED.to_string(),
-    };
-    let status = if norm.issues.is_empty() {
-        Status::Valid
-    } else {
-        Status::Failed
-    };
-    Conversation {
-        schema_version: SCHEMA_VERSION,
-        conversation_id: conversation_id(&batch.batch_id, n),
-        batch_id: batch.batch_id.clone(),
-        run_id: batch.run_id.clone(),
-        origin: Origin::Ingested,
-        index: batch.first_index + n - 1,
-        prompt: None,
-        source: Some(source_ref(plan, sha256, raw.line, raw.id)),
-        script: None,
-        scenario: ScenarioRef {
-            id: UNLABELLED.into(),
-            title: UNLABELLED_TITLE.into(),
-        },
-        variables: raw.metadata.into_iter().collect::<BTreeMap<_, _>>(),
-        language,
-        roles: norm.roles,
-        generator: GeneratorRef {
-            provider: "ingest".into(),
-            model: plan.format.as_str().into(),
-            endpoint_host: None,
-            endpoint: None,
-            temperature: None,
-            seed: 0,
-        },
-        attempts: 1,
-        status,
-        issues: norm.issues,
-        usage: Usage::default(),
-        request_ids: Vec::new(),
-        created_at: now(),
-        turns: norm.turns,
-    }
 }
 
 fn write_err(path: &Utf8Path) -> impl Fn(std::io::Error) -> StoreError + '_ {

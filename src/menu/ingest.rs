@@ -40,10 +40,51 @@ pub fn format_of(file: &Utf8Path) -> Format {
 /// usual names (as speech-analytics platforms export them).
 pub fn guess_columns(header: &[String]) -> String {
     const NAMES: &[(&str, &[&str])] = &[
-        ("conversation", &["conversation_id", "call_id", "conversation", "contact_id", "session_id", "interaction_id", "id"]),
-        ("role", &["role", "speaker", "participant", "party", "channel", "author"]),
-        ("text", &["text", "utterance", "transcript", "content", "message", "sentence"]),
-        ("timestamp", &["timestamp", "start_time", "start", "time", "datetime", "created_at"]),
+        (
+            "conversation",
+            &[
+                "conversation_id",
+                "call_id",
+                "conversation",
+                "contact_id",
+                "session_id",
+                "interaction_id",
+                "id",
+            ],
+        ),
+        (
+            "role",
+            &[
+                "role",
+                "speaker",
+                "participant",
+                "party",
+                "channel",
+                "author",
+            ],
+        ),
+        (
+            "text",
+            &[
+                "text",
+                "utterance",
+                "transcript",
+                "content",
+                "message",
+                "sentence",
+            ],
+        ),
+        (
+            "timestamp",
+            &[
+                "timestamp",
+                "start_time",
+                "start",
+                "time",
+                "datetime",
+                "created_at",
+            ],
+        ),
     ];
     let lower: Vec<String> = header.iter().map(|h| h.trim().to_lowercase()).collect();
     NAMES
@@ -85,7 +126,10 @@ pub fn choose(theme: &dyn Theme, files: &dyn IngestPreview) -> Result<IngestChoi
             .interact_text()
             .map_err(term)?;
         let file = Utf8PathBuf::from(file_text.trim());
-        let formats = ["csv — one row per turn", "jsonl — one conversation per line"];
+        let formats = [
+            "csv — one row per turn",
+            "jsonl — one conversation per line",
+        ];
         let default = usize::from(format_of(&file) == Format::Jsonl);
         let Some(f) = Select::with_theme(theme)
             .with_prompt("Format")
@@ -101,7 +145,12 @@ pub fn choose(theme: &dyn Theme, files: &dyn IngestPreview) -> Result<IngestChoi
             match files.header(&file) {
                 Ok(header) => {
                     eprintln!("Columns in the file: {}", header.join(", "));
-                    let text = ask(theme, "Columns (KEY=COLUMN,…)", &guess_columns(&header), false)?;
+                    let text = ask(
+                        theme,
+                        "Columns (KEY=COLUMN,…)",
+                        &guess_columns(&header),
+                        false,
+                    )?;
                     Some(text.trim().to_string())
                 }
                 Err(e) => {

@@ -51,7 +51,10 @@ pub fn ingest_both(env: &Env) -> (Value, Value) {
 }
 
 fn conversation(env: &Env, batch: &str, n: u32) -> Value {
-    read_json(&env.data().join(format!("{batch}/conversations/{batch}-{n:04}.json")))
+    read_json(
+        &env.data()
+            .join(format!("{batch}/conversations/{batch}-{n:04}.json")),
+    )
 }
 
 #[test]
@@ -76,12 +79,21 @@ fn a_hostile_csv_export_comes_in_merged_in_utc_with_its_lineage() {
     assert_eq!(c["status"], "valid");
     assert_eq!(c["roles"], serde_json::json!(["agent", "client"]));
     assert_eq!(c["variables"]["queue"], "facturación");
-    let texts: Vec<&str> = c["turns"].as_array().unwrap().iter().map(|t| t["text"].as_str().unwrap()).collect();
+    let texts: Vec<&str> = c["turns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["text"].as_str().unwrap())
+        .collect();
     assert_eq!(texts, CALLS_TEXTS[0]);
     assert_eq!(each_str(&c["turns"], "role"), ["agent", "client", "agent"]);
     assert_eq!(
         each_str(&c["turns"], "timestamp"),
-        ["2026-03-02T08:15:00Z", "2026-03-02T08:15:06Z", "2026-03-02T08:15:20Z"]
+        [
+            "2026-03-02T08:15:00Z",
+            "2026-03-02T08:15:06Z",
+            "2026-03-02T08:15:20Z"
+        ]
     );
 
     let failed = conversation(&env, "calls-000001", 2);
@@ -100,7 +112,10 @@ fn a_hostile_csv_export_comes_in_merged_in_utc_with_its_lineage() {
 fn chat_messages_keep_the_system_message_and_metadata() {
     let env = Env::new();
     let (_, summary) = ingest_both(&env);
-    assert_eq!(each_str(&summary["files"][0]["batches"], "batch_id"), ["chats-000001"]);
+    assert_eq!(
+        each_str(&summary["files"][0]["batches"], "batch_id"),
+        ["chats-000001"]
+    );
     let c = conversation(&env, "chats-000001", 1);
     assert_eq!(c["source"]["format"], "jsonl");
     assert_eq!(c["source"]["line"], 1);
@@ -110,7 +125,11 @@ fn chat_messages_keep_the_system_message_and_metadata() {
     assert_eq!(c["variables"]["csat"], 2);
     assert_eq!(each_str(&c["turns"], "role"), ["client", "agent", "client"]);
     assert_eq!(c["turns"][1]["text"], "¿Puedo preguntarle el motivo?");
-    assert_eq!(c["turns"].as_array().unwrap().len(), 3, "the system message is not a turn");
+    assert_eq!(
+        c["turns"].as_array().unwrap().len(),
+        3,
+        "the system message is not a turn"
+    );
     let second = conversation(&env, "chats-000001", 2);
     assert_eq!(second["source"]["line"], 3);
     assert_eq!(second["source"]["id"], "8");
@@ -125,12 +144,25 @@ fn list_show_audit_and_audit_script_work_on_ingested_batches() {
     let ids = each_str(&listed, "conversation_id");
     assert_eq!(
         ids,
-        ["calls-000001-0001", "calls-000001-0002", "chats-000001-0001", "chats-000001-0002"]
+        [
+            "calls-000001-0001",
+            "calls-000001-0002",
+            "chats-000001-0001",
+            "chats-000001-0002"
+        ]
     );
     let shown = env.run(&words("show calls-000001-0001"));
-    shown.expect(0).stdout_has("ingested from calls.csv:2 (csv)");
-    assert!(shown.stdout.contains("Lo reviso ahora mismo."), "{}", shown.stdout);
-    env.run(&words("show calls-000001")).expect(0).stdout_has("ingested by run-000001");
+    shown
+        .expect(0)
+        .stdout_has("ingested from calls.csv:2 (csv)");
+    assert!(
+        shown.stdout.contains("Lo reviso ahora mismo."),
+        "{}",
+        shown.stdout
+    );
+    env.run(&words("show calls-000001"))
+        .expect(0)
+        .stdout_has("ingested by run-000001");
     let audit = env.run(&words("audit --all --json"));
     audit.expect(0);
     env.write(
@@ -153,9 +185,15 @@ end }"#,
 fn export_gives_back_the_input_texts() {
     let env = Env::new();
     ingest_both(&env);
-    let out = env.run(&words("export --all --status any --origin ingested --format jsonl --level turn"));
+    let out = env.run(&words(
+        "export --all --status any --origin ingested --format jsonl --level turn",
+    ));
     out.expect(0);
-    let rows: Vec<Value> = out.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let rows: Vec<Value> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     let texts_of = |id: &str| -> Vec<String> {
         rows.iter()
             .filter(|r| r["conversation_id"] == id)
@@ -166,11 +204,18 @@ fn export_gives_back_the_input_texts() {
     assert_eq!(texts_of("calls-000001-0002"), CALLS_TEXTS[1]);
     assert_eq!(
         texts_of("chats-000001-0001"),
-        ["Quiero la baja", "¿Puedo preguntarle el motivo?", "El precio, \"caro\"."]
+        [
+            "Quiero la baja",
+            "¿Puedo preguntarle el motivo?",
+            "El precio, \"caro\"."
+        ]
     );
     assert!(rows.iter().all(|r| r["origin"] == "ingested"));
     // The CSV at conversation level, read back with the csv crate.
-    env.run(&words("export --all --status any --format csv --out all.csv")).expect(0);
+    env.run(&words(
+        "export --all --status any --format csv --out all.csv",
+    ))
+    .expect(0);
     let mut reader = csv::Reader::from_path(env.path().join("all.csv")).unwrap();
     let headers = reader.headers().unwrap().clone();
     let col = |n: &str| headers.iter().position(|h| h == n).unwrap();
@@ -186,12 +231,18 @@ fn export_gives_back_the_input_texts() {
 fn a_tampered_ingested_file_is_an_audit_finding() {
     let env = Env::new();
     ingest_both(&env);
-    let path = env.data().join("chats-000001/conversations/chats-000001-0002.json");
+    let path = env
+        .data()
+        .join("chats-000001/conversations/chats-000001-0002.json");
     let text = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, text.replace("Buenas tardes", "Buenas noches")).unwrap();
     let audit = env.run(&words("audit --all"));
     audit.expect(1);
-    assert!(audit.stdout.contains("chats-000001-0002") && audit.stdout.contains("sha256"), "{}", audit.stdout);
+    assert!(
+        audit.stdout.contains("chats-000001-0002") && audit.stdout.contains("sha256"),
+        "{}",
+        audit.stdout
+    );
     let export = env.run(&words("export --all --format jsonl --out x.jsonl"));
     export.expect(1);
     assert!(!env.path().join("x.jsonl").exists());

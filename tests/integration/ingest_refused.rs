@@ -36,11 +36,16 @@ fn a_registered_file_is_not_ingested_twice_unless_again() {
     // Under another name too: the content is what counts.
     std::fs::copy(env.path().join("calls.csv"), env.path().join("copia.csv")).unwrap();
     let again = env.run(&words(&CSV_ARGS.replace("calls.csv", "copia.csv")));
-    again.expect(0).stderr_has("already ingested in calls-000001");
+    again
+        .expect(0)
+        .stderr_has("already ingested in calls-000001");
     assert_eq!(again.json()["files"][0]["already_in"][0], "calls-000001");
     assert_eq!(snapshot(&env), before, "nothing written");
     let batches = env.run_json(&words("list batches --json"));
-    assert_eq!(each_str(&batches, "batch_id"), ["calls-000001", "chats-000001"]);
+    assert_eq!(
+        each_str(&batches, "batch_id"),
+        ["calls-000001", "chats-000001"]
+    );
 
     let forced = env.run(&words(&format!("{CSV_ARGS} --again")));
     forced.expect(1);
@@ -57,7 +62,11 @@ fn a_registered_file_is_not_ingested_twice_unless_again() {
 fn refused(name: &str, contents: &str, args: &str, needle: &str) {
     let fresh = Env::new();
     fresh.write(name, contents);
-    fresh.run(&words(args)).expect(2).stderr_has(needle).stderr_has("nothing ingested");
+    fresh
+        .run(&words(args))
+        .expect(2)
+        .stderr_has(needle)
+        .stderr_has("nothing ingested");
     assert!(!fresh.data().exists(), "nothing written or registered");
 
     let used = Env::new();
@@ -126,5 +135,8 @@ fn rows_of_one_call_spread_through_the_file_make_one_conversation() {
         .lines()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["text"].to_string())
         .collect();
-    assert_eq!(texts, ["\"Hola A\"", "\"Adiós A\"", "\"Hola B\"", "\"Adiós B\""]);
+    assert_eq!(
+        texts,
+        ["\"Hola A\"", "\"Adiós A\"", "\"Hola B\"", "\"Adiós B\""]
+    );
 }

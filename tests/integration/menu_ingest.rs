@@ -20,7 +20,10 @@ fn an_operator_ingests_a_csv_after_seeing_its_first_conversation() {
     t.wait_for("Format");
     t.keys(&["Enter"]); // csv, as the extension says
     let screen = t.wait_for("Columns (KEY=COLUMN");
-    assert_has(&screen, "Columns in the file: call_id, speaker, utterance, start_time, queue");
+    assert_has(
+        &screen,
+        "Columns in the file: call_id, speaker, utterance, start_time, queue",
+    );
     t.wait_for("conversation=call_id,role=speaker,text=utterance,timestamp=start_time");
     t.keys(&["Enter"]);
     t.wait_for("Speaker labels to roles");
@@ -28,14 +31,26 @@ fn an_operator_ingests_a_csv_after_seeing_its_first_conversation() {
     t.keys(&["Enter"]);
     let screen = t.wait_for("Ingest exports/calls.csv?");
     assert_has(&screen, "2 conversation(s), 6 row(s)");
-    assert_has(&screen, "first conversation C-1001 (line 2), roles agent, client:");
-    assert_has(&screen, "[2026-03-02T08:15:00Z] agent: Buenos días, le atiende Marta.");
-    assert!(!env.data().exists(), "nothing written before the confirmation");
+    assert_has(
+        &screen,
+        "first conversation C-1001 (line 2), roles agent, client:",
+    );
+    assert_has(
+        &screen,
+        "[2026-03-02T08:15:00Z] agent: Buenos días, le atiende Marta.",
+    );
+    assert!(
+        !env.data().exists(),
+        "nothing written before the confirmation"
+    );
     t.keys(&["Enter"]);
     let screen = t.wait_for("EXIT=");
     assert_has(&screen, "2 conversations (1 valid, 1 failed)");
     assert_has(&screen, "EXIT=1");
-    let c = read_json(&env.data().join("calls-000001/conversations/calls-000001-0001.json"));
+    let c = read_json(
+        &env.data()
+            .join("calls-000001/conversations/calls-000001-0001.json"),
+    );
     assert_eq!(c["origin"], "ingested");
     assert_eq!(c["source"]["path"], "exports/calls.csv");
     assert_eq!(c["turns"][1]["role"], "client");

@@ -17,7 +17,8 @@
 -- Determinism: draw every random value from ctx.rng (or math.random, the same
 -- generator); never from os.time or os.clock.
 
----@alias convgen.Mode "fixed"|"random"|"weighted"|"script"
+--- How scenarios are chosen; "ingested" only in audits of ingested conversations.
+---@alias convgen.Mode "fixed"|"random"|"weighted"|"script"|"ingested"
 
 --- The prompt the conversation comes from (front matter).
 ---@class convgen.PromptInfo

@@ -221,7 +221,8 @@ pub struct RunVersion {
 /// What an id names in the registry ([`Registry::find`]).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Found {
-    Run(RunRecord),
+    /// Boxed: a run record is much larger than the others.
+    Run(Box<RunRecord>),
     Batch(BatchRecord),
     Conversation(ConversationRecord),
     /// Every revision of a prompt name, or the one a prompt id names.
@@ -1223,7 +1224,7 @@ impl Registry {
     /// a prompt id or name (every registered revision), tried in that order.
     pub fn find(&self, id: &str) -> Result<Option<Found>, RegistryError> {
         if let Some(run) = self.run(id)? {
-            return Ok(Some(Found::Run(run)));
+            return Ok(Some(Found::Run(Box::new(run))));
         }
         if let Some(batch) = self.batch(id)? {
             return Ok(Some(Found::Batch(batch)));

@@ -35,6 +35,7 @@ pub fn schema(artefact: Artefact, prompt: Option<&Prompt>) -> Value {
     match artefact {
         Artefact::Conversation => {
             let mut s = generator.into_root_schema_for::<Conversation>().to_value();
+            prompt_or_source(&mut s);
             if let Some(p) = prompt {
                 declare(&mut s["properties"]["variables"], p);
             }
@@ -42,6 +43,8 @@ pub fn schema(artefact: Artefact, prompt: Option<&Prompt>) -> Value {
         }
         Artefact::Batch => {
             let mut s = generator.into_root_schema_for::<Batch>().to_value();
+            prompt_or_source(&mut s);
+            prompt_or_source(&mut s["$defs"]["Conversation"]);
             if let Some(p) = prompt {
                 declare(
                     &mut s["$defs"]["Conversation"]["properties"]["variables"],
@@ -139,6 +142,15 @@ fn row_schema(title: &str, columns: &[Column]) -> Value {
     })
 }
 
+/// A generated conversation or batch names its prompt, an ingested one its
+/// source file: exactly one of the two.
+fn prompt_or_source(s: &mut Value) {
+    s["oneOf"] = json!([
+        {"required": ["prompt"], "not": {"required": ["source"]}},
+        {"required": ["source"], "not": {"required": ["prompt"]}},
+    ]);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,7 +160,9 @@ mod tests {
         let s = schema(Artefact::Conversation, None);
         assert_eq!(s["$schema"], DRAFT);
         let required = s["required"].as_array().unwrap();
-        for f in ["conversation_id", "status", "turns", "attempts", "prompt"] {
+        let either = s["oneOf"].to_string();
+        assert!(either.contains("\"prompt\"") && either.contains("\"source\""), "{either}");
+        for f in ["conversation_id", "status", "turns", "attempts", "roles"] {
             assert!(
                 required.iter().any(|r| r == f),
                 "{f} not required: {required:?}"

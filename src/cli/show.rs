@@ -50,7 +50,7 @@ pub(super) fn cmd_show(g: &GlobalArgs, args: ShowArgs) -> Result<i32, Error> {
         return crate::cli::source::show_source(g, &registry, id);
     }
     match registry.find(id)? {
-        Some(Found::Run(run)) => show_run(g, &registry, run, args.json)?,
+        Some(Found::Run(run)) => show_run(g, &registry, *run, args.json)?,
         Some(Found::Batch(batch)) => show_batch(g, &registry, batch, args.json)?,
         Some(Found::Conversation(record)) => show_conversation(g, record, args.json)?,
         Some(Found::Prompts(prompts)) => show_prompts(&prompts, args.json)?,

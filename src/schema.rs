@@ -161,7 +161,10 @@ mod tests {
         assert_eq!(s["$schema"], DRAFT);
         let required = s["required"].as_array().unwrap();
         let either = s["oneOf"].to_string();
-        assert!(either.contains("\"prompt\"") && either.contains("\"source\""), "{either}");
+        assert!(
+            either.contains("\"prompt\"") && either.contains("\"source\""),
+            "{either}"
+        );
         for f in ["conversation_id", "status", "turns", "attempts", "roles"] {
             assert!(
                 required.iter().any(|r| r == f),

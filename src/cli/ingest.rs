@@ -16,7 +16,7 @@ use crate::error::{EXIT_FINDINGS, EXIT_OK, Error};
 use crate::ingest::Format;
 use crate::ingest::columns::ColumnMap;
 use crate::ingest::roles::RoleMap;
-use crate::ingest::source::{Scan, scan};
+use crate::ingest::source::{Scan, SourceError, scan, sha256_of};
 use crate::ingest::store::{Plan, StoreError, already_ingested, ingest};
 use crate::registry::Registry;
 
@@ -89,8 +89,22 @@ fn check_name(name: &str) -> Result<(), Error> {
     }
 }
 
-/// The plans of `args`, each file scanned (a parse error refuses them all).
-pub(super) fn plans(args: &IngestArgs) -> Result<Vec<(Plan, Scan)>, Error> {
+/// A file to ingest, or one the registry holds already.
+pub(super) enum Planned {
+    /// Its sha256 is registered (and no `--again`): not parsed, not written.
+    Held {
+        recorded: String,
+        sha256: String,
+        format: Format,
+        batches: Vec<String>,
+    },
+    /// Scanned whole: it parses.
+    Fresh(Box<Plan>, Scan),
+}
+
+/// The plans of `args`: each file hashed, and scanned unless the registry
+/// holds it already (a parse error refuses them all).
+pub(super) fn plans(g: &GlobalArgs, args: &IngestArgs) -> Result<Vec<Planned>, Error> {
     let columns = match &args.columns {
         Some(spec) => {
             ColumnMap::parse(spec).map_err(|e| Error::Usage(format!("--columns: {e}")))?
@@ -112,12 +126,27 @@ pub(super) fn plans(args: &IngestArgs) -> Result<Vec<(Plan, Scan)>, Error> {
     if let Some(name) = &args.name {
         check_name(name)?;
     }
-    let mut out: Vec<(Plan, Scan)> = Vec::new();
+    let registry = Registry::new(&g.data_dir);
+    let mut seen: Vec<String> = Vec::new();
+    let mut out: Vec<Planned> = Vec::new();
     for path in &args.files {
-        let scanned = scan(path, args.format, &columns).map_err(|e| Error::Usage(e.to_string()))?;
-        if out.iter().any(|(_, s)| s.sha256 == scanned.sha256) {
+        let usage = |e: SourceError| Error::Usage(e.to_string());
+        let sha256 = sha256_of(path).map_err(usage)?;
+        if seen.contains(&sha256) {
             continue;
         }
+        seen.push(sha256.clone());
+        let batches = already_ingested(&registry, &sha256)?;
+        if !batches.is_empty() && !args.again {
+            out.push(Planned::Held {
+                recorded: recorded_path(path).to_string(),
+                sha256,
+                format: args.format,
+                batches,
+            });
+            continue;
+        }
+        let scanned = scan(path, args.format, &columns).map_err(usage)?;
         let plan = Plan {
             path: path.clone(),
             recorded: recorded_path(path).to_string(),
@@ -127,7 +156,7 @@ pub(super) fn plans(args: &IngestArgs) -> Result<Vec<(Plan, Scan)>, Error> {
             name: args.name.clone().unwrap_or_else(|| name_from(path)),
             batch_size: args.batch_size,
         };
-        out.push((plan, scanned));
+        out.push(Planned::Fresh(Box::new(plan), scanned));
     }
     Ok(out)
 }
@@ -143,30 +172,37 @@ fn store_error(e: StoreError) -> Error {
 }
 
 /// Ingests planned files; returns the exit code and the JSON summary.
-pub(super) fn ingest_all(
-    g: &GlobalArgs,
-    plans: &[(Plan, Scan)],
-    again: bool,
-) -> Result<(i32, Value), Error> {
+/// What `ingest` says of a file the registry holds already.
+pub(super) fn held_line(recorded: &str, sha256: &str, batches: &[String]) -> String {
+    format!(
+        "{recorded} (sha256 {}) is already ingested in {}; nothing written (--again ingests it again)",
+        sha256.get(..12).unwrap_or(sha256),
+        batches.join(", ")
+    )
+}
+
+pub(super) fn ingest_all(g: &GlobalArgs, plans: &[Planned]) -> Result<(i32, Value), Error> {
     let say = Say { quiet: g.quiet };
     let registry = Registry::new(&g.data_dir);
     let mut files = Vec::new();
     let mut code = EXIT_OK;
-    for (plan, scanned) in plans {
-        let held = already_ingested(&registry, &scanned.sha256)?;
-        if !held.is_empty() && !again {
-            say.line(format!(
-                "{} (sha256 {}) is already ingested in {}; nothing written (--again ingests it again)",
-                plan.recorded,
-                &scanned.sha256[..12],
-                held.join(", ")
-            ));
-            files.push(json!({
-                "path": plan.recorded, "sha256": scanned.sha256, "format": plan.format.as_str(),
-                "skipped": true, "already_in": held, "batches": [],
-            }));
-            continue;
-        }
+    for planned in plans {
+        let (plan, scanned) = match planned {
+            Planned::Held {
+                recorded,
+                sha256,
+                format,
+                batches,
+            } => {
+                say.line(held_line(recorded, sha256, batches));
+                files.push(json!({
+                    "path": recorded, "sha256": sha256, "format": format.as_str(),
+                    "skipped": true, "already_in": batches, "batches": [],
+                }));
+                continue;
+            }
+            Planned::Fresh(plan, scanned) => (plan.as_ref(), scanned),
+        };
         let mut failed: Vec<String> = Vec::new();
         let outcome = ingest(&registry, plan, scanned, &mut |c| {
             if c.status == Status::Failed {
@@ -216,8 +252,8 @@ pub(super) fn ingest_all(
 }
 
 pub(super) fn cmd_ingest(g: &GlobalArgs, args: IngestArgs) -> Result<i32, Error> {
-    let plans = plans(&args)?;
-    let (code, summary) = ingest_all(g, &plans, args.again)?;
+    let plans = plans(g, &args)?;
+    let (code, summary) = ingest_all(g, &plans)?;
     if args.json {
         print_json(&summary)?;
     }

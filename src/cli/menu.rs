@@ -3,7 +3,7 @@
 use clap::FromArgMatches;
 
 use crate::cli::generate::{GenerateArgs, cmd_generate};
-use crate::cli::ingest::{DEFAULT_BATCH_SIZE, IngestArgs, ingest_all, plans};
+use crate::cli::ingest::{DEFAULT_BATCH_SIZE, IngestArgs, Planned, held_line, ingest_all, plans};
 use crate::cli::inputs::{load_script, prompt_files};
 use crate::cli::options::GlobalArgs;
 use crate::cli::provider::select_generator;
@@ -42,10 +42,10 @@ pub(super) fn cmd_menu(g: &GlobalArgs) -> Result<i32, Error> {
     // built-in defaults), read once; the operator's choice is set on it.
     let base = generate_defaults()?;
     let provider = select_generator(&base)?.note;
-    match crate::menu::run(&entries, &provider, &Files) {
+    match crate::menu::run(&entries, &provider, &Files(g)) {
         Ok(Action::Generate(choice)) => cmd_generate(g, with_choice(base, choice)),
         Ok(Action::Ingest(choice)) => {
-            let (code, _) = ingest_all(g, &plans(&ingest_args(&choice))?, false)?;
+            let (code, _) = ingest_all(g, &plans(g, &ingest_args(&choice))?)?;
             Ok(code)
         }
         Err(crate::menu::MenuExit::Cancelled) => {
@@ -71,19 +71,27 @@ fn ingest_args(choice: &IngestChoice) -> IngestArgs {
 }
 
 /// Reads the file the menu's ingest names.
-struct Files;
+struct Files<'g>(&'g GlobalArgs);
 
-impl IngestPreview for Files {
+impl IngestPreview for Files<'_> {
     fn header(&self, file: &camino::Utf8Path) -> Result<Vec<String>, String> {
         crate::ingest::source::csv_header(file).map_err(|e| e.to_string())
     }
 
     fn preview(&self, choice: &IngestChoice) -> Result<String, String> {
-        let planned = plans(&ingest_args(choice)).map_err(|e| e.to_string())?;
-        let (plan, scan) = planned
-            .first()
-            .ok_or_else(|| format!("{}: nothing to ingest", choice.file))?;
-        Ok(crate::ingest::preview::first_conversation(plan, scan))
+        let planned = plans(self.0, &ingest_args(choice)).map_err(|e| e.to_string())?;
+        match planned.first() {
+            Some(Planned::Fresh(plan, scan)) => {
+                Ok(crate::ingest::preview::first_conversation(plan, scan))
+            }
+            Some(Planned::Held {
+                recorded,
+                sha256,
+                batches,
+                ..
+            }) => Ok(held_line(recorded, sha256, batches)),
+            None => Err(format!("{}: nothing to ingest", choice.file)),
+        }
     }
 }
 

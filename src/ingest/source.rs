@@ -197,6 +197,16 @@ fn parse_error(path: &Utf8Path, e: ParseError) -> SourceError {
     }
 }
 
+/// The sha256 of a whole file.
+pub fn sha256_of(path: &Utf8Path) -> Result<String, SourceError> {
+    let mut input = open(path)?;
+    std::io::copy(&mut input, &mut std::io::sink()).map_err(|e| SourceError::Unreadable {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })?;
+    Ok(hex(input.hash))
+}
+
 /// The header row of a CSV file.
 pub fn csv_header(path: &Utf8Path) -> Result<Vec<String>, SourceError> {
     super::csv::header(open(path)?).map_err(|e| parse_error(path, e))

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::artefact::recorded_path;
 use crate::cli::options::GlobalArgs;
-use crate::cli::output::{Say, print_json};
+use crate::cli::output::{Dirs, Say, print_json, user_command};
 use crate::conversation::Status;
 use crate::error::{EXIT_FINDINGS, EXIT_OK, Error};
 use crate::ingest::Format;
@@ -19,6 +19,9 @@ use crate::ingest::roles::RoleMap;
 use crate::ingest::source::{Scan, SourceError, scan, sha256_of};
 use crate::ingest::store::{Plan, StoreError, already_ingested, ingest};
 use crate::registry::Registry;
+
+/// Failed conversations named on stderr per file (the rest are counted).
+const SHOWN_FAILURES: usize = 20;
 
 /// Conversations per batch unless `--batch-size` says otherwise.
 pub(super) const DEFAULT_BATCH_SIZE: u64 = 100;
@@ -203,9 +206,20 @@ pub(super) fn ingest_all(g: &GlobalArgs, plans: &[Planned]) -> Result<(i32, Valu
             }
             Planned::Fresh(plan, scanned) => (plan.as_ref(), scanned),
         };
+        if scanned.conversations == 0 {
+            say.line(format!(
+                "{}: holds no conversation; nothing written",
+                plan.recorded
+            ));
+            files.push(json!({
+                "path": plan.recorded, "sha256": scanned.sha256, "format": plan.format.as_str(),
+                "skipped": true, "already_in": [], "batches": [],
+            }));
+            continue;
+        }
         let mut failed: Vec<String> = Vec::new();
         let outcome = ingest(&registry, plan, scanned, &mut |c| {
-            if c.status == Status::Failed {
+            if c.status == Status::Failed && failed.len() < SHOWN_FAILURES {
                 failed.push(format!("{}: {}", c.conversation_id, c.issues.join("; ")));
             }
         })
@@ -239,6 +253,24 @@ pub(super) fn ingest_all(g: &GlobalArgs, plans: &[Planned]) -> Result<(i32, Valu
         ));
         for f in &failed {
             say.line(format!("  failed {f}"));
+        }
+        if c.failed > failed.len() as u64 {
+            say.line(format!(
+                "  … and {} more failed: `{}`",
+                c.failed - failed.len() as u64,
+                user_command(
+                    g,
+                    Dirs::Data,
+                    &[
+                        "list",
+                        "conversations",
+                        "--run",
+                        &outcome.run.run_id,
+                        "--status",
+                        "failed"
+                    ]
+                )
+            ));
         }
         if c.failed > 0 {
             code = EXIT_FINDINGS;

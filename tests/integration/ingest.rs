@@ -151,6 +151,8 @@ fn list_show_audit_and_audit_script_work_on_ingested_batches() {
             "chats-000001-0002"
         ]
     );
+    let by_name = env.run_json(&words("list batches --prompt calls --json"));
+    assert_eq!(each_str(&by_name, "batch_id"), ["calls-000001"]);
     let shown = env.run(&words("show calls-000001-0001"));
     shown
         .expect(0)
@@ -246,4 +248,37 @@ fn a_tampered_ingested_file_is_an_audit_finding() {
     let export = env.run(&words("export --all --format jsonl --out x.jsonl"));
     export.expect(1);
     assert!(!env.path().join("x.jsonl").exists());
+}
+
+#[test]
+fn name_and_batch_size_split_the_batches() {
+    let env = Env::new();
+    env.write("calls.csv", CALLS_CSV);
+    let args = format!("{CSV_ARGS} --name marzo --batch-size 1");
+    let out = env.run(&words(&args));
+    out.expect(1);
+    assert_eq!(
+        each_str(&out.json()["files"][0]["batches"], "batch_id"),
+        ["marzo-000001", "marzo-000002"]
+    );
+    assert_eq!(
+        conversation(&env, "marzo-000002", 1)["source"]["id"],
+        "C-1002"
+    );
+    assert_eq!(conversation(&env, "marzo-000002", 1)["index"], 2);
+    env.run(&words("ingest calls.csv --format csv --name ../x"))
+        .expect(2)
+        .stderr_has("--name `../x`");
+    // A file with a header and no row registers nothing.
+    env.write("empty.csv", "conversation_id,role,text\r\n");
+    env.run(&words("ingest empty.csv --format csv"))
+        .expect(0)
+        .stderr_has("holds no conversation; nothing written");
+    assert_eq!(
+        env.run_json(&words("list runs --json"))
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 }

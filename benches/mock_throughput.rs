@@ -94,6 +94,14 @@ fn setups(root: &Path) -> Vec<(&'static str, PathBuf)> {
     for (name, value) in VARIABLES {
         filled = filled.replace(&format!("{{{{{name}}}}}"), value);
     }
+    // Without a script there are no variables: drop the declarations of the
+    // script's (`[variables]`, the end of the front matter).
+    if let Some(start) = filled.find("\n[variables]\n") {
+        let end = filled[start..]
+            .find("\n+++")
+            .map_or(filled.len(), |e| start + e);
+        filled.replace_range(start..end, "");
+    }
     assert!(
         convgen::prompt::placeholders(&filled).is_empty(),
         "a placeholder of the shipped prompt has no value here"

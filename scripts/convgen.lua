@@ -130,8 +130,8 @@ function Rng:weighted(list, key) end
 ---@field conversation_id string
 ---@field batch_id string
 ---@field run_id string
+---@field origin "generated"|"ingested" Made by a generator, or read from real transcripts.
 ---@field index integer Conversation number in the run, from 1.
----@field origin "generated"|"ingested" Written by a generator, or read from real transcripts (`convgen ingest`).
 ---@field prompt convgen.PromptRef|nil The prompt version; nil for an ingested conversation.
 ---@field source convgen.SourceRef|nil Where an ingested conversation was read from; nil for a generated one.
 ---@field script convgen.ScriptRef|nil

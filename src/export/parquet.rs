@@ -24,7 +24,7 @@ const BATCH_ROWS: usize = 4096;
 /// Rows per row group (readers parallelise over row groups).
 const ROW_GROUP_ROWS: usize = 65_536;
 /// Bytes per row group at most, so long transcripts do not grow memory.
-const ROW_GROUP_BYTES: usize = 64 * 1024 * 1024;
+const ROW_GROUP_BYTES: usize = 32 * 1024 * 1024;
 
 fn scalar_type(s: Scalar) -> DataType {
     match s {

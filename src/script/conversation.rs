@@ -185,8 +185,8 @@ impl Tables {
         t.raw_set("conversation_id", conv.conversation_id.as_str())?;
         t.raw_set("batch_id", conv.batch_id.as_str())?;
         t.raw_set("run_id", conv.run_id.as_str())?;
-        t.raw_set("index", int(conv.index))?;
         t.raw_set("origin", conv.origin.as_str())?;
+        t.raw_set("index", int(conv.index))?;
         t.raw_set("prompt", prompt)?;
         if let Some(s) = &conv.source {
             let source = lua.create_table_with_capacity(0, 5)?;

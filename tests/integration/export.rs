@@ -380,6 +380,16 @@ fn issue15_filters_select_what_list_selects() {
             .collect();
         assert_eq!(got, listed_ids(&env, list), "export {export}");
     }
+    // Every conversation today is generated.
+    let ingested = env.run(&words("export --all --origin ingested --format jsonl"));
+    assert_eq!(ingested.expect(0).stdout, "");
+    let generated = env.run(&words(
+        "export --all --status any --origin generated --format jsonl",
+    ));
+    assert_eq!(
+        generated.expect(0).stdout.lines().count(),
+        listed_ids(&env, "").len()
+    );
     let failed: BTreeSet<String> = listed_ids(&env, "--status failed").into_iter().collect();
     assert_eq!(failed.len(), 2, "{failed:?}");
 }
@@ -415,6 +425,15 @@ fn issue15_unknown_names_are_usage_errors_listing_the_known_ones() {
     env.run(&words("export --all --format parquet"))
         .expect(2)
         .stderr_has("--format parquet needs a file");
+    env.run(&words("export --all --format csv --delimiter ab"))
+        .expect(2)
+        .stderr_has("--delimiter \"ab\": give one ASCII character");
+    env.run(&words("export --all --format csv --shape messages"))
+        .expect(2)
+        .stderr_has("--shape messages is a JSONL form");
+    env.run(&words("export --format csv"))
+        .expect(2)
+        .stderr_has("name the batches to export, or --run RUN_ID, or --all");
 }
 
 #[test]
@@ -458,4 +477,23 @@ fn issue15_an_export_piped_into_head_ends_quietly() {
     );
     assert_eq!(run.stdout.lines().count(), 1);
     assert_eq!(run.stderr, "exit 0\n", "a closed pipe is not an error");
+}
+
+#[test]
+fn issue15_the_shipped_prompt_exports_typed_variable_columns() {
+    let env = Env::with_shipped_prompts();
+    env.generate("call_center_es", 5, 5, 1, &[]);
+    env.run(&words("export --all --format parquet --out conv.parquet"))
+        .expect(0);
+    let (schema, batches) = parquet_batches(&env.path().join("conv.parquet"));
+    let ty = |n: &str| schema.field_with_name(n).unwrap().data_type().clone();
+    assert_eq!(ty("var.amount"), DataType::Float64);
+    assert_eq!(ty("var.customer"), DataType::Utf8);
+    assert_eq!(ty("attr.tone"), DataType::Utf8);
+    assert_eq!(batches.iter().map(RecordBatch::num_rows).sum::<usize>(), 5);
+    assert!(
+        strings(&batches, "var.importe")
+            .iter()
+            .all(|s| s.ends_with(" €"))
+    );
 }

@@ -282,3 +282,30 @@ fn name_and_batch_size_split_the_batches() {
         1
     );
 }
+
+#[test]
+fn ingested_files_validate_against_the_schema_and_a_mixed_one_does_not() {
+    use crate::schema::{assert_valid, validator};
+    let env = Env::new();
+    ingest_both(&env);
+    let conv_schema = validator(&env, "conversation");
+    let batch_schema = validator(&env, "batch");
+    let mut checked = 0;
+    for batch in ["calls-000001", "chats-000001"] {
+        let dir = env.data().join(batch);
+        assert_valid(&batch_schema, &read_json(&dir.join("batch.json")), batch);
+        for n in 1..=2 {
+            assert_valid(&conv_schema, &conversation(&env, batch, n), batch);
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 4);
+    // Exactly one of prompt and source.
+    let mut both = conversation(&env, "calls-000001", 1);
+    both["prompt"] =
+        serde_json::json!({"id": "p@0", "name": "p", "version": null, "revision": 1, "sha256": ""});
+    assert!(!conv_schema.is_valid(&both));
+    let mut neither = conversation(&env, "calls-000001", 1);
+    neither.as_object_mut().unwrap().remove("source");
+    assert!(!conv_schema.is_valid(&neither));
+}

@@ -6,6 +6,7 @@ mod measure;
 
 mod audit;
 mod export;
+mod export_memory;
 mod fidelity;
 mod generate;
 mod hostile;

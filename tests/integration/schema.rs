@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::common::{Env, files_under, read_json, words};
 use crate::export::typed_env;
 
-fn validator(env: &Env, args: &str) -> jsonschema::Validator {
+pub fn validator(env: &Env, args: &str) -> jsonschema::Validator {
     let schema = env.run_json(&words(&format!("schema {args}")));
     assert_eq!(
         schema["$schema"],
@@ -17,7 +17,7 @@ fn validator(env: &Env, args: &str) -> jsonschema::Validator {
 }
 
 #[track_caller]
-fn assert_valid(v: &jsonschema::Validator, doc: &Value, what: &str) {
+pub fn assert_valid(v: &jsonschema::Validator, doc: &Value, what: &str) {
     let errors: Vec<String> = v.iter_errors(doc).map(|e| e.to_string()).collect();
     assert!(errors.is_empty(), "{what}: {errors:?}");
 }
@@ -54,6 +54,12 @@ fn issue15_every_file_of_a_run_validates_and_a_broken_one_does_not() {
     let mut missing = conv.clone();
     missing.as_object_mut().unwrap().remove("status");
     assert!(!conv_schema.is_valid(&missing), "a missing status passes");
+    let mut no_script = conv.clone();
+    no_script.as_object_mut().unwrap().remove("script");
+    assert!(
+        !conv_schema.is_valid(&no_script),
+        "a missing `script` (written as null) passes"
+    );
     let mut mistyped = conv.clone();
     mistyped["attempts"] = Value::from("1");
     assert!(!conv_schema.is_valid(&mistyped), "attempts as text passes");

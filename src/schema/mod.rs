@@ -26,6 +26,8 @@ pub enum Artefact {
     TurnRow,
 }
 
+mod written;
+
 const DRAFT: &str = "https://json-schema.org/draft/2020-12/schema";
 
 /// The schema of `artefact`; `prompt` adds its declared variables (and, for
@@ -35,6 +37,8 @@ pub fn schema(artefact: Artefact, prompt: Option<&Prompt>) -> Value {
     match artefact {
         Artefact::Conversation => {
             let mut s = generator.into_root_schema_for::<Conversation>().to_value();
+            let sample = serde_json::to_value(written::sample_conversation()).unwrap_or_default();
+            written::require_written(&mut s, &sample);
             prompt_or_source(&mut s);
             if let Some(p) = prompt {
                 declare(&mut s["properties"]["variables"], p);
@@ -43,6 +47,8 @@ pub fn schema(artefact: Artefact, prompt: Option<&Prompt>) -> Value {
         }
         Artefact::Batch => {
             let mut s = generator.into_root_schema_for::<Batch>().to_value();
+            let sample = serde_json::to_value(written::sample_batch()).unwrap_or_default();
+            written::require_written(&mut s, &sample);
             prompt_or_source(&mut s);
             prompt_or_source(&mut s["$defs"]["Conversation"]);
             if let Some(p) = prompt {
@@ -143,8 +149,12 @@ fn row_schema(title: &str, columns: &[Column]) -> Value {
 }
 
 /// A generated conversation or batch names its prompt, an ingested one its
-/// source file: exactly one of the two.
+/// source file: exactly one of the two (so neither is required alone; the
+/// sample the required fields are read from is a generated one).
 fn prompt_or_source(s: &mut Value) {
+    if let Some(required) = s.get_mut("required").and_then(Value::as_array_mut) {
+        required.retain(|f| f != "prompt");
+    }
     s["oneOf"] = json!([
         {"required": ["prompt"], "not": {"required": ["source"]}},
         {"required": ["source"], "not": {"required": ["prompt"]}},
@@ -179,6 +189,25 @@ mod tests {
                 .iter()
                 .any(|r| r == "conversations")
         );
+    }
+
+    #[test]
+    fn fields_written_as_null_are_required_and_skipped_ones_are_not() {
+        let s = schema(Artefact::Conversation, None);
+        let has = |v: &Value, f: &str| v.as_array().unwrap().iter().any(|r| r == f);
+        assert!(has(&s["required"], "script"));
+        assert!(has(&s["$defs"]["PromptRef"]["required"], "version"));
+        assert!(has(&s["$defs"]["GeneratorRef"]["required"], "temperature"));
+        assert!(!has(&s["$defs"]["GeneratorRef"]["required"], "endpoint"));
+        assert!(has(&s["$defs"]["Turn"]["required"], "text"));
+        assert!(!has(&s["$defs"]["Turn"]["required"], "timestamp"));
+        assert!(!has(&s["required"], "request_ids"));
+        let b = schema(Artefact::Batch, None);
+        assert!(has(
+            &b["$defs"]["BatchGenerator"]["required"],
+            "endpoint_host"
+        ));
+        assert!(has(&b["$defs"]["Conversation"]["required"], "origin"));
     }
 
     #[test]

@@ -36,7 +36,9 @@ pub struct Rows<R: Read> {
 }
 
 fn csv_error<R>(e: &::csv::Error, tee: &Tee<R>) -> ParseError {
-    let line = e.position().map_or(0, |p| tee.line_at(p.byte()));
+    let line = e
+        .position()
+        .map_or_else(|| tee.kept_line(), |p| tee.line_at(p.byte()));
     let message = match e.kind() {
         ::csv::ErrorKind::UnequalLengths {
             expected_len, len, ..

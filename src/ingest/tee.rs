@@ -4,6 +4,10 @@
 
 use std::io::Read;
 
+/// The longest CSV record read (one turn): past it, the record is refused
+/// rather than held, so a quote left open in a large file cannot fill memory.
+pub const MAX_RECORD_BYTES: usize = 16 * 1024 * 1024;
+
 /// A reader that keeps a copy of what it has passed on since the last
 /// [`Tee::record`], so each record's raw bytes can be looked at.
 pub struct Tee<R> {
@@ -13,10 +17,18 @@ pub struct Tee<R> {
     base: u64,
     /// Line feeds before `kept[0]`.
     newlines: u64,
+    /// Where the last record handed out ended (the next one starts there).
+    next_start: u64,
 }
 
 impl<R: Read> Read for Tee<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.kept.len() > MAX_RECORD_BYTES {
+            return Err(std::io::Error::other(format!(
+                "a record longer than {} MiB (a quote left open?)",
+                MAX_RECORD_BYTES / (1024 * 1024)
+            )));
+        }
         let n = self.inner.read(buf)?;
         self.kept.extend_from_slice(&buf[..n]);
         Ok(n)
@@ -35,7 +47,13 @@ impl<R> Tee<R> {
             kept: Vec::new(),
             base: 0,
             newlines: 0,
+            next_start: 0,
         }
+    }
+
+    /// The line (from 1) of the record being read now.
+    pub fn kept_line(&self) -> u64 {
+        self.line_at(self.next_start)
     }
 
     /// The line (from 1) of the record starting at stream offset `byte`.
@@ -55,6 +73,7 @@ impl<R> Tee<R> {
 
     /// The bytes from `from` up to `to` (stream offsets), dropping all before `from`.
     pub fn record(&mut self, from: u64, to: u64) -> &[u8] {
+        self.next_start = to;
         let end = (to.saturating_sub(self.base) as usize).min(self.kept.len());
         let start = (from.saturating_sub(self.base) as usize).min(end);
         // Everything before `start` is an earlier record's: drop it now.
@@ -68,6 +87,22 @@ impl<R> Tee<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_record_past_the_bound_is_an_error_not_memory() {
+        let big = vec![b'x'; MAX_RECORD_BYTES + 2 * 8192];
+        let mut tee = Tee::new(&big[..]);
+        let mut buf = [0u8; 8192];
+        let err = loop {
+            match tee.read(&mut buf) {
+                Ok(0) => panic!("read to the end"),
+                Ok(_) => {}
+                Err(e) => break e,
+            }
+        };
+        assert!(err.to_string().contains("quote left open"), "{err}");
+        assert_eq!(tee.kept_line(), 1);
+    }
 
     #[test]
     fn lines_are_counted_past_crlf_terminators() {

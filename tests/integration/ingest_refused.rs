@@ -140,3 +140,18 @@ fn rows_of_one_call_spread_through_the_file_make_one_conversation() {
         ["\"Hola A\"", "\"Adiós A\"", "\"Hola B\"", "\"Adiós B\""]
     );
 }
+
+#[test]
+fn a_quote_left_open_early_in_a_large_file_is_refused_without_reading_it_whole() {
+    let mut text = String::from("conversation_id,role,text\nc1,agent,Hola\nc1,client,\"se corta\n");
+    let row = "c1,agent,una línea más de la llamada que sigue y sigue\n";
+    while text.len() < 17 * 1024 * 1024 {
+        text.push_str(row);
+    }
+    refused(
+        "big.csv",
+        &text,
+        "ingest big.csv --format csv",
+        "big.csv:3: cannot be read: a record longer than 16 MiB (a quote left open?)",
+    );
+}

@@ -17,7 +17,8 @@
 -- Determinism: draw every random value from ctx.rng (or math.random, the same
 -- generator); never from os.time or os.clock.
 
----@alias convgen.Mode "fixed"|"random"|"weighted"|"script"
+--- How scenarios are chosen; "ingested" only in audits of ingested conversations.
+---@alias convgen.Mode "fixed"|"random"|"weighted"|"script"|"ingested"
 
 --- The prompt the conversation comes from (front matter).
 ---@class convgen.PromptInfo
@@ -109,6 +110,14 @@ function Rng:weighted(list, key) end
 ---@field temperature number|nil
 ---@field seed integer The conversation's own seed.
 
+--- The file an ingested conversation was read from.
+---@class convgen.SourceRef
+---@field path string The file, relative to where `convgen ingest` ran.
+---@field sha256 string
+---@field format "csv"|"jsonl"
+---@field line integer The line (from 1) where the conversation starts.
+---@field id string|nil Its id in the file, when it has one.
+
 ---@class convgen.Usage
 ---@field prompt_tokens integer
 ---@field completion_tokens integer
@@ -123,7 +132,8 @@ function Rng:weighted(list, key) end
 ---@field run_id string
 ---@field origin "generated"|"ingested" Made by a generator, or read from real transcripts.
 ---@field index integer Conversation number in the run, from 1.
----@field prompt convgen.PromptRef
+---@field prompt convgen.PromptRef|nil The prompt version; nil for an ingested conversation.
+---@field source convgen.SourceRef|nil Where an ingested conversation was read from; nil for a generated one.
 ---@field script convgen.ScriptRef|nil
 ---@field scenario convgen.ScenarioRef
 ---@field variables table<string, any> What the variables hook returned.

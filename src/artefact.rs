@@ -307,13 +307,17 @@ pub fn render_conversation(conv: &Conversation, out: &mut String) {
 /// Renders the whole batch as `preview.txt`.
 pub fn render_preview(batch: &Batch) -> String {
     let mut out = String::new();
+    let origin = match (&batch.prompt, &batch.source) {
+        (Some(p), _) => format!("prompt {} (revision {})", p.name, p.revision),
+        (None, Some(s)) => format!("ingested from {} ({})", s.path, s.format),
+        (None, None) => "no prompt".to_string(),
+    };
     let _ = writeln!(
         out,
-        "Batch {} · {} · prompt {} (revision {}) · {} / {}",
+        "Batch {} · {} · {} · {} / {}",
         batch.batch_id,
         batch.run_id,
-        batch.prompt.name,
-        batch.prompt.revision,
+        line(&origin),
         batch.generator.provider,
         line(&batch.generator.model)
     );

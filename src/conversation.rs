@@ -26,6 +26,25 @@ pub struct PromptRef {
     pub sha256: String,
 }
 
+/// The file an ingested conversation was read from, and where in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct SourceRef {
+    /// The file, relative to the working directory of the `ingest` command
+    /// (`../` steps when outside it).
+    pub path: String,
+    /// sha256 of the whole file as read.
+    pub sha256: String,
+    /// `csv` or `jsonl`.
+    pub format: String,
+    /// The line (from 1) where the conversation starts; 0 on a batch, which
+    /// holds many.
+    pub line: u64,
+    /// The conversation's id in the source (a CSV's conversation column, a
+    /// JSONL line's `id`), when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}
+
 /// Which script shaped a conversation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ScriptRef {
@@ -147,7 +166,12 @@ pub struct Conversation {
     pub origin: Origin,
     /// Conversation number in the run, from 1.
     pub index: u64,
-    pub prompt: PromptRef,
+    /// The prompt version a generated conversation came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<PromptRef>,
+    /// Where an ingested conversation was read from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceRef>,
     pub script: Option<ScriptRef>,
     pub scenario: ScenarioRef,
     pub variables: BTreeMap<String, Value>,
@@ -177,6 +201,8 @@ pub enum ScenarioMode {
     Weighted,
     /// The script's `select_scenario` hook decides.
     Script,
+    /// Read from the source with the conversation (`convgen ingest`).
+    Ingested,
 }
 
 impl ScenarioMode {
@@ -187,6 +213,7 @@ impl ScenarioMode {
             ScenarioMode::Random => "random".into(),
             ScenarioMode::Weighted => "weighted".into(),
             ScenarioMode::Script => "script".into(),
+            ScenarioMode::Ingested => "ingested".into(),
         }
     }
 }
@@ -253,7 +280,12 @@ pub struct Batch {
     pub run_id: String,
     /// Position of the batch in its run, from 1.
     pub batch_index: u32,
-    pub prompt: PromptRef,
+    /// The prompt version of a generated batch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<PromptRef>,
+    /// The file an ingested batch was read from (`line` 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceRef>,
     pub script: Option<ScriptRef>,
     pub scenario_mode: ScenarioMode,
     pub generator: BatchGenerator,

@@ -115,7 +115,8 @@ pub fn pick_scenario<'p>(
     match mode {
         ScenarioMode::Fixed(id) => prompt.scenario(id),
         ScenarioMode::Random => rng.choice(&prompt.scenarios),
-        ScenarioMode::Weighted | ScenarioMode::Script => {
+        // `Ingested` never reaches generation: ingested batches make nothing.
+        ScenarioMode::Weighted | ScenarioMode::Script | ScenarioMode::Ingested => {
             let weights: Vec<f64> = prompt.scenarios.iter().map(|s| s.weight).collect();
             rng.weighted_index(&weights).map(|i| &prompt.scenarios[i])
         }
@@ -304,7 +305,8 @@ pub fn make_conversation<'a>(
         run_id: batch.run_id.clone(),
         origin: Origin::Generated,
         index,
-        prompt: ctx.prompt_ref.clone(),
+        prompt: Some(ctx.prompt_ref.clone()),
+        source: None,
         script: ctx.script.clone(),
         scenario: ScenarioRef {
             id: scenario.id.clone(),
@@ -455,6 +457,8 @@ impl Sample<'_> {
                 concurrency: 1,
                 max_attempts: self.max_attempts,
                 endpoints: Vec::new(),
+                origin: Origin::Generated,
+                source: None,
             },
             status: RunStatus::Running,
             batches: Vec::new(),
@@ -668,7 +672,7 @@ impl<'b> BatchWork<'b> {
                 Ok(c)
                     if c.conversation_id == id
                         && c.run_id == self.batch.run_id
-                        && c.prompt.sha256 == prompt.sha256
+                        && c.prompt.as_ref().is_some_and(|p| p.sha256 == prompt.sha256)
                         && c.script == ctx.script
                         && (c.status == Status::Failed
                             || validate::check_conversation(&c, prompt).is_empty()) =>
@@ -751,7 +755,7 @@ impl<'b> BatchWork<'b> {
                 batch_id: conv.batch_id.clone(),
                 run_id: conv.run_id.clone(),
                 index: conv.index,
-                prompt_id: conv.prompt.id.clone(),
+                prompt_id: ctx.prompt_ref.id.clone(),
                 scenario_id: conv.scenario.id.clone(),
                 status: conv.status.as_str().to_string(),
                 attempts: conv.attempts,
@@ -783,7 +787,8 @@ impl<'b> BatchWork<'b> {
             batch_id: batch.batch_id.clone(),
             run_id: batch.run_id.clone(),
             batch_index: batch.batch_index,
-            prompt: ctx.prompt_ref.clone(),
+            prompt: Some(ctx.prompt_ref.clone()),
+            source: None,
             script: ctx.script.clone(),
             scenario_mode: ctx.run.config.scenario_mode.clone(),
             generator: BatchGenerator {

@@ -57,7 +57,7 @@ pub fn leave_menu() -> ! {
     static LEAVING: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _turn = LEAVING.lock();
     let _ = dialoguer::console::Term::stderr().show_cursor();
-    eprintln!("\ninterrupted: nothing generated");
+    eprintln!("\ninterrupted: nothing generated or ingested");
     std::process::exit(EXIT_INTERRUPTED)
 }
 

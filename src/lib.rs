@@ -24,6 +24,7 @@ pub mod escape;
 pub mod export;
 pub mod generate;
 pub mod hooks;
+pub mod ingest;
 pub mod interrupt;
 pub mod llm;
 pub mod menu;

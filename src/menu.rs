@@ -2,6 +2,7 @@
 //!
 //! It asks for what `generate` needs — prompt, scenario mode, total, batch
 //! size, seed — shows the provider that will be used, and asks to confirm.
+//! Beside the prompts it offers to ingest a file instead ([`ingest`]).
 //! Nothing is written before the confirmation; Esc at a choice leaves.
 
 use camino::Utf8PathBuf;
@@ -10,6 +11,20 @@ use dialoguer::{Confirm, Input, Select};
 
 use crate::conversation::ScenarioMode;
 use crate::prompt::Prompt;
+
+pub mod ingest;
+
+use ingest::{IngestChoice, IngestPreview};
+
+/// The menu's last entry, below the prompts.
+pub const INGEST_ENTRY: &str = "Ingest a file (CSV or JSONL) instead of generating";
+
+/// What the operator asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Generate(Choice),
+    Ingest(IngestChoice),
+}
 
 /// A prompt as the menu lists it.
 pub struct PromptEntry {
@@ -94,14 +109,14 @@ impl Drop for CursorGuard {
     }
 }
 
-/// Runs the menu; `provider` says which provider will be used.
-pub fn run(entries: &[PromptEntry], provider: &str) -> Result<Choice, MenuExit> {
+/// Runs the menu; `provider` says which provider will be used, `files`
+/// reads the file an ingest names.
+pub fn run(
+    entries: &[PromptEntry],
+    provider: &str,
+    files: &dyn IngestPreview,
+) -> Result<Action, MenuExit> {
     let _cursor = CursorGuard::new();
-    choose(entries, provider)
-}
-
-/// Asks every question in turn.
-fn choose(entries: &[PromptEntry], provider: &str) -> Result<Choice, MenuExit> {
     let colorful = ColorfulTheme::default();
     let simple = SimpleTheme;
     let theme: &dyn Theme = if std::env::var_os("NO_COLOR").is_some() {
@@ -109,12 +124,18 @@ fn choose(entries: &[PromptEntry], provider: &str) -> Result<Choice, MenuExit> {
     } else {
         &colorful
     };
-    if entries.is_empty() {
-        return Err(MenuExit::Terminal(
-            "no prompts to choose from in the prompts dir".into(),
-        ));
-    }
-    let items: Vec<String> = entries.iter().map(describe).collect();
+    choose(theme, entries, provider, files)
+}
+
+/// Asks every question in turn.
+fn choose(
+    theme: &dyn Theme,
+    entries: &[PromptEntry],
+    provider: &str,
+    files: &dyn IngestPreview,
+) -> Result<Action, MenuExit> {
+    let mut items: Vec<String> = entries.iter().map(describe).collect();
+    items.push(INGEST_ENTRY.to_string());
     let (path, prompt, script_selects) = loop {
         let Some(i) = Select::with_theme(theme)
             .with_prompt("Prompt")
@@ -125,6 +146,9 @@ fn choose(entries: &[PromptEntry], provider: &str) -> Result<Choice, MenuExit> {
         else {
             return Err(MenuExit::Cancelled);
         };
+        if i == entries.len() {
+            return ingest::choose(theme, files).map(Action::Ingest);
+        }
         match &entries[i].prompt {
             Ok(p) => {
                 break (
@@ -233,13 +257,13 @@ fn choose(entries: &[PromptEntry], provider: &str) -> Result<Choice, MenuExit> {
     if confirmed != Some(true) {
         return Err(MenuExit::Cancelled);
     }
-    Ok(Choice {
+    Ok(Action::Generate(Choice {
         prompt: path,
         mode,
         total,
         batch_size,
         seed,
-    })
+    }))
 }
 
 #[cfg(test)]

@@ -21,7 +21,9 @@ use redb::{
 };
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
-use crate::conversation::{BatchStatus, Counts, PromptRef, ScenarioMode, ScriptRef, Usage};
+use crate::conversation::{
+    BatchStatus, Counts, Origin, PromptRef, ScenarioMode, ScriptRef, SourceRef, Usage,
+};
 use crate::llm::EndpointStats;
 use crate::prompt::Prompt;
 
@@ -186,6 +188,28 @@ pub struct RunConfig {
     /// The `[[endpoints]]` the run was spread over (none for the environment form).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub endpoints: Vec<crate::llm::http::EndpointRecord>,
+    /// `ingested` for a `convgen ingest` (then `prompt_name` is the batches'
+    /// name, the prompt id and sha256 are empty and `source` is the file).
+    #[serde(default, skip_serializing_if = "is_generated")]
+    pub origin: Origin,
+    /// The file an ingest read (`line` 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceRef>,
+}
+
+impl RunConfig {
+    /// What the run's conversations came from: its prompt id, or for an
+    /// ingest the file it read (`ingested from calls.csv`).
+    pub fn made_from(&self) -> String {
+        match (&self.origin, &self.source) {
+            (Origin::Ingested, Some(s)) => format!("ingested from {}", s.path),
+            _ => self.prompt_id.clone(),
+        }
+    }
+}
+
+fn is_generated(o: &Origin) -> bool {
+    *o == Origin::Generated
 }
 
 /// One prompt and script version a run used, and the batches it wrote.
@@ -203,7 +227,8 @@ pub struct RunVersion {
 /// What an id names in the registry ([`Registry::find`]).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Found {
-    Run(RunRecord),
+    /// Boxed: a run record is much larger than the others.
+    Run(Box<RunRecord>),
     Batch(BatchRecord),
     Conversation(ConversationRecord),
     /// Every revision of a prompt name, or the one a prompt id names.
@@ -1227,7 +1252,7 @@ impl Registry {
     /// a prompt id or name (every registered revision), tried in that order.
     pub fn find(&self, id: &str) -> Result<Option<Found>, RegistryError> {
         if let Some(run) = self.run(id)? {
-            return Ok(Some(Found::Run(run)));
+            return Ok(Some(Found::Run(Box::new(run))));
         }
         if let Some(batch) = self.batch(id)? {
             return Ok(Some(Found::Batch(batch)));

@@ -12,13 +12,14 @@ use camino::Utf8Path;
 use serde::Serialize;
 
 use crate::artefact;
-use crate::conversation::{Batch, BatchStatus, Conversation, Status};
+use crate::conversation::{Batch, BatchStatus, Conversation, Origin, SourceRef, Status};
 use crate::prompt::{self, Prompt};
 use crate::registry::{BatchRecord, ConversationFilter, Registry, RegistryError};
 use crate::regular_file;
 use crate::{data_path, validate};
 
 mod collector;
+pub mod ingested;
 pub mod report;
 
 use collector::Collector;
@@ -234,6 +235,8 @@ pub fn audit_batch(
 
     // Every registered conversation: present, untouched, still valid.
     let mut expected: BTreeSet<String> = BTreeSet::new();
+    // The file an ingested batch's run read, looked up once.
+    let mut run_source: Option<Option<SourceRef>> = None;
     for record in &registered {
         report.conversations += 1;
         let id = Some(record.conversation_id.as_str());
@@ -299,25 +302,57 @@ pub fn audit_batch(
                 ),
             );
         }
-        match prompts.get(registry, &conv.prompt.id)? {
+        if conv.origin == Origin::Ingested {
+            let run_source = run_source.get_or_insert_with(|| {
+                registry
+                    .run(&batch.run_id)
+                    .ok()
+                    .flatten()
+                    .and_then(|r| r.config.source)
+            });
+            for (kind, message) in ingested::findings(&conv, run_source.as_ref()) {
+                out.add(kind, id, Some(&record.file), message);
+            }
+            if untouched {
+                let prompt = ingested::stand_in_prompt(&conv, &batch.prompt_name);
+                visit(&conv, &prompt).map_err(AuditError::Script)?;
+            } else {
+                not_visited("its file was modified after it was registered (sha256_mismatch)");
+            }
+            if conv.status == Status::Failed {
+                report.recorded_failed += 1;
+            }
+            continue;
+        }
+        let Some(prompt_ref) = conv.prompt.as_ref() else {
+            not_visited("it names no prompt version (unregistered_prompt)");
+            out.add(
+                "unregistered_prompt",
+                id,
+                Some(&record.file),
+                format!("{path} is a generated conversation that names no prompt"),
+            );
+            continue;
+        };
+        match prompts.get(registry, &prompt_ref.id)? {
             None => {
                 not_visited("its prompt version is not registered (unregistered_prompt)");
                 out.add(
                     "unregistered_prompt",
                     id,
                     Some(&record.file),
-                    format!("prompt version `{}` is not registered", conv.prompt.id),
+                    format!("prompt version `{}` is not registered", prompt_ref.id),
                 )
             }
             Some(prompt) => {
-                if prompt.sha256 != conv.prompt.sha256 {
+                if prompt.sha256 != prompt_ref.sha256 {
                     out.add(
                         "registry_mismatch",
                         id,
                         Some(&record.file),
                         format!(
                             "prompt sha256 {} differs from the registered one",
-                            conv.prompt.sha256
+                            prompt_ref.sha256
                         ),
                     );
                 }

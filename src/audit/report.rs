@@ -226,7 +226,7 @@ impl Report {
         }
         let recorded = self.recorded_failed();
         if recorded > 0 {
-            line.push_str(&format!("; {recorded} recorded as failed at generation"));
+            line.push_str(&format!("; {recorded} recorded as failed when written"));
         }
         line
     }

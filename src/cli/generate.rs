@@ -121,6 +121,8 @@ pub(super) fn cmd_generate(g: &GlobalArgs, args: GenerateArgs) -> Result<i32, Er
         concurrency: args.concurrency,
         max_attempts: args.max_attempts,
         endpoints,
+        origin: crate::conversation::Origin::Generated,
+        source: None,
     };
     // The run's lock comes with it: it is never seen running with its lock free.
     let (run, batches, _run_lock) = registry.register_run(config)?;

@@ -1,14 +1,17 @@
-//! The operator menu's wiring: choose, confirm, then `generate`.
+//! The operator menu's wiring: choose, confirm, then `generate` (or `ingest`).
 
 use clap::FromArgMatches;
 
 use crate::cli::generate::{GenerateArgs, cmd_generate};
+use crate::cli::ingest::{DEFAULT_BATCH_SIZE, IngestArgs, Planned, held_line, ingest_all, plans};
 use crate::cli::inputs::{load_script, prompt_files};
 use crate::cli::options::GlobalArgs;
 use crate::cli::provider::select_generator;
 use crate::cli::{Arc, Cli, Command, command_with_file, file_settings};
 use crate::conversation::ScenarioMode;
 use crate::error::{EXIT_OK, Error};
+use crate::menu::Action;
+use crate::menu::ingest::{IngestChoice, IngestPreview};
 use crate::plan::ModeChoice;
 use crate::prompt;
 use crate::script::sandbox::LogSink;
@@ -39,13 +42,56 @@ pub(super) fn cmd_menu(g: &GlobalArgs) -> Result<i32, Error> {
     // built-in defaults), read once; the operator's choice is set on it.
     let base = generate_defaults()?;
     let provider = select_generator(&base)?.note;
-    match crate::menu::run(&entries, &provider) {
-        Ok(choice) => cmd_generate(g, with_choice(base, choice)),
+    match crate::menu::run(&entries, &provider, &Files(g)) {
+        Ok(Action::Generate(choice)) => cmd_generate(g, with_choice(base, choice)),
+        Ok(Action::Ingest(choice)) => {
+            let (code, _) = ingest_all(g, &plans(g, &ingest_args(&choice))?)?;
+            Ok(code)
+        }
         Err(crate::menu::MenuExit::Cancelled) => {
-            eprintln!("nothing generated");
+            eprintln!("nothing generated or ingested");
             Ok(EXIT_OK)
         }
         Err(crate::menu::MenuExit::Terminal(e)) => Err(Error::Usage(format!("menu: {e}"))),
+    }
+}
+
+/// `ingest`'s options for the menu's choice (the defaults for the rest).
+fn ingest_args(choice: &IngestChoice) -> IngestArgs {
+    IngestArgs {
+        files: vec![choice.file.clone()],
+        format: choice.format,
+        columns: choice.columns.clone(),
+        roles: choice.roles.clone(),
+        name: None,
+        batch_size: DEFAULT_BATCH_SIZE,
+        again: false,
+        json: false,
+    }
+}
+
+/// Reads the file the menu's ingest names.
+struct Files<'g>(&'g GlobalArgs);
+
+impl IngestPreview for Files<'_> {
+    fn header(&self, file: &camino::Utf8Path) -> Result<Vec<String>, String> {
+        crate::ingest::source::csv_header(file).map_err(|e| e.to_string())
+    }
+
+    fn preview(&self, choice: &IngestChoice) -> Result<String, String> {
+        let planned = plans(self.0, &ingest_args(choice)).map_err(|e| e.to_string())?;
+        match planned.first() {
+            Some(Planned::Fresh(plan, scan)) => {
+                Ok(crate::ingest::preview::first_conversation(plan, scan))
+            }
+            Some(Planned::Held {
+                recorded,
+                sha256,
+                batches,
+                ..
+            }) => Ok(held_line(recorded, sha256, batches)),
+            None => Err(format!("{}: nothing to ingest", choice.file)),
+        }
     }
 }
 
@@ -77,6 +123,8 @@ fn with_choice(mut args: GenerateArgs, choice: crate::menu::Choice) -> GenerateA
         ScenarioMode::Random => (None, Some(ModeChoice::Random)),
         ScenarioMode::Weighted => (None, Some(ModeChoice::Weighted)),
         ScenarioMode::Script => (None, Some(ModeChoice::Script)),
+        // The menu's generate choices never hold it.
+        ScenarioMode::Ingested => (None, None),
     };
     args
 }

@@ -18,6 +18,7 @@ use crate::cli::completions::{CompletionsArgs, cmd_completions};
 use crate::cli::config::{ConfigArgs, cmd_config};
 use crate::cli::export::{ExportArgs, cmd_export};
 use crate::cli::generate::{GenerateArgs, cmd_generate};
+use crate::cli::ingest::{IngestArgs, cmd_ingest};
 use crate::cli::list::{ListArgs, cmd_list};
 use crate::cli::menu::cmd_menu;
 use crate::cli::options::GlobalArgs;
@@ -34,6 +35,7 @@ mod completions;
 mod config;
 mod export;
 mod generate;
+mod ingest;
 mod inputs;
 mod interrupt;
 mod list;
@@ -98,6 +100,14 @@ Exit status: 0 clean, 1 findings, 2 could not run.")]
 
 Exit status: 0 exported, 1 a registered file is missing or modified (nothing written), 2 usage error.")]
     Export(ExportArgs),
+    /// Bring real transcripts in: CSV (one row per turn) or JSONL (one conversation per line).
+    #[command(after_help = "Examples:
+  convgen ingest calls.csv --format csv --columns conversation=call_id,role=speaker,text=utterance,timestamp=start_time --roles AGENTE=agent,CLIENTE=client
+  convgen ingest chats.jsonl --format jsonl --roles assistant=agent,user=client --name chats
+  convgen ingest march/*.csv --format csv --batch-size 500 --json
+
+Exit status: 0 ingested (or already ingested), 1 some conversations failed the checks (kept as failed), 2 a file cannot be parsed (nothing written).")]
+    Ingest(IngestArgs),
     /// List prompts, runs, batches or conversations from the registry.
     #[command(after_help = "Examples:
   convgen list prompts
@@ -223,6 +233,7 @@ fn run(cli: Cli, matches: &clap::ArgMatches) -> Result<i32, Error> {
         Some(Command::Resume(args)) => cmd_resume(g, args),
         Some(Command::Audit(args)) => cmd_audit(g, args),
         Some(Command::Export(args)) => cmd_export(g, args),
+        Some(Command::Ingest(args)) => cmd_ingest(g, args),
         Some(Command::List(args)) => cmd_list(g, args),
         Some(Command::Show(args)) => cmd_show(g, args),
         Some(Command::Check(args)) => cmd_check(g, args),

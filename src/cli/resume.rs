@@ -54,6 +54,18 @@ pub(super) fn cmd_resume(g: &GlobalArgs, args: ResumeArgs) -> Result<i32, Error>
             user_command(g, Dirs::Data, &["list", "runs"])
         ))
     })?;
+    if let Some(s) = &run.config.source {
+        return Err(Error::Usage(format!(
+            "{} is an ingest of {}, not a generation: there is nothing to resume; `{}` ingests the file again",
+            run.run_id,
+            s.path,
+            user_command(
+                g,
+                Dirs::Data,
+                &["ingest", &s.path, "--format", &s.format, "--again"]
+            )
+        )));
+    }
     let _run_lock = lock_run(&registry, &run.run_id)?;
     let pending = crate::resume::pending(&registry, &run)?;
     if pending.is_empty() {

@@ -66,7 +66,7 @@ pub(super) fn cmd_show(g: &GlobalArgs, args: ShowArgs) -> Result<i32, Error> {
         return crate::cli::source::show_source(g, &registry, id);
     }
     match registry.find(id)? {
-        Some(Found::Run(run)) => show_run(g, &registry, run, args.json)?,
+        Some(Found::Run(run)) => show_run(g, &registry, *run, args.json)?,
         Some(Found::Batch(batch)) => show_batch(g, &registry, batch, args.json)?,
         Some(Found::Conversation(record)) => show_conversation(g, record, args.json)?,
         Some(Found::Prompts(prompts)) => show_prompts(&prompts, args.json)?,
@@ -97,7 +97,16 @@ fn show_run(g: &GlobalArgs, registry: &Registry, run: RunRecord, json: bool) -> 
     }
     let c = &run.config;
     println!("run {} · {}", run.run_id, run.status.as_str());
-    println!("prompt      {} ({})", c.prompt_id, line(&c.prompt_name));
+    match &c.source {
+        Some(s) => println!(
+            "source      {} ({}, sha256 {}) as {}",
+            line(&s.path),
+            s.format,
+            s.sha256,
+            line(&c.prompt_name)
+        ),
+        None => println!("prompt      {} ({})", c.prompt_id, line(&c.prompt_name)),
+    }
     println!("scenarios   {}", c.scenario_mode.label());
     println!("total       {} in batches of {}", c.total, c.batch_size);
     println!("seed        {}", c.seed);
@@ -197,7 +206,14 @@ fn show_batch(
         batch.run_id,
         batch.status.as_str()
     );
-    println!("prompt      {}", batch.prompt_id);
+    if batch.prompt_id.is_empty() {
+        println!(
+            "source      ingested by {} (`show {}`)",
+            batch.run_id, batch.run_id
+        );
+    } else {
+        println!("prompt      {}", batch.prompt_id);
+    }
     println!("folder      {}", g.data_dir.join(&batch.path));
     println!(
         "counts      {} valid, {} failed of {}",
@@ -235,9 +251,14 @@ fn show_conversation(g: &GlobalArgs, record: ConversationRecord, json: bool) -> 
     }
     let mut text = String::new();
     artefact::render_conversation(&conv, &mut text);
+    let from = match (&conv.prompt, &conv.source) {
+        (Some(p), _) => format!("prompt {}", p.id),
+        (None, Some(s)) => format!("ingested from {}:{} ({})", s.path, s.line, s.format),
+        (None, None) => "no prompt".to_string(),
+    };
     println!(
-        "prompt {} · {} / {} · attempts {}",
-        conv.prompt.id,
+        "{} · {} / {} · attempts {}",
+        line(&from),
         conv.generator.provider,
         line(&conv.generator.model),
         conv.attempts

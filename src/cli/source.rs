@@ -9,8 +9,27 @@ use crate::cli::output::{Dirs, user_command};
 use crate::error::{EXIT_OK, Error};
 use crate::registry::{Found, Registry};
 
+/// Refuses `--source` on what was ingested: it has a source file, no prompt.
+fn refuse_ingested(registry: &Registry, id: &str, run_id: &str) -> Result<(), Error> {
+    let source = registry.run(run_id)?.and_then(|r| r.config.source);
+    match source {
+        Some(s) => Err(Error::Usage(format!(
+            "`{id}` was ingested from {} (sha256 {}), not made from a prompt: there is no prompt text to print",
+            s.path, s.sha256
+        ))),
+        None => Ok(()),
+    }
+}
+
 pub(super) fn show_source(g: &GlobalArgs, registry: &Registry, id: &str) -> Result<i32, Error> {
-    let prompt_id = match registry.find(id)? {
+    let found = registry.find(id)?;
+    match &found {
+        Some(Found::Run(r)) => refuse_ingested(registry, id, &r.run_id)?,
+        Some(Found::Batch(b)) => refuse_ingested(registry, id, &b.run_id)?,
+        Some(Found::Conversation(c)) => refuse_ingested(registry, id, &c.run_id)?,
+        _ => {}
+    }
+    let prompt_id = match found {
         Some(Found::Prompts(prompts)) => prompts.into_iter().max_by_key(|p| p.revision),
         Some(Found::Run(r)) => registry.prompt(&r.config.prompt_id)?,
         Some(Found::Batch(b)) => registry.prompt(&b.prompt_id)?,

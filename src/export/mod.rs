@@ -169,10 +169,8 @@ pub fn export<W: Write + Send>(
 
 /// The prompt version a conversation was made from, when registered and parsable.
 fn prompt_of<'a>(selected: &'a Selected, conv: &Conversation) -> Option<&'a Prompt> {
-    selected
-        .prompts
-        .get(&conv.prompt.id)
-        .and_then(|(_, p)| p.as_ref())
+    let id = &conv.prompt.as_ref()?.id;
+    selected.prompts.get(id).and_then(|(_, p)| p.as_ref())
 }
 
 /// Writes one conversation's rows; returns how many.

@@ -101,8 +101,19 @@ pub fn check_names(
     let place = || registry.path().to_string();
     if let Some(p) = prompt {
         let prompts = registry.prompts()?;
-        if !prompts.iter().any(|r| r.name == p || r.prompt_id == p) {
-            let names: BTreeSet<String> = prompts.into_iter().map(|r| r.name).collect();
+        // The name of ingested batches (`ingest --name`) selects them as a
+        // prompt name selects generated ones.
+        let ingested = || -> Result<BTreeSet<String>, RegistryError> {
+            Ok(registry
+                .runs()?
+                .into_iter()
+                .filter(|r| r.config.source.is_some())
+                .map(|r| r.config.prompt_name)
+                .collect())
+        };
+        if !prompts.iter().any(|r| r.name == p || r.prompt_id == p) && !ingested()?.contains(p) {
+            let mut names: BTreeSet<String> = prompts.into_iter().map(|r| r.name).collect();
+            names.extend(ingested()?);
             return Err(SelectError::Unknown {
                 flag: "--prompt",
                 value: p.to_string(),

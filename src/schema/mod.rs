@@ -39,6 +39,7 @@ pub fn schema(artefact: Artefact, prompt: Option<&Prompt>) -> Value {
             let mut s = generator.into_root_schema_for::<Conversation>().to_value();
             let sample = serde_json::to_value(written::sample_conversation()).unwrap_or_default();
             written::require_written(&mut s, &sample);
+            prompt_or_source(&mut s);
             if let Some(p) = prompt {
                 declare(&mut s["properties"]["variables"], p);
             }
@@ -48,6 +49,8 @@ pub fn schema(artefact: Artefact, prompt: Option<&Prompt>) -> Value {
             let mut s = generator.into_root_schema_for::<Batch>().to_value();
             let sample = serde_json::to_value(written::sample_batch()).unwrap_or_default();
             written::require_written(&mut s, &sample);
+            prompt_or_source(&mut s);
+            prompt_or_source(&mut s["$defs"]["Conversation"]);
             if let Some(p) = prompt {
                 declare(
                     &mut s["$defs"]["Conversation"]["properties"]["variables"],
@@ -145,6 +148,19 @@ fn row_schema(title: &str, columns: &[Column]) -> Value {
     })
 }
 
+/// A generated conversation or batch names its prompt, an ingested one its
+/// source file: exactly one of the two (so neither is required alone; the
+/// sample the required fields are read from is a generated one).
+fn prompt_or_source(s: &mut Value) {
+    if let Some(required) = s.get_mut("required").and_then(Value::as_array_mut) {
+        required.retain(|f| f != "prompt");
+    }
+    s["oneOf"] = json!([
+        {"required": ["prompt"], "not": {"required": ["source"]}},
+        {"required": ["source"], "not": {"required": ["prompt"]}},
+    ]);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,7 +170,12 @@ mod tests {
         let s = schema(Artefact::Conversation, None);
         assert_eq!(s["$schema"], DRAFT);
         let required = s["required"].as_array().unwrap();
-        for f in ["conversation_id", "status", "turns", "attempts", "prompt"] {
+        let either = s["oneOf"].to_string();
+        assert!(
+            either.contains("\"prompt\"") && either.contains("\"source\""),
+            "{either}"
+        );
+        for f in ["conversation_id", "status", "turns", "attempts", "roles"] {
             assert!(
                 required.iter().any(|r| r == f),
                 "{f} not required: {required:?}"

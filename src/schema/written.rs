@@ -26,13 +26,14 @@ pub fn sample_conversation() -> Conversation {
         run_id: "run-000001".into(),
         origin: Origin::Generated,
         index: 1,
-        prompt: PromptRef {
+        prompt: Some(PromptRef {
             id: "p@000000000000".into(),
             name: "p".into(),
             version: None,
             revision: 1,
             sha256: String::new(),
-        },
+        }),
+        source: None,
         script: None,
         scenario: ScenarioRef {
             id: "s".into(),
@@ -74,6 +75,7 @@ pub fn sample_batch() -> Batch {
         run_id: conv.run_id.clone(),
         batch_index: 1,
         prompt: conv.prompt.clone(),
+        source: None,
         script: None,
         scenario_mode: ScenarioMode::Random,
         generator: BatchGenerator {

@@ -118,15 +118,23 @@ impl Tables {
         Ok(out)
     }
 
-    /// `conv.prompt`, `conv.script` and `conv.roles`.
-    fn run_parts(lua: &Lua, conv: &Conversation) -> mlua::Result<(Table, Option<Table>, Table)> {
-        let p = &conv.prompt;
-        let prompt = lua.create_table_with_capacity(0, 5)?;
-        prompt.raw_set("id", p.id.as_str())?;
-        prompt.raw_set("name", p.name.as_str())?;
-        prompt.raw_set("version", p.version.as_deref())?;
-        prompt.raw_set("revision", p.revision)?;
-        prompt.raw_set("sha256", p.sha256.as_str())?;
+    /// `conv.prompt` (none for an ingested conversation), `conv.script` and `conv.roles`.
+    fn run_parts(
+        lua: &Lua,
+        conv: &Conversation,
+    ) -> mlua::Result<(Option<Table>, Option<Table>, Table)> {
+        let prompt = match &conv.prompt {
+            Some(p) => {
+                let t = lua.create_table_with_capacity(0, 5)?;
+                t.raw_set("id", p.id.as_str())?;
+                t.raw_set("name", p.name.as_str())?;
+                t.raw_set("version", p.version.as_deref())?;
+                t.raw_set("revision", p.revision)?;
+                t.raw_set("sha256", p.sha256.as_str())?;
+                Some(t)
+            }
+            None => None,
+        };
         let script = match &conv.script {
             Some(s) => {
                 let t = lua.create_table_with_capacity(0, 2)?;
@@ -154,6 +162,15 @@ impl Tables {
         t.raw_set("origin", conv.origin.as_str())?;
         t.raw_set("index", int(conv.index))?;
         t.raw_set("prompt", prompt)?;
+        if let Some(s) = &conv.source {
+            let source = lua.create_table_with_capacity(0, 5)?;
+            source.raw_set("path", s.path.as_str())?;
+            source.raw_set("sha256", s.sha256.as_str())?;
+            source.raw_set("format", s.format.as_str())?;
+            source.raw_set("line", int(s.line))?;
+            source.raw_set("id", s.id.as_deref())?;
+            t.raw_set("source", source)?;
+        }
         t.raw_set("script", script)?;
         let scenario = lua.create_table_with_capacity(0, 2)?;
         scenario.raw_set("id", conv.scenario.id.as_str())?;
@@ -414,7 +431,9 @@ mod tests {
         let before = tables.turns(&lua, &conv.conversation_id, &untimed).unwrap();
         let mut bare = conv.clone();
         bare.script = None;
-        bare.prompt.version = None;
+        if let Some(p) = bare.prompt.as_mut() {
+            p.version = None;
+        }
         bare.generator.endpoint_host = None;
         bare.generator.endpoint = None;
         bare.generator.temperature = None;

@@ -89,6 +89,7 @@ pub fn mode_name(mode: &ScenarioMode) -> &'static str {
         ScenarioMode::Random => "random",
         ScenarioMode::Weighted => "weighted",
         ScenarioMode::Script => "script",
+        ScenarioMode::Ingested => "ingested",
     }
 }
 

@@ -525,6 +525,13 @@ fn run_with(stub: &Stub) -> Facts {
             .map(|i| i.as_str().unwrap().to_string()),
     );
 
+    // An ingested conversation too (issue 16): `prompt` nil, `source` set.
+    env.write(
+        "real.jsonl",
+        "{\"id\": \"r-1\", \"turns\": [{\"role\": \"agent\", \"text\": \"Hola\"}, {\"role\": \"client\", \"text\": \"Buenas\"}]}\n",
+    );
+    env.run(&words("ingest real.jsonl --format jsonl"))
+        .expect(0);
     let audit = env.run(&["audit", "--all", "--script", "qa/stub.lua", "--json"]);
     let report = audit.expect(0).json();
     assert_eq!(report["findings"], 0, "{report:#}");

@@ -6,13 +6,13 @@ use std::time::{Duration, Instant};
 use crate::common::{Env, assert_has, read_json};
 
 /// A program running in a tmux session; killed on drop.
-struct Terminal {
+pub struct Terminal {
     name: String,
 }
 
 impl Terminal {
     /// Runs the menu (`convgen` alone) in a terminal.
-    fn start(env: &Env, name: &str) -> Terminal {
+    pub fn start(env: &Env, name: &str) -> Terminal {
         Self::run(env, name, "", "")
             .expect("tmux is needed for the menu tests (.ci/run installs it)")
     }
@@ -47,7 +47,7 @@ impl Terminal {
         Some(Terminal { name })
     }
 
-    fn screen(&self) -> String {
+    pub fn screen(&self) -> String {
         let out = Command::new("tmux")
             .args(["capture-pane", "-p", "-t", &self.name])
             .output()
@@ -56,7 +56,7 @@ impl Terminal {
     }
 
     /// Waits until the screen shows `text`.
-    fn wait_for(&self, text: &str) -> String {
+    pub fn wait_for(&self, text: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let screen = self.screen();
@@ -88,7 +88,7 @@ impl Terminal {
         }
     }
 
-    fn keys(&self, keys: &[&str]) {
+    pub fn keys(&self, keys: &[&str]) {
         for k in keys {
             Command::new("tmux")
                 .args(["send-keys", "-t", &self.name, k])

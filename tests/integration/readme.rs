@@ -79,3 +79,40 @@ fn issue12_shipped_files_name_no_machine_path() {
         }
     }
 }
+
+#[test]
+fn issue16_every_command_of_the_readme_ingest_block_runs() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let block = readme
+        .split("\n## Ingesting real transcripts")
+        .nth(1)
+        .and_then(|s| s.split("```sh\n").nth(1))
+        .and_then(|b| b.split("\n```").next())
+        .expect("README has an ingest section with a ```sh block");
+    let env = crate::common::Env::new();
+    for name in ["calls.csv", "chats.jsonl"] {
+        let bytes = std::fs::read(repo().join("examples").join(name)).unwrap();
+        env.write(&format!("examples/{name}"), bytes);
+    }
+    let commands: Vec<&str> = block
+        .lines()
+        .map(|l| l.split(" #").next().unwrap_or_default().trim())
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert!(commands.len() >= 5, "{commands:?}");
+    for cmd in commands {
+        let run = env.shell(cmd);
+        assert_eq!(
+            run.code, 0,
+            "README: `{cmd}` exits {}\n{}",
+            run.code, run.stderr
+        );
+    }
+    assert!(env.path().join("turns.csv").is_file());
+    let again = env.shell("convgen ingest examples/calls.csv --format csv");
+    assert!(
+        again.stderr.contains("already ingested in calls-000001"),
+        "{}",
+        again.stderr
+    );
+}

@@ -239,6 +239,8 @@ fn issue12_a_run_recorded_with_only_its_host_still_resumes_by_host() {
             concurrency: 1,
             max_attempts: 1,
             endpoints: Vec::new(),
+            origin: convgen::conversation::Origin::Generated,
+            source: None,
         })
         .unwrap();
     drop(lock);

@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::common::{Env, files_under, read_json, words};
 use crate::export::typed_env;
 
-fn validator(env: &Env, args: &str) -> jsonschema::Validator {
+pub fn validator(env: &Env, args: &str) -> jsonschema::Validator {
     let schema = env.run_json(&words(&format!("schema {args}")));
     assert_eq!(
         schema["$schema"],
@@ -17,7 +17,7 @@ fn validator(env: &Env, args: &str) -> jsonschema::Validator {
 }
 
 #[track_caller]
-fn assert_valid(v: &jsonschema::Validator, doc: &Value, what: &str) {
+pub fn assert_valid(v: &jsonschema::Validator, doc: &Value, what: &str) {
     let errors: Vec<String> = v.iter_errors(doc).map(|e| e.to_string()).collect();
     assert!(errors.is_empty(), "{what}: {errors:?}");
 }

@@ -104,7 +104,7 @@ pub(super) fn list_runs(g: &GlobalArgs, registry: &Registry, a: &RunsArgs) -> Re
                 vec![
                     r.run_id.clone(),
                     r.status.as_str().into(),
-                    r.config.prompt_id.clone(),
+                    r.config.made_from(),
                     r.config.total.to_string(),
                     r.counts.valid.to_string(),
                     r.counts.failed.to_string(),

@@ -16,6 +16,7 @@ mod lineage;
 mod llm_server;
 mod luals_stub;
 mod menu;
+mod mock_golden;
 mod output;
 mod pasted;
 mod prompts;

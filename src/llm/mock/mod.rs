@@ -21,6 +21,8 @@ use crate::rng::ConvRng;
 
 mod attrs;
 mod bank;
+#[cfg(test)]
+mod bank_tests;
 mod call;
 mod classify;
 mod company;
@@ -72,7 +74,6 @@ pub fn mock_conversation(input: &MockInput, rng: &mut ConvRng) -> Vec<(String, S
 /// The conversation, and whether a template referred to an unknown placeholder
 /// (a bug in this file; the tests check it never happens).
 fn generate(input: &MockInput, rng: &mut ConvRng) -> (Vec<(String, String)>, bool) {
-    let n = input.turns;
     let fallback_roles = [String::from("agent"), String::from("client")];
     let roles: &[String] = if input.roles.is_empty() {
         &fallback_roles
@@ -80,6 +81,18 @@ fn generate(input: &MockInput, rng: &mut ConvRng) -> (Vec<(String, String)>, boo
         input.roles
     };
     let (bank, marker) = load::for_language(input.language);
+    write(input, roles, bank, marker.as_deref(), rng)
+}
+
+/// The conversation in `bank`, every turn after `marker` if there is one.
+fn write(
+    input: &MockInput,
+    roles: &[String],
+    bank: &'static bank::Bank,
+    marker: Option<&str>,
+    rng: &mut ConvRng,
+) -> (Vec<(String, String)>, bool) {
+    let n = input.turns;
     let call = call_roles(roles);
     let hay = Haystack::new(input);
     let domain = hay.domain();
@@ -96,7 +109,7 @@ fn generate(input: &MockInput, rng: &mut ConvRng) -> (Vec<(String, String)>, boo
     let mut out = Vec::with_capacity(n);
     for (i, text) in texts.into_iter().enumerate().take(n) {
         let role = roles[i % roles.len()].clone();
-        let text = match &marker {
+        let text = match marker {
             Some(m) => format!("{m} {text}"),
             None => text,
         };

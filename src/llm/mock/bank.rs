@@ -6,6 +6,7 @@
 use serde::Deserialize;
 
 use super::classify::{Domain, Outcome, Tone, Topic};
+use super::keywords::Keywords;
 use super::locale::Locale;
 use super::pools::{CallPools, FactPools, GenericPools};
 
@@ -253,4 +254,6 @@ pub struct Bank {
     pub facts: FactPools,
     pub call: CallPools,
     pub generic: GenericPools,
+    #[serde(default)]
+    pub keywords: Keywords,
 }

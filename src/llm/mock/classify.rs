@@ -1,46 +1,18 @@
 //! What a conversation is about, from the roles, the scenario and the
-//! prompt: a call or not, the domain, the topic and its sub-type.
-//!
-//! The keyword lists are still Rust constants, shared by every language;
-//! they are to move into per-language keyword files (issue 17).
+//! prompt: a call or not, the domain, the topic and its sub-type. The stems
+//! are the banks' (see [`super::keywords`]).
 
 use super::MockInput;
 use super::bank::ANY;
+use super::keywords::SubWords;
+use super::load::keywords;
 use super::vars::clip;
 
-const AGENT_WORDS: &[&str] = &[
-    "agent",
-    "agente",
-    "operator",
-    "operador",
-    "asesor",
-    "advisor",
-    "adviser",
-    "representative",
-    "teleoperador",
-    "support",
-    "soporte",
-    "gestor",
-];
-const CLIENT_WORDS: &[&str] = &[
-    "client",
-    "cliente",
-    "customer",
-    "usuario",
-    "usuaria",
-    "user",
-    "caller",
-    "llamante",
-    "consumer",
-    "consumidor",
-    "abonado",
-    "abonada",
-];
-
-pub fn role_is(role: &str, words: &[&str]) -> bool {
+/// Whether `role` names one of `words` ("rep" and "csr" are agents too).
+fn role_is(role: &str, words: &[String], agent: bool) -> bool {
     let r = role.trim().to_lowercase();
-    let short_agent = matches!(r.as_str(), "rep" | "csr") && words.contains(&"agent");
-    short_agent || words.iter().any(|w| r.contains(w))
+    let short_agent = agent && matches!(r.as_str(), "rep" | "csr");
+    short_agent || words.iter().any(|w| r.contains(w.as_str()))
 }
 
 /// `Some(agent_first)` when the roles are exactly an agent and a client.
@@ -48,10 +20,13 @@ pub fn call_roles(roles: &[String]) -> Option<bool> {
     if roles.len() != 2 {
         return None;
     }
-    let a0 = role_is(&roles[0], AGENT_WORDS) && !role_is(&roles[0], CLIENT_WORDS);
-    let c0 = role_is(&roles[0], CLIENT_WORDS) && !role_is(&roles[0], AGENT_WORDS);
-    let a1 = role_is(&roles[1], AGENT_WORDS) && !role_is(&roles[1], CLIENT_WORDS);
-    let c1 = role_is(&roles[1], CLIENT_WORDS) && !role_is(&roles[1], AGENT_WORDS);
+    let k = keywords();
+    let agent = |r: &str| role_is(r, &k.agent_roles, true);
+    let client = |r: &str| role_is(r, &k.client_roles, false);
+    let a0 = agent(&roles[0]) && !client(&roles[0]);
+    let c0 = client(&roles[0]) && !agent(&roles[0]);
+    let a1 = agent(&roles[1]) && !client(&roles[1]);
+    let c1 = client(&roles[1]) && !agent(&roles[1]);
     if a0 && c1 {
         Some(true)
     } else if c0 && a1 {
@@ -99,193 +74,6 @@ pub enum Outcome {
     Callback,
 }
 
-const TOPIC_WORDS: [&[&str]; 8] = [
-    &[
-        "factur",
-        "cobr",
-        "cargo",
-        "importe",
-        "recibo",
-        "bill",
-        "charge",
-        "invoice",
-        "refund",
-        "reembols",
-        "abono",
-        "payment",
-        "dispute",
-        "disputa",
-        "overcharg",
-        "duplicad",
-        "fee",
-        "comisi",
-        "overdraft",
-        "descubierto",
-    ],
-    &[
-        "averí",
-        "averi",
-        "sin servicio",
-        "conexi",
-        "internet",
-        "router",
-        "wifi",
-        "outage",
-        "lento",
-        "slow",
-        "corte",
-        "technical",
-        "técnic",
-        "tecnic",
-        "señal",
-        "signal",
-        "no funciona",
-        "not working",
-        "fault",
-        "connection",
-        "no se ven",
-        "descodificador",
-    ],
-    &[
-        "baja",
-        "cancel",
-        "portabil",
-        "unsubscrib",
-        "cerrar",
-        "close",
-        "closing",
-        "terminat",
-        "rescind",
-    ],
-    &[
-        "tarifa",
-        "upgrade",
-        "downgrade",
-        "cambio de plan",
-        "change plan",
-        "plan",
-        "oferta",
-        "offer",
-        "contratar",
-        "promo",
-        "mejorar",
-        "nueva línea",
-        "new line",
-        "más rápid",
-        "faster",
-    ],
-    &[
-        "pedido",
-        "order",
-        "envío",
-        "envio",
-        "entrega",
-        "deliver",
-        "shipping",
-        "paquete",
-        "parcel",
-        "package",
-        "devoluc",
-        "return",
-        "repartidor",
-        "courier",
-        "tracking",
-        "seguimiento",
-    ],
-    &[
-        "contraseña",
-        "password",
-        "passcode",
-        "acceso",
-        "access",
-        "login",
-        "log in",
-        "sign in",
-        "bloque",
-        "locked",
-        "fraud",
-        "phishing",
-        "hack",
-        "seguridad",
-        "security",
-        "clave",
-        "2fa",
-        "sim",
-    ],
-    &[
-        "card",
-        "tarjeta de",
-        "declined",
-        "rechaz",
-        "lost",
-        "stolen",
-        "robad",
-        "perdid",
-        "unrecognis",
-        "unrecogniz",
-        "no reconozco",
-        "cash machine",
-        "cajero",
-        "atm",
-        "contactless",
-        "freeze",
-        "congel",
-        "fraud",
-    ],
-    &[
-        "transfer",
-        "transferencia",
-        "payee",
-        "beneficiari",
-        "wrong account",
-        "cuenta equivocada",
-        "faster payment",
-        "bizum",
-        "not received",
-        "no ha llegado",
-        "rent",
-    ],
-];
-const DOMAIN_WORDS: [&[&str]; 3] = [
-    &[
-        "fibra",
-        "móvil",
-        "movil",
-        "router",
-        "broadband",
-        "mobile",
-        "telecom",
-        "roaming",
-        "línea",
-        "linea",
-        "televisi",
-        "descodificador",
-        "gigas",
-        "megas",
-    ],
-    &[
-        "banco",
-        "bank",
-        "tarjeta",
-        "card",
-        "transferencia",
-        "transfer",
-        "hipoteca",
-        "mortgage",
-        "préstamo",
-        "prestamo",
-        "loan",
-        "iban",
-        "cajero",
-        "atm",
-        "savings",
-    ],
-    &[
-        "pedido", "order", "tienda", "shop", "store", "envío", "envio", "deliver", "compra",
-        "purchase", "carrito", "cart", "commerce", "paquete", "parcel",
-    ],
-];
-
 /// Lower-cased text of the scenario (id and title weigh three times) and prompt.
 pub struct Haystack {
     head: String,
@@ -293,8 +81,8 @@ pub struct Haystack {
     prompt: String,
 }
 
-pub fn count_hits(hay: &str, words: &[&str]) -> usize {
-    words.iter().filter(|w| hay.contains(*w)).count()
+pub fn count_hits(hay: &str, words: &[String]) -> usize {
+    words.iter().filter(|w| hay.contains(w.as_str())).count()
 }
 
 impl Haystack {
@@ -309,26 +97,31 @@ impl Haystack {
         }
     }
 
+    fn score(&self, words: &[String]) -> usize {
+        3 * count_hits(&self.head, words) + count_hits(&self.body, words)
+    }
+
     pub fn topic(&self, domain: Domain) -> Topic {
-        const ORDER: [Topic; 8] = [
-            Topic::Billing,
-            Topic::Technical,
-            Topic::Cancel,
-            Topic::Plan,
-            Topic::Order,
-            Topic::Account,
-            Topic::Card,
-            Topic::Transfer,
+        let t = &keywords().topic;
+        let candidates = [
+            (Topic::Billing, &t.billing),
+            (Topic::Technical, &t.technical),
+            (Topic::Cancel, &t.cancel),
+            (Topic::Plan, &t.plan),
+            (Topic::Order, &t.order),
+            (Topic::Account, &t.account),
+            (Topic::Card, &t.card),
+            (Topic::Transfer, &t.transfer),
         ];
         let mut best = (0, Topic::General);
-        for (i, words) in TOPIC_WORDS.iter().enumerate() {
+        for (topic, words) in candidates {
             // cards and transfers have pools written for banks only
-            if matches!(ORDER[i], Topic::Card | Topic::Transfer) && domain != Domain::Bank {
+            if matches!(topic, Topic::Card | Topic::Transfer) && domain != Domain::Bank {
                 continue;
             }
-            let score = 3 * count_hits(&self.head, words) + count_hits(&self.body, words);
+            let score = self.score(words);
             if score > best.0 {
-                best = (score, ORDER[i]);
+                best = (score, topic);
             }
         }
         best.1
@@ -336,137 +129,19 @@ impl Haystack {
 
     /// The sub-type of the topic that the scenario's words point at (all when none).
     pub fn subtype_hint(&self, topic: Topic) -> u8 {
-        const BILLING: [&[&str]; 3] = [
-            &[
-                "no reconozco",
-                "unrecognis",
-                "unrecogniz",
-                "no he contratado",
-                "never signed",
-            ],
-            &["dos veces", "duplicad", "twice", "double", "doble"],
-            &[
-                "más alta",
-                "higher",
-                "más de lo habitual",
-                "more than usual",
-                "subido",
-            ],
-        ];
-        const ORDER: [&[&str]; 3] = [
-            &[
-                "no ha llegado",
-                "not arrived",
-                "not delivered",
-                "no recibid",
-                "retras",
-                "late",
-                "delay",
-            ],
-            &[
-                "defect",
-                "roto",
-                "rota",
-                "broken",
-                "faulty",
-                "damaged",
-                "wrong item",
-                "equivocad",
-            ],
-            &["devol", "return"],
-        ];
-        const ACCOUNT: [&[&str]; 3] = [
-            &[
-                "contraseña",
-                "password",
-                "passcode",
-                "bloquead",
-                "locked",
-                "olvid",
-                "forgot",
-            ],
-            &[
-                "fraud",
-                "sospech",
-                "suspicious",
-                "phishing",
-                "sim",
-                "hack",
-                "suplant",
-            ],
-            &[
-                "código",
-                "codigo",
-                "verification code",
-                "no llega el sms",
-                "otp",
-            ],
-        ];
-        const PLAN: [&[&str]; 3] = [
-            &[
-                "más rápid",
-                "faster",
-                "upgrade",
-                "ampliar",
-                "más velocidad",
-                "más datos",
-                "corta",
-            ],
-            &[
-                "más barat",
-                "cheaper",
-                "downgrade",
-                "bajar",
-                "ahorrar",
-                "save money",
-            ],
-            &[],
-        ];
-        const CARD: [&[&str]; 3] = [
-            &["declined", "rechaz", "bloque", "block"],
-            &[
-                "lost",
-                "stolen",
-                "perdid",
-                "robad",
-                "cash machine",
-                "cajero",
-            ],
-            &[
-                "unrecognis",
-                "unrecogniz",
-                "no reconozco",
-                "fraud",
-                "didn't make",
-                "no he hecho",
-            ],
-        ];
-        const TRANSFER: [&[&str]; 3] = [
-            &[
-                "not received",
-                "not arrived",
-                "no ha llegado",
-                "no le ha llegado",
-                "delay",
-                "retras",
-                "rent",
-                "alquiler",
-            ],
-            &["wrong account", "equivocad", "mistake", "por error", "typo"],
-            &[],
-        ];
-        let words = match topic {
-            Topic::Billing => &BILLING,
-            Topic::Order => &ORDER,
-            Topic::Account => &ACCOUNT,
-            Topic::Plan => &PLAN,
-            Topic::Card => &CARD,
-            Topic::Transfer => &TRANSFER,
+        let s = &keywords().subtype;
+        let words: &SubWords = match topic {
+            Topic::Billing => &s.billing,
+            Topic::Order => &s.order,
+            Topic::Account => &s.account,
+            Topic::Plan => &s.plan,
+            Topic::Card => &s.card,
+            Topic::Transfer => &s.transfer,
             _ => return ANY,
         };
         let mut best = (0, ANY);
-        for (i, list) in words.iter().enumerate() {
-            let score = 3 * count_hits(&self.head, list) + count_hits(&self.body, list);
+        for (i, list) in [&words.s0, &words.s1, &words.s2].into_iter().enumerate() {
+            let score = self.score(list);
             if score > best.0 {
                 best = (score, 1 << i);
             }
@@ -475,14 +150,18 @@ impl Haystack {
     }
 
     pub fn domain(&self) -> Domain {
-        const ORDER: [Domain; 3] = [Domain::Telecom, Domain::Bank, Domain::Shop];
+        let d = &keywords().domain;
         let mut best = (0, Domain::Telecom);
-        for (i, words) in DOMAIN_WORDS.iter().enumerate() {
+        for (domain, words) in [
+            (Domain::Telecom, &d.telecom),
+            (Domain::Bank, &d.bank),
+            (Domain::Shop, &d.shop),
+        ] {
             let score = 2 * count_hits(&self.head, words)
                 + count_hits(&self.body, words)
                 + count_hits(&self.prompt, words);
             if score > best.0 {
-                best = (score, ORDER[i]);
+                best = (score, domain);
             }
         }
         best.1

@@ -1,65 +1,16 @@
 //! The company a system prompt names.
 
+use super::load::keywords;
 use super::vars::{clip, sanitize};
 
 /// A company name the system prompt states, as in "agente de atención al cliente
 /// de Telvento," or "Company: Ashcombe Bank": up to three capitalised words after
 /// a telling phrase.
 pub fn company_in_prompt(system: &str) -> Option<String> {
-    const TRIGGERS: &[&str] = &[
-        "empresa",
-        "compañía",
-        "company",
-        "brand",
-        "marca",
-        "cliente de",
-        "clientes de",
-        "customers of",
-        "customer service for",
-        "support for",
-        "agente de",
-        "agent at",
-        "agent for",
-        "agent of",
-        "work at",
-        "works at",
-        "trabaja en",
-        "trabajas en",
-    ];
-    const STOP: &[&str] = &[
-        "España",
-        "Spain",
-        "Usted",
-        "RGPD",
-        "LOPD",
-        "LOPDGDD",
-        "GDPR",
-        "DNI",
-        "NIE",
-        "El",
-        "La",
-        "Los",
-        "Las",
-        "The",
-        "A",
-        "An",
-        "Un",
-        "Una",
-        "Atención",
-        "Customer",
-        "Cliente",
-        "Clientes",
-        "Support",
-        "Soporte",
-        "Eres",
-        "You",
-        "Your",
-        "Su",
-        "Sus",
-    ];
+    let k = keywords();
     let text = clip(system, 4000);
     let lower = text.to_ascii_lowercase();
-    for trigger in TRIGGERS {
+    for trigger in &k.company_triggers {
         let mut from = 0;
         while let Some(found) = lower[from..].find(trigger) {
             let at = from + found;
@@ -84,7 +35,7 @@ pub fn company_in_prompt(system: &str) -> Option<String> {
                 let word =
                     raw.trim_end_matches(['.', ',', ';', ':', ')', '»', '"', '”', '*', '\'']);
                 let capital = word.chars().next().is_some_and(char::is_uppercase);
-                if !capital || STOP.contains(&word) {
+                if !capital || k.company_stop.iter().any(|s| s == word) {
                     break;
                 }
                 words.push(word);

@@ -8,6 +8,7 @@ use super::attrs::{
 use super::bank::Bank;
 use super::classify::{Domain, Outcome, Tone, Topic};
 use super::company::company_in_prompt;
+use super::load::keywords;
 use super::locale::lower_first;
 use super::vars::{clip, lookup, sanitize, value_number, value_text, var_text};
 use crate::rng::ConvRng;
@@ -220,9 +221,9 @@ impl Facts {
             Some(name) => {
                 let first = name.split_whitespace().next().unwrap_or("").to_string();
                 let last = name.split_whitespace().nth(1).map(str::to_string);
-                let gender = if fem.iter().any(|n| *n == first) {
+                let gender = if fem.contains(&first) {
                     Some(true)
-                } else if masc.iter().any(|n| *n == first) {
+                } else if masc.contains(&first) {
                     Some(false)
                 } else {
                     None
@@ -339,7 +340,11 @@ impl Facts {
 
         // Bank cards and the kind of fee a disputed charge turns out to be.
         let card_draw = pick_str(rng, &pools.cards);
-        let card = if product.contains("card") || product.contains("tarjeta") {
+        let card = if keywords()
+            .cards
+            .iter()
+            .any(|c| product.contains(c.as_str()))
+        {
             product.clone()
         } else {
             card_draw.to_string()

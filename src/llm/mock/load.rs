@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 
 use super::bank::Bank;
 use super::facts::key_index;
+use super::keywords::Keywords;
 
 /// Each language's data file: its name and its text.
 const FILES: [(&str, &str); 2] = [
@@ -106,6 +107,18 @@ fn banks() -> &'static [Bank] {
     })
 }
 
+/// The stems of every bank together, in the order of the files.
+pub fn keywords() -> &'static Keywords {
+    static KEYWORDS: OnceLock<Keywords> = OnceLock::new();
+    KEYWORDS.get_or_init(|| {
+        let mut all = Keywords::default();
+        for bank in banks() {
+            all.extend(&bank.keywords);
+        }
+        all
+    })
+}
+
 /// The bank to write `code` in, and the marker put before every turn when
 /// `code` has no bank (the fallback's text is written then).
 pub fn for_language(code: &str) -> (&'static Bank, Option<String>) {
@@ -118,7 +131,7 @@ pub fn for_language(code: &str) -> (&'static Bank, Option<String>) {
         .to_ascii_lowercase();
     let whole = code.trim();
     let found = banks.iter().find(|b| {
-        b.language.codes.iter().any(|c| *c == primary)
+        b.language.codes.contains(&primary)
             || b.language
                 .names
                 .iter()

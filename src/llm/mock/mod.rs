@@ -28,6 +28,7 @@ mod classify;
 mod company;
 mod facts;
 mod generic;
+mod keywords;
 mod load;
 mod locale;
 mod plan;

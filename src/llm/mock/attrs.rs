@@ -2,8 +2,7 @@
 //! wording that names them) or from the scenario text (explicit words only).
 
 use super::classify::{Outcome, Tone};
-use super::keywords::{OutcomeWords, ToneWords};
-use super::load::keywords;
+use super::keywords::{Keywords, OutcomeWords, ToneWords};
 
 fn any_in(s: &str, words: &[String]) -> bool {
     words.iter().any(|w| s.contains(w.as_str()))
@@ -37,21 +36,21 @@ fn outcome_in(s: &str, w: &OutcomeWords) -> Option<Outcome> {
 }
 
 /// A tone attribute's value (lower-cased), in any wording.
-pub fn classify_tone(s: &str) -> Option<Tone> {
-    tone_in(s, &keywords().tone)
+pub fn classify_tone(s: &str, k: &Keywords) -> Option<Tone> {
+    tone_in(s, &k.tone)
 }
 
 /// An outcome attribute's value (lower-cased), in any wording.
-pub fn classify_outcome(s: &str) -> Option<Outcome> {
-    outcome_in(s, &keywords().outcome)
+pub fn classify_outcome(s: &str, k: &Keywords) -> Option<Outcome> {
+    outcome_in(s, &k.outcome)
 }
 
 /// Tone read from free scenario text: only clear words, to avoid false hits.
-pub fn classify_tone_strict(text: &str) -> Option<Tone> {
-    tone_in(text, &keywords().tone_in_text)
+pub fn classify_tone_strict(text: &str, k: &Keywords) -> Option<Tone> {
+    tone_in(text, &k.tone_in_text)
 }
 
 /// Outcome read from free scenario text: only explicit wording.
-pub fn classify_outcome_strict(text: &str) -> Option<Outcome> {
-    outcome_in(text, &keywords().outcome_in_text)
+pub fn classify_outcome_strict(text: &str, k: &Keywords) -> Option<Outcome> {
+    outcome_in(text, &k.outcome_in_text)
 }

@@ -243,6 +243,16 @@ pub struct Language {
     /// Whole language values matched case-insensitively ("español").
     #[serde(default)]
     pub names: Vec<String>,
+    /// Other banks (by first code) whose stems this language reads
+    /// scenarios with too, e.g. English for scenario ids.
+    #[serde(default)]
+    pub also_read: Vec<String>,
+    /// Whole tags ("pt-br") a variant is for, lower-case with `-`.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Set for a variant, which only its tags select.
+    #[serde(skip)]
+    pub variant: bool,
 }
 
 /// A whole language: its locale and its phrase pools.
@@ -256,4 +266,8 @@ pub struct Bank {
     pub generic: GenericPools,
     #[serde(default)]
     pub keywords: Keywords,
+    /// Which other banks' stems this one reads scenarios with too (by
+    /// their first code), besides its own.
+    #[serde(skip)]
+    pub read: Keywords,
 }

@@ -22,7 +22,6 @@ struct CallState {
 }
 
 pub fn write_call(w: &mut Writer, n: usize, agent_first: bool) -> Vec<String> {
-    use Part::*;
     let plan = call_plan(n, agent_first);
     let tone = w.f.tone;
     let topic = w.f.topic as usize;
@@ -44,13 +43,13 @@ pub fn write_call(w: &mut Writer, n: usize, agent_first: bool) -> Vec<String> {
                 w.text(answer);
             }
         }
-        let just_verified = agent_turn && i > 0 && plan[i - 1].contains(&GiveVerify);
+        let just_verified = agent_turn && i > 0 && plan[i - 1].contains(&Part::GiveVerify);
         for part in parts {
             match part {
-                Ring => w.say(&w.b.call.ring[..]),
-                Greet => w.say(&w.b.call.greet[..]),
-                GreetShort => w.say(&w.b.call.greet_short[..]),
-                Problem => {
+                Part::Ring => w.say(&w.b.call.ring[..]),
+                Part::Greet => w.say(&w.b.call.greet[..]),
+                Part::GreetShort => w.say(&w.b.call.greet_short[..]),
+                Part::Problem => {
                     w.say(&w.b.call.opener.get(tone)[..]);
                     let (hint, bank) = (w.hint, w.bank);
                     let pool = &w.b.call.problem.get(w.f.topic)[..];
@@ -77,14 +76,14 @@ pub fn write_call(w: &mut Writer, n: usize, agent_first: bool) -> Vec<String> {
                     let p = [0.4, 0.85, 0.85, 0.6][ti];
                     w.say_maybe(p, &w.b.call.tail.get(tone)[..]);
                 }
-                AskVerify => {
+                Part::AskVerify => {
                     w.say(&w.b.call.empathy.get(tone)[..]);
                     if let Some(ask) = w.pick(&w.b.call.ask_verify[..]) {
                         st.verify_kind = Some(ask.kind);
                         w.text(&ask.text);
                     }
                 }
-                GiveVerify => {
+                Part::GiveVerify => {
                     if matches!(tone, Tone::Angry | Tone::Confused) {
                         w.say_maybe(0.45, &w.b.call.give_prefix.get(tone)[..]);
                     }
@@ -92,7 +91,7 @@ pub fn write_call(w: &mut Writer, n: usize, agent_first: bool) -> Vec<String> {
                     w.say(&w.b.call.give_verify.get(kind)[..]);
                     st.verified = true;
                 }
-                Investigate => {
+                Part::Investigate => {
                     w.say_maybe(0.4, &w.b.call.checking[..]);
                     let (sub, bank) = (w.sub, w.bank);
                     let pool = &w.b.call.topic_qa.get(w.f.topic)[..];
@@ -101,7 +100,7 @@ pub fn write_call(w: &mut Writer, n: usize, agent_first: bool) -> Vec<String> {
                         st.client_answer = Some(&e.a);
                     }
                 }
-                Filler => {
+                Part::Filler => {
                     st.on_hold = false;
                     let topic_pool = &w.b.call.topic_qa.get(w.f.topic)[..];
                     let generic_pool = &w.b.call.filler_qa[..];
@@ -132,8 +131,8 @@ pub fn write_call(w: &mut Writer, n: usize, agent_first: bool) -> Vec<String> {
                     }
                     st.last_was_hold = st.on_hold;
                 }
-                Detail | FillerAns => {
-                    if st.on_hold && *part == FillerAns {
+                Part::Detail | Part::FillerAns => {
+                    if st.on_hold && *part == Part::FillerAns {
                         st.on_hold = false;
                         st.back_from_hold = true;
                         w.say(&w.b.call.hold_ok.get(tone)[..]);
@@ -143,16 +142,16 @@ pub fn write_call(w: &mut Writer, n: usize, agent_first: bool) -> Vec<String> {
                         w.say(&w.b.call.noted[..]);
                     }
                 }
-                Explain => {
+                Part::Explain => {
                     w.say_maybe(0.3, &w.b.call.checking[..]);
                     let p = [0.0, 0.85, 0.7, 0.7][ti];
                     w.say_maybe(p, &w.b.call.empathy.get(tone)[..]);
                     w.say_fitting(&w.b.call.explain.get(w.f.topic)[..]);
                 }
-                React => w.say(&w.b.call.react.get(tone)[..]),
-                Lead if just_verified => w.say(&w.b.call.lead_verified[..]),
-                Lead => w.say(&w.b.call.lead[..]),
-                Resolve => {
+                Part::React => w.say(&w.b.call.react.get(tone)[..]),
+                Part::Lead if just_verified => w.say(&w.b.call.lead_verified[..]),
+                Part::Lead => w.say(&w.b.call.lead[..]),
+                Part::Resolve => {
                     if tone == Tone::Angry {
                         w.say_maybe(0.35, &w.b.call.empathy.get(tone)[..]);
                     }
@@ -168,27 +167,32 @@ pub fn write_call(w: &mut Writer, n: usize, agent_first: bool) -> Vec<String> {
                         Outcome::Callback => w.say(&w.b.call.callback[..]),
                     }
                 }
-                Accept => {
+                Part::Accept => {
                     w.say(w.b.call.accept.get(tone).get(w.f.outcome));
                 }
-                ThatsAll => w.say(&w.b.call.thats_all[..]),
-                AnythingElse => {
+                Part::ThatsAll => w.say(&w.b.call.thats_all[..]),
+                Part::AnythingElse => {
                     w.say_maybe(0.45, &w.b.call.recap[..]);
                     w.say(&w.b.call.anything_else[..]);
                 }
-                NothingElse => w.say(&w.b.call.nothing_else[..]),
-                Farewell => w.say(&w.b.call.farewell[..]),
-                FarewellSolo => w.say(&w.b.call.farewell_solo[..]),
-                Bye => w.say(&w.b.call.bye[..]),
-                ByeShort => w.say(&w.b.call.bye_short[..]),
+                Part::NothingElse => w.say(&w.b.call.nothing_else[..]),
+                Part::Farewell => w.say(&w.b.call.farewell[..]),
+                Part::FarewellSolo => w.say(&w.b.call.farewell_solo[..]),
+                Part::Bye => w.say(&w.b.call.bye[..]),
+                Part::ByeShort => w.say(&w.b.call.bye_short[..]),
             }
         }
         // Now and then the client asks something the agent answers next turn.
-        let asks_after = matches!(parts.last(), Some(GiveVerify | Detail | FillerAns));
-        let next_ok = plan
-            .get(i + 1)
-            .and_then(|t| t.first())
-            .is_some_and(|p| matches!(p, Investigate | Filler | Explain | Resolve | Lead));
+        let asks_after = matches!(
+            parts.last(),
+            Some(Part::GiveVerify | Part::Detail | Part::FillerAns)
+        );
+        let next_ok = plan.get(i + 1).and_then(|t| t.first()).is_some_and(|p| {
+            matches!(
+                p,
+                Part::Investigate | Part::Filler | Part::Explain | Part::Resolve | Part::Lead
+            )
+        });
         if !agent_turn
             && asks_after
             && next_ok

@@ -4,8 +4,7 @@
 
 use super::MockInput;
 use super::bank::ANY;
-use super::keywords::SubWords;
-use super::load::keywords;
+use super::keywords::{Keywords, SubWords};
 use super::vars::clip;
 
 /// Whether `role` names one of `words` ("rep" and "csr" are agents too).
@@ -16,11 +15,10 @@ fn role_is(role: &str, words: &[String], agent: bool) -> bool {
 }
 
 /// `Some(agent_first)` when the roles are exactly an agent and a client.
-pub fn call_roles(roles: &[String]) -> Option<bool> {
+pub fn call_roles(roles: &[String], k: &Keywords) -> Option<bool> {
     if roles.len() != 2 {
         return None;
     }
-    let k = keywords();
     let agent = |r: &str| role_is(r, &k.agent_roles, true);
     let client = |r: &str| role_is(r, &k.client_roles, false);
     let a0 = agent(&roles[0]) && !client(&roles[0]);
@@ -75,7 +73,8 @@ pub enum Outcome {
 }
 
 /// Lower-cased text of the scenario (id and title weigh three times) and prompt.
-pub struct Haystack {
+pub struct Haystack<'k> {
+    k: &'k Keywords,
     head: String,
     body: String,
     prompt: String,
@@ -85,12 +84,13 @@ pub fn count_hits(hay: &str, words: &[String]) -> usize {
     words.iter().filter(|w| hay.contains(w.as_str())).count()
 }
 
-impl Haystack {
-    pub fn new(input: &MockInput) -> Self {
+impl<'k> Haystack<'k> {
+    pub fn new(input: &MockInput, k: &'k Keywords) -> Self {
         let mut head = input.scenario_id.replace(['_', '-'], " ");
         head.push(' ');
         head.push_str(input.scenario_title);
         Self {
+            k,
             head: head.to_lowercase(),
             body: clip(input.scenario_text, 2000).to_lowercase(),
             prompt: format!("{} {}", input.title, clip(input.system, 3000)).to_lowercase(),
@@ -102,7 +102,7 @@ impl Haystack {
     }
 
     pub fn topic(&self, domain: Domain) -> Topic {
-        let t = &keywords().topic;
+        let t = &self.k.topic;
         let candidates = [
             (Topic::Billing, &t.billing),
             (Topic::Technical, &t.technical),
@@ -129,7 +129,7 @@ impl Haystack {
 
     /// The sub-type of the topic that the scenario's words point at (all when none).
     pub fn subtype_hint(&self, topic: Topic) -> u8 {
-        let s = &keywords().subtype;
+        let s = &self.k.subtype;
         let words: &SubWords = match topic {
             Topic::Billing => &s.billing,
             Topic::Order => &s.order,
@@ -150,7 +150,7 @@ impl Haystack {
     }
 
     pub fn domain(&self) -> Domain {
-        let d = &keywords().domain;
+        let d = &self.k.domain;
         let mut best = (0, Domain::Telecom);
         for (domain, words) in [
             (Domain::Telecom, &d.telecom),

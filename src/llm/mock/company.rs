@@ -1,13 +1,12 @@
 //! The company a system prompt names.
 
-use super::load::keywords;
+use super::keywords::Keywords;
 use super::vars::{clip, sanitize};
 
 /// A company name the system prompt states, as in "agente de atención al cliente
 /// de Telvento," or "Company: Ashcombe Bank": up to three capitalised words after
 /// a telling phrase.
-pub fn company_in_prompt(system: &str) -> Option<String> {
-    let k = keywords();
+pub fn company_in_prompt(system: &str, k: &Keywords) -> Option<String> {
     let text = clip(system, 4000);
     let lower = text.to_ascii_lowercase();
     for trigger in &k.company_triggers {

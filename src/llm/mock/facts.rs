@@ -8,7 +8,6 @@ use super::attrs::{
 use super::bank::Bank;
 use super::classify::{Domain, Outcome, Tone, Topic};
 use super::company::company_in_prompt;
-use super::load::keywords;
 use super::locale::lower_first;
 use super::vars::{clip, lookup, sanitize, value_number, value_text, var_text};
 use crate::rng::ConvRng;
@@ -123,14 +122,14 @@ impl Facts {
             ],
         )
         .or_else(|| var_text(vars, &["tone", "tono", "mood"]))
-        .and_then(|s| classify_tone(&s.to_lowercase()));
+        .and_then(|s| classify_tone(&s.to_lowercase(), &bank.read));
         let urgency = var_text(attrs, &["priority", "prioridad", "urgency", "urgencia"])
-            .and_then(|s| classify_tone(&s.to_lowercase()))
+            .and_then(|s| classify_tone(&s.to_lowercase(), &bank.read))
             .filter(|t| *t == Tone::Urgent);
         let tone_draw = rng.weighted_index(&[0.45, 0.25, 0.15, 0.15]).unwrap_or(0);
         let tone = tone_attr
             .or(urgency)
-            .or_else(|| classify_tone_strict(&hay_body))
+            .or_else(|| classify_tone_strict(&hay_body, &bank.read))
             .unwrap_or([Tone::Calm, Tone::Angry, Tone::Urgent, Tone::Confused][tone_draw]);
 
         let outcome_attr = var_text(
@@ -150,10 +149,10 @@ impl Facts {
             ],
         )
         .or_else(|| var_text(vars, &["resolution", "outcome", "resultado"]))
-        .and_then(|s| classify_outcome(&s.to_lowercase()));
+        .and_then(|s| classify_outcome(&s.to_lowercase(), &bank.read));
         let outcome_draw = rng.weighted_index(&[0.55, 0.2, 0.15, 0.1]).unwrap_or(0);
         let outcome = outcome_attr
-            .or_else(|| classify_outcome_strict(&hay_body))
+            .or_else(|| classify_outcome_strict(&hay_body, &bank.read))
             .unwrap_or(
                 [
                     Outcome::Resolved,
@@ -178,7 +177,7 @@ impl Facts {
                 "company_name",
             ],
         )
-        .or_else(|| company_in_prompt(input.system))
+        .or_else(|| company_in_prompt(input.system, &bank.read))
         .unwrap_or_else(|| company_draw.to_string());
 
         let agent_draw = pick_str(rng, &pools.agents);
@@ -296,12 +295,8 @@ impl Facts {
         let dept = pools.dept.get(topic).clone();
 
         // Identity data.
-        let dni =
-            var_text(vars, &["dni", "nif", "nie", "id_number", "document"]).unwrap_or_else(|| {
-                let num = rng.int(10_000_000, 79_999_999).unwrap_or(12_345_678);
-                let letter = b"TRWAGMYFPDXBNJZSQVHLCKE"[(num % 23) as usize] as char;
-                format!("{num}{letter}")
-            });
+        let dni = var_text(vars, &["dni", "nif", "nie", "id_number", "document", "cpf"])
+            .unwrap_or_else(|| loc.id(rng));
         let birth_day = rng.int(1, 28).unwrap_or(1);
         let birth_month = &months[rng.below(12) as usize];
         let birth_year = rng.int(1948, 2002).unwrap_or(1980);
@@ -340,11 +335,7 @@ impl Facts {
 
         // Bank cards and the kind of fee a disputed charge turns out to be.
         let card_draw = pick_str(rng, &pools.cards);
-        let card = if keywords()
-            .cards
-            .iter()
-            .any(|c| product.contains(c.as_str()))
-        {
+        let card = if bank.read.cards.iter().any(|c| product.contains(c.as_str())) {
             product.clone()
         } else {
             card_draw.to_string()

@@ -18,6 +18,23 @@ pub enum SymbolAt {
     After,
     /// "$42.50" for a one-character symbol, "42.50 CHF" otherwise.
     Before,
+    /// "R$ 42,50".
+    BeforeSpace,
+}
+
+/// How an identity document number is drawn.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdFormat {
+    /// Spain's DNI: eight digits and their check letter.
+    #[default]
+    Dni,
+    /// Portugal's NIF: nine digits, the last a check digit.
+    Nif,
+    /// Brazil's CPF: 000.000.000-00 with its two check digits.
+    Cpf,
+    /// A customer number of eight digits.
+    Digits,
 }
 
 /// How amounts are written.
@@ -53,6 +70,9 @@ pub struct Locale {
     /// `#` a random digit, `[6|7]` one of the alternatives, `{201-989}` a
     /// number in that range; anything else as written.
     pub phone: String,
+    /// The identity document number drawn when the variables give none.
+    #[serde(default)]
+    pub id: IdFormat,
     /// Whether generated names get two surnames half of the time.
     #[serde(default)]
     pub two_surnames: bool,
@@ -89,10 +109,10 @@ impl Locale {
         if cents != 0 {
             s.push_str(&format!("{}{cents:02}", m.decimal));
         }
-        if m.symbol == SymbolAt::Before && symbol.chars().count() == 1 {
-            format!("{symbol}{s}")
-        } else {
-            format!("{s} {symbol}")
+        match m.symbol {
+            SymbolAt::Before if symbol.chars().count() == 1 => format!("{symbol}{s}"),
+            SymbolAt::BeforeSpace => format!("{symbol} {s}"),
+            _ => format!("{s} {symbol}"),
         }
     }
 
@@ -138,6 +158,35 @@ impl Locale {
         tpl.replace("{last}", last)
     }
 
+    /// An identity document number in the language's format.
+    pub fn id(&self, rng: &mut ConvRng) -> String {
+        match self.id {
+            IdFormat::Dni => {
+                let num = rng.int(10_000_000, 79_999_999).unwrap_or(12_345_678);
+                let letter = b"TRWAGMYFPDXBNJZSQVHLCKE"[(num % 23) as usize] as char;
+                format!("{num}{letter}")
+            }
+            IdFormat::Nif => {
+                let num = rng.int(10_000_000, 29_999_999).unwrap_or(12_345_678);
+                let mut d = digits_of(num);
+                d.push(check_digit(&d, 9));
+                d.iter().map(|x| char::from(b'0' + x)).collect()
+            }
+            IdFormat::Cpf => {
+                let num = rng.int(100_000_000, 999_999_999).unwrap_or(123_456_789);
+                let mut d = digits_of(num);
+                d.push(check_digit(&d, 10));
+                d.push(check_digit(&d, 11));
+                let s: String = d.iter().map(|x| char::from(b'0' + x)).collect();
+                format!("{}.{}.{}-{}", &s[0..3], &s[3..6], &s[6..9], &s[9..11])
+            }
+            IdFormat::Digits => rng
+                .int(10_000_000, 99_999_999)
+                .unwrap_or(12_345_678)
+                .to_string(),
+        }
+    }
+
     /// A phone number drawn from the `phone` pattern.
     pub fn phone(&self, rng: &mut ConvRng) -> String {
         let mut out = String::with_capacity(self.phone.len());
@@ -165,6 +214,27 @@ impl Locale {
             rest = &rest[rest.chars().next().map_or(0, char::len_utf8)..];
         }
         out
+    }
+}
+
+fn digits_of(n: i64) -> Vec<u8> {
+    n.unsigned_abs()
+        .to_string()
+        .bytes()
+        .map(|b| b - b'0')
+        .collect()
+}
+
+/// The mod-11 check digit of `d` weighted from `top` down (NIF, CPF).
+fn check_digit(d: &[u8], top: u32) -> u8 {
+    let sum: u32 = d
+        .iter()
+        .zip((2..=top).rev())
+        .map(|(x, w)| u32::from(*x) * w)
+        .sum();
+    match 11 - sum % 11 {
+        r if r >= 10 => 0,
+        r => r as u8,
     }
 }
 

@@ -94,8 +94,8 @@ fn write(
     rng: &mut ConvRng,
 ) -> (Vec<(String, String)>, bool) {
     let n = input.turns;
-    let call = call_roles(roles);
-    let hay = Haystack::new(input);
+    let call = call_roles(roles, &bank.read);
+    let hay = Haystack::new(input, &bank.read);
     let domain = hay.domain();
     let topic = hay.topic(domain);
     let facts = Facts::build(input, bank, topic, domain, call.is_some(), rng);

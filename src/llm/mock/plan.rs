@@ -32,17 +32,24 @@ pub enum Part {
 
 /// The phases of a call, fitted into exactly `n` turns.
 pub fn call_plan(n: usize, agent_first: bool) -> Vec<Vec<Part>> {
-    use Part::*;
     if agent_first {
         return agent_plan(n);
     }
     match n {
         0 => Vec::new(),
-        1 => vec![vec![Problem]],
-        2 => vec![vec![Problem], vec![GreetShort, Lead, Resolve, FarewellSolo]],
+        1 => vec![vec![Part::Problem]],
+        2 => vec![
+            vec![Part::Problem],
+            vec![
+                Part::GreetShort,
+                Part::Lead,
+                Part::Resolve,
+                Part::FarewellSolo,
+            ],
+        ],
         _ => {
             let mut plan = Vec::with_capacity(n);
-            plan.push(vec![Ring]);
+            plan.push(vec![Part::Ring]);
             plan.extend(agent_plan(n - 1));
             plan
         }
@@ -53,11 +60,10 @@ pub fn call_plan(n: usize, agent_first: bool) -> Vec<Vec<Part>> {
 /// investigation (and, in long calls, extra middle turns), explanation,
 /// resolution, closing. Short calls drop the middle phases and merge the ends.
 fn agent_plan(n: usize) -> Vec<Vec<Part>> {
-    use Part::*;
     match n {
         0 => return Vec::new(),
-        1 => return vec![vec![Greet]],
-        2 => return vec![vec![Greet], vec![Problem]],
+        1 => return vec![vec![Part::Greet]],
+        2 => return vec![vec![Part::Greet], vec![Part::Problem]],
         _ => {}
     }
     // middle turns (even) and end-block length
@@ -73,61 +79,61 @@ fn agent_plan(n: usize) -> Vec<Vec<Part>> {
     };
     let pairs = middle / 2;
     let mut plan: Vec<Vec<Part>> = Vec::with_capacity(n);
-    plan.push(vec![Greet]);
-    plan.push(vec![Problem]);
+    plan.push(vec![Part::Greet]);
+    plan.push(vec![Part::Problem]);
     if pairs >= 1 {
-        plan.push(vec![AskVerify]);
-        plan.push(vec![GiveVerify]);
+        plan.push(vec![Part::AskVerify]);
+        plan.push(vec![Part::GiveVerify]);
     }
     if pairs >= 3 {
-        plan.push(vec![Investigate]);
-        plan.push(vec![Detail]);
+        plan.push(vec![Part::Investigate]);
+        plan.push(vec![Part::Detail]);
         for _ in 0..pairs - 3 {
-            plan.push(vec![Filler]);
-            plan.push(vec![FillerAns]);
+            plan.push(vec![Part::Filler]);
+            plan.push(vec![Part::FillerAns]);
         }
     }
     let explained = pairs >= 2;
     if explained {
-        plan.push(vec![Explain]);
-        plan.push(vec![React]);
+        plan.push(vec![Part::Explain]);
+        plan.push(vec![Part::React]);
     }
     let resolve = if explained {
-        vec![Resolve]
+        vec![Part::Resolve]
     } else {
-        vec![Lead, Resolve]
+        vec![Part::Lead, Part::Resolve]
     };
     match end {
         1 => {
             let mut t = resolve;
-            t.push(FarewellSolo);
+            t.push(Part::FarewellSolo);
             plan.push(t);
         }
         2 => {
             let mut t = resolve;
-            t.push(AnythingElse);
+            t.push(Part::AnythingElse);
             plan.push(t);
-            plan.push(vec![Accept, NothingElse, ByeShort]);
+            plan.push(vec![Part::Accept, Part::NothingElse, Part::ByeShort]);
         }
         3 => {
             plan.push(resolve);
-            plan.push(vec![Accept, ThatsAll]);
-            plan.push(vec![Farewell]);
+            plan.push(vec![Part::Accept, Part::ThatsAll]);
+            plan.push(vec![Part::Farewell]);
         }
         _ => {
             plan.push(resolve);
-            plan.push(vec![Accept]);
-            plan.push(vec![AnythingElse]);
+            plan.push(vec![Part::Accept]);
+            plan.push(vec![Part::AnythingElse]);
             match end {
-                4 => plan.push(vec![NothingElse, ByeShort]),
+                4 => plan.push(vec![Part::NothingElse, Part::ByeShort]),
                 5 => {
-                    plan.push(vec![NothingElse]);
-                    plan.push(vec![Farewell]);
+                    plan.push(vec![Part::NothingElse]);
+                    plan.push(vec![Part::Farewell]);
                 }
                 _ => {
-                    plan.push(vec![NothingElse]);
-                    plan.push(vec![Farewell]);
-                    plan.push(vec![Bye]);
+                    plan.push(vec![Part::NothingElse]);
+                    plan.push(vec![Part::Farewell]);
+                    plan.push(vec![Part::Bye]);
                 }
             }
         }

@@ -575,7 +575,11 @@ fn company_is_spotted_in_the_system_prompt() {
         ("", None),
     ];
     for (system, want) in cases {
-        assert_eq!(company_in_prompt(system).as_deref(), want, "{system}");
+        assert_eq!(
+            company_in_prompt(system, &load::for_language("es").0.read).as_deref(),
+            want,
+            "{system}"
+        );
     }
 }
 
@@ -597,7 +601,7 @@ fn bank_scenarios_get_bank_topics() {
             system: "You are a support agent at an online bank.",
             title: "Customer support — online bank",
         };
-        let hay = Haystack::new(&input);
+        let hay = Haystack::new(&input, &load::for_language(input.language).0.read);
         hay.topic(hay.domain())
     };
     let card = topic_of(

@@ -17,6 +17,7 @@ mod llm_server;
 mod luals_stub;
 mod menu;
 mod mock_golden;
+mod mock_languages;
 mod output;
 mod pasted;
 mod prompts;

@@ -10,10 +10,11 @@ use super::facts::key_index;
 use super::keywords::Keywords;
 
 /// Each language's data file: its name and its text.
-const FILES: [(&str, &str); 3] = [
+const FILES: [(&str, &str); 4] = [
     ("lang/es.toml", include_str!("lang/es.toml")),
     ("lang/en.toml", include_str!("lang/en.toml")),
     ("lang/pt.toml", include_str!("lang/pt.toml")),
+    ("lang/fr.toml", include_str!("lang/fr.toml")),
 ];
 
 /// The bank every language without its own falls back to (marked).

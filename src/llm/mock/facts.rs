@@ -7,8 +7,8 @@ use super::attrs::{
 };
 use super::bank::Bank;
 use super::classify::{Domain, Outcome, Tone, Topic};
-use super::company::company_in_prompt;
 use super::locale::lower_first;
+use super::people::People;
 use super::vars::{clip, lookup, sanitize, value_number, value_text, var_text};
 use crate::rng::ConvRng;
 
@@ -74,7 +74,7 @@ pub fn key_index(key: &str) -> Option<usize> {
     KEYS.iter().position(|k| *k == key)
 }
 
-fn pick_str(rng: &mut ConvRng, items: &'static [String]) -> &'static str {
+pub fn pick_str(rng: &mut ConvRng, items: &'static [String]) -> &'static str {
     rng.choice(items).map_or("", String::as_str)
 }
 
@@ -163,90 +163,13 @@ impl Facts {
             );
 
         // People and company.
-        let company_draw = pick_str(rng, pools.companies.get(domain));
-        let company = var_text(
-            vars,
-            &[
-                "company",
-                "empresa",
-                "compania",
-                "compañía",
-                "compañia",
-                "brand",
-                "marca",
-                "company_name",
-            ],
-        )
-        .or_else(|| company_in_prompt(input.system, &bank.read))
-        .unwrap_or_else(|| company_draw.to_string());
-
-        let agent_draw = pick_str(rng, &pools.agents);
-        let agent = var_text(
-            vars,
-            &[
-                "agent",
-                "agente",
-                "agent_name",
-                "nombre_agente",
-                "asesor",
-                "operator",
-                "operador",
-            ],
-        )
-        .map(|a| a.split_whitespace().next().unwrap_or("").to_string())
-        .filter(|a| !a.is_empty())
-        .unwrap_or_else(|| agent_draw.to_string());
-
-        let female = rng.chance(0.5);
-        let (fem, masc, surnames) = (&pools.female, &pools.male, &pools.surnames);
-        let gen_first = pick_str(rng, if female { fem } else { masc });
-        let gen_last = pick_str(rng, surnames);
-        let gen_last2 = pick_str(rng, surnames);
-        let two_surnames = loc.two_surnames && rng.chance(0.5) && gen_last2 != gen_last;
-        let formal = rng.chance(0.5);
-        let (customer, first, addr) = match var_text(
-            vars,
-            &[
-                "customer",
-                "cliente",
-                "customer_name",
-                "nombre",
-                "client",
-                "client_name",
-                "nombre_cliente",
-                "name",
-            ],
-        ) {
-            Some(name) => {
-                let first = name.split_whitespace().next().unwrap_or("").to_string();
-                let last = name.split_whitespace().nth(1).map(str::to_string);
-                let gender = if fem.contains(&first) {
-                    Some(true)
-                } else if masc.contains(&first) {
-                    Some(false)
-                } else {
-                    None
-                };
-                let addr = match (gender, last) {
-                    (Some(f), Some(last)) if formal => loc.honorific(f, &last),
-                    _ => first.clone(),
-                };
-                (name, first, addr)
-            }
-            None => {
-                let full = if two_surnames {
-                    format!("{gen_first} {gen_last} {gen_last2}")
-                } else {
-                    format!("{gen_first} {gen_last}")
-                };
-                let addr = if formal {
-                    loc.honorific(female, gen_last)
-                } else {
-                    gen_first.to_string()
-                };
-                (full, gen_first.to_string(), addr)
-            }
-        };
+        let People {
+            company,
+            agent,
+            customer,
+            first,
+            addr,
+        } = People::draw(input, bank, domain, rng);
 
         // Money.
         let symbol = loc.currency(vars, clip(input.system, 4000));

@@ -31,6 +31,7 @@ mod generic;
 mod keywords;
 mod load;
 mod locale;
+mod people;
 mod plan;
 mod pools;
 #[cfg(test)]

@@ -141,7 +141,7 @@ fn sweep() -> Vec<Case> {
     let outcomes = ["resuelto", "escalado", "pendiente", "callback"];
     for (i, (id, title, text)) in scenarios.iter().enumerate() {
         for (j, tone) in tones.iter().enumerate() {
-            for lang in ["es-ES", "en", "fr"] {
+            for lang in ["es-ES", "en", "de", "pt", "pt-BR", "fr"] {
                 let first = if (i + j) % 2 == 0 {
                     ["agent", "client"]
                 } else {
@@ -217,7 +217,7 @@ fn output_is_clean_text() {
                         // the marker of unsupported languages is the only bracket
                         assert!(!text.contains(bad), "{bad:?} in {text:?}");
                     }
-                    let body = text.strip_prefix("[fr→en] ").unwrap_or(text);
+                    let body = text.strip_prefix("[de→en] ").unwrap_or(text);
                     assert!(!body.contains('['), "bracket in {text:?}");
                     assert!(!body.contains(']'), "bracket in {text:?}");
                     let end = body.chars().last().unwrap();
@@ -397,9 +397,9 @@ fn odd_inputs_do_not_panic() {
 #[test]
 fn unknown_language_is_marked_english() {
     let mut case = Case::en();
-    case.language = "fr-CA";
+    case.language = "de-AT";
     let conv = case.run_checked(6, 1);
-    assert!(conv.iter().all(|(_, t)| t.starts_with("[fr→en] ")));
+    assert!(conv.iter().all(|(_, t)| t.starts_with("[de→en] ")));
     let mut weird = Case::es();
     weird.language = "--!!";
     let conv = weird.run_checked(4, 1);
@@ -411,7 +411,7 @@ fn unknown_language_is_marked_english() {
 fn assert_no_repeated_sentences(conv: &[(String, String)], context: &str) {
     let mut seen: Vec<String> = Vec::new();
     for (_, text) in conv {
-        let text = text.strip_prefix("[fr→en] ").unwrap_or(text);
+        let text = text.strip_prefix("[de→en] ").unwrap_or(text);
         // sentence ends: . ? ! followed by a space (not "12.50", not "...")
         let mut sentences = Vec::new();
         let mut start = 0;

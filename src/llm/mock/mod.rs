@@ -26,6 +26,8 @@ mod bank_tests;
 mod call;
 mod classify;
 mod company;
+#[cfg(test)]
+mod content_tests;
 mod facts;
 mod generic;
 mod keywords;
@@ -34,6 +36,8 @@ mod locale;
 mod people;
 mod plan;
 mod pools;
+#[cfg(test)]
+mod shape_tests;
 #[cfg(test)]
 mod tests;
 mod vars;

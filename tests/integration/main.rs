@@ -22,6 +22,8 @@ mod llm_server;
 mod luals_stub;
 mod menu;
 mod menu_ingest;
+mod mock_golden;
+mod mock_languages;
 mod output;
 mod pasted;
 mod prompts;

@@ -1,0 +1,169 @@
+//! What a conversation is about, from the roles, the scenario and the
+//! prompt: a call or not, the domain, the topic and its sub-type. The stems
+//! are the banks' (see [`super::keywords`]).
+
+use super::MockInput;
+use super::bank::ANY;
+use super::keywords::{Keywords, SubWords};
+use super::vars::clip;
+
+/// Whether `role` names one of `words` ("rep" and "csr" are agents too).
+fn role_is(role: &str, words: &[String], agent: bool) -> bool {
+    let r = role.trim().to_lowercase();
+    let short_agent = agent && matches!(r.as_str(), "rep" | "csr");
+    short_agent || words.iter().any(|w| r.contains(w.as_str()))
+}
+
+/// `Some(agent_first)` when the roles are exactly an agent and a client.
+pub fn call_roles(roles: &[String], k: &Keywords) -> Option<bool> {
+    if roles.len() != 2 {
+        return None;
+    }
+    let agent = |r: &str| role_is(r, &k.agent_roles, true);
+    let client = |r: &str| role_is(r, &k.client_roles, false);
+    let a0 = agent(&roles[0]) && !client(&roles[0]);
+    let c0 = client(&roles[0]) && !agent(&roles[0]);
+    let a1 = agent(&roles[1]) && !client(&roles[1]);
+    let c1 = client(&roles[1]) && !agent(&roles[1]);
+    if a0 && c1 {
+        Some(true)
+    } else if c0 && a1 {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Topic {
+    Billing = 0,
+    Technical = 1,
+    Cancel = 2,
+    Plan = 3,
+    Order = 4,
+    Account = 5,
+    General = 6,
+    /// Bank cards: declined, lost or stolen, unrecognised payments (bank domain only).
+    Card = 7,
+    /// Bank transfers: not received, sent to the wrong account (bank domain only).
+    Transfer = 8,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Domain {
+    Telecom = 0,
+    Bank = 1,
+    Shop = 2,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Tone {
+    Calm = 0,
+    Angry = 1,
+    Urgent = 2,
+    Confused = 3,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Outcome {
+    Resolved,
+    Escalated,
+    Pending,
+    Callback,
+}
+
+/// Lower-cased text of the scenario (id and title weigh three times) and prompt.
+pub struct Haystack<'k> {
+    k: &'k Keywords,
+    head: String,
+    body: String,
+    prompt: String,
+}
+
+pub fn count_hits(hay: &str, words: &[String]) -> usize {
+    words.iter().filter(|w| hay.contains(w.as_str())).count()
+}
+
+impl<'k> Haystack<'k> {
+    pub fn new(input: &MockInput, k: &'k Keywords) -> Self {
+        let mut head = input.scenario_id.replace(['_', '-'], " ");
+        head.push(' ');
+        head.push_str(input.scenario_title);
+        Self {
+            k,
+            head: head.to_lowercase(),
+            body: clip(input.scenario_text, 2000).to_lowercase(),
+            prompt: format!("{} {}", input.title, clip(input.system, 3000)).to_lowercase(),
+        }
+    }
+
+    fn score(&self, words: &[String]) -> usize {
+        3 * count_hits(&self.head, words) + count_hits(&self.body, words)
+    }
+
+    pub fn topic(&self, domain: Domain) -> Topic {
+        let t = &self.k.topic;
+        let candidates = [
+            (Topic::Billing, &t.billing),
+            (Topic::Technical, &t.technical),
+            (Topic::Cancel, &t.cancel),
+            (Topic::Plan, &t.plan),
+            (Topic::Order, &t.order),
+            (Topic::Account, &t.account),
+            (Topic::Card, &t.card),
+            (Topic::Transfer, &t.transfer),
+        ];
+        let mut best = (0, Topic::General);
+        for (topic, words) in candidates {
+            // cards and transfers have pools written for banks only
+            if matches!(topic, Topic::Card | Topic::Transfer) && domain != Domain::Bank {
+                continue;
+            }
+            let score = self.score(words);
+            if score > best.0 {
+                best = (score, topic);
+            }
+        }
+        best.1
+    }
+
+    /// The sub-type of the topic that the scenario's words point at (all when none).
+    pub fn subtype_hint(&self, topic: Topic) -> u8 {
+        let s = &self.k.subtype;
+        let words: &SubWords = match topic {
+            Topic::Billing => &s.billing,
+            Topic::Order => &s.order,
+            Topic::Account => &s.account,
+            Topic::Plan => &s.plan,
+            Topic::Card => &s.card,
+            Topic::Transfer => &s.transfer,
+            _ => return ANY,
+        };
+        let mut best = (0, ANY);
+        for (i, list) in [&words.s0, &words.s1, &words.s2].into_iter().enumerate() {
+            let score = self.score(list);
+            if score > best.0 {
+                best = (score, 1 << i);
+            }
+        }
+        best.1
+    }
+
+    pub fn domain(&self) -> Domain {
+        let d = &self.k.domain;
+        let mut best = (0, Domain::Telecom);
+        for (domain, words) in [
+            (Domain::Telecom, &d.telecom),
+            (Domain::Bank, &d.bank),
+            (Domain::Shop, &d.shop),
+        ] {
+            let score = 2 * count_hits(&self.head, words)
+                + count_hits(&self.body, words)
+                + count_hits(&self.prompt, words);
+            if score > best.0 {
+                best = (score, domain);
+            }
+        }
+        best.1
+    }
+}

@@ -1,0 +1,380 @@
+//! Facts: everything a template can refer to, drawn once per conversation,
+//! or taken from the variables and attributes when they give them.
+
+use super::MockInput;
+use super::attrs::{
+    classify_outcome, classify_outcome_strict, classify_tone, classify_tone_strict,
+};
+use super::bank::Bank;
+use super::classify::{Domain, Outcome, Tone, Topic};
+use super::locale::lower_first;
+use super::people::People;
+use super::vars::{clip, lookup, sanitize, value_number, value_text, var_text};
+use crate::rng::ConvRng;
+
+pub struct Facts {
+    pub tone: Tone,
+    pub outcome: Outcome,
+    pub topic: Topic,
+    pub amount_given: bool,
+    values: [String; KEYS.len()],
+}
+
+/// Placeholder names, in the order of `Facts::values`.
+pub const KEYS: [&str; 46] = [
+    "company",
+    "agent",
+    "customer",
+    "first",
+    "addr",
+    "amount",
+    "usual",
+    "bill",
+    "month",
+    "since",
+    "ticket",
+    "sla",
+    "refund",
+    "dept",
+    "dni",
+    "dob",
+    "digits",
+    "phone",
+    "product",
+    "title",
+    "title_lc",
+    "issue",
+    "order",
+    "item",
+    "the_item",
+    "years",
+    "eff_date",
+    "ship_day",
+    "callback",
+    "plan",
+    "new_amount",
+    "pct",
+    "hour",
+    "street",
+    "num",
+    "doc",
+    "hello",
+    "hello_lc",
+    "wish",
+    "penalty",
+    "perm_month",
+    "dyn_date",
+    "dyn_amount",
+    "dyn_k",
+    "card",
+    "fee",
+];
+
+pub fn key_index(key: &str) -> Option<usize> {
+    KEYS.iter().position(|k| *k == key)
+}
+
+pub fn pick_str(rng: &mut ConvRng, items: &'static [String]) -> &'static str {
+    rng.choice(items).map_or("", String::as_str)
+}
+
+fn digits(rng: &mut ConvRng, n: usize) -> String {
+    (0..n)
+        .map(|_| char::from(b'0' + rng.below(10) as u8))
+        .collect()
+}
+
+impl Facts {
+    pub fn build(
+        input: &MockInput,
+        bank: &'static Bank,
+        topic: Topic,
+        domain: Domain,
+        is_call: bool,
+        rng: &mut ConvRng,
+    ) -> Self {
+        let (pools, loc) = (&bank.facts, &bank.locale);
+        let vars = input.variables;
+        let attrs = input.attrs;
+        let hay_body = format!(
+            "{} {}",
+            input.scenario_title,
+            clip(input.scenario_text, 2000)
+        )
+        .to_lowercase();
+
+        // Tone and outcome: attributes first, then the scenario text, then chance.
+        let tone_attr = var_text(
+            attrs,
+            &[
+                "tone",
+                "tono",
+                "mood",
+                "humor",
+                "emotion",
+                "emocion",
+                "emoción",
+                "actitud",
+                "attitude",
+                "sentiment",
+                "customer_tone",
+                "client_tone",
+            ],
+        )
+        .or_else(|| var_text(vars, &["tone", "tono", "mood"]))
+        .and_then(|s| classify_tone(&s.to_lowercase(), &bank.read));
+        let urgency = var_text(attrs, &["priority", "prioridad", "urgency", "urgencia"])
+            .and_then(|s| classify_tone(&s.to_lowercase(), &bank.read))
+            .filter(|t| *t == Tone::Urgent);
+        let tone_draw = rng.weighted_index(&[0.45, 0.25, 0.15, 0.15]).unwrap_or(0);
+        let tone = tone_attr
+            .or(urgency)
+            .or_else(|| classify_tone_strict(&hay_body, &bank.read))
+            .unwrap_or([Tone::Calm, Tone::Angry, Tone::Urgent, Tone::Confused][tone_draw]);
+
+        let outcome_attr = var_text(
+            attrs,
+            &[
+                "resolution",
+                "outcome",
+                "resultado",
+                "resolucion",
+                "resolución",
+                "result",
+                "status",
+                "estado",
+                "desenlace",
+                "ending",
+                "final",
+            ],
+        )
+        .or_else(|| var_text(vars, &["resolution", "outcome", "resultado"]))
+        .and_then(|s| classify_outcome(&s.to_lowercase(), &bank.read));
+        let outcome_draw = rng.weighted_index(&[0.55, 0.2, 0.15, 0.1]).unwrap_or(0);
+        let outcome = outcome_attr
+            .or_else(|| classify_outcome_strict(&hay_body, &bank.read))
+            .unwrap_or(
+                [
+                    Outcome::Resolved,
+                    Outcome::Escalated,
+                    Outcome::Pending,
+                    Outcome::Callback,
+                ][outcome_draw],
+            );
+
+        // People and company.
+        let People {
+            company,
+            agent,
+            customer,
+            first,
+            addr,
+        } = People::draw(input, bank, domain, rng);
+
+        // Money.
+        let symbol = loc.currency(vars, clip(input.system, 4000));
+        let amount_var = lookup(
+            vars,
+            &[
+                "amount", "importe", "cantidad", "total", "price", "precio", "cargo", "charge",
+            ],
+        );
+        let amount_given = amount_var.and_then(value_text).is_some();
+        // Monthly fees are smaller than one-off charges.
+        let (lo, hi) = match topic {
+            Topic::Technical | Topic::Cancel | Topic::Plan => (25.0, 95.0),
+            Topic::Order => (15.0, 250.0),
+            _ => (18.0, 160.0),
+        };
+        let amount_draw = (rng.range_f64(lo, hi) * 100.0).round() / 100.0;
+        let amount_num = amount_var.and_then(value_number);
+        let amount = match (amount_var, amount_num) {
+            (_, Some(v)) => loc.money(v, &symbol),
+            (Some(v), None) => value_text(v).unwrap_or_else(|| loc.money(amount_draw, &symbol)),
+            (None, None) => loc.money(amount_draw, &symbol),
+        };
+        let base = amount_num.unwrap_or(amount_draw);
+        let usual_v = (base * rng.range_f64(0.45, 0.75)).max(9.0).round();
+        let usual = loc.money(usual_v, &symbol);
+        let new_amount = loc.money(rng.int(19, 69).unwrap_or(39) as f64 + 0.9, &symbol);
+        let penalty = loc.money(rng.int(30, 150).unwrap_or(60) as f64, &symbol);
+
+        // Dates.
+        let months = &pools.months;
+        let m = rng.below(12) as usize;
+        let month = months[m].to_string();
+        let bill = loc.bill.get(domain).replace("{month}", &month);
+        let day_a = rng.int(1, 28).unwrap_or(1);
+        let day_b = rng.int(1, 28).unwrap_or(1);
+        let next = &months[(m + 1) % 12];
+        let eff_date = loc.date(day_a, next);
+        let ship_day = loc.date(day_b, &month);
+        let perm_month = months[(m + 4 + rng.below(6) as usize) % 12].to_string();
+
+        let since = pick_str(rng, &pools.since).to_string();
+        let ticket = format!("INC-{}", digits(rng, 6));
+        let sla = pick_str(rng, &pools.sla).to_string();
+        let refund = pick_str(rng, &pools.refund).to_string();
+        let dept = pools.dept.get(topic).clone();
+
+        // Identity data.
+        let dni = var_text(vars, &["dni", "nif", "nie", "id_number", "document", "cpf"])
+            .unwrap_or_else(|| loc.id(rng));
+        let birth_day = rng.int(1, 28).unwrap_or(1);
+        let birth_month = &months[rng.below(12) as usize];
+        let birth_year = rng.int(1948, 2002).unwrap_or(1980);
+        let dob = var_text(
+            vars,
+            &["dob", "birth_date", "fecha_nacimiento", "date_of_birth"],
+        )
+        .unwrap_or_else(|| loc.birth_date(birth_day, birth_month, birth_year));
+        let digits4 = digits(rng, 4);
+        let digits4 =
+            var_text(vars, &["account_last4", "last4", "ultimos_digitos"]).unwrap_or(digits4);
+        let phone_draw = loc.phone(rng);
+        let phone = var_text(
+            vars,
+            &[
+                "phone",
+                "telefono",
+                "teléfono",
+                "movil",
+                "móvil",
+                "mobile",
+                "phone_number",
+                "line",
+            ],
+        )
+        .unwrap_or(phone_draw);
+
+        // Product and plan.
+        let product_draw = pick_str(rng, pools.products.get(domain));
+        let product = var_text(attrs, &["product", "producto", "service", "servicio"])
+            .or_else(|| var_text(vars, &["product", "producto", "service", "servicio"]))
+            .unwrap_or_else(|| product_draw.to_string());
+        let plan_draw = pick_str(rng, pools.plans.get(domain));
+        let plan = var_text(vars, &["plan", "tarifa", "new_plan"])
+            .unwrap_or_else(|| plan_draw.to_string());
+
+        // Bank cards and the kind of fee a disputed charge turns out to be.
+        let card_draw = pick_str(rng, &pools.cards);
+        let card = if bank.read.cards.iter().any(|c| product.contains(c.as_str())) {
+            product.clone()
+        } else {
+            card_draw.to_string()
+        };
+        let fee = pick_str(rng, pools.fees.get(domain)).to_string();
+
+        // Scenario.
+        let title_src = if input.scenario_title.trim().is_empty() {
+            input.scenario_id.replace(['_', '-'], " ")
+        } else {
+            input.scenario_title.to_string()
+        };
+        let mut title = sanitize(&title_src);
+        if title.is_empty() {
+            title = loc.no_title.clone();
+        }
+        let title_lc = lower_first(&title);
+        let issue = pools.issue.get(topic).clone();
+
+        // Orders.
+        let order = var_text(
+            vars,
+            &[
+                "order",
+                "pedido",
+                "order_id",
+                "order_number",
+                "numero_pedido",
+            ],
+        )
+        .unwrap_or_else(|| format!("{}{}", rng.int(1, 9).unwrap_or(4), digits(rng, 7)));
+        let item_i = rng.below(pools.items.len() as u64) as usize;
+        let (item, the_item) = (&pools.items[item_i].a, &pools.items[item_i].the);
+        let street = pick_str(rng, &pools.streets).to_string();
+        let num = rng.int(1, 140).unwrap_or(12).to_string();
+
+        // Small talk material.
+        let years = pick_str(rng, &pools.years).to_string();
+        let callback = pick_str(rng, &pools.callback).to_string();
+        let pct = rng
+            .choice(&["15", "20", "25", "30"])
+            .copied()
+            .unwrap_or("")
+            .to_string();
+        let hour = pick_str(rng, &pools.hours).to_string();
+        let doc = pick_str(rng, &pools.docs).to_string();
+        // Mornings and afternoons mostly; a few late calls.
+        let part_of_day = rng.weighted_index(&[0.5, 0.4, 0.1]).unwrap_or(0);
+        let part_of_day = if is_call { part_of_day } else { 0 };
+        let (hello, wish) = (pools.hello.get(part_of_day), pools.wish.get(part_of_day));
+        let hello_lc = lower_first(hello);
+
+        let values = [
+            company,
+            agent,
+            customer,
+            first,
+            addr,
+            amount,
+            usual,
+            bill,
+            month,
+            since,
+            ticket,
+            sla,
+            refund,
+            dept,
+            dni,
+            dob,
+            digits4,
+            phone,
+            product,
+            title,
+            title_lc,
+            issue,
+            order,
+            item.to_string(),
+            the_item.to_string(),
+            years,
+            eff_date,
+            ship_day,
+            callback,
+            plan,
+            new_amount,
+            pct,
+            hour,
+            street,
+            num,
+            doc,
+            hello.to_string(),
+            hello_lc,
+            wish.to_string(),
+            penalty,
+            perm_month,
+            String::new(),
+            String::new(),
+            String::new(),
+            card,
+            fee,
+        ];
+        Facts {
+            tone,
+            outcome,
+            topic,
+            amount_given,
+            values,
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&str> {
+        key_index(key).map(|i| self.values[i].as_str())
+    }
+
+    pub fn set(&mut self, key: &str, value: String) {
+        if let Some(i) = key_index(key) {
+            self.values[i] = value;
+        }
+    }
+}

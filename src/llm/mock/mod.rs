@@ -1,0 +1,130 @@
+//! Offline mock conversation writer.
+//!
+//! Used when no LLM credentials are configured: it writes a plausible,
+//! deterministic conversation from the scenario, its attributes and the
+//! per-conversation variables. Each language is one data file,
+//! `lang/<code>.toml` (its phrase pools and formats, see [`bank`]); any
+//! language without one gets the English text, clearly marked.
+//!
+//! The pipeline: the language's bank ([`load`]), what the conversation is
+//! about ([`classify`], [`attrs`]), its facts ([`facts`]: drawn, or taken from
+//! the variables), then a call ([`plan`], [`call`]) or another exchange
+//! ([`generic`]) written by the [`writer`].
+//!
+//! Everything here is pure: no I/O, no clock. All randomness comes from the
+//! caller's [`ConvRng`], so one rng state gives one text, byte for byte. The
+//! banks are parsed once; a conversation only allocates its own strings.
+
+use std::collections::BTreeMap;
+
+use crate::rng::ConvRng;
+
+mod attrs;
+mod bank;
+#[cfg(test)]
+mod bank_tests;
+mod call;
+mod classify;
+mod company;
+#[cfg(test)]
+mod content_tests;
+mod facts;
+mod generic;
+mod keywords;
+mod load;
+mod locale;
+mod people;
+mod plan;
+mod pools;
+#[cfg(test)]
+mod shape_tests;
+#[cfg(test)]
+mod tests;
+mod vars;
+mod writer;
+
+use classify::{Domain, Haystack, call_roles};
+use facts::Facts;
+use writer::Writer;
+
+/// Everything the mock needs to write one conversation.
+pub struct MockInput<'a> {
+    /// "es", "en", "es-ES", "fr", ... (matched on the primary subtag, case-insensitive).
+    pub language: &'a str,
+    /// e.g. ["agent", "client"]; the first speaks first; turns cycle through the roles.
+    pub roles: &'a [String],
+    /// Exact number of turns to produce (>= 2).
+    pub turns: usize,
+    /// e.g. "billing_dispute".
+    pub scenario_id: &'a str,
+    /// e.g. "Disputa de factura".
+    pub scenario_title: &'a str,
+    /// The scenario description (instructions to an LLM, placeholders already filled).
+    pub scenario_text: &'a str,
+    /// Scenario attributes other than weight, e.g. tone="molesto", resolution="escalado".
+    pub attrs: &'a BTreeMap<String, serde_json::Value>,
+    /// Per-conversation variables, e.g. customer="Lucía Gómez", amount=42.5, company="Telco".
+    pub variables: &'a BTreeMap<String, serde_json::Value>,
+    /// The prompt's system instructions.
+    pub system: &'a str,
+    /// The prompt title, e.g. "Atención al cliente — telecomunicaciones".
+    pub title: &'a str,
+}
+
+/// Writes one conversation: exactly `input.turns` (role, text) pairs, roles cycling
+/// from `roles[0]`, every text non-empty. Deterministic for a given rng state.
+pub fn mock_conversation(input: &MockInput, rng: &mut ConvRng) -> Vec<(String, String)> {
+    generate(input, rng).0
+}
+
+/// The conversation, and whether a template referred to an unknown placeholder
+/// (a bug in this file; the tests check it never happens).
+fn generate(input: &MockInput, rng: &mut ConvRng) -> (Vec<(String, String)>, bool) {
+    let fallback_roles = [String::from("agent"), String::from("client")];
+    let roles: &[String] = if input.roles.is_empty() {
+        &fallback_roles
+    } else {
+        input.roles
+    };
+    let (bank, marker) = load::for_language(input.language);
+    write(input, roles, bank, marker.as_deref(), rng)
+}
+
+/// The conversation in `bank`, every turn after `marker` if there is one.
+fn write(
+    input: &MockInput,
+    roles: &[String],
+    bank: &'static bank::Bank,
+    marker: Option<&str>,
+    rng: &mut ConvRng,
+) -> (Vec<(String, String)>, bool) {
+    let n = input.turns;
+    let call = call_roles(roles, &bank.read);
+    let hay = Haystack::new(input, &bank.read);
+    let domain = hay.domain();
+    let topic = hay.topic(domain);
+    let facts = Facts::build(input, bank, topic, domain, call.is_some(), rng);
+    let mut w = Writer::new(rng, bank, facts);
+    w.bank = domain == Domain::Bank;
+    w.hint = hay.subtype_hint(topic);
+    let texts = match call {
+        Some(agent_first) => call::write_call(&mut w, n, agent_first),
+        None => generic::write_generic(&mut w, n, roles.len()),
+    };
+    let bad = w.bad;
+    let mut out = Vec::with_capacity(n);
+    for (i, text) in texts.into_iter().enumerate().take(n) {
+        let role = roles[i % roles.len()].clone();
+        let text = match marker {
+            Some(m) => format!("{m} {text}"),
+            None => text,
+        };
+        out.push((role, text));
+    }
+    // Never fewer than asked for, whatever happened above.
+    while out.len() < n {
+        let role = roles[out.len() % roles.len()].clone();
+        out.push((role, String::from("...")));
+    }
+    (out, bad)
+}

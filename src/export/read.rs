@@ -1,34 +1,23 @@
-//! Reading a registered conversation file for export: its path checked
-//! before use, only a regular file of bounded size opened, and its bytes
+//! Reading a registered conversation file for export: its ids and path
+//! checked before use ([`data_path`]), only a regular file of bounded size
+//! opened, never through a symlink ([`regular_file`]), and its bytes
 //! verified against the sha256 the registry holds before they are parsed.
 
-use std::io::Read;
-
-use camino::{Utf8Component, Utf8Path, Utf8PathBuf};
+use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::conversation::Conversation;
+use crate::data_path::{self, Tampered};
 use crate::prompt::sha256_hex;
 use crate::registry::ConversationRecord;
-
-/// The largest conversation file read (a conversation of a few hundred turns is well under it).
-pub const MAX_CONVERSATION_BYTES: u64 = 64 * 1024 * 1024;
+use crate::regular_file::{self, FileError, MAX_CONVERSATION_BYTES};
 
 /// Why a registered conversation file cannot be exported.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
-    #[error(
-        "{conversation_id}: the registry names the file `{file}`, which is not a path inside the data dir"
-    )]
-    Unsafe {
-        conversation_id: String,
-        file: String,
-    },
-    #[error("{path}: cannot be read: {message}")]
-    Unreadable { path: Utf8PathBuf, message: String },
-    #[error("{path}: not a regular file; nothing exported (run `convgen audit`)")]
-    NotAFile { path: Utf8PathBuf },
-    #[error("{path}: larger than {MAX_CONVERSATION_BYTES} bytes; nothing exported")]
-    TooLarge { path: Utf8PathBuf },
+    #[error("{0}; nothing exported (run `convgen audit`)")]
+    Unsafe(#[from] Tampered),
+    #[error("{0}; nothing exported (run `convgen audit`)")]
+    File(#[from] FileError),
     #[error(
         "{path}: modified after it was registered (sha256 differs); nothing exported (run `convgen audit`)"
     )]
@@ -37,48 +26,17 @@ pub enum ReadError {
     Invalid { path: Utf8PathBuf, message: String },
 }
 
-/// The file of `record` under `data_dir`, when its registered path is a
-/// plain relative path (no `..`, not absolute).
-pub fn conversation_path(
-    data_dir: &Utf8Path,
-    record: &ConversationRecord,
-) -> Result<Utf8PathBuf, ReadError> {
-    let rel = Utf8Path::new(&record.file);
-    let plain = !record.file.is_empty()
-        && rel
-            .components()
-            .all(|c| matches!(c, Utf8Component::Normal(_)));
-    if !plain {
-        return Err(ReadError::Unsafe {
-            conversation_id: record.conversation_id.clone(),
-            file: record.file.clone(),
-        });
-    }
-    Ok(data_dir.join(rel))
-}
-
 /// Reads, verifies and parses the conversation `record` registers.
 pub fn read_verified(
     data_dir: &Utf8Path,
     record: &ConversationRecord,
 ) -> Result<Conversation, ReadError> {
-    let path = conversation_path(data_dir, record)?;
-    let unreadable = |e: std::io::Error| ReadError::Unreadable {
-        path: path.clone(),
-        message: e.to_string(),
-    };
-    let meta = std::fs::symlink_metadata(&path).map_err(unreadable)?;
-    if !meta.is_file() {
-        return Err(ReadError::NotAFile { path });
-    }
-    let file = std::fs::File::open(&path).map_err(unreadable)?;
-    let mut bytes = Vec::with_capacity(meta.len().min(MAX_CONVERSATION_BYTES) as usize);
-    file.take(MAX_CONVERSATION_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(unreadable)?;
-    if bytes.len() as u64 > MAX_CONVERSATION_BYTES {
-        return Err(ReadError::TooLarge { path });
-    }
+    let path = data_path::conversation_file(data_dir, record)?;
+    let bytes = regular_file::read_inside(
+        data_dir,
+        Utf8Path::new(&record.file),
+        MAX_CONVERSATION_BYTES,
+    )?;
     if sha256_hex(&bytes) != record.sha256 {
         return Err(ReadError::Tampered { path });
     }
@@ -112,12 +70,9 @@ mod tests {
     }
 
     #[test]
-    fn only_plain_relative_paths_are_used() {
-        let dir = Utf8Path::new("/data");
-        assert_eq!(
-            conversation_path(dir, &record("b/conversations/x.json")).unwrap(),
-            "/data/b/conversations/x.json"
-        );
+    fn only_plain_relative_paths_to_regular_files_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = Utf8Path::from_path(dir.path()).unwrap();
         for bad in [
             "",
             "/etc/passwd",
@@ -125,10 +80,17 @@ mod tests {
             "b/../../x.json",
             "./b/x.json",
         ] {
-            let e = conversation_path(dir, &record(bad))
-                .unwrap_err()
-                .to_string();
-            assert!(e.contains("not a path inside the data dir"), "{bad}: {e}");
+            let e = read_verified(data, &record(bad)).unwrap_err();
+            assert!(matches!(e, ReadError::Unsafe(_)), "{bad}: {e}");
+            assert!(e.to_string().contains("does not use it as a path"), "{e}");
         }
+        std::fs::create_dir_all(data.join("b/conversations")).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", data.join("b/conversations/x.json")).unwrap();
+        let e = read_verified(data, &record("b/conversations/x.json")).unwrap_err();
+        assert!(matches!(e, ReadError::File(_)), "{e}");
+        let real = data.join("b/conversations/y.json");
+        std::fs::write(&real, b"{}").unwrap();
+        let e = read_verified(data, &record("b/conversations/y.json")).unwrap_err();
+        assert!(matches!(e, ReadError::Tampered { .. }), "{e}");
     }
 }

@@ -14,6 +14,7 @@ use super::columns::ColumnMap;
 use super::csv::Rows;
 use super::group::Grouper;
 use super::{Format, ParseError, RawConversation, jsonl};
+use crate::regular_file::{self, FileError, Links};
 
 /// The longest JSONL line read (one conversation).
 pub const MAX_LINE_BYTES: u64 = 64 * 1024 * 1024;
@@ -54,18 +55,17 @@ fn hex(hash: Sha256) -> String {
 }
 
 fn open(path: &Utf8Path) -> Result<Hashing<File>, SourceError> {
-    let unreadable = |e: std::io::Error| SourceError::Unreadable {
-        path: path.to_owned(),
-        message: e.to_string(),
-    };
-    let meta = std::fs::metadata(path).map_err(unreadable)?;
-    if !meta.is_file() {
-        return Err(SourceError::NotAFile {
+    let file = regular_file::open_read(path, Links::Follow).map_err(|e| match e {
+        FileError::NotRegular { .. } => SourceError::NotAFile {
             path: path.to_owned(),
-        });
-    }
+        },
+        other => SourceError::Unreadable {
+            path: path.to_owned(),
+            message: other.reason(),
+        },
+    })?;
     Ok(Hashing {
-        inner: File::open(path).map_err(unreadable)?,
+        inner: file,
         hash: Sha256::new(),
     })
 }

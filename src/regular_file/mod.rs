@@ -159,6 +159,14 @@ fn open(path: &Utf8Path, links: Links, options: &mut OpenOptions) -> Result<File
     Ok(file)
 }
 
+/// Opens a regular file for reading as a stream (an input the user names,
+/// read in pieces): devices and FIFOs are refused before they are opened,
+/// and the open handle is checked again.
+pub fn open_read(path: &Utf8Path, links: Links) -> Result<File, FileError> {
+    regular(path, &metadata(path, links)?)?;
+    open(path, links, OpenOptions::new().read(true))
+}
+
 /// Reads a whole regular file of at most `max` bytes.
 pub fn read(path: &Utf8Path, links: Links, max: u64) -> Result<Vec<u8>, FileError> {
     // Devices and FIFOs are refused before they are opened at all.

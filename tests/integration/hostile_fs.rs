@@ -60,7 +60,7 @@ fn contents(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
         .collect()
 }
 
-fn mkfifo(path: &Path) {
+pub fn mkfifo(path: &Path) {
     let _ = std::fs::remove_file(path);
     let ok = Command::new("mkfifo").arg(path).status().unwrap();
     assert!(ok.success(), "mkfifo {}", path.display());

@@ -155,3 +155,18 @@ fn a_quote_left_open_early_in_a_large_file_is_refused_without_reading_it_whole()
         "big.csv:3: cannot be read: a record longer than 16 MiB (a quote left open?)",
     );
 }
+
+#[test]
+fn a_fifo_named_as_the_file_is_refused_without_waiting_on_it() {
+    let env = Env::new();
+    crate::hostile_fs::mkfifo(&env.path().join("calls.csv"));
+    let done = env.run_measured(
+        &words("ingest calls.csv --format csv"),
+        &[("X", "")],
+        std::time::Duration::from_secs(60),
+    );
+    done.run
+        .expect(2)
+        .stderr_has("calls.csv: not a regular file");
+    assert!(!env.data().exists(), "nothing is written");
+}

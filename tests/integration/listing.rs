@@ -102,6 +102,8 @@ fn issue15_list_piped_into_head_ends_quietly() {
         "list conversations --json",
         "list conversations --format ndjson",
         "list conversations",
+        "show run-000001",
+        "show demo-000001",
     ] {
         let run = env.shell(&format!(
             "{{ convgen {list}; echo \"exit $?\" >&2; }} | head -n 1"

@@ -130,8 +130,9 @@ fn attr_kind(values: &[&Value]) -> Kind {
 
 /// The columns of a conversation row for exports of these prompt versions:
 /// the fixed ones, `var.<name>` per declared variable (typed as declared; a
-/// name declared with two types is JSON text), `variables` (every variable,
-/// as JSON), `attr.<name>` per scenario attribute (`weight` included),
+/// name declared with two types is JSON text) and per `{{placeholder}}` the
+/// prompts use without declaring it (JSON text), `variables` (every
+/// variable, as JSON), `attr.<name>` per scenario attribute (`weight` included),
 /// then `transcript`.
 pub fn conversation_columns<'a>(prompts: impl IntoIterator<Item = &'a Prompt>) -> Vec<Column> {
     let mut vars: BTreeMap<String, Kind> = BTreeMap::new();
@@ -146,6 +147,11 @@ pub fn conversation_columns<'a>(prompts: impl IntoIterator<Item = &'a Prompt>) -
                     }
                 })
                 .or_insert(kind);
+        }
+        // A placeholder names a variable every conversation fills, known
+        // from the prompt itself: its column does not depend on the rows.
+        for name in p.placeholder_lines.keys() {
+            vars.entry(name.clone()).or_insert(Kind::Json);
         }
         for s in &p.scenarios {
             attrs
@@ -201,6 +207,18 @@ mod tests {
         assert_eq!(kind("attr.weight"), Some(Kind::Float));
         assert_eq!(kind("started_at"), Some(Kind::Time));
         assert_eq!(cols.last().map(|c| c.name.as_str()), Some("transcript"));
+    }
+
+    #[test]
+    fn an_undeclared_placeholder_is_a_json_text_column() {
+        let p = prompt("", "### a: A\nHola {{cliente}}\n");
+        let cols = conversation_columns([&p]);
+        assert!(
+            cols.iter()
+                .any(|c| c.name == "var.cliente" && c.kind == Kind::Json),
+            "{:?}",
+            cols.iter().map(|c| &c.name).collect::<Vec<_>>()
+        );
     }
 
     #[test]

@@ -143,10 +143,12 @@ pub fn resolve(registry: &Registry, q: &Query) -> Result<Selected, SelectError> 
     let prompts = load_prompts(registry)?;
     check_names(registry, q.prompt.as_deref(), q.run.as_deref())?;
     if let Some(s) = &q.scenario {
+        // Ingested conversations come with no scenario of a catalog.
         let ids: BTreeSet<String> = prompts
             .values()
             .filter_map(|(_, p)| p.as_ref())
             .flat_map(|p| p.scenarios.iter().map(|s| s.id.clone()))
+            .chain([crate::ingest::conversation::UNLABELLED.to_string()])
             .collect();
         if !ids.contains(s) {
             return Err(SelectError::Unknown {

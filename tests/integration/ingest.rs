@@ -309,3 +309,19 @@ fn ingested_files_validate_against_the_schema_and_a_mixed_one_does_not() {
     neither.as_object_mut().unwrap().remove("source");
     assert!(!conv_schema.is_valid(&neither));
 }
+
+#[test]
+fn ingested_conversations_are_selected_by_their_scenario_label() {
+    let env = Env::new();
+    ingest_both(&env);
+    let listed = env.run_json(&words(
+        "list conversations --scenario unlabelled --json",
+    ));
+    let n = listed.as_array().map_or(0, Vec::len);
+    assert!(n >= 3, "{listed}");
+    let out = env.run(&words(
+        "export --all --scenario unlabelled --status any --format jsonl",
+    ));
+    out.expect(0);
+    assert_eq!(out.stdout.lines().count(), n);
+}

@@ -314,9 +314,7 @@ fn ingested_files_validate_against_the_schema_and_a_mixed_one_does_not() {
 fn ingested_conversations_are_selected_by_their_scenario_label() {
     let env = Env::new();
     ingest_both(&env);
-    let listed = env.run_json(&words(
-        "list conversations --scenario unlabelled --json",
-    ));
+    let listed = env.run_json(&words("list conversations --scenario unlabelled --json"));
     let n = listed.as_array().map_or(0, Vec::len);
     assert!(n >= 3, "{listed}");
     let out = env.run(&words(

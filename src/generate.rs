@@ -750,26 +750,7 @@ impl<'b> BatchWork<'b> {
                 Status::Failed => counts.failed += 1,
             }
             usage.add(conv.usage);
-            records.push(ConversationRecord {
-                conversation_id: conv.conversation_id.clone(),
-                batch_id: conv.batch_id.clone(),
-                run_id: conv.run_id.clone(),
-                index: conv.index,
-                prompt_id: ctx.prompt_ref.id.clone(),
-                scenario_id: conv.scenario.id.clone(),
-                status: conv.status.as_str().to_string(),
-                attempts: conv.attempts,
-                turns: conv.turns.len() as u32,
-                issues: conv.issues.clone(),
-                usage: conv.usage,
-                file: format!(
-                    "{}/{}/{}.json",
-                    batch.path,
-                    artefact::CONVERSATIONS_DIR,
-                    conv.conversation_id
-                ),
-                sha256,
-            });
+            records.push(ConversationRecord::of(&conv, &batch.path, sha256));
             conversations.push(conv);
         }
         let ids: Vec<&str> = conversations

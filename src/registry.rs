@@ -22,7 +22,7 @@ use redb::{
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 use crate::conversation::{
-    BatchStatus, Counts, Origin, PromptRef, ScenarioMode, ScriptRef, SourceRef, Usage,
+    BatchStatus, Conversation, Counts, Origin, PromptRef, ScenarioMode, ScriptRef, SourceRef, Usage,
 };
 use crate::llm::EndpointStats;
 use crate::prompt::Prompt;
@@ -307,6 +307,36 @@ pub struct ConversationRecord {
     /// File, relative to the data dir.
     pub file: String,
     pub sha256: String,
+}
+
+impl ConversationRecord {
+    /// The record of `conv`, written as `<batch_path>/conversations/<id>.json`
+    /// with `sha256`; an ingested conversation has no prompt id.
+    pub fn of(conv: &Conversation, batch_path: &str, sha256: String) -> Self {
+        ConversationRecord {
+            conversation_id: conv.conversation_id.clone(),
+            batch_id: conv.batch_id.clone(),
+            run_id: conv.run_id.clone(),
+            index: conv.index,
+            prompt_id: conv
+                .prompt
+                .as_ref()
+                .map(|p| p.id.clone())
+                .unwrap_or_default(),
+            scenario_id: conv.scenario.id.clone(),
+            status: conv.status.as_str().to_string(),
+            attempts: conv.attempts,
+            turns: conv.turns.len() as u32,
+            issues: conv.issues.clone(),
+            usage: conv.usage,
+            file: format!(
+                "{batch_path}/{}/{}.json",
+                crate::artefact::CONVERSATIONS_DIR,
+                conv.conversation_id
+            ),
+            sha256,
+        }
+    }
 }
 
 /// Filters for batch queries.

@@ -162,26 +162,7 @@ fn write_batches(
                 Status::Valid => counts.valid += 1,
                 Status::Failed => counts.failed += 1,
             }
-            records.push(ConversationRecord {
-                conversation_id: conv.conversation_id.clone(),
-                batch_id: conv.batch_id.clone(),
-                run_id: conv.run_id.clone(),
-                index: conv.index,
-                prompt_id: String::new(),
-                scenario_id: conv.scenario.id.clone(),
-                status: conv.status.as_str().to_string(),
-                attempts: conv.attempts,
-                turns: conv.turns.len() as u32,
-                issues: conv.issues.clone(),
-                usage: conv.usage,
-                file: format!(
-                    "{}/{}/{}.json",
-                    batch.path,
-                    artefact::CONVERSATIONS_DIR,
-                    conv.conversation_id
-                ),
-                sha256: written.sha256,
-            });
+            records.push(ConversationRecord::of(&conv, &batch.path, written.sha256));
             tick(&conv);
             conversations.push(conv);
         }

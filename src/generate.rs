@@ -353,6 +353,7 @@ pub fn make_conversation<'a>(
             attempt,
             feedback: &feedback,
             stop: ctx.stop,
+            start,
         };
         let reply = match ctx.generator.generate(&request) {
             Ok(reply) => reply,

@@ -2,6 +2,7 @@
 
 use std::io::Write;
 
+use chrono::{DateTime, Utc};
 use clap::Args;
 use serde_json::json;
 
@@ -57,20 +58,21 @@ pub(super) fn cmd_preview(g: &GlobalArgs, args: PreviewArgs) -> Result<i32, Erro
         Some(f) => Box::new(f.load_host().map_err(Error::Script)?),
         None => Box::new(crate::hooks::NoScript),
     };
+    let start = prompt
+        .start
+        .unwrap_or_else(|| crate::plan::default_start(seed));
     let sample = crate::generate::Sample {
         prompt: &prompt,
         script: factory.as_ref().map(|f| f.source.to_ref()),
         mode,
         seed,
-        start: prompt
-            .start
-            .unwrap_or_else(|| crate::plan::default_start(seed)),
+        start,
         generator: &MockGenerator,
         max_attempts: 3,
     };
     let conv = sample.make(1, hooks.as_mut())?;
     if args.request {
-        return print_request(&prompt, &conv, &args);
+        return print_request(&prompt, &conv, start, &args);
     }
     if args.json {
         print_json(&conv)?;
@@ -95,6 +97,7 @@ pub(super) fn cmd_preview(g: &GlobalArgs, args: PreviewArgs) -> Result<i32, Erro
 pub(super) fn print_request(
     prompt: &Prompt,
     conv: &Conversation,
+    fallback_start: DateTime<Utc>,
     args: &PreviewArgs,
 ) -> Result<i32, Error> {
     let scenario = prompt.scenario(&conv.scenario.id).ok_or_else(|| {
@@ -105,6 +108,14 @@ pub(super) fn print_request(
     })?;
     let filled = crate::generate::fill_for_model(prompt, scenario, &conv.variables);
     let stop = AtomicBool::new(false);
+    // Providers are not told the start; the mock greets by it. The first
+    // turn's time is the conversation's start to within its latency.
+    let start = conv
+        .turns
+        .first()
+        .and_then(|t| t.timestamp.as_deref())
+        .and_then(|t| crate::prompt::parse_time(t).ok())
+        .unwrap_or(fallback_start);
     let request = crate::llm::Request {
         prompt,
         scenario,
@@ -116,6 +127,7 @@ pub(super) fn print_request(
         attempt: 1,
         feedback: &[],
         stop: &stop,
+        start,
     };
     let chosen = choose(
         &Choice {

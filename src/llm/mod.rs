@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 
 use std::sync::atomic::AtomicBool;
 
+use chrono::{DateTime, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -77,6 +78,9 @@ pub struct Request<'a> {
     pub feedback: &'a [String],
     /// Set when the run is stopping: waiting requests give up.
     pub stop: &'a AtomicBool,
+    /// The conversation's simulated start (the run's start plus its offset);
+    /// the mock greets by its time of day.
+    pub start: DateTime<Utc>,
 }
 
 /// A generated conversation, before checks.
@@ -199,6 +203,7 @@ impl Generator for MockGenerator {
             variables: request.variables,
             system: request.system,
             title: &prompt.title,
+            minute_of_day: request.start.hour() * 60 + request.start.minute(),
         };
         let turns = mock::mock_conversation(&input, &mut rng);
         let completion: u64 = turns.iter().map(|(_, t)| estimate_tokens(t) + 4).sum();
@@ -236,6 +241,7 @@ mod tests {
             attempt: 1,
             feedback: &[],
             stop: &stop,
+            start: crate::prompt::parse_time("2026-03-02T10:00:00Z").unwrap(),
         };
         MockGenerator.generate(&request).unwrap().turns
     }

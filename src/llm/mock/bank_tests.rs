@@ -70,6 +70,7 @@ fn input<'a>(
         variables: none,
         system: "",
         title: "",
+        minute_of_day: 10 * 60,
     }
 }
 
@@ -85,14 +86,7 @@ fn every_shipped_bank_loads_and_renders_every_template() {
             let bank = leak(bank);
             let mut rng = ConvRng::new(7);
             let input = input(file, &roles, &none);
-            let facts = Facts::build(
-                &input,
-                bank,
-                Topic::Billing,
-                Domain::Telecom,
-                true,
-                &mut rng,
-            );
+            let facts = Facts::build(&input, bank, Topic::Billing, Domain::Telecom, &mut rng);
             let mut w = Writer::new(&mut rng, bank, facts);
             for (path, tpl) in &all {
                 w.text(tpl);
@@ -127,6 +121,16 @@ fn the_checks_name_the_file_and_the_field_at_fault() {
         ("    \"diciembre\",\n", "", "facts.months"),
         ("\"Buenas tardes\"", "\"Buenas [tardes\"", "not closed"),
         ("fits = \"s0\"", "fits = \"s9\"", "s9"),
+        (
+            "evening = \"21:00\"",
+            "evening = \"25:00\"",
+            "not a time of day",
+        ),
+        (
+            "evening = \"21:00\"",
+            "evening = \"11:00\"",
+            "facts.day_parts",
+        ),
     ];
     for (from, to, want) in cases {
         let Err(e) = es_with(from, to) else {

@@ -90,7 +90,6 @@ impl Facts {
         bank: &'static Bank,
         topic: Topic,
         domain: Domain,
-        is_call: bool,
         rng: &mut ConvRng,
     ) -> Self {
         let (pools, loc) = (&bank.facts, &bank.locale);
@@ -305,9 +304,8 @@ impl Facts {
             .to_string();
         let hour = pick_str(rng, &pools.hours).to_string();
         let doc = pick_str(rng, &pools.docs).to_string();
-        // Mornings and afternoons mostly; a few late calls.
-        let part_of_day = rng.weighted_index(&[0.5, 0.4, 0.1]).unwrap_or(0);
-        let part_of_day = if is_call { part_of_day } else { 0 };
+        // The greeting follows the conversation's simulated start.
+        let part_of_day = pools.day_parts.at(input.minute_of_day);
         let (hello, wish) = (pools.hello.get(part_of_day), pools.wish.get(part_of_day));
         let hello_lc = lower_first(hello);
 

@@ -85,6 +85,10 @@ fn from_table(file: &str, raw: toml::Table) -> Result<Bank, String> {
     if bank.facts.months.len() != 12 {
         return Err(format!("{file}: facts.months: needs 12 months"));
     }
+    bank.facts
+        .day_parts
+        .check()
+        .map_err(|e| format!("{file}: facts.day_parts: {e}"))?;
     if bank.language.codes.is_empty() {
         return Err(format!("{file}: language.codes: empty"));
     }

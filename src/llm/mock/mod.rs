@@ -28,6 +28,9 @@ mod classify;
 mod company;
 #[cfg(test)]
 mod content_tests;
+mod day_parts;
+#[cfg(test)]
+mod daytime_tests;
 mod facts;
 mod generic;
 mod keywords;
@@ -69,6 +72,9 @@ pub struct MockInput<'a> {
     pub system: &'a str,
     /// The prompt title, e.g. "Atención al cliente — telecomunicaciones".
     pub title: &'a str,
+    /// The conversation's simulated start, in minutes after midnight UTC
+    /// (0 to 1439): the greeting follows its part of the day.
+    pub minute_of_day: u32,
 }
 
 /// Writes one conversation: exactly `input.turns` (role, text) pairs, roles cycling
@@ -103,7 +109,7 @@ fn write(
     let hay = Haystack::new(input, &bank.read);
     let domain = hay.domain();
     let topic = hay.topic(domain);
-    let facts = Facts::build(input, bank, topic, domain, call.is_some(), rng);
+    let facts = Facts::build(input, bank, topic, domain, rng);
     let mut w = Writer::new(rng, bank, facts);
     w.bank = domain == Domain::Bank;
     w.hint = hay.subtype_hint(topic);

@@ -7,6 +7,7 @@ use super::bank::{
     AskVerify, ByDayPart, ByDomain, ByResolved, ByTone, ByTopic, ByVerify, Item, Qa, Tagged,
     TaggedQa,
 };
+use super::day_parts::DayParts;
 
 /// What facts are drawn from when the variables do not give them.
 #[derive(Debug, Deserialize)]
@@ -46,6 +47,8 @@ pub struct FactPools {
     pub dept: ByTopic<String>,
     /// The topic named as a matter ("the fault").
     pub issue: ByTopic<String>,
+    /// When the morning, the afternoon and the evening begin ("HH:MM").
+    pub day_parts: DayParts,
     /// The greeting and the wish of each part of the day.
     pub hello: ByDayPart,
     pub wish: ByDayPart,

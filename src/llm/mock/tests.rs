@@ -27,6 +27,8 @@ pub(super) struct Case {
     pub(super) text: &'static str,
     pub(super) attrs: BTreeMap<String, Value>,
     pub(super) vars: BTreeMap<String, Value>,
+    /// The simulated start, minutes after midnight.
+    pub(super) minute: u32,
 }
 
 impl Case {
@@ -42,6 +44,7 @@ impl Case {
                 ("resolution", json!("escalado")),
             ]),
             vars: BTreeMap::new(),
+            minute: 9 * 60 + 30,
         }
     }
 
@@ -54,6 +57,7 @@ impl Case {
             text: "The customer's parcel shows as delivered but never arrived.",
             attrs: map(&[("tone", json!("calm"))]),
             vars: BTreeMap::new(),
+            minute: 9 * 60 + 30,
         }
     }
 
@@ -69,6 +73,7 @@ impl Case {
             variables: &self.vars,
             system: "Eres un agente de atención al cliente. Trata siempre de usted.",
             title: "Atención al cliente",
+            minute_of_day: self.minute,
         };
         let (conv, bad) = generate(&input, &mut ConvRng::new(seed));
         assert!(
@@ -158,6 +163,8 @@ pub(super) fn sweep() -> Vec<Case> {
                         ("resolution", json!(outcomes[(i + j) % 4])),
                     ]),
                     vars: BTreeMap::new(),
+                    // Every part of the day, over the cases.
+                    minute: ((i * 4 + j) as u32 * 211) % 1440,
                 });
             }
         }

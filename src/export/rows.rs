@@ -138,18 +138,12 @@ pub fn conversation_row(
     columns
         .iter()
         .map(|c| match c.name.as_str() {
-            "conversation_id" => text(&conv.conversation_id),
-            "batch_id" => text(&conv.batch_id),
-            "run_id" => text(&conv.run_id),
-            "origin" => text(conv.origin.as_str()),
-            "prompt" => conv.prompt.as_ref().map_or(Cell::Null, |p| text(&p.name)),
+            name if LINEAGE.contains(&name) => lineage_cell(conv, name),
             "prompt_id" => conv.prompt.as_ref().map_or(Cell::Null, |p| text(&p.id)),
             "prompt_sha256" => conv.prompt.as_ref().map_or(Cell::Null, |p| text(&p.sha256)),
             "script_sha256" => conv.script.as_ref().map_or(Cell::Null, |s| text(&s.sha256)),
-            "scenario_id" => text(&conv.scenario.id),
             "scenario_title" => text(&conv.scenario.title),
             "language" => text(&conv.language),
-            "status" => text(conv.status.as_str()),
             "attempts" => Cell::Int(conv.attempts.into()),
             "issues" => Cell::Json(Value::from(conv.issues.clone())),
             "n_turns" => int(conv.turns.len() as u64),
@@ -181,6 +175,31 @@ pub fn conversation_row(
         .collect()
 }
 
+/// The columns both levels take from the conversation itself.
+const LINEAGE: &[&str] = &[
+    "conversation_id",
+    "batch_id",
+    "run_id",
+    "origin",
+    "prompt",
+    "scenario_id",
+    "status",
+];
+
+/// The cell of a [`LINEAGE`] column.
+fn lineage_cell(conv: &Conversation, name: &str) -> Cell {
+    match name {
+        "conversation_id" => text(&conv.conversation_id),
+        "batch_id" => text(&conv.batch_id),
+        "run_id" => text(&conv.run_id),
+        "origin" => text(conv.origin.as_str()),
+        "prompt" => conv.prompt.as_ref().map_or(Cell::Null, |p| text(&p.name)),
+        "scenario_id" => text(&conv.scenario.id),
+        "status" => text(conv.status.as_str()),
+        _ => Cell::Null,
+    }
+}
+
 /// The cells of each turn row of a conversation, in the order of `columns`.
 pub fn turn_rows<'a>(
     conv: &'a Conversation,
@@ -190,13 +209,7 @@ pub fn turn_rows<'a>(
         columns
             .iter()
             .map(|c| match c.name.as_str() {
-                "conversation_id" => text(&conv.conversation_id),
-                "batch_id" => text(&conv.batch_id),
-                "run_id" => text(&conv.run_id),
-                "origin" => text(conv.origin.as_str()),
-                "prompt" => conv.prompt.as_ref().map_or(Cell::Null, |p| text(&p.name)),
-                "scenario_id" => text(&conv.scenario.id),
-                "status" => text(conv.status.as_str()),
+                name if LINEAGE.contains(&name) => lineage_cell(conv, name),
                 "index" => Cell::Int(t.index.into()),
                 "role" => text(&t.role),
                 "text" => text(&t.text),

@@ -74,16 +74,9 @@ impl<R: Read> Rows<R> {
         }
         let headers = rows.strings(1)?;
         rows.headers = headers
-            .into_iter()
+            .iter()
             .enumerate()
-            .map(|(i, h)| {
-                let h = if i == 0 {
-                    h.trim_start_matches('\u{feff}')
-                } else {
-                    &h
-                };
-                h.trim().to_string()
-            })
+            .map(|(i, h)| header_name(i, h))
             .collect();
         let find = |name: &str| rows.headers.iter().position(|h| h == name);
         let need = |flag: &str, name: &str| {
@@ -201,6 +194,17 @@ impl<R: Read> Rows<R> {
     }
 }
 
+/// Column `i`'s name as a header row gives it: trimmed, and without the
+/// byte-order mark an Excel export puts before the first.
+fn header_name(i: usize, h: &str) -> String {
+    let h = if i == 0 {
+        h.trim_start_matches('\u{feff}')
+    } else {
+        h
+    };
+    h.trim().to_string()
+}
+
 /// The header row of a CSV source (for the menu to suggest a mapping).
 pub fn header<R: Read>(input: R) -> Result<Vec<String>, ParseError> {
     let mut reader = ::csv::ReaderBuilder::new()
@@ -212,14 +216,7 @@ pub fn header<R: Read>(input: R) -> Result<Vec<String>, ParseError> {
         Ok(true) => Ok(record
             .iter()
             .enumerate()
-            .map(|(i, h)| {
-                let h = if i == 0 {
-                    h.trim_start_matches('\u{feff}')
-                } else {
-                    h
-                };
-                h.trim().to_string()
-            })
+            .map(|(i, h)| header_name(i, h))
             .collect()),
         Ok(false) => Err(ParseError::at(
             1,

@@ -86,7 +86,14 @@ fn every_shipped_bank_loads_and_renders_every_template() {
             let bank = leak(bank);
             let mut rng = ConvRng::new(7);
             let input = input(file, &roles, &none);
-            let facts = Facts::build(&input, bank, Topic::Billing, Domain::Telecom, &mut rng);
+            let facts = Facts::build(
+                &input,
+                bank,
+                Topic::Billing,
+                Domain::Telecom,
+                RoleNames::default(),
+                &mut rng,
+            );
             let mut w = Writer::new(&mut rng, bank, facts);
             for (path, tpl) in &all {
                 w.text(tpl);

@@ -9,6 +9,7 @@ use super::bank::Bank;
 use super::classify::{Domain, Outcome, Tone, Topic};
 use super::locale::lower_first;
 use super::people::People;
+use super::var_names::RoleNames;
 use super::vars::{clip, lookup, sanitize, value_number, value_text, var_text};
 use crate::rng::ConvRng;
 
@@ -90,6 +91,7 @@ impl Facts {
         bank: &'static Bank,
         topic: Topic,
         domain: Domain,
+        roles: RoleNames,
         rng: &mut ConvRng,
     ) -> Self {
         let (pools, loc) = (&bank.facts, &bank.locale);
@@ -103,26 +105,11 @@ impl Facts {
         .to_lowercase();
 
         // Tone and outcome: attributes first, then the scenario text, then chance.
-        let tone_attr = var_text(
-            attrs,
-            &[
-                "tone",
-                "tono",
-                "mood",
-                "humor",
-                "emotion",
-                "emocion",
-                "emoción",
-                "actitud",
-                "attitude",
-                "sentiment",
-                "customer_tone",
-                "client_tone",
-            ],
-        )
-        .or_else(|| var_text(vars, &["tone", "tono", "mood"]))
-        .and_then(|s| classify_tone(&s.to_lowercase(), &bank.read));
-        let urgency = var_text(attrs, &["priority", "prioridad", "urgency", "urgencia"])
+        let names = &bank.read.variables;
+        let tone_attr = var_text(attrs, &names.tone)
+            .or_else(|| var_text(vars, &names.tone))
+            .and_then(|s| classify_tone(&s.to_lowercase(), &bank.read));
+        let urgency = var_text(attrs, &names.priority)
             .and_then(|s| classify_tone(&s.to_lowercase(), &bank.read))
             .filter(|t| *t == Tone::Urgent);
         let tone_draw = rng.weighted_index(&[0.45, 0.25, 0.15, 0.15]).unwrap_or(0);
@@ -131,24 +118,9 @@ impl Facts {
             .or_else(|| classify_tone_strict(&hay_body, &bank.read))
             .unwrap_or([Tone::Calm, Tone::Angry, Tone::Urgent, Tone::Confused][tone_draw]);
 
-        let outcome_attr = var_text(
-            attrs,
-            &[
-                "resolution",
-                "outcome",
-                "resultado",
-                "resolucion",
-                "resolución",
-                "result",
-                "status",
-                "estado",
-                "desenlace",
-                "ending",
-                "final",
-            ],
-        )
-        .or_else(|| var_text(vars, &["resolution", "outcome", "resultado"]))
-        .and_then(|s| classify_outcome(&s.to_lowercase(), &bank.read));
+        let outcome_attr = var_text(attrs, &names.resolution)
+            .or_else(|| var_text(vars, &names.resolution))
+            .and_then(|s| classify_outcome(&s.to_lowercase(), &bank.read));
         let outcome_draw = rng.weighted_index(&[0.55, 0.2, 0.15, 0.1]).unwrap_or(0);
         let outcome = outcome_attr
             .or_else(|| classify_outcome_strict(&hay_body, &bank.read))
@@ -168,16 +140,11 @@ impl Facts {
             customer,
             first,
             addr,
-        } = People::draw(input, bank, domain, rng);
+        } = People::draw(input, bank, domain, roles, rng);
 
         // Money.
-        let symbol = loc.currency(vars, clip(input.system, 4000));
-        let amount_var = lookup(
-            vars,
-            &[
-                "amount", "importe", "cantidad", "total", "price", "precio", "cargo", "charge",
-            ],
-        );
+        let symbol = loc.currency(vars, &names.currency, clip(input.system, 4000));
+        let amount_var = lookup(vars, &names.amount);
         let amount_given = amount_var.and_then(value_text).is_some();
         // Monthly fees are smaller than one-off charges.
         let (lo, hi) = match topic {
@@ -217,43 +184,24 @@ impl Facts {
         let dept = pools.dept.get(topic).clone();
 
         // Identity data.
-        let dni = var_text(vars, &["dni", "nif", "nie", "id_number", "document", "cpf"])
-            .unwrap_or_else(|| loc.id(rng));
+        let dni = var_text(vars, &names.id).unwrap_or_else(|| loc.id(rng));
         let birth_day = rng.int(1, 28).unwrap_or(1);
         let birth_month = &months[rng.below(12) as usize];
         let birth_year = rng.int(1948, 2002).unwrap_or(1980);
-        let dob = var_text(
-            vars,
-            &["dob", "birth_date", "fecha_nacimiento", "date_of_birth"],
-        )
-        .unwrap_or_else(|| loc.birth_date(birth_day, birth_month, birth_year));
+        let dob = var_text(vars, &names.birth_date)
+            .unwrap_or_else(|| loc.birth_date(birth_day, birth_month, birth_year));
         let digits4 = digits(rng, 4);
-        let digits4 =
-            var_text(vars, &["account_last4", "last4", "ultimos_digitos"]).unwrap_or(digits4);
+        let digits4 = var_text(vars, &names.last4).unwrap_or(digits4);
         let phone_draw = loc.phone(rng);
-        let phone = var_text(
-            vars,
-            &[
-                "phone",
-                "telefono",
-                "teléfono",
-                "movil",
-                "móvil",
-                "mobile",
-                "phone_number",
-                "line",
-            ],
-        )
-        .unwrap_or(phone_draw);
+        let phone = var_text(vars, &names.phone).unwrap_or(phone_draw);
 
         // Product and plan.
         let product_draw = pick_str(rng, pools.products.get(domain));
-        let product = var_text(attrs, &["product", "producto", "service", "servicio"])
-            .or_else(|| var_text(vars, &["product", "producto", "service", "servicio"]))
+        let product = var_text(attrs, &names.product)
+            .or_else(|| var_text(vars, &names.product))
             .unwrap_or_else(|| product_draw.to_string());
         let plan_draw = pick_str(rng, pools.plans.get(domain));
-        let plan = var_text(vars, &["plan", "tarifa", "new_plan"])
-            .unwrap_or_else(|| plan_draw.to_string());
+        let plan = var_text(vars, &names.plan).unwrap_or_else(|| plan_draw.to_string());
 
         // Bank cards and the kind of fee a disputed charge turns out to be.
         let card_draw = pick_str(rng, &pools.cards);
@@ -278,17 +226,8 @@ impl Facts {
         let issue = pools.issue.get(topic).clone();
 
         // Orders.
-        let order = var_text(
-            vars,
-            &[
-                "order",
-                "pedido",
-                "order_id",
-                "order_number",
-                "numero_pedido",
-            ],
-        )
-        .unwrap_or_else(|| format!("{}{}", rng.int(1, 9).unwrap_or(4), digits(rng, 7)));
+        let order = var_text(vars, &names.order)
+            .unwrap_or_else(|| format!("{}{}", rng.int(1, 9).unwrap_or(4), digits(rng, 7)));
         let item_i = rng.below(pools.items.len() as u64) as usize;
         let (item, the_item) = (&pools.items[item_i].a, &pools.items[item_i].the);
         let street = pick_str(rng, &pools.streets).to_string();

@@ -5,6 +5,8 @@
 
 use serde::Deserialize;
 
+use super::var_names::VarNames;
+
 type Words = Vec<String>;
 
 /// Stems per topic (general has none: it is what is left).
@@ -92,6 +94,8 @@ pub struct Keywords {
     /// Only clear words, read in free scenario text.
     pub tone_in_text: ToneWords,
     pub outcome_in_text: OutcomeWords,
+    /// The names a script gives each fact's variable.
+    pub variables: VarNames,
 }
 
 fn add(to: &mut Words, from: &[String]) {
@@ -153,5 +157,6 @@ impl Keywords {
         add_outcome(&mut self.outcome, &k.outcome);
         add_tone(&mut self.tone_in_text, &k.tone_in_text);
         add_outcome(&mut self.outcome_in_text, &k.outcome_in_text);
+        self.variables.extend(&k.variables);
     }
 }

@@ -118,8 +118,13 @@ impl Locale {
 
     /// The currency the variables name, else the one the prompt shows, else
     /// the language's.
-    pub fn currency(&self, vars: &BTreeMap<String, Value>, system: &str) -> String {
-        match var_text(vars, &["currency", "moneda", "divisa"]) {
+    pub fn currency(
+        &self,
+        vars: &BTreeMap<String, Value>,
+        names: &[String],
+        system: &str,
+    ) -> String {
+        match var_text(vars, names) {
             Some(c) => match c.to_ascii_uppercase().as_str() {
                 "EUR" | "EURO" | "EUROS" | "€" => String::from("€"),
                 "USD" | "DOLLAR" | "DOLLARS" | "DÓLARES" | "DOLARES" | "$" => String::from("$"),

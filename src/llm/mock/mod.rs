@@ -43,11 +43,13 @@ mod pools;
 mod shape_tests;
 #[cfg(test)]
 mod tests;
+mod var_names;
 mod vars;
 mod writer;
 
 use classify::{Domain, Haystack, call_roles};
 use facts::Facts;
+use var_names::RoleNames;
 use writer::Writer;
 
 /// Everything the mock needs to write one conversation.
@@ -109,7 +111,8 @@ fn write(
     let hay = Haystack::new(input, &bank.read);
     let domain = hay.domain();
     let topic = hay.topic(domain);
-    let facts = Facts::build(input, bank, topic, domain, rng);
+    let names = RoleNames::of(roles, call);
+    let facts = Facts::build(input, bank, topic, domain, names, rng);
     let mut w = Writer::new(rng, bank, facts);
     w.bank = domain == Domain::Bank;
     w.hint = hay.subtype_hint(topic);

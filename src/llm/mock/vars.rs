@@ -18,9 +18,12 @@ pub fn clip(s: &str, max: usize) -> &str {
 }
 
 /// A value looked up by any of `keys`, exactly first, then ignoring ASCII case.
-pub fn lookup<'v>(map: &'v BTreeMap<String, Value>, keys: &[&str]) -> Option<&'v Value> {
+pub fn lookup<'v, K: AsRef<str>>(
+    map: &'v BTreeMap<String, Value>,
+    keys: &[K],
+) -> Option<&'v Value> {
     for k in keys {
-        if let Some(v) = map.get(*k)
+        if let Some(v) = map.get(k.as_ref())
             && !v.is_null()
         {
             return Some(v);
@@ -28,7 +31,7 @@ pub fn lookup<'v>(map: &'v BTreeMap<String, Value>, keys: &[&str]) -> Option<&'v
     }
     for k in keys {
         for (name, v) in map {
-            if name.eq_ignore_ascii_case(k) && !v.is_null() {
+            if name.eq_ignore_ascii_case(k.as_ref()) && !v.is_null() {
                 return Some(v);
             }
         }
@@ -72,7 +75,7 @@ pub fn value_text(v: &Value) -> Option<String> {
     }
 }
 
-pub fn var_text(map: &BTreeMap<String, Value>, keys: &[&str]) -> Option<String> {
+pub fn var_text<K: AsRef<str>>(map: &BTreeMap<String, Value>, keys: &[K]) -> Option<String> {
     lookup(map, keys).and_then(value_text)
 }
 

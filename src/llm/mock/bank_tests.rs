@@ -10,6 +10,7 @@ use super::bank::Bank;
 use super::classify::{Domain, Topic};
 use super::facts::Facts;
 use super::load::{files, parse, parse_all};
+use super::var_names::RoleNames;
 use super::writer::Writer;
 use crate::rng::ConvRng;
 

@@ -3,6 +3,7 @@
 
 use super::bank::{ANY, VerifyKind};
 use super::classify::{Outcome, Tone, Topic};
+use super::extras::Spot;
 use super::plan::{Part, call_plan};
 use super::writer::{Writer, fits_tag};
 /// What is owed at the start of the agent's next turn.
@@ -21,13 +22,16 @@ struct CallState {
     client_questions: usize,
 }
 
-pub fn write_call(w: &mut Writer, n: usize, agent_first: bool) -> Vec<String> {
+/// The turns, and where the client gives data (after identifying, else
+/// after stating the problem).
+pub fn write_call(w: &mut Writer, n: usize, agent_first: bool) -> (Vec<String>, Option<Spot>) {
     let plan = call_plan(n, agent_first);
     let tone = w.f.tone;
     let topic = w.f.topic as usize;
     let ti = tone as usize;
     let mut st = CallState::default();
     let mut out = Vec::with_capacity(plan.len());
+    let mut spot = None;
     for (i, parts) in plan.iter().enumerate() {
         let agent_turn = (i % 2 == 0) == agent_first;
         if agent_turn {
@@ -75,6 +79,12 @@ pub fn write_call(w: &mut Writer, n: usize, agent_first: bool) -> Vec<String> {
                     }
                     let p = [0.4, 0.85, 0.85, 0.6][ti];
                     w.say_maybe(p, &w.b.call.tail.get(tone)[..]);
+                    if !agent_turn && spot.is_none() {
+                        spot = Some(Spot {
+                            turn: i,
+                            at: w.written(),
+                        });
+                    }
                 }
                 Part::AskVerify => {
                     w.say(&w.b.call.empathy.get(tone)[..]);
@@ -90,6 +100,10 @@ pub fn write_call(w: &mut Writer, n: usize, agent_first: bool) -> Vec<String> {
                     let kind = st.verify_kind.unwrap_or(VerifyKind::Dni);
                     w.say(&w.b.call.give_verify.get(kind)[..]);
                     st.verified = true;
+                    spot = Some(Spot {
+                        turn: i,
+                        at: w.written(),
+                    });
                 }
                 Part::Investigate => {
                     w.say_maybe(0.4, &w.b.call.checking[..]);
@@ -207,5 +221,5 @@ pub fn write_call(w: &mut Writer, n: usize, agent_first: bool) -> Vec<String> {
         }
         out.push(w.finish());
     }
-    out
+    (out, spot)
 }

@@ -22,7 +22,7 @@ pub struct Facts {
 }
 
 /// Placeholder names, in the order of `Facts::values`.
-pub const KEYS: [&str; 46] = [
+pub const KEYS: [&str; 47] = [
     "company",
     "agent",
     "customer",
@@ -69,6 +69,7 @@ pub const KEYS: [&str; 46] = [
     "dyn_k",
     "card",
     "fee",
+    "extras",
 ];
 
 pub fn key_index(key: &str) -> Option<usize> {
@@ -295,6 +296,7 @@ impl Facts {
             String::new(),
             card,
             fee,
+            String::new(),
         ];
         Facts {
             tone,

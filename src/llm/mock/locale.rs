@@ -82,6 +82,8 @@ pub struct Locale {
     pub no_title: String,
     /// A turn when nothing else was said.
     pub empty_turn: String,
+    /// The word before a list's last item («a, b y c»).
+    pub and: String,
 }
 
 fn group_digits(int: u64, sep: char, min_len: usize) -> String {

@@ -31,6 +31,7 @@ mod content_tests;
 mod day_parts;
 #[cfg(test)]
 mod daytime_tests;
+mod extras;
 mod facts;
 mod generic;
 mod keywords;
@@ -48,6 +49,7 @@ mod vars;
 mod writer;
 
 use classify::{Domain, Haystack, call_roles};
+use extras::Spot;
 use facts::Facts;
 use var_names::RoleNames;
 use writer::Writer;
@@ -98,6 +100,34 @@ fn generate(input: &MockInput, rng: &mut ConvRng) -> (Vec<(String, String)>, boo
     write(input, roles, bank, marker.as_deref(), rng)
 }
 
+/// The variables no turn shows yet, given at `spot` ([`extras`]).
+fn say_extras(
+    input: &MockInput,
+    w: &mut Writer,
+    texts: &mut [String],
+    spot: Option<Spot>,
+    roles: RoleNames,
+    call: bool,
+) {
+    let Some(spot) = spot.filter(|s| s.turn < texts.len()) else {
+        return;
+    };
+    let b = w.b;
+    let amount = w.f.get("amount").unwrap_or("").to_string();
+    let items = extras::unsaid(input, &b.read.variables, roles, &amount, texts);
+    if items.is_empty() {
+        return;
+    }
+    w.f.set("extras", extras::join(&items, &b.locale.and));
+    w.say(if call {
+        &b.call.extras
+    } else {
+        &b.generic.extras
+    });
+    let sentence = w.finish();
+    extras::insert(&mut texts[spot.turn], spot.at, &sentence);
+}
+
 /// The conversation in `bank`, every turn after `marker` if there is one.
 fn write(
     input: &MockInput,
@@ -116,10 +146,17 @@ fn write(
     let mut w = Writer::new(rng, bank, facts);
     w.bank = domain == Domain::Bank;
     w.hint = hay.subtype_hint(topic);
-    let texts = match call {
+    let (mut texts, spot) = match call {
         Some(agent_first) => call::write_call(&mut w, n, agent_first),
-        None => generic::write_generic(&mut w, n, roles.len()),
+        None => {
+            let texts = generic::write_generic(&mut w, n, roles.len());
+            // The second speaker's first turn, after what it says.
+            let turn = usize::from(texts.len() > 1 && roles.len() > 1);
+            let at = texts.get(turn).map_or(0, String::len);
+            (texts, Some(Spot { turn, at }))
+        }
     };
+    say_extras(input, &mut w, &mut texts, spot, names, call.is_some());
     let bad = w.bad;
     let mut out = Vec::with_capacity(n);
     for (i, text) in texts.into_iter().enumerate().take(n) {

@@ -85,6 +85,8 @@ pub struct CallPools {
     pub farewell_solo: Vec<String>,
     pub bye: Vec<String>,
     pub bye_short: Vec<String>,
+    /// The client gives the script's other variables: `{extras}`.
+    pub extras: Vec<String>,
     /// What the client asks back, and the agent's answer.
     pub client_q: Vec<Qa>,
     pub opener: ByTone<Vec<String>>,
@@ -117,4 +119,6 @@ pub struct GenericPools {
     pub wrap: Vec<String>,
     pub close_leader: Vec<String>,
     pub close_other: Vec<String>,
+    /// Someone gives the script's other variables: `{extras}`.
+    pub extras: Vec<String>,
 }

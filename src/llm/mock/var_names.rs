@@ -82,13 +82,6 @@ impl VarNames {
             }
         }
     }
-
-    /// Whether `name` is one of the names of a fact (ignoring ASCII case).
-    pub fn known(&self, name: &str) -> bool {
-        self.lists()
-            .iter()
-            .any(|l| l.iter().any(|n| n.eq_ignore_ascii_case(name)))
-    }
 }
 
 /// The roles' own names, as variable names: a call's agent and client.
@@ -148,8 +141,6 @@ mod tests {
         a.extend(&b);
         assert_eq!(a.customer, names(&["cliente", "nombre", "customer"]));
         assert_eq!(a.amount, names(&["montant"]));
-        assert!(a.known("MONTANT"));
-        assert!(!a.known("apolice"));
     }
 
     #[test]

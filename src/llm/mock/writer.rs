@@ -214,6 +214,11 @@ impl<'r> Writer<'r> {
         self.buf.push_str(rest);
     }
 
+    /// How much of the current turn is written (a byte offset).
+    pub fn written(&self) -> usize {
+        self.buf.len()
+    }
+
     /// Ends the current turn; never empty.
     pub fn finish(&mut self) -> String {
         let mut s = std::mem::take(&mut self.buf);

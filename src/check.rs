@@ -45,6 +45,9 @@ pub fn check(
     mode: Option<&ScenarioMode>,
 ) -> Findings {
     let mut found = Findings::default();
+    if let Some(note) = crate::llm::mock::fallback_note(&prompt.language) {
+        found.warnings.push(format!("{}: {note}", prompt.path));
+    }
     for (line, snippet) in &prompt.malformed {
         found.error(generate::malformed_issue(prompt, *line, snippet));
     }

@@ -104,6 +104,11 @@ pub(super) fn cmd_generate(g: &GlobalArgs, args: GenerateArgs) -> Result<i32, Er
         registry.register_script(f.source.path.as_str(), &f.source.sha256, &f.source.bytes)?;
     }
     say.line(provider_note);
+    if info.provider == "mock"
+        && let Some(note) = crate::llm::mock::fallback_note(&prompt.language)
+    {
+        say.line(format!("note: {note}"));
+    }
     let config = RunConfig {
         prompt_id: prompt_record.prompt_id.clone(),
         prompt_name: prompt.name.clone(),

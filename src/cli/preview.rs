@@ -74,7 +74,11 @@ pub(super) fn cmd_preview(g: &GlobalArgs, args: PreviewArgs) -> Result<i32, Erro
     if args.request {
         return print_request(&prompt, &conv, start, &args);
     }
+    let note = crate::llm::mock::fallback_note(&prompt.language).map(|n| format!("note: {n}"));
     if args.json {
+        if let Some(note) = &note {
+            eprintln!("{note}");
+        }
         print_json(&conv)?;
     } else {
         let mut text = String::new();
@@ -83,6 +87,9 @@ pub(super) fn cmd_preview(g: &GlobalArgs, args: PreviewArgs) -> Result<i32, Erro
             "{} · seed {} · {} / {} · attempts {} · nothing stored",
             prompt.name, seed, conv.generator.provider, conv.generator.model, conv.attempts
         );
+        if let Some(note) = &note {
+            println!("{note}");
+        }
         print!("{text}");
     }
     Ok(if conv.status == crate::conversation::Status::Valid {

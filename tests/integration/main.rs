@@ -23,6 +23,7 @@ mod luals_stub;
 mod menu;
 mod menu_ingest;
 mod mock_daytime;
+mod mock_fallback;
 mod mock_golden;
 mod mock_languages;
 mod mock_variables;

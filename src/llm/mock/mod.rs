@@ -81,6 +81,18 @@ pub struct MockInput<'a> {
     pub minute_of_day: u32,
 }
 
+/// When `language` has no phrase bank: what the mock writes instead, in one
+/// line for `check`, `preview` and `generate` to say.
+pub fn fallback_note(language: &str) -> Option<String> {
+    let (bank, marker) = load::for_language(language);
+    let marker = marker?;
+    let to = bank.language.codes.first().map_or("en", String::as_str);
+    Some(format!(
+        "the offline mock has no phrase bank for language `{}`: without LLM credentials it writes `{to}` (English) text with every turn marked `{marker}`, so rules written in that language fail on it (docs/mock-languages.md)",
+        crate::escape::capped_line(language, 40)
+    ))
+}
+
 /// Writes one conversation: exactly `input.turns` (role, text) pairs, roles cycling
 /// from `roles[0]`, every text non-empty. Deterministic for a given rng state.
 pub fn mock_conversation(input: &MockInput, rng: &mut ConvRng) -> Vec<(String, String)> {

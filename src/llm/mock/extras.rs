@@ -93,8 +93,8 @@ pub fn insert(text: &mut String, at: usize, sentence: &str) {
 
 /// How the prompt names a variable: its words as the scenario or the system
 /// prompt writes them (accents and all), else the word the prompt puts
-/// before its value («Su contrato es el TV-1» names `contract` «contrato»),
-/// else its name with spaces.
+/// before its value when that is a code or an amount («Su contrato es el
+/// TV-1» names `contract` «contrato»), else its name with spaces.
 pub fn label(name: &str, value: &str, input: &MockInput) -> String {
     let parts: Vec<&str> = name
         .split(['_', '-', ' ', '.'])
@@ -107,7 +107,13 @@ pub fn label(name: &str, value: &str, input: &MockInput) -> String {
     texts
         .iter()
         .find_map(|text| find_words(text, &parts))
-        .or_else(|| texts.iter().find_map(|text| word_before(text, name, value)))
+        // A code or an amount is named by the word before it («contrato
+        // TV-1»); a name or words («en Datalia») are not.
+        .or_else(|| {
+            let code = value.chars().any(|c| c.is_ascii_digit());
+            code.then(|| texts.iter().find_map(|text| word_before(text, name, value)))
+                .flatten()
+        })
         .unwrap_or_else(|| parts.join(" "))
 }
 
@@ -242,12 +248,15 @@ mod tests {
         assert_eq!(label("cpf", "x", &i), "CPF");
         assert_eq!(label("numero_sinistro", "x", &i), "numero sinistro");
         assert_eq!(label("deductible", "R$ 2.500,00", &i), "franquia");
-        assert_eq!(label("deductible", "acima", &i), "apólice");
+        assert_eq!(label("deductible", "acima", &i), "deductible");
         assert_eq!(label("__", "x", &i), "__");
         let unfilled = "Su contrato es el {{contract}} y su DNI, el {{dni}}.";
         let i = input(&roles, &vars, "", unfilled);
         assert_eq!(label("contract", "TV-1", &i), "contrato");
         assert_eq!(label("dni", "1", &i), "DNI");
+        let filled = "Entrevista para el puesto de analista de datos en Datalia.";
+        let i = input(&roles, &vars, "", filled);
+        assert_eq!(label("empresa", "Datalia", &i), "empresa");
     }
 
     #[test]

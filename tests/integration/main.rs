@@ -25,6 +25,7 @@ mod menu_ingest;
 mod mock_daytime;
 mod mock_golden;
 mod mock_languages;
+mod mock_quality;
 mod output;
 mod pasted;
 mod prompts;

@@ -3,24 +3,28 @@
 //! by a domain expert, with a script whose `validate_conversation` holds the
 //! shipped-script rules in that language (greeting and the agent's name,
 //! identification, closing, the customer and the company named). Of 200
-//! conversations (first attempts only) at least half must be valid; over 50
+//! conversations (first attempts only) at least half must be valid, and the
+//! same prompt written in another language must fail those rules; over 50
 //! conversations of one scenario the mean pairwise 3-word-shingle Jaccard
-//! must be at most 0.15 and the pooled distinct-2 at least 0.15. The
-//! figures are printed (`--nocapture`) so they can be quoted.
+//! must be at most 0.15 and the pooled distinct-2 at least 0.15 (for es and
+//! en one scenario, as the issue measures Spanish; for pt-PT, pt-BR and fr
+//! every scenario of the prompt). The figures are printed: run with
+//! `cargo test --test integration mock_quality -- --nocapture` to quote them.
 
 mod diversity;
 
 use crate::common::{Env, read_json, repo};
 use diversity::{distinct2, mean_pairwise_jaccard, words};
 
-/// One language's case: the prompt and script, the scenario whose
-/// diversity is measured, and a language the rules must reject.
+/// One language's case: the prompt and script, the scenarios whose
+/// diversity is measured (each on its own), and a language the rules must
+/// reject.
 struct Case {
     name: &'static str,
     prompt: String,
     script: String,
     language: &'static str,
-    scenario: &'static str,
+    scenarios: &'static [&'static str],
     foreign: &'static str,
 }
 
@@ -95,30 +99,45 @@ fn generate(env: &Env, case: &Case, total: u32, extra: &[&str]) -> (u64, Vec<Vec
 
 fn check(case: &Case) {
     let (valid, _) = generate(&env_for(case, case.language), case, 200, &[]);
-    let scenario = ["--scenario", case.scenario];
-    let (_, one) = generate(&env_for(case, case.language), case, 50, &scenario);
-    let (jaccard, d2) = (mean_pairwise_jaccard(&one), distinct2(&one));
     // The same prompt in another language: the rules judge the language.
     let (foreign_valid, _) = generate(&env_for(case, case.foreign), case, 50, &[]);
     eprintln!(
-        "mock quality {}: {valid}/200 valid ({:.1} %); scenario {}: 3-shingle Jaccard {jaccard:.3}, distinct-2 {d2:.3}; written as {}: {foreign_valid}/50 valid",
+        "mock quality {}: {valid}/200 valid ({:.1} %); written as {}: {foreign_valid}/50 valid",
         case.name,
-        f64::from(valid as u32) / 2.0,
-        case.scenario,
+        valid as f64 / 2.0,
         case.foreign
     );
+    let mut wrong = Vec::new();
+    for scenario in case.scenarios {
+        let (_, one) = generate(
+            &env_for(case, case.language),
+            case,
+            50,
+            &["--scenario", scenario],
+        );
+        let (jaccard, d2) = (mean_pairwise_jaccard(&one), distinct2(&one));
+        eprintln!(
+            "mock quality {} {scenario}: 3-shingle Jaccard {jaccard:.3}, distinct-2 {d2:.3}",
+            case.name
+        );
+        if jaccard > 0.15 || d2 < 0.15 {
+            wrong.push(format!(
+                "{scenario}: Jaccard {jaccard:.3}, distinct-2 {d2:.3}"
+            ));
+        }
+    }
     assert!(valid >= 100, "{}: {valid} of 200 valid", case.name);
-    assert!(
-        jaccard <= 0.15,
-        "{}: Jaccard {jaccard:.3} > 0.15",
-        case.name
-    );
-    assert!(d2 >= 0.15, "{}: distinct-2 {d2:.3} < 0.15", case.name);
     assert!(
         foreign_valid <= 2,
         "{}: the rules passed {foreign_valid} of 50 calls written as {}",
         case.name,
         case.foreign
+    );
+    assert!(
+        wrong.is_empty(),
+        "{}: over 50 calls of one scenario, Jaccard > 0.15 or distinct-2 < 0.15: {}",
+        case.name,
+        wrong.join("; ")
     );
 }
 
@@ -129,7 +148,7 @@ fn spanish_calls_meet_the_quality_targets() {
         prompt: shipped("prompts/call_center_es.md"),
         script: shipped("scripts/call_center_es.lua"),
         language: "es",
-        scenario: "billing_dispute",
+        scenarios: &["billing_dispute"],
         foreign: "en",
     });
 }
@@ -141,7 +160,7 @@ fn english_calls_meet_the_quality_targets() {
         prompt: shipped("prompts/support_en.md"),
         script: fixture("support_en.lua"),
         language: "en",
-        scenario: "unrecognised_payment",
+        scenarios: &["unrecognised_payment"],
         foreign: "es",
     });
 }
@@ -153,7 +172,13 @@ fn calls_from_portugal_meet_the_quality_targets() {
         prompt: fixture("apoio_pt.md"),
         script: fixture("apoio_pt.lua"),
         language: "pt-PT",
-        scenario: "fatura_duplicada",
+        scenarios: &[
+            "fatura_duplicada",
+            "fibra_sem_servico",
+            "cancelamento_telemovel",
+            "mudanca_tarifario",
+            "fatura_roaming",
+        ],
         foreign: "fr",
     });
 }
@@ -165,7 +190,13 @@ fn brazilian_calls_meet_the_quality_targets() {
         prompt: fixture("atendimento_br.md"),
         script: fixture("atendimento_br.lua"),
         language: "pt-BR",
-        scenario: "pix_chave_errada",
+        scenarios: &[
+            "pix_chave_errada",
+            "compra_nao_reconhecida",
+            "cartao_roubado",
+            "tarifa_cobrada",
+            "senha_bloqueada",
+        ],
         foreign: "es",
     });
 }
@@ -177,7 +208,13 @@ fn french_calls_meet_the_quality_targets() {
         prompt: fixture("fraude_fr.md"),
         script: fixture("fraude_fr.lua"),
         language: "fr-FR",
-        scenario: "paiement_inconnu",
+        scenarios: &[
+            "paiement_inconnu",
+            "carte_volee",
+            "retraits_etranger",
+            "carte_bloquee",
+            "faux_conseiller",
+        ],
         foreign: "pt-PT",
     });
 }

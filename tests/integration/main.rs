@@ -26,6 +26,7 @@ mod mock_daytime;
 mod mock_fallback;
 mod mock_golden;
 mod mock_languages;
+mod mock_quality;
 mod mock_variables;
 mod output;
 mod pasted;

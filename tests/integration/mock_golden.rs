@@ -198,15 +198,16 @@ fn the_mock_writes_the_pinned_200_conversations_per_prompt_and_language() {
     check(
         // Updated (issue 17): the greeting follows the simulated start time, not a random draw;
         // then the client gives the script's variables the text did not show (the shipped
-        // script's contract number, the DNI when identity was checked another way).
+        // script's contract number, the DNI when identity was checked another way); an
+        // English caller's ID is an eight-digit customer number, not a Spanish DNI.
         200,
         [
             "ddb1a3f90c9f67736204e9377880b9cfd88a23511e3b69011980da0b023bbf6a",
             "9411aa882425f71dd5097345fd30623a700b4ea2327dc799a53a20468fb88262",
-            "01d362e81c46b22124c063252cce95ecdbd3563c059ad9601a272f5a5be962e1",
-            "12b26776073d21a6e7fda80b920846221868fe86e788abb09c4bb5cea09ff557",
+            "6520f719da4c82854546e6f9443be4cc4a5356be5e49570f7bcef4c8c3a3e877",
+            "254e1bf5a2889423ff0e628ff96c91b2692eaf5d7fc8f3317440e2de6b1c3801",
             "10351444ca5985745be85160651bb83c2232ed2147ed62a2628bb0049abead62",
-            "800fee6e913913a164654c7d1d4773e1efdbbe285314989930117989c4dd101f",
+            "7f1bb8bfe1ef77cd084923965768a7ae547ec491a355d08b26942db37c99348a",
         ],
     );
 }
@@ -217,15 +218,16 @@ fn the_mock_writes_the_pinned_2000_conversations_per_prompt_and_language() {
     check(
         // Updated (issue 17): the greeting follows the simulated start time, not a random draw;
         // then the client gives the script's variables the text did not show (the shipped
-        // script's contract number, the DNI when identity was checked another way).
+        // script's contract number, the DNI when identity was checked another way); an
+        // English caller's ID is an eight-digit customer number, not a Spanish DNI.
         2_000,
         [
             "8b460bdfd8717d2a350250f36adfd702678ea50be8c07d8caefae24d722591a8",
             "1007c4ee17af675454fe25fe43057989c5c3636bed04f2d887d0aea4feae297f",
-            "9b431a0db8d00c5039013cb560695217c8fc5d55ffe11b351f99af136cee09b1",
-            "f9102c7a5d09298237b8ae60c6e8a046a9d74349af9d4837ff9773ffb04af7fa",
+            "2fdc000ff17eb46eb3cc1cb0724ea76347cb5107a2713c9d03f34a0b3d58df3f",
+            "5ce127c40774b7f590ff1dfadc6613e77b408179a2d6b27b3c209bc7e1201ad2",
             "8479ae912bde6d73aaaf388d1acc2335ea1a06db16a184f22f91250ad5a1550d",
-            "162fe0fd14fb82dd9a896bbb30f5a0c9281b0620994f8ff4b40a8f14bbc3ecb4",
+            "de994afdcbee074aaaa2e2aa9dcb98fbd30f2ad335300ecf568ddc70b7540178",
         ],
     );
 }

@@ -21,7 +21,7 @@ pub struct Facts {
 }
 
 /// Placeholder names, in the order of `Facts::values`.
-pub const KEYS: [&str; 46] = [
+pub const KEYS: [&str; 48] = [
     "company",
     "agent",
     "customer",
@@ -68,6 +68,8 @@ pub const KEYS: [&str; 46] = [
     "dyn_k",
     "card",
     "fee",
+    "policy",
+    "deductible",
 ];
 
 pub fn key_index(key: &str) -> Option<usize> {
@@ -183,6 +185,8 @@ impl Facts {
         let (lo, hi) = match topic {
             Topic::Technical | Topic::Cancel | Topic::Plan => (25.0, 95.0),
             Topic::Order => (15.0, 250.0),
+            // what a repair or a loss is estimated at
+            Topic::Claim => (450.0, 4800.0),
             _ => (18.0, 160.0),
         };
         let amount_draw = (rng.range_f64(lo, hi) * 100.0).round() / 100.0;
@@ -263,6 +267,43 @@ impl Facts {
             card_draw.to_string()
         };
         let fee = pick_str(rng, pools.fees.get(domain)).to_string();
+
+        // Insurance: the policy and the deductible, from the variables or
+        // made from what was drawn above (no draw of their own, so the
+        // other domains' conversations stay as they were).
+        let policy = var_text(
+            vars,
+            &[
+                "policy",
+                "policy_number",
+                "apolice",
+                "apólice",
+                "poliza",
+                "póliza",
+                "police",
+                "contrat",
+                "numero_apolice",
+                "numero_poliza",
+            ],
+        )
+        .unwrap_or_else(|| format!("AP-{}", ticket[4..].chars().rev().collect::<String>()));
+        let deductible = match lookup(
+            vars,
+            &[
+                "deductible",
+                "excess",
+                "franquia",
+                "franquicia",
+                "franchise",
+            ],
+        ) {
+            // a number is written in the language's format, a text as given
+            Some(v) if v.is_number() => value_number(v)
+                .map(|n| loc.money(n, &symbol))
+                .unwrap_or_default(),
+            Some(v) => value_text(v).unwrap_or_default(),
+            None => loc.money((amount_draw / 40.0).round() * 10.0 + 150.0, &symbol),
+        };
 
         // Scenario.
         let title_src = if input.scenario_title.trim().is_empty() {
@@ -356,6 +397,8 @@ impl Facts {
             String::new(),
             card,
             fee,
+            policy,
+            deductible,
         ];
         Facts {
             tone,

@@ -6,6 +6,7 @@
 use std::sync::OnceLock;
 
 use super::bank::Bank;
+use super::domain_check::check_domains;
 use super::facts::key_index;
 use super::keywords::Keywords;
 
@@ -89,6 +90,7 @@ fn from_table(file: &str, raw: toml::Table) -> Result<Bank, String> {
         .day_parts
         .check()
         .map_err(|e| format!("{file}: facts.day_parts: {e}"))?;
+    check_domains(file, &bank)?;
     if bank.language.codes.is_empty() {
         return Err(format!("{file}: language.codes: empty"));
     }

@@ -29,6 +29,7 @@ mod company;
 #[cfg(test)]
 mod content_tests;
 mod day_parts;
+mod domain_check;
 #[cfg(test)]
 mod daytime_tests;
 mod facts;
@@ -46,7 +47,7 @@ mod tests;
 mod vars;
 mod writer;
 
-use classify::{Domain, Haystack, call_roles};
+use classify::{Haystack, call_roles};
 use facts::Facts;
 use writer::Writer;
 
@@ -111,7 +112,7 @@ fn write(
     let topic = hay.topic(domain);
     let facts = Facts::build(input, bank, topic, domain, rng);
     let mut w = Writer::new(rng, bank, facts);
-    w.bank = domain == Domain::Bank;
+    w.domain = domain;
     w.hint = hay.subtype_hint(topic);
     let texts = match call {
         Some(agent_first) => call::write_call(&mut w, n, agent_first),

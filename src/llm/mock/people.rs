@@ -54,6 +54,9 @@ impl People {
                 "asesor",
                 "operator",
                 "operador",
+                "atendente",
+                "conseiller",
+                "handler",
             ],
         )
         .map(|a| a.split_whitespace().next().unwrap_or("").to_string())
@@ -78,6 +81,12 @@ impl People {
                 "client_name",
                 "nombre_cliente",
                 "name",
+                "segurado",
+                "asegurado",
+                "assuré",
+                "assure",
+                "policyholder",
+                "insured",
             ],
         ) {
             Some(name) => {

@@ -24,6 +24,7 @@ mod menu;
 mod menu_ingest;
 mod mock_daytime;
 mod mock_golden;
+mod mock_insurance;
 mod mock_languages;
 mod output;
 mod pasted;

@@ -29,11 +29,13 @@ mod company;
 #[cfg(test)]
 mod content_tests;
 mod day_parts;
-mod domain_check;
 #[cfg(test)]
 mod daytime_tests;
+mod domain_check;
 mod facts;
 mod generic;
+#[cfg(test)]
+mod insurance_tests;
 mod keywords;
 mod load;
 mod locale;

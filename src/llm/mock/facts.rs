@@ -9,6 +9,7 @@ use super::bank::Bank;
 use super::classify::{Domain, Outcome, Tone, Topic};
 use super::locale::lower_first;
 use super::people::People;
+use super::policy;
 use super::vars::{clip, lookup, sanitize, value_number, value_text, var_text};
 use crate::rng::ConvRng;
 
@@ -268,42 +269,8 @@ impl Facts {
         };
         let fee = pick_str(rng, pools.fees.get(domain)).to_string();
 
-        // Insurance: the policy and the deductible, from the variables or
-        // made from what was drawn above (no draw of their own, so the
-        // other domains' conversations stay as they were).
-        let policy = var_text(
-            vars,
-            &[
-                "policy",
-                "policy_number",
-                "apolice",
-                "apólice",
-                "poliza",
-                "póliza",
-                "police",
-                "contrat",
-                "numero_apolice",
-                "numero_poliza",
-            ],
-        )
-        .unwrap_or_else(|| format!("AP-{}", ticket[4..].chars().rev().collect::<String>()));
-        let deductible = match lookup(
-            vars,
-            &[
-                "deductible",
-                "excess",
-                "franquia",
-                "franquicia",
-                "franchise",
-            ],
-        ) {
-            // a number is written in the language's format, a text as given
-            Some(v) if v.is_number() => value_number(v)
-                .map(|n| loc.money(n, &symbol))
-                .unwrap_or_default(),
-            Some(v) => value_text(v).unwrap_or_default(),
-            None => loc.money((amount_draw / 40.0).round() * 10.0 + 150.0, &symbol),
-        };
+        // Insurance: the policy and the deductible.
+        let (policy, deductible) = policy::policy_facts(vars, loc, &symbol, &ticket, amount_draw);
 
         // Scenario.
         let title_src = if input.scenario_title.trim().is_empty() {

@@ -41,6 +41,7 @@ mod load;
 mod locale;
 mod people;
 mod plan;
+mod policy;
 mod pools;
 #[cfg(test)]
 mod shape_tests;

@@ -252,9 +252,15 @@ impl Facts {
         .unwrap_or(phone_draw);
 
         // Product and plan.
-        let product_draw = pick_str(rng, pools.products.get(domain));
+        let products = pools.products.get(domain);
+        let product_draw = pick_str(rng, products);
+        // an insurer's product the scenario names (a home policy, not a car's)
+        let named = products
+            .iter()
+            .find(|p| domain == Domain::Insurance && hay_body.contains(&p.to_lowercase()));
         let product = var_text(attrs, &["product", "producto", "service", "servicio"])
             .or_else(|| var_text(vars, &["product", "producto", "service", "servicio"]))
+            .or_else(|| named.cloned())
             .unwrap_or_else(|| product_draw.to_string());
         let plan_draw = pick_str(rng, pools.plans.get(domain));
         let plan = var_text(vars, &["plan", "tarifa", "new_plan"])

@@ -181,3 +181,56 @@ fn a_bank_with_shorter_lists_than_another_never_panics() {
         }
     }
 }
+
+#[test]
+fn the_brazilian_variant_speaks_no_portuguese_of_portugal() {
+    let (file, text) = files()[2];
+    let mut table: toml::Table = toml::from_str(text).unwrap();
+    let Some(toml::Value::Table(mut variants)) = table.remove("variants") else {
+        panic!("{file} has no variants");
+    };
+    let Some(toml::Value::Table(mut br)) = variants.remove("br") else {
+        panic!("{file} has no br variant");
+    };
+    br.remove("tags");
+    super::load::lay_over(&mut table, br);
+    let portugal = [
+        "estou a ",
+        "está a ",
+        "registad",
+        "telemóvel",
+        "morada",
+        "encomenda",
+        "palavra-passe",
+        "-lhe",
+        "-me ",
+        "contactá",
+        "adeus",
+        "percebo",
+        "apoio ao cliente",
+        "equipa ",
+        "portes",
+        "ficha",
+        "telefónic",
+        "contacto",
+        "fidelização",
+        "tarifário",
+        "prémio",
+        "multibanco",
+        "peritagem",
+        "condutor",
+        "olhe",
+        "gostava",
+        "à espera",
+    ];
+    // the calls' phrases and facts (the generic exchanges are not localised yet)
+    let mut found = Vec::new();
+    let all = templates(file, &toml::to_string(&table).unwrap());
+    for (path, tpl) in all.iter().filter(|(p, _)| !p.starts_with("generic")) {
+        let low = tpl.to_lowercase();
+        if let Some(w) = portugal.iter().find(|w| low.contains(*w)) {
+            found.push(format!("{path}: {w:?} in {tpl:?}"));
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}

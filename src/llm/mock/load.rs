@@ -63,7 +63,7 @@ pub fn parse(file: &str, text: &str) -> Result<Bank, String> {
 }
 
 /// `over`'s tables merged into `base`'s, its other values replacing them.
-fn lay_over(base: &mut toml::Table, over: toml::Table) {
+pub fn lay_over(base: &mut toml::Table, over: toml::Table) {
     for (k, v) in over {
         match (base.get_mut(&k), v) {
             (Some(toml::Value::Table(b)), toml::Value::Table(o)) => lay_over(b, o),

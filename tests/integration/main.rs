@@ -25,6 +25,7 @@ mod menu_ingest;
 mod mock_daytime;
 mod mock_fallback;
 mod mock_golden;
+mod mock_insurance;
 mod mock_languages;
 mod mock_quality;
 mod mock_variables;

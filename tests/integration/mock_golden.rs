@@ -204,10 +204,10 @@ fn the_mock_writes_the_pinned_200_conversations_per_prompt_and_language() {
         [
             "ddb1a3f90c9f67736204e9377880b9cfd88a23511e3b69011980da0b023bbf6a",
             "9411aa882425f71dd5097345fd30623a700b4ea2327dc799a53a20468fb88262",
-            "6520f719da4c82854546e6f9443be4cc4a5356be5e49570f7bcef4c8c3a3e877",
-            "254e1bf5a2889423ff0e628ff96c91b2692eaf5d7fc8f3317440e2de6b1c3801",
+            "3e4233dc380f42353b45afdcebe095964d8f476f01b6778a1ffb5fb3998b1dac",
+            "5a4e9e1a6797380a747d056b3c26b5bc82318301b680b79b1348f1ca05d5c92e",
             "10351444ca5985745be85160651bb83c2232ed2147ed62a2628bb0049abead62",
-            "7f1bb8bfe1ef77cd084923965768a7ae547ec491a355d08b26942db37c99348a",
+            "120b8d4cb86df4e33c6718909efb3a0e7a558ea390de244b32edfee45682ab95",
         ],
     );
 }
@@ -224,10 +224,10 @@ fn the_mock_writes_the_pinned_2000_conversations_per_prompt_and_language() {
         [
             "8b460bdfd8717d2a350250f36adfd702678ea50be8c07d8caefae24d722591a8",
             "1007c4ee17af675454fe25fe43057989c5c3636bed04f2d887d0aea4feae297f",
-            "2fdc000ff17eb46eb3cc1cb0724ea76347cb5107a2713c9d03f34a0b3d58df3f",
-            "5ce127c40774b7f590ff1dfadc6613e77b408179a2d6b27b3c209bc7e1201ad2",
+            "ee1b2cf9861b34cb328d61c5947cd8524c7b3ea437681102f52e17c84ab5e68a",
+            "c0ca42b7fbc764737dead3b8061dbdf1cb6a85b193a404e150f3e028e08f2a52",
             "8479ae912bde6d73aaaf388d1acc2335ea1a06db16a184f22f91250ad5a1550d",
-            "de994afdcbee074aaaa2e2aa9dcb98fbd30f2ad335300ecf568ddc70b7540178",
+            "df904c289b972f8566fdbdf210e0bde4056a1630aa8d68c36640194eaa235c2e",
         ],
     );
 }

@@ -10,18 +10,30 @@ use super::keywords::Keywords;
 use super::locale::Locale;
 use super::pools::{CallPools, FactPools, GenericPools};
 
-/// Which sub-types of a topic an entry fits, and for which domains
-/// (a bit set; see [`super::writer::fits_tag`]).
+/// Which sub-types of a topic an entry fits (the low bits) and in which
+/// domains (the high bits; see [`super::writer::fits_tag`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "String")]
 pub struct Fits(pub u8);
 
 /// Fits every sub-type.
 pub const ANY: u8 = 0x0F;
-/// Flag: not for banks (routers, bills, equipment...).
-pub const NOT_BANK: u8 = 0x80;
-/// Flag: for banks only.
-pub const BANK_ONLY: u8 = 0x40;
+/// The domain bits: an entry naming none fits every domain.
+pub const TELECOM: u8 = 0x10;
+pub const BANK: u8 = 0x20;
+pub const SHOP: u8 = 0x40;
+pub const INSURANCE: u8 = 0x80;
+pub const DOMAINS: u8 = 0xF0;
+
+/// The domain bit of `domain`.
+pub fn domain_bit(domain: Domain) -> u8 {
+    match domain {
+        Domain::Telecom => TELECOM,
+        Domain::Bank => BANK,
+        Domain::Shop => SHOP,
+        Domain::Insurance => INSURANCE,
+    }
+}
 
 impl Default for Fits {
     fn default() -> Self {
@@ -39,14 +51,25 @@ impl TryFrom<String> for Fits {
                 "s1" => 2,
                 "s2" => 4,
                 "any" => ANY,
-                "not_bank" => NOT_BANK,
-                "bank_only" => BANK_ONLY,
+                "telecom" => TELECOM,
+                "bank" => BANK,
+                "shop" => SHOP,
+                "insurance" => INSURANCE,
+                // the older names: not for banks (routers, bills, equipment)
+                // nor insurers, or for banks only
+                "not_bank" => TELECOM | SHOP,
+                "bank_only" => BANK,
                 _ => {
                     return Err(format!(
-                        "fits = {s:?}: {word:?} is not one of s0, s1, s2, any, not_bank, bank_only"
+                        "fits = {s:?}: {word:?} is not one of s0, s1, s2, any, telecom, bank, \
+                         shop, insurance, not_bank, bank_only"
                     ));
                 }
             };
+        }
+        // naming only domains means every sub-type
+        if bits & ANY == 0 {
+            bits |= ANY;
         }
         Ok(Fits(bits))
     }
@@ -139,6 +162,7 @@ pub struct ByTopic<T> {
     pub general: T,
     pub card: T,
     pub transfer: T,
+    pub claim: T,
 }
 
 impl<T> ByTopic<T> {
@@ -153,6 +177,7 @@ impl<T> ByTopic<T> {
             Topic::General => &self.general,
             Topic::Card => &self.card,
             Topic::Transfer => &self.transfer,
+            Topic::Claim => &self.claim,
         }
     }
 }
@@ -164,6 +189,7 @@ pub struct ByDomain<T> {
     pub telecom: T,
     pub bank: T,
     pub shop: T,
+    pub insurance: T,
 }
 
 impl<T> ByDomain<T> {
@@ -172,6 +198,7 @@ impl<T> ByDomain<T> {
             Domain::Telecom => &self.telecom,
             Domain::Bank => &self.bank,
             Domain::Shop => &self.shop,
+            Domain::Insurance => &self.insurance,
         }
     }
 }

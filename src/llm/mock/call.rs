@@ -2,7 +2,7 @@
 //! what each side owes the other carried from turn to turn.
 
 use super::bank::{ANY, VerifyKind};
-use super::classify::{Outcome, Tone, Topic};
+use super::classify::{Domain, Outcome, Tone, Topic};
 use super::extras::Spot;
 use super::plan::{Part, call_plan};
 use super::writer::{Writer, fits_tag};
@@ -55,25 +55,26 @@ pub fn write_call(w: &mut Writer, n: usize, agent_first: bool) -> (Vec<String>, 
                 Part::GreetShort => w.say(&w.b.call.greet_short[..]),
                 Part::Problem => {
                     w.say(&w.b.call.opener.get(tone)[..]);
-                    let (hint, bank) = (w.hint, w.bank);
+                    let (hint, domain) = (w.hint, w.domain);
                     let pool = &w.b.call.problem.get(w.f.topic)[..];
                     let mut said_amount = false;
-                    if let Some(e) = w.pick_where(pool, |e| {
-                        e.fits.0 & hint != 0 && fits_tag(e.fits.0, ANY, bank)
-                    }) {
+                    // the hinted sub-type when this domain has a phrase for it
+                    let hinted = pool.iter().any(|e| fits_tag(e.fits.0, hint, domain));
+                    let hint = if hinted { hint } else { ANY };
+                    if let Some(e) = w.pick_where(pool, |e| fits_tag(e.fits.0, hint, domain)) {
                         let tag = e.fits.0;
                         w.sub = tag & tag.wrapping_neg();
                         said_amount = e.text.contains("{amount}");
                         w.text(&e.text);
                     }
-                    let money_talk = !(bank && w.f.topic == Topic::Cancel);
+                    let money_talk = !(domain == Domain::Bank && w.f.topic == Topic::Cancel);
                     if !said_amount && money_talk {
                         // Said whenever the variables give an amount; otherwise now and
                         // then, where money naturally comes up.
                         let p = if w.f.amount_given {
                             1.0
                         } else {
-                            [0.0, 0.3, 0.3, 0.3, 0.3, 0.15, 0.0, 0.4, 0.0][topic]
+                            [0.0, 0.3, 0.3, 0.3, 0.3, 0.15, 0.0, 0.4, 0.0, 0.35][topic]
                         };
                         w.say_maybe(p, &w.b.call.amount_clause.get(w.f.topic)[..]);
                     }
@@ -107,9 +108,9 @@ pub fn write_call(w: &mut Writer, n: usize, agent_first: bool) -> (Vec<String>, 
                 }
                 Part::Investigate => {
                     w.say_maybe(0.4, &w.b.call.checking[..]);
-                    let (sub, bank) = (w.sub, w.bank);
+                    let (sub, domain) = (w.sub, w.domain);
                     let pool = &w.b.call.topic_qa.get(w.f.topic)[..];
-                    if let Some(e) = w.pick_where(pool, |e| fits_tag(e.fits.0, sub, bank)) {
+                    if let Some(e) = w.pick_where(pool, |e| fits_tag(e.fits.0, sub, domain)) {
                         w.text(&e.q);
                         st.client_answer = Some(&e.a);
                     }
@@ -126,12 +127,12 @@ pub fn write_call(w: &mut Writer, n: usize, agent_first: bool) -> (Vec<String>, 
                     } else {
                         let use_topic = w.remaining_fitting(topic_pool) > 0
                             && (w.remaining_fitting(generic_pool) == 0 || w.rng.chance(0.4));
-                        let (sub, bank) = (w.sub, w.bank);
+                        let (sub, domain) = (w.sub, w.domain);
                         let qa = if use_topic {
-                            w.pick_where(topic_pool, |e| fits_tag(e.fits.0, sub, bank))
+                            w.pick_where(topic_pool, |e| fits_tag(e.fits.0, sub, domain))
                                 .map(|e| (e.q.as_str(), e.a.as_str()))
                         } else if w.remaining_fitting(generic_pool) > 0 {
-                            w.pick_where(generic_pool, |e| fits_tag(e.fits.0, ANY, bank))
+                            w.pick_where(generic_pool, |e| fits_tag(e.fits.0, ANY, domain))
                                 .map(|e| (e.q.as_str(), e.a.as_str()))
                         } else {
                             w.next_dynamic();
@@ -172,7 +173,9 @@ pub fn write_call(w: &mut Writer, n: usize, agent_first: bool) -> (Vec<String>, 
                     match w.f.outcome {
                         Outcome::Resolved => w.say_fitting(&w.b.call.resolve.get(w.f.topic)[..]),
                         Outcome::Escalated
-                            if w.f.topic == Topic::Technical && !w.bank && w.rng.chance(0.6) =>
+                            if w.f.topic == Topic::Technical
+                                && matches!(w.domain, Domain::Telecom | Domain::Shop)
+                                && w.rng.chance(0.6) =>
                         {
                             w.say(&w.b.call.escalate_tech[..])
                         }

@@ -47,6 +47,38 @@ pub enum Topic {
     Card = 7,
     /// Bank transfers: not received, sent to the wrong account (bank domain only).
     Transfer = 8,
+    /// Insurance claims: a vehicle accident, a theft, damage to a home
+    /// (insurance domain only).
+    Claim = 9,
+}
+
+impl Topic {
+    /// Every topic, in the order of its number.
+    pub const ALL: [Topic; 10] = [
+        Topic::Billing,
+        Topic::Technical,
+        Topic::Cancel,
+        Topic::Plan,
+        Topic::Order,
+        Topic::Account,
+        Topic::General,
+        Topic::Card,
+        Topic::Transfer,
+        Topic::Claim,
+    ];
+
+    /// Whether a conversation in `domain` can be about this topic: cards and
+    /// transfers are for banks only, claims for insurers only, and an
+    /// insurer has no faults or orders (their phrases are about routers and
+    /// parcels).
+    pub fn reachable_in(self, domain: Domain) -> bool {
+        match self {
+            Topic::Card | Topic::Transfer => domain == Domain::Bank,
+            Topic::Claim => domain == Domain::Insurance,
+            Topic::Technical | Topic::Order => domain != Domain::Insurance,
+            _ => true,
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -54,6 +86,26 @@ pub enum Domain {
     Telecom = 0,
     Bank = 1,
     Shop = 2,
+    Insurance = 3,
+}
+
+impl Domain {
+    pub const ALL: [Domain; 4] = [
+        Domain::Telecom,
+        Domain::Bank,
+        Domain::Shop,
+        Domain::Insurance,
+    ];
+
+    /// The name a phrase's `fits` gives the domain.
+    pub fn name(self) -> &'static str {
+        match self {
+            Domain::Telecom => "telecom",
+            Domain::Bank => "bank",
+            Domain::Shop => "shop",
+            Domain::Insurance => "insurance",
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -84,6 +136,24 @@ pub fn count_hits(hay: &str, words: &[String]) -> usize {
     words.iter().filter(|w| hay.contains(w.as_str())).count()
 }
 
+/// Like [`count_hits`], with each stem matched only at the start of a word
+/// (so "claim" is not found in "reclaim", nor "store" in "restore").
+pub fn count_word_hits(hay: &str, words: &[String]) -> usize {
+    words.iter().filter(|w| at_word_start(hay, w)).count()
+}
+
+fn at_word_start(hay: &str, stem: &str) -> bool {
+    if stem.is_empty() {
+        return false;
+    }
+    hay.match_indices(stem).any(|(at, _)| {
+        hay[..at]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !c.is_alphanumeric())
+    })
+}
+
 impl<'k> Haystack<'k> {
     pub fn new(input: &MockInput, k: &'k Keywords) -> Self {
         let mut head = input.scenario_id.replace(['_', '-'], " ");
@@ -112,11 +182,13 @@ impl<'k> Haystack<'k> {
             (Topic::Account, &t.account),
             (Topic::Card, &t.card),
             (Topic::Transfer, &t.transfer),
+            (Topic::Claim, &t.claim),
         ];
         let mut best = (0, Topic::General);
         for (topic, words) in candidates {
-            // cards and transfers have pools written for banks only
-            if matches!(topic, Topic::Card | Topic::Transfer) && domain != Domain::Bank {
+            // cards and transfers have pools written for banks only, claims
+            // for insurers only
+            if !topic.reachable_in(domain) {
                 continue;
             }
             let score = self.score(words);
@@ -137,6 +209,7 @@ impl<'k> Haystack<'k> {
             Topic::Plan => &s.plan,
             Topic::Card => &s.card,
             Topic::Transfer => &s.transfer,
+            Topic::Claim => &s.claim,
             _ => return ANY,
         };
         let mut best = (0, ANY);
@@ -156,10 +229,17 @@ impl<'k> Haystack<'k> {
             (Domain::Telecom, &d.telecom),
             (Domain::Bank, &d.bank),
             (Domain::Shop, &d.shop),
+            (Domain::Insurance, &d.insurance),
         ] {
-            let score = 2 * count_hits(&self.head, words)
-                + count_hits(&self.body, words)
-                + count_hits(&self.prompt, words);
+            // Insurance stems are matched at the start of a word: "claim"
+            // and "seguro" hide inside other words ("reclaim", "inseguro").
+            let hits = if domain == Domain::Insurance {
+                count_word_hits
+            } else {
+                count_hits
+            };
+            let score =
+                2 * hits(&self.head, words) + hits(&self.body, words) + hits(&self.prompt, words);
             if score > best.0 {
                 best = (score, domain);
             }

@@ -9,6 +9,7 @@ use super::bank::Bank;
 use super::classify::{Domain, Outcome, Tone, Topic};
 use super::locale::lower_first;
 use super::people::People;
+use super::policy;
 use super::var_names::RoleNames;
 use super::vars::{clip, lookup, sanitize, value_number, value_text, var_text};
 use crate::rng::ConvRng;
@@ -22,7 +23,7 @@ pub struct Facts {
 }
 
 /// Placeholder names, in the order of `Facts::values`.
-pub const KEYS: [&str; 47] = [
+pub const KEYS: [&str; 49] = [
     "company",
     "agent",
     "customer",
@@ -70,6 +71,8 @@ pub const KEYS: [&str; 47] = [
     "card",
     "fee",
     "extras",
+    "policy",
+    "deductible",
 ];
 
 pub fn key_index(key: &str) -> Option<usize> {
@@ -151,6 +154,8 @@ impl Facts {
         let (lo, hi) = match topic {
             Topic::Technical | Topic::Cancel | Topic::Plan => (25.0, 95.0),
             Topic::Order => (15.0, 250.0),
+            // what a repair or a loss is estimated at
+            Topic::Claim => (450.0, 4800.0),
             _ => (18.0, 160.0),
         };
         let amount_draw = (rng.range_f64(lo, hi) * 100.0).round() / 100.0;
@@ -197,9 +202,15 @@ impl Facts {
         let phone = var_text(vars, &names.phone).unwrap_or(phone_draw);
 
         // Product and plan.
-        let product_draw = pick_str(rng, pools.products.get(domain));
+        let products = pools.products.get(domain);
+        let product_draw = pick_str(rng, products);
+        // an insurer's product the scenario names (a home policy, not a car's)
+        let named = products
+            .iter()
+            .find(|p| domain == Domain::Insurance && hay_body.contains(&p.to_lowercase()));
         let product = var_text(attrs, &names.product)
             .or_else(|| var_text(vars, &names.product))
+            .or_else(|| named.cloned())
             .unwrap_or_else(|| product_draw.to_string());
         let plan_draw = pick_str(rng, pools.plans.get(domain));
         let plan = var_text(vars, &names.plan).unwrap_or_else(|| plan_draw.to_string());
@@ -212,6 +223,10 @@ impl Facts {
             card_draw.to_string()
         };
         let fee = pick_str(rng, pools.fees.get(domain)).to_string();
+
+        // Insurance: the policy and the deductible.
+        let (policy, deductible) =
+            policy::policy_facts(vars, names, loc, &symbol, &ticket, amount_draw);
 
         // Scenario.
         let title_src = if input.scenario_title.trim().is_empty() {
@@ -297,6 +312,8 @@ impl Facts {
             card,
             fee,
             String::new(),
+            policy,
+            deductible,
         ];
         Facts {
             tone,

@@ -21,14 +21,17 @@ pub struct TopicWords {
     pub account: Words,
     pub card: Words,
     pub transfer: Words,
+    pub claim: Words,
 }
 
+/// Stems per business domain (insurance stems match at a word's start).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DomainWords {
     pub telecom: Words,
     pub bank: Words,
     pub shop: Words,
+    pub insurance: Words,
 }
 
 /// Stems of a topic's three sub-types (see `fits` in the pools).
@@ -49,6 +52,7 @@ pub struct SubtypeWords {
     pub plan: SubWords,
     pub card: SubWords,
     pub transfer: SubWords,
+    pub claim: SubWords,
 }
 
 /// Stems of tones, checked in this order: angry, urgent, confused, calm.
@@ -140,12 +144,14 @@ impl Keywords {
             (&mut t.account, &f.account),
             (&mut t.card, &f.card),
             (&mut t.transfer, &f.transfer),
+            (&mut t.claim, &f.claim),
         ] {
             add(to, from);
         }
         add(&mut self.domain.telecom, &k.domain.telecom);
         add(&mut self.domain.bank, &k.domain.bank);
         add(&mut self.domain.shop, &k.domain.shop);
+        add(&mut self.domain.insurance, &k.domain.insurance);
         let (s, f) = (&mut self.subtype, &k.subtype);
         add_sub(&mut s.billing, &f.billing);
         add_sub(&mut s.order, &f.order);
@@ -153,6 +159,7 @@ impl Keywords {
         add_sub(&mut s.plan, &f.plan);
         add_sub(&mut s.card, &f.card);
         add_sub(&mut s.transfer, &f.transfer);
+        add_sub(&mut s.claim, &f.claim);
         add_tone(&mut self.tone, &k.tone);
         add_outcome(&mut self.outcome, &k.outcome);
         add_tone(&mut self.tone_in_text, &k.tone_in_text);

@@ -6,6 +6,7 @@
 use std::sync::OnceLock;
 
 use super::bank::Bank;
+use super::domain_check::check_domains;
 use super::facts::key_index;
 use super::keywords::Keywords;
 
@@ -62,7 +63,7 @@ pub fn parse(file: &str, text: &str) -> Result<Bank, String> {
 }
 
 /// `over`'s tables merged into `base`'s, its other values replacing them.
-fn lay_over(base: &mut toml::Table, over: toml::Table) {
+pub fn lay_over(base: &mut toml::Table, over: toml::Table) {
     for (k, v) in over {
         match (base.get_mut(&k), v) {
             (Some(toml::Value::Table(b)), toml::Value::Table(o)) => lay_over(b, o),
@@ -89,6 +90,7 @@ fn from_table(file: &str, raw: toml::Table) -> Result<Bank, String> {
         .day_parts
         .check()
         .map_err(|e| format!("{file}: facts.day_parts: {e}"))?;
+    check_domains(file, &bank)?;
     if bank.language.codes.is_empty() {
         return Err(format!("{file}: language.codes: empty"));
     }

@@ -31,14 +31,18 @@ mod content_tests;
 mod day_parts;
 #[cfg(test)]
 mod daytime_tests;
+mod domain_check;
 mod extras;
 mod facts;
 mod generic;
+#[cfg(test)]
+mod insurance_tests;
 mod keywords;
 mod load;
 mod locale;
 mod people;
 mod plan;
+mod policy;
 mod pools;
 #[cfg(test)]
 mod shape_tests;
@@ -48,7 +52,7 @@ mod var_names;
 mod vars;
 mod writer;
 
-use classify::{Domain, Haystack, call_roles};
+use classify::{Haystack, call_roles};
 use extras::Spot;
 use facts::Facts;
 use var_names::RoleNames;
@@ -156,7 +160,7 @@ fn write(
     let names = RoleNames::of(roles, call);
     let facts = Facts::build(input, bank, topic, domain, names, rng);
     let mut w = Writer::new(rng, bank, facts);
-    w.bank = domain == Domain::Bank;
+    w.domain = domain;
     w.hint = hay.subtype_hint(topic);
     let (mut texts, spot) = match call {
         Some(agent_first) => call::write_call(&mut w, n, agent_first),

@@ -27,6 +27,9 @@ pub struct VarNames {
     pub product: Words,
     pub plan: Words,
     pub order: Words,
+    /// An insurance policy's number, and its deductible.
+    pub policy: Words,
+    pub deductible: Words,
     pub tone: Words,
     pub resolution: Words,
     pub priority: Words,
@@ -34,7 +37,7 @@ pub struct VarNames {
 
 impl VarNames {
     /// Every list, in the order of the fields.
-    fn lists(&self) -> [&Words; 15] {
+    fn lists(&self) -> [&Words; 17] {
         [
             &self.company,
             &self.agent,
@@ -48,6 +51,8 @@ impl VarNames {
             &self.product,
             &self.plan,
             &self.order,
+            &self.policy,
+            &self.deductible,
             &self.tone,
             &self.resolution,
             &self.priority,
@@ -70,6 +75,8 @@ impl VarNames {
             &mut self.product,
             &mut self.plan,
             &mut self.order,
+            &mut self.policy,
+            &mut self.deductible,
             &mut self.tone,
             &mut self.resolution,
             &mut self.priority,

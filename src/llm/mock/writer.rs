@@ -1,17 +1,16 @@
 //! The writer: picks phrases without repeating them within a conversation
 //! and fills their placeholders with the conversation's facts.
 
-use super::bank::{BANK_ONLY, Bank, NOT_BANK, Tagged, TaggedQa};
+use super::bank::{ANY, Bank, DOMAINS, Tagged, TaggedQa, domain_bit};
+use super::classify::Domain;
 use super::facts::Facts;
 use crate::rng::ConvRng;
 
-pub fn fits_tag(tag: u8, sub: u8, bank: bool) -> bool {
-    let domain_ok = if bank {
-        tag & NOT_BANK == 0
-    } else {
-        tag & BANK_ONLY == 0
-    };
-    tag & sub != 0 && domain_ok
+/// Whether an entry tagged `tag` fits one of the sub-types `sub` in `domain`
+/// (an entry naming no domain fits them all).
+pub fn fits_tag(tag: u8, sub: u8, domain: Domain) -> bool {
+    let domain_ok = tag & DOMAINS == 0 || tag & domain_bit(domain) != 0;
+    tag & sub & ANY != 0 && domain_ok
 }
 /// The first sub-type of a topic.
 const S0: u8 = 1;
@@ -31,8 +30,8 @@ pub struct Writer<'r> {
     /// The sub-type of the client's problem (one bit), so that explanations and
     /// solutions match it.
     pub sub: u8,
-    /// The conversation is about a bank (see `NOT_BANK`, `BANK_ONLY`).
-    pub bank: bool,
+    /// The conversation's business domain (phrases name the domains they fit).
+    pub domain: Domain,
     /// The sub-type the scenario text points at, if any.
     pub hint: u8,
 }
@@ -50,7 +49,7 @@ impl<'r> Writer<'r> {
             dyn_k: 0,
             dyn_offset,
             sub: S0,
-            bank: false,
+            domain: Domain::Telecom,
             hint: 0,
         }
     }
@@ -138,7 +137,7 @@ impl<'r> Writer<'r> {
 
     /// Whether an entry tagged `tag` fits this conversation's problem and domain.
     fn fits(&self, tag: u8) -> bool {
-        fits_tag(tag, self.sub, self.bank)
+        fits_tag(tag, self.sub, self.domain)
     }
 
     /// How many entries fitting the problem's sub-type are still unused.
@@ -152,10 +151,13 @@ impl<'r> Writer<'r> {
             .count()
     }
 
-    /// Says a tagged phrase that fits the problem's sub-type.
+    /// Says a tagged phrase that fits the problem's sub-type (or, when none
+    /// does, at least the domain).
     pub fn say_fitting(&mut self, pool: &'static [Tagged]) {
-        let (sub, bank) = (self.sub, self.bank);
-        if let Some(e) = self.pick_where(pool, |e| fits_tag(e.fits.0, sub, bank)) {
+        let (sub, domain) = (self.sub, self.domain);
+        let any_fits = pool.iter().any(|e| fits_tag(e.fits.0, sub, domain));
+        let sub = if any_fits { sub } else { ANY };
+        if let Some(e) = self.pick_where(pool, |e| fits_tag(e.fits.0, sub, domain)) {
             self.text(&e.text);
         }
     }

@@ -70,7 +70,7 @@ fn input<'a>(
         variables: none,
         system: "",
         title: "",
-        minute_of_day: 10 * 60,
+        start: super::calendar::test_start(10 * 60),
     }
 }
 
@@ -159,6 +159,10 @@ fn a_bank_with_shorter_lists_than_another_never_panics() {
         .map(|m| toml::Value::from(format!("mes{m}")))
         .collect();
     table["facts"]["months"] = toml::Value::Array(months);
+    let weekdays = (1..=7)
+        .map(|d| toml::Value::from(format!("día{d}")))
+        .collect();
+    table["facts"]["weekdays"] = toml::Value::Array(weekdays);
     let bank = leak(parse(file, &toml::to_string(&table).unwrap()).unwrap());
     let none = BTreeMap::new();
     for roles in [

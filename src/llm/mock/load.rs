@@ -1,7 +1,7 @@
 //! The phrase banks: each language's data file, embedded, parsed once and
 //! checked when first used: every pool non-empty (and at most 64 entries,
 //! the writer's memory of what it said), every `{fact}` known, every
-//! `[a|b]` closed, twelve months.
+//! `[a|b]` closed, twelve months, seven weekdays.
 
 use std::sync::OnceLock;
 
@@ -84,6 +84,11 @@ fn from_table(file: &str, raw: toml::Table) -> Result<Bank, String> {
         .map_err(|e| format!("{file}: {e}"))?;
     if bank.facts.months.len() != 12 {
         return Err(format!("{file}: facts.months: needs 12 months"));
+    }
+    if bank.facts.weekdays.len() != 7 {
+        return Err(format!(
+            "{file}: facts.weekdays: needs 7 days, Monday first"
+        ));
     }
     bank.facts
         .day_parts

@@ -17,12 +17,17 @@
 
 use std::collections::BTreeMap;
 
+use chrono::NaiveDateTime;
+
 use crate::rng::ConvRng;
 
 mod attrs;
 mod bank;
 #[cfg(test)]
 mod bank_tests;
+mod calendar;
+#[cfg(test)]
+mod calendar_tests;
 mod call;
 mod classify;
 mod company;
@@ -72,9 +77,10 @@ pub struct MockInput<'a> {
     pub system: &'a str,
     /// The prompt title, e.g. "Atención al cliente — telecomunicaciones".
     pub title: &'a str,
-    /// The conversation's simulated start, in minutes after midnight UTC
-    /// (0 to 1439): the greeting follows its part of the day.
-    pub minute_of_day: u32,
+    /// The conversation's simulated start, in UTC: the greeting follows its
+    /// part of the day, and every date the text mentions is placed around
+    /// its day (see [`calendar`]).
+    pub start: NaiveDateTime,
 }
 
 /// Writes one conversation: exactly `input.turns` (role, text) pairs, roles cycling

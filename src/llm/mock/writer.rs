@@ -1,7 +1,10 @@
 //! The writer: picks phrases without repeating them within a conversation
 //! and fills their placeholders with the conversation's facts.
 
+use chrono::Datelike;
+
 use super::bank::{BANK_ONLY, Bank, NOT_BANK, Tagged, TaggedQa};
+use super::calendar::filler_day;
 use super::facts::Facts;
 use crate::rng::ConvRng;
 
@@ -231,7 +234,8 @@ impl<'r> Writer<'r> {
         let j = (self.dyn_k * 17 + self.dyn_offset) % 336;
         self.dyn_k += 1;
         let (loc, months) = (&self.b.locale, &self.b.facts.months);
-        let d = loc.date((j % 28 + 1) as i64, &months[(j / 28) as usize % 12]);
+        let day = filler_day(self.f.today, self.dyn_k, self.dyn_offset);
+        let d = loc.date(i64::from(day.day()), &months[day.month0() as usize]);
         let sym = &loc.money.filler_currency;
         let amount = loc.money(5.0 + (j as f64) * 0.37 + 0.15, sym);
         self.f.set("dyn_date", d);

@@ -22,6 +22,7 @@ mod llm_server;
 mod luals_stub;
 mod menu;
 mod menu_ingest;
+mod mock_dates;
 mod mock_daytime;
 mod mock_golden;
 mod mock_languages;

@@ -197,14 +197,15 @@ fn check(n: u64, pinned: [&str; 6]) {
 fn the_mock_writes_the_pinned_200_conversations_per_prompt_and_language() {
     check(
         // Updated (issue 17): the greeting follows the simulated start time, not a random draw.
+        // Updated (issue 17): every date is placed around the call's simulated day.
         200,
         [
-            "7ef48698ee569d9fecdb2ee4147ffdd7423370df2d723934024f0dd1e4947164",
-            "30438633c04d9e7567f9e3086d483238014214dc50e7aadf2a785f8181cdad4d",
-            "94a39aee0d673b84289ff7cc08f786b1428110991714020eb5bdac4ae4e584fa",
-            "12b26776073d21a6e7fda80b920846221868fe86e788abb09c4bb5cea09ff557",
-            "10351444ca5985745be85160651bb83c2232ed2147ed62a2628bb0049abead62",
-            "800fee6e913913a164654c7d1d4773e1efdbbe285314989930117989c4dd101f",
+            "ddef6dd846e9e6dc4935131d16ce0e0bb1b73e808cc9fc3e6758c6abfb2d5dc5",
+            "0276092f42a9ffa5c709fe03f769d2558a1669b4d583e17d324c218d2a62800a",
+            "f13acb0584472a42c5c57a807c8a25a98a9a34b91c96b7120c8ce7de342521e0",
+            "51bd725c50172eb3b3965697780ece807595ca09a45a9e7b7884501d149636b7",
+            "3f9aa2db91c177b119f78259de3beab833112e6c8df81eae9dc87a873815f466",
+            "ee72f2491ebe20a35aff8a68f79fd97b6d2313d2e2b2cb5674c2fae4cae86d4a",
         ],
     );
 }

@@ -35,7 +35,7 @@ fn templates(file: &str, text: &str) -> Vec<(String, String)> {
     }
     let table: toml::Table = toml::from_str(text).unwrap_or_else(|e| panic!("{file}: {e}"));
     let mut out = Vec::new();
-    for section in ["facts", "call", "generic"] {
+    for section in ["facts", "call", "generic", "specifics"] {
         walk(section, &table[section], &mut out);
     }
     if let Some(toml::Value::Table(variants)) = table.get("variants") {
@@ -121,6 +121,11 @@ fn the_checks_name_the_file_and_the_field_at_fault() {
         ("    \"diciembre\",\n", "", "facts.months"),
         ("\"Buenas tardes\"", "\"Buenas [tardes\"", "not closed"),
         ("fits = \"s0\"", "fits = \"s9\"", "s9"),
+        (
+            "\"Todo empezó {spec}.\"",
+            "\"Todo empezó.\"",
+            "specifics.adverbial",
+        ),
         (
             "evening = \"21:00\"",
             "evening = \"25:00\"",

@@ -26,7 +26,7 @@ pub struct Facts {
 }
 
 /// Placeholder names, in the order of `Facts::values`.
-pub const KEYS: [&str; 47] = [
+pub const KEYS: [&str; 48] = [
     "company",
     "agent",
     "customer",
@@ -74,6 +74,7 @@ pub const KEYS: [&str; 47] = [
     "card",
     "fee",
     "sent_day",
+    "spec",
 ];
 
 pub fn key_index(key: &str) -> Option<usize> {
@@ -371,6 +372,7 @@ impl Facts {
             card,
             fee,
             sent_day,
+            String::new(),
         ];
         Facts {
             tone,

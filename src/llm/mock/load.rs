@@ -74,7 +74,7 @@ fn lay_over(base: &mut toml::Table, over: toml::Table) {
 }
 
 fn from_table(file: &str, raw: toml::Table) -> Result<Bank, String> {
-    for section in ["facts", "call", "generic"] {
+    for section in ["facts", "call", "generic", "specifics"] {
         if let Some(v) = raw.get(section) {
             check_pools(file, section, v)?;
         }
@@ -94,6 +94,15 @@ fn from_table(file: &str, raw: toml::Table) -> Result<Bank, String> {
         .day_parts
         .check()
         .map_err(|e| format!("{file}: facts.day_parts: {e}"))?;
+    let said = [
+        ("noun", &bank.specifics.noun),
+        ("adverbial", &bank.specifics.adverbial),
+    ];
+    for (pool, templates) in said {
+        if let Some(t) = templates.iter().find(|t| !t.contains("{spec}")) {
+            return Err(format!("{file}: specifics.{pool}: {t:?} needs {{spec}}"));
+        }
+    }
     if bank.language.codes.is_empty() {
         return Err(format!("{file}: language.codes: empty"));
     }

@@ -46,6 +46,7 @@ mod plan;
 mod pools;
 #[cfg(test)]
 mod shape_tests;
+mod specifics;
 #[cfg(test)]
 mod tests;
 mod vars;
@@ -115,8 +116,14 @@ fn write(
     let hay = Haystack::new(input, &bank.read);
     let domain = hay.domain();
     let topic = hay.topic(domain);
-    let facts = Facts::build(input, bank, topic, domain, rng);
+    let mut facts = Facts::build(input, bank, topic, domain, rng);
+    let specific = specifics::for_call(input, bank, &facts);
+    let spec_kind = specific.as_ref().map(|s| s.kind);
+    if let Some(s) = specific {
+        facts.set("spec", s.phrase);
+    }
     let mut w = Writer::new(rng, bank, facts);
+    w.spec = spec_kind;
     w.bank = domain == Domain::Bank;
     w.hint = hay.subtype_hint(topic);
     let texts = match call {

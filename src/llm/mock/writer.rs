@@ -6,6 +6,7 @@ use chrono::Datelike;
 use super::bank::{BANK_ONLY, Bank, NOT_BANK, Tagged, TaggedQa};
 use super::calendar::filler_day;
 use super::facts::Facts;
+use super::specifics::Kind;
 use crate::rng::ConvRng;
 
 pub fn fits_tag(tag: u8, sub: u8, bank: bool) -> bool {
@@ -38,6 +39,8 @@ pub struct Writer<'r> {
     pub bank: bool,
     /// The sub-type the scenario text points at, if any.
     pub hint: u8,
+    /// The kind of the scenario's specific phrase (`{spec}`), if it has one.
+    pub spec: Option<Kind>,
 }
 
 impl<'r> Writer<'r> {
@@ -55,6 +58,7 @@ impl<'r> Writer<'r> {
             sub: S0,
             bank: false,
             hint: 0,
+            spec: None,
         }
     }
 

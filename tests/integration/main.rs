@@ -26,6 +26,7 @@ mod mock_dates;
 mod mock_daytime;
 mod mock_golden;
 mod mock_languages;
+mod mock_scenario;
 mod output;
 mod pasted;
 mod prompts;

@@ -133,7 +133,7 @@ fn phrase_at(words: &[Word], end: usize, known: &[&str], p: &SpecificPools) -> O
         last += 1;
     }
     // The furthest word that can begin a phrase, within reach, with never
-    // two other words in a row up to the term ("tras un viaje a").
+    // two other words in a row up to the term ("tras un viaje a Marruecos").
     let connects = |w: &str| {
         is_in(&p.determiners, w)
             || is_in(&p.prepositions, w)
@@ -155,7 +155,10 @@ fn phrase_at(words: &[Word], end: usize, known: &[&str], p: &SpecificPools) -> O
             }
         } else {
             run += 1;
-            if run > 1 {
+            // Nor over a noun phrase begun without a link ("vê na fatura
+            // uma cobrança"): a determiner right after a word.
+            let det_next = i + 1 < end && is_in(&p.determiners, words[i + 1].text);
+            if run > 1 || det_next {
                 break;
             }
         }
@@ -252,7 +255,7 @@ mod tests {
         SpecificPools {
             determiners: v(det),
             prepositions: v(prep),
-            links: v(&["de", "a", "of", "to", "d'un", "du", "à"]),
+            links: v(&["de", "a", "of", "to", "d'un", "du", "à", "da"]),
             possessives: poss
                 .iter()
                 .map(|(a, b)| (a.to_string(), b.to_string()))
@@ -352,6 +355,16 @@ mod tests {
         assert_eq!(
             phrase(find("Carte SIM bloquée", text, &[], &fr)),
             Some(("ma carte SIM".into(), Kind::Noun))
+        );
+        let pt = pools(
+            &["o", "a", "um", "uma", "seu", "sua"],
+            &["na", "no", "após"],
+            &[("seu", "meu"), ("sua", "minha")],
+        );
+        let text = "O cliente vê na fatura uma cobrança da Netflix que nunca subscreveu.";
+        assert_eq!(
+            phrase(find("Cobrança", text, &[], &pt)),
+            Some(("uma cobrança da Netflix".into(), Kind::Noun))
         );
         let text = "Il a perdu l'accès à l'Espace Client.";
         assert_eq!(find("Accès", text, &[], &fr), None);

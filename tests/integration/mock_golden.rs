@@ -197,15 +197,16 @@ fn check(n: u64, pinned: [&str; 6]) {
 fn the_mock_writes_the_pinned_200_conversations_per_prompt_and_language() {
     check(
         // Updated (issue 17): the greeting follows the simulated start time, not a random draw.
-        // Updated (issue 17): every date is placed around the call's simulated day.
+        // Updated (issue 17): every date is placed around the call's simulated day, and
+        // the caller names the scenario's specifics (the SIM, Marruecos).
         200,
         [
-            "ddef6dd846e9e6dc4935131d16ce0e0bb1b73e808cc9fc3e6758c6abfb2d5dc5",
-            "0276092f42a9ffa5c709fe03f769d2558a1669b4d583e17d324c218d2a62800a",
-            "f13acb0584472a42c5c57a807c8a25a98a9a34b91c96b7120c8ce7de342521e0",
-            "51bd725c50172eb3b3965697780ece807595ca09a45a9e7b7884501d149636b7",
+            "3f486da7e64805044a0f10abcd486026865842782577a5f137f7140dbec08c2d",
+            "bf39d140c1153bedb6823d2d0be531969b031a428158f56a1a7a25c4234e9e68",
+            "6f46b9c350ac094c1424561546a1ee26de1d9d4aa5c1ca366e13f8872eed907d",
+            "50f04d339d1a3e57cb24bb3298a3009d835c4ba4c9738daad4475e53ec25a969",
             "3f9aa2db91c177b119f78259de3beab833112e6c8df81eae9dc87a873815f466",
-            "ee72f2491ebe20a35aff8a68f79fd97b6d2313d2e2b2cb5674c2fae4cae86d4a",
+            "3939f23f8bb0c9414e040c002b8f4815763fc73e5f5c3716fa4ae3b6ab2ee0ac",
         ],
     );
 }
@@ -215,14 +216,16 @@ fn the_mock_writes_the_pinned_200_conversations_per_prompt_and_language() {
 fn the_mock_writes_the_pinned_2000_conversations_per_prompt_and_language() {
     check(
         // Updated (issue 17): the greeting follows the simulated start time, not a random draw.
+        // Updated (issue 17): every date is placed around the call's simulated day, and
+        // the caller names the scenario's specifics (the SIM, Marruecos).
         2_000,
         [
-            "6020b946b4021e5969a682c603f361a6cb05878be3ef50b6868e0655e90d8959",
-            "2ec78969c209d49caa40894ff94248eec7e778bee18188ba771a73f9697b65c0",
-            "b3b88ba54b4256b5894487866ea1d33e877e433f603c9a57e29336ccc726a0d2",
-            "f9102c7a5d09298237b8ae60c6e8a046a9d74349af9d4837ff9773ffb04af7fa",
-            "8479ae912bde6d73aaaf388d1acc2335ea1a06db16a184f22f91250ad5a1550d",
-            "162fe0fd14fb82dd9a896bbb30f5a0c9281b0620994f8ff4b40a8f14bbc3ecb4",
+            "4fe43800967989e7b98db955261701c71a6eaaf051b67b3e44caccf3b6c180f8",
+            "f4ff89ff6d840a10585672e36d11a0606755dfd54e941978339bad217f873a06",
+            "e48eca68480c2a9130027c56a3a643fcb697edf6c5ffb45a1024f2c31ee7d13f",
+            "c87f34038b4a88e28f910bfb4ab4a2751fddbf1a0a1694db91869b2969addd54",
+            "d669de73c877a85a8f21aa21d5729980bb7669777e8842bd63583e8794a7eab7",
+            "785e333bba2361bedce0fb2b03fbbf25f01c5a537eaaadde2d9554479400f1b8",
         ],
     );
 }

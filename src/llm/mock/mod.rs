@@ -48,6 +48,8 @@ mod pools;
 mod shape_tests;
 mod specifics;
 #[cfg(test)]
+mod specifics_tests;
+#[cfg(test)]
 mod tests;
 mod vars;
 mod writer;

@@ -201,12 +201,12 @@ fn the_mock_writes_the_pinned_200_conversations_per_prompt_and_language() {
         // the caller names the scenario's specifics (the SIM, Marruecos).
         200,
         [
-            "3f486da7e64805044a0f10abcd486026865842782577a5f137f7140dbec08c2d",
-            "bf39d140c1153bedb6823d2d0be531969b031a428158f56a1a7a25c4234e9e68",
-            "6f46b9c350ac094c1424561546a1ee26de1d9d4aa5c1ca366e13f8872eed907d",
-            "50f04d339d1a3e57cb24bb3298a3009d835c4ba4c9738daad4475e53ec25a969",
+            "99e64dfee65979253f651f3d0f1602fd54d48d9998f1c8028b0946178e622a9b",
+            "f3e13d80ccb7e3deecd588cbcf004cace6ab143a16a39e6c18dcfa497d3982b4",
+            "6517af7efb37e10f320f5595f0444e564e39ebd94327c5950f55756ab6d10dba",
+            "81fb9a1c47bd0248716f5fb9ac0e8f9de71dca320fad658685f48916c55af723",
             "3f9aa2db91c177b119f78259de3beab833112e6c8df81eae9dc87a873815f466",
-            "3939f23f8bb0c9414e040c002b8f4815763fc73e5f5c3716fa4ae3b6ab2ee0ac",
+            "5c197c68f654f172007d59961cc50048a862efba6292b40d376be17b661e0022",
         ],
     );
 }
@@ -220,12 +220,12 @@ fn the_mock_writes_the_pinned_2000_conversations_per_prompt_and_language() {
         // the caller names the scenario's specifics (the SIM, Marruecos).
         2_000,
         [
-            "4fe43800967989e7b98db955261701c71a6eaaf051b67b3e44caccf3b6c180f8",
-            "f4ff89ff6d840a10585672e36d11a0606755dfd54e941978339bad217f873a06",
-            "e48eca68480c2a9130027c56a3a643fcb697edf6c5ffb45a1024f2c31ee7d13f",
-            "c87f34038b4a88e28f910bfb4ab4a2751fddbf1a0a1694db91869b2969addd54",
+            "82b3aa3738851fb5d82e09ffdcd82e551118901ec1c416aced7613e551e6c2d1",
+            "a2b4b17153ec8c4bb2a16df6d6781d36153658e6b6d2343501d563040b81f72d",
+            "a2850178cdc32aef1c3cfce1f43e4fbfd98c4fbd45ac2154a840b5583ffdc75a",
+            "548c365418999ffba5ca70c853a9492021676a7e45927ef5c543156c8523e930",
             "d669de73c877a85a8f21aa21d5729980bb7669777e8842bd63583e8794a7eab7",
-            "785e333bba2361bedce0fb2b03fbbf25f01c5a537eaaadde2d9554479400f1b8",
+            "f6b03abcce4f46c9a15746e7dc2accbdbf4327b9a92caf31f921ed44b245e3f8",
         ],
     );
 }

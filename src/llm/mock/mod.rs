@@ -119,7 +119,7 @@ fn write(
     let domain = hay.domain();
     let topic = hay.topic(domain);
     let mut facts = Facts::build(input, bank, topic, domain, rng);
-    let specific = specifics::for_call(input, bank, &facts);
+    let specific = specifics::for_call(input, bank, &facts, rng);
     let spec_kind = specific.as_ref().map(|s| s.kind);
     if let Some(s) = specific {
         facts.set("spec", s.phrase);

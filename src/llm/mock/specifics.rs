@@ -17,6 +17,7 @@ use serde::Deserialize;
 use super::MockInput;
 use super::bank::Bank;
 use super::facts::Facts;
+use crate::rng::ConvRng;
 
 /// A bank's words for finding the phrase, and its templates for saying it.
 #[derive(Debug, Deserialize)]
@@ -200,17 +201,17 @@ fn phrase_at(words: &[Word], end: usize, known: &[&str], p: &SpecificPools) -> O
     Some(Specific { phrase, kind })
 }
 
-/// The scenario's most specific phrase: the first in `text` around a term
-/// the `title` names too, else the first around any term. `known`: names
-/// that are no specifics (people, the company, months, weekdays).
-pub fn find(title: &str, text: &str, known: &[&str], p: &SpecificPools) -> Option<Specific> {
+/// The scenario's most specific phrases: those in `text` around a term the
+/// `title` names too, else the first around any term. `known`: names that
+/// are no specifics (people, the company, months, weekdays).
+pub fn find_all(title: &str, text: &str, known: &[&str], p: &SpecificPools) -> Vec<Specific> {
     let title_terms: Vec<&str> = words(title)
         .iter()
         .filter(|w| is_term(w, known))
         .map(|w| stem(w.text))
         .collect();
     let ws = words(text);
-    let mut first = None;
+    let (mut first, mut named) = (None, Vec::new());
     for (i, w) in ws.iter().enumerate() {
         if !is_term(w, known) {
             continue;
@@ -219,17 +220,28 @@ pub fn find(title: &str, text: &str, known: &[&str], p: &SpecificPools) -> Optio
             continue;
         };
         if title_terms.contains(&stem(w.text)) {
-            return Some(found);
+            if !named.contains(&found) {
+                named.push(found);
+            }
+        } else if first.is_none() {
+            first = Some(found);
         }
-        first = first.or(Some(found));
     }
-    first
+    if named.is_empty() {
+        named.extend(first);
+    }
+    named
 }
 
-/// The specific phrase of `input`'s scenario, the names the conversation
-/// knows (people, the company, every variable's words, months, weekdays)
-/// left out.
-pub fn for_call(input: &MockInput, bank: &Bank, facts: &Facts) -> Option<Specific> {
+/// A specific phrase of `input`'s scenario (drawn when it has several), the
+/// names the conversation knows (people, the company, every variable's
+/// words, months, weekdays) left out.
+pub fn for_call(
+    input: &MockInput,
+    bank: &Bank,
+    facts: &Facts,
+    rng: &mut ConvRng,
+) -> Option<Specific> {
     let mut known: Vec<&str> = Vec::with_capacity(48);
     for key in ["company", "customer", "agent"] {
         known.extend(facts.get(key).unwrap_or("").split_whitespace());
@@ -243,5 +255,10 @@ pub fn for_call(input: &MockInput, bank: &Bank, facts: &Facts) -> Option<Specifi
     known.extend(bank.facts.weekdays.iter().map(String::as_str));
     known.retain(|k| !k.is_empty());
     let text = super::vars::clip(input.scenario_text, 2000);
-    find(input.scenario_title, text, &known, &bank.specifics)
+    let mut all = find_all(input.scenario_title, text, &known, &bank.specifics);
+    if all.len() > 1 {
+        let k = rng.below(all.len() as u64) as usize;
+        return Some(all.swap_remove(k));
+    }
+    all.pop()
 }

@@ -1,7 +1,12 @@
 //! Finding a scenario's specifics and the phrase around them, in four
 //! languages' words.
 
-use super::specifics::{Kind, Specific, SpecificPools, find};
+use super::specifics::{Kind, Specific, SpecificPools, find_all};
+
+/// The first phrase [`find_all`] finds.
+fn find(title: &str, text: &str, known: &[&str], p: &SpecificPools) -> Option<Specific> {
+    find_all(title, text, known, p).into_iter().next()
+}
 
 fn pools(det: &[&str], prep: &[&str], poss: &[(&str, &str)]) -> SpecificPools {
     let v = |xs: &[&str]| xs.iter().map(|s| s.to_string()).collect();
@@ -58,6 +63,18 @@ fn a_term_of_the_title_wins_and_possessives_become_the_callers() {
         phrase(got),
         Some(("un duplicado de mi tarjeta SIM".into(), Kind::Noun))
     );
+    // Every phrase around the title's term, once each.
+    let text2 = format!("{text} El agente bloquea la SIM duplicada.");
+    let all: Vec<String> = find_all(
+        "Duplicado de tarjeta SIM",
+        &text2,
+        &["Lucía", "Telvento"],
+        &es(),
+    )
+    .into_iter()
+    .map(|s| s.phrase)
+    .collect();
+    assert_eq!(all, ["un duplicado de mi tarjeta SIM", "la SIM"]);
     // Without the title's help, the first term found.
     let got = find("Fraude", text, &["Lucía", "Telvento"], &es());
     assert_eq!(phrase(got), Some(("un SMS".into(), Kind::Noun)));

@@ -114,13 +114,17 @@ fn is_in(list: &[String], word: &str) -> bool {
     list.iter().any(|w| w.eq_ignore_ascii_case(word))
 }
 
+fn is_known(known: &[&str], word: &str) -> bool {
+    known.iter().any(|k| k.eq_ignore_ascii_case(word))
+}
+
 /// Whether `word` is a term: capitalised, inside a sentence, not after a
 /// number, not one of the `known` names.
 fn is_term(w: &Word, known: &[&str]) -> bool {
     is_capitalised(w.text)
         && !w.starts_sentence
         && !w.after_number
-        && !known.iter().any(|k| k.eq_ignore_ascii_case(stem(w.text)))
+        && !is_known(known, stem(w.text))
 }
 
 /// The phrase ending at the term `words[end]` (and the capitalised words
@@ -146,7 +150,7 @@ fn phrase_at(words: &[Word], end: usize, known: &[&str], p: &SpecificPools) -> O
     for back in 1..=REACH.min(end) {
         let i = end - back;
         let w = words[i].text;
-        if known.iter().any(|k| k.eq_ignore_ascii_case(stem(w))) {
+        if is_known(known, stem(w)) {
             break;
         }
         if connects(w) {

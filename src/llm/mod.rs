@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 use std::sync::atomic::AtomicBool;
 
-use chrono::{DateTime, Timelike, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -203,7 +203,7 @@ impl Generator for MockGenerator {
             variables: request.variables,
             system: request.system,
             title: &prompt.title,
-            minute_of_day: request.start.hour() * 60 + request.start.minute(),
+            start: request.start.naive_utc(),
         };
         let turns = mock::mock_conversation(&input, &mut rng);
         let completion: u64 = turns.iter().map(|(_, t)| estimate_tokens(t) + 4).sum();

@@ -199,15 +199,17 @@ fn the_mock_writes_the_pinned_200_conversations_per_prompt_and_language() {
         // Updated (issue 17): the greeting follows the simulated start time, not a random draw;
         // then the client gives the script's variables the text did not show (the shipped
         // script's contract number, the DNI when identity was checked another way); an
-        // English caller's ID is an eight-digit customer number, not a Spanish DNI.
+        // English caller's ID is an eight-digit customer number, not a Spanish DNI; every date
+        // is placed around the call's simulated day, and the caller names the scenario's
+        // specifics (the SIM, Marruecos); insurance is a domain of its own.
         200,
         [
-            "ddb1a3f90c9f67736204e9377880b9cfd88a23511e3b69011980da0b023bbf6a",
-            "9411aa882425f71dd5097345fd30623a700b4ea2327dc799a53a20468fb88262",
-            "3e4233dc380f42353b45afdcebe095964d8f476f01b6778a1ffb5fb3998b1dac",
-            "5a4e9e1a6797380a747d056b3c26b5bc82318301b680b79b1348f1ca05d5c92e",
-            "10351444ca5985745be85160651bb83c2232ed2147ed62a2628bb0049abead62",
-            "120b8d4cb86df4e33c6718909efb3a0e7a558ea390de244b32edfee45682ab95",
+            "67f7ffe756f24bc5fff975ba5c35ff295cb4935a3376c7a7c8152deebf1d04e2",
+            "7433b47dee13178fbdf46857be67a1ba9b221c61b4a9f0c3223459a3ac8cebe0",
+            "0c89d99b0c6ba646b720cec0c620604623a08d02bf251370028c4a723e45e7be",
+            "22ae8c4399f4b3428fbe28fa2971cb6bab2a921a6daa5c756ddb0838e78b5318",
+            "4be76a9be1c58e7650bc985d6f36cb2251e7725b690a19426ded56ff344885b0",
+            "4b6fcff021195559f5628fa6244553a1e3cf1caa60d7e2ee3f902d4b2d4d3648",
         ],
     );
 }
@@ -219,15 +221,17 @@ fn the_mock_writes_the_pinned_2000_conversations_per_prompt_and_language() {
         // Updated (issue 17): the greeting follows the simulated start time, not a random draw;
         // then the client gives the script's variables the text did not show (the shipped
         // script's contract number, the DNI when identity was checked another way); an
-        // English caller's ID is an eight-digit customer number, not a Spanish DNI.
+        // English caller's ID is an eight-digit customer number, not a Spanish DNI; every date
+        // is placed around the call's simulated day, and the caller names the scenario's
+        // specifics (the SIM, Marruecos); insurance is a domain of its own.
         2_000,
         [
-            "8b460bdfd8717d2a350250f36adfd702678ea50be8c07d8caefae24d722591a8",
-            "1007c4ee17af675454fe25fe43057989c5c3636bed04f2d887d0aea4feae297f",
-            "ee1b2cf9861b34cb328d61c5947cd8524c7b3ea437681102f52e17c84ab5e68a",
-            "c0ca42b7fbc764737dead3b8061dbdf1cb6a85b193a404e150f3e028e08f2a52",
-            "8479ae912bde6d73aaaf388d1acc2335ea1a06db16a184f22f91250ad5a1550d",
-            "df904c289b972f8566fdbdf210e0bde4056a1630aa8d68c36640194eaa235c2e",
+            "eb190c4a624517fa52eb8ce505bcf5f5666a5880d5d46e8ad211e772a97330ab",
+            "a2c3609de1f6061ce6ef20a7e0a4865292ff8df5f69f17b6acadc134d5bf37d7",
+            "d3a52b16334f4170850d4a23812fb76b292918e6963a429d3154bf11931be40f",
+            "6fedaceb70d01257e7a06f13c2c84fe5c0ba962bd27f9a704693f4a391ef3876",
+            "858a709e70064872074a29dec0f2fd4dd0ec2fb5e3482cbb49e54a20dd348ea2",
+            "0e2937f3623f5acea21dbe9687ecc73ff145bc6b8b605d99490ad9e656519bdd",
         ],
     );
 }

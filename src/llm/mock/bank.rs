@@ -9,6 +9,7 @@ use super::classify::{Domain, Outcome, Tone, Topic};
 use super::keywords::Keywords;
 use super::locale::Locale;
 use super::pools::{CallPools, FactPools, GenericPools};
+use super::specifics::SpecificPools;
 
 /// Which sub-types of a topic an entry fits (the low bits) and in which
 /// domains (the high bits; see [`super::writer::fits_tag`]).
@@ -291,6 +292,8 @@ pub struct Bank {
     pub facts: FactPools,
     pub call: CallPools,
     pub generic: GenericPools,
+    /// Finding the scenario's specifics, and saying them.
+    pub specifics: SpecificPools,
     #[serde(default)]
     pub keywords: Keywords,
     /// Which other banks' stems this one reads scenarios with too (by

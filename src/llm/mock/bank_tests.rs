@@ -36,7 +36,7 @@ fn templates(file: &str, text: &str) -> Vec<(String, String)> {
     }
     let table: toml::Table = toml::from_str(text).unwrap_or_else(|e| panic!("{file}: {e}"));
     let mut out = Vec::new();
-    for section in ["facts", "call", "generic"] {
+    for section in ["facts", "call", "generic", "specifics"] {
         walk(section, &table[section], &mut out);
     }
     if let Some(toml::Value::Table(variants)) = table.get("variants") {
@@ -71,7 +71,7 @@ fn input<'a>(
         variables: none,
         system: "",
         title: "",
-        minute_of_day: 10 * 60,
+        start: super::calendar::test_start(10 * 60),
     }
 }
 
@@ -130,6 +130,11 @@ fn the_checks_name_the_file_and_the_field_at_fault() {
         ("\"Buenas tardes\"", "\"Buenas [tardes\"", "not closed"),
         ("fits = \"s0\"", "fits = \"s9\"", "s9"),
         (
+            "\"Todo empezó {spec}.\"",
+            "\"Todo empezó.\"",
+            "specifics.adverbial",
+        ),
+        (
             "evening = \"21:00\"",
             "evening = \"25:00\"",
             "not a time of day",
@@ -173,6 +178,10 @@ fn a_bank_with_shorter_lists_than_another_never_panics() {
         .map(|m| toml::Value::from(format!("mes{m}")))
         .collect();
     table["facts"]["months"] = toml::Value::Array(months);
+    let weekdays = (1..=7)
+        .map(|d| toml::Value::from(format!("día{d}")))
+        .collect();
+    table["facts"]["weekdays"] = toml::Value::Array(weekdays);
     let bank = leak(parse(file, &toml::to_string(&table).unwrap()).unwrap());
     let none = BTreeMap::new();
     for roles in [

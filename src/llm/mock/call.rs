@@ -5,6 +5,7 @@ use super::bank::{ANY, VerifyKind};
 use super::classify::{Domain, Outcome, Tone, Topic};
 use super::extras::Spot;
 use super::plan::{Part, call_plan};
+use super::specifics::Kind;
 use super::writer::{Writer, fits_tag};
 /// What is owed at the start of the agent's next turn.
 #[derive(Default)]
@@ -66,6 +67,12 @@ pub fn write_call(w: &mut Writer, n: usize, agent_first: bool) -> (Vec<String>, 
                         w.sub = tag & tag.wrapping_neg();
                         said_amount = e.text.contains("{amount}");
                         w.text(&e.text);
+                    }
+                    // The scenario's own words: the trip, the SIM card.
+                    match w.spec {
+                        Some(Kind::Noun) => w.say(&w.b.specifics.noun[..]),
+                        Some(Kind::Adverbial) => w.say(&w.b.specifics.adverbial[..]),
+                        None => {}
                     }
                     let money_talk = !(domain == Domain::Bank && w.f.topic == Topic::Cancel);
                     if !said_amount && money_talk {

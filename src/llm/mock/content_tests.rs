@@ -132,7 +132,7 @@ fn bank_scenarios_get_bank_topics() {
             variables: &vars,
             system: "You are a support agent at an online bank.",
             title: "Customer support — online bank",
-            minute_of_day: 10 * 60,
+            start: super::calendar::test_start(10 * 60),
         };
         let hay = Haystack::new(&input, &load::for_language(input.language).0.read);
         hay.topic(hay.domain())

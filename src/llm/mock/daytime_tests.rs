@@ -44,7 +44,7 @@ fn first_turn(bank: &'static Bank, roles: &[String], minute: u32, seed: u64) -> 
         variables: &none,
         system: "",
         title: "",
-        minute_of_day: minute,
+        start: super::calendar::test_start(minute),
     };
     let (conv, bad) = super::write(&input, roles, bank, None, &mut ConvRng::new(seed));
     assert!(!bad);

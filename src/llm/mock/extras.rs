@@ -221,7 +221,7 @@ mod tests {
             variables: vars,
             system,
             title: "t",
-            minute_of_day: 600,
+            start: crate::llm::mock::calendar::test_start(600),
         }
     }
 

@@ -1,11 +1,14 @@
 //! Facts: everything a template can refer to, drawn once per conversation,
 //! or taken from the variables and attributes when they give them.
 
+use chrono::{Datelike, NaiveDate, Timelike};
+
 use super::MockInput;
 use super::attrs::{
     classify_outcome, classify_outcome_strict, classify_tone, classify_tone_strict,
 };
 use super::bank::Bank;
+use super::calendar::{CallDates, retell_weekday};
 use super::classify::{Domain, Outcome, Tone, Topic};
 use super::locale::lower_first;
 use super::people::People;
@@ -19,11 +22,13 @@ pub struct Facts {
     pub outcome: Outcome,
     pub topic: Topic,
     pub amount_given: bool,
+    /// The day of the call, which the fillers of long calls date back from.
+    pub today: NaiveDate,
     values: [String; KEYS.len()],
 }
 
 /// Placeholder names, in the order of `Facts::values`.
-pub const KEYS: [&str; 49] = [
+pub const KEYS: [&str; 51] = [
     "company",
     "agent",
     "customer",
@@ -73,6 +78,8 @@ pub const KEYS: [&str; 49] = [
     "extras",
     "policy",
     "deductible",
+    "sent_day",
+    "spec",
 ];
 
 pub fn key_index(key: &str) -> Option<usize> {
@@ -171,19 +178,21 @@ impl Facts {
         let new_amount = loc.money(rng.int(19, 69).unwrap_or(39) as f64 + 0.9, &symbol);
         let penalty = loc.money(rng.int(30, 150).unwrap_or(60) as f64, &symbol);
 
-        // Dates.
+        // Dates, around the call's day.
+        let dates = CallDates::draw(input.start.date(), rng);
         let months = &pools.months;
-        let m = rng.below(12) as usize;
-        let month = months[m].to_string();
+        let month = months[dates.bill_month].to_string();
         let bill = loc.bill.get(domain).replace("{month}", &month);
-        let day_a = rng.int(1, 28).unwrap_or(1);
-        let day_b = rng.int(1, 28).unwrap_or(1);
-        let next = &months[(m + 1) % 12];
-        let eff_date = loc.date(day_a, next);
-        let ship_day = loc.date(day_b, &month);
-        let perm_month = months[(m + 4 + rng.below(6) as usize) % 12].to_string();
+        let on = |d: NaiveDate| loc.date(i64::from(d.day()), &months[d.month0() as usize]);
+        let (eff_date, ship_day, sent_day) =
+            (on(dates.effective), on(dates.delivery), on(dates.sent));
+        let perm_month = months[dates.term_end_month].to_string();
 
-        let since = pick_str(rng, &pools.since).to_string();
+        let since = retell_weekday(
+            pick_str(rng, &pools.since),
+            &pools.weekdays,
+            dates.since_day,
+        );
         let ticket = format!("INC-{}", digits(rng, 6));
         let sla = pick_str(rng, &pools.sla).to_string();
         let refund = pick_str(rng, &pools.refund).to_string();
@@ -191,11 +200,11 @@ impl Facts {
 
         // Identity data.
         let dni = var_text(vars, &names.id).unwrap_or_else(|| loc.id(rng));
-        let birth_day = rng.int(1, 28).unwrap_or(1);
-        let birth_month = &months[rng.below(12) as usize];
-        let birth_year = rng.int(1948, 2002).unwrap_or(1980);
-        let dob = var_text(vars, &names.birth_date)
-            .unwrap_or_else(|| loc.birth_date(birth_day, birth_month, birth_year));
+        let dob = var_text(vars, &names.birth_date).unwrap_or_else(|| {
+            let b = dates.birth;
+            let month = &months[b.month0() as usize];
+            loc.birth_date(i64::from(b.day()), month, i64::from(b.year()))
+        });
         let digits4 = digits(rng, 4);
         let digits4 = var_text(vars, &names.last4).unwrap_or(digits4);
         let phone_draw = loc.phone(rng);
@@ -251,7 +260,11 @@ impl Facts {
 
         // Small talk material.
         let years = pick_str(rng, &pools.years).to_string();
-        let callback = pick_str(rng, &pools.callback).to_string();
+        let callback = retell_weekday(
+            pick_str(rng, &pools.callback),
+            &pools.weekdays,
+            dates.callback_day,
+        );
         let pct = rng
             .choice(&["15", "20", "25", "30"])
             .copied()
@@ -260,7 +273,8 @@ impl Facts {
         let hour = pick_str(rng, &pools.hours).to_string();
         let doc = pick_str(rng, &pools.docs).to_string();
         // The greeting follows the conversation's simulated start.
-        let part_of_day = pools.day_parts.at(input.minute_of_day);
+        let minute_of_day = input.start.hour() * 60 + input.start.minute();
+        let part_of_day = pools.day_parts.at(minute_of_day);
         let (hello, wish) = (pools.hello.get(part_of_day), pools.wish.get(part_of_day));
         let hello_lc = lower_first(hello);
 
@@ -314,12 +328,15 @@ impl Facts {
             String::new(),
             policy,
             deductible,
+            sent_day,
+            String::new(),
         ];
         Facts {
             tone,
             outcome,
             topic,
             amount_given,
+            today: dates.today,
             values,
         }
     }

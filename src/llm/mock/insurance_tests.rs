@@ -32,7 +32,7 @@ fn classify(
         variables: &vars,
         system,
         title: "",
-        minute_of_day: 600,
+        start: super::calendar::test_start(600),
     };
     let hay = Haystack::new(&input, &load::for_language(language).0.read);
     let domain = hay.domain();
@@ -214,7 +214,7 @@ fn an_insurer_call_takes_no_phrase_of_another_domain() {
         variables: &vars,
         system: "",
         title: "",
-        minute_of_day: 600,
+        start: super::calendar::test_start(600),
     };
     for seed in 0..200 {
         let (conv, bad) = super::write(

@@ -1,7 +1,7 @@
 //! The phrase banks: each language's data file, embedded, parsed once and
 //! checked when first used: every pool non-empty (and at most 64 entries,
 //! the writer's memory of what it said), every `{fact}` known, every
-//! `[a|b]` closed, twelve months.
+//! `[a|b]` closed, twelve months, seven weekdays.
 
 use std::sync::OnceLock;
 
@@ -75,7 +75,7 @@ pub fn lay_over(base: &mut toml::Table, over: toml::Table) {
 }
 
 fn from_table(file: &str, raw: toml::Table) -> Result<Bank, String> {
-    for section in ["facts", "call", "generic"] {
+    for section in ["facts", "call", "generic", "specifics"] {
         if let Some(v) = raw.get(section) {
             check_pools(file, section, v)?;
         }
@@ -86,11 +86,25 @@ fn from_table(file: &str, raw: toml::Table) -> Result<Bank, String> {
     if bank.facts.months.len() != 12 {
         return Err(format!("{file}: facts.months: needs 12 months"));
     }
+    if bank.facts.weekdays.len() != 7 {
+        return Err(format!(
+            "{file}: facts.weekdays: needs 7 days, Monday first"
+        ));
+    }
     bank.facts
         .day_parts
         .check()
         .map_err(|e| format!("{file}: facts.day_parts: {e}"))?;
     check_domains(file, &bank)?;
+    let said = [
+        ("noun", &bank.specifics.noun),
+        ("adverbial", &bank.specifics.adverbial),
+    ];
+    for (pool, templates) in said {
+        if let Some(t) = templates.iter().find(|t| !t.contains("{spec}")) {
+            return Err(format!("{file}: specifics.{pool}: {t:?} needs {{spec}}"));
+        }
+    }
     if bank.language.codes.is_empty() {
         return Err(format!("{file}: language.codes: empty"));
     }

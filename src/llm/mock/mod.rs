@@ -17,12 +17,17 @@
 
 use std::collections::BTreeMap;
 
+use chrono::NaiveDateTime;
+
 use crate::rng::ConvRng;
 
 mod attrs;
 mod bank;
 #[cfg(test)]
 mod bank_tests;
+mod calendar;
+#[cfg(test)]
+mod calendar_tests;
 mod call;
 mod classify;
 mod company;
@@ -46,6 +51,9 @@ mod policy;
 mod pools;
 #[cfg(test)]
 mod shape_tests;
+mod specifics;
+#[cfg(test)]
+mod specifics_tests;
 #[cfg(test)]
 mod tests;
 mod var_names;
@@ -80,9 +88,10 @@ pub struct MockInput<'a> {
     pub system: &'a str,
     /// The prompt title, e.g. "Atención al cliente — telecomunicaciones".
     pub title: &'a str,
-    /// The conversation's simulated start, in minutes after midnight UTC
-    /// (0 to 1439): the greeting follows its part of the day.
-    pub minute_of_day: u32,
+    /// The conversation's simulated start, in UTC: the greeting follows its
+    /// part of the day, and every date the text mentions is placed around
+    /// its day (see [`calendar`]).
+    pub start: NaiveDateTime,
 }
 
 /// When `language` has no phrase bank: what the mock writes instead, in one
@@ -158,8 +167,14 @@ fn write(
     let domain = hay.domain();
     let topic = hay.topic(domain);
     let names = RoleNames::of(roles, call);
-    let facts = Facts::build(input, bank, topic, domain, names, rng);
+    let mut facts = Facts::build(input, bank, topic, domain, names, rng);
+    let specific = specifics::for_call(input, bank, &facts, rng);
+    let spec_kind = specific.as_ref().map(|s| s.kind);
+    if let Some(s) = specific {
+        facts.set("spec", s.phrase);
+    }
     let mut w = Writer::new(rng, bank, facts);
+    w.spec = spec_kind;
     w.domain = domain;
     w.hint = hay.subtype_hint(topic);
     let (mut texts, spot) = match call {

@@ -21,6 +21,9 @@ pub struct FactPools {
     pub surnames: Vec<String>,
     /// January to December.
     pub months: Vec<String>,
+    /// Monday to Sunday, as the phrases of `since` and `callback` write them:
+    /// a weekday named there becomes the real one of a day near the call.
+    pub weekdays: Vec<String>,
     /// Since when the problem lasts ("since Monday").
     pub since: Vec<String>,
     /// How long a case takes ("within 48 hours").

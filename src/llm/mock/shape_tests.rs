@@ -223,7 +223,7 @@ fn odd_inputs_do_not_panic() {
                     variables: &odd_vars,
                     system: "",
                     title: "",
-                    minute_of_day: (turns as u32 * 97) % 1440,
+                    start: super::calendar::test_start((turns as u32 * 97) % 1440),
                 };
                 let (conv, bad) = generate(&input, &mut ConvRng::new(turns as u64));
                 assert!(!bad);

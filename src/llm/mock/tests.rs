@@ -73,7 +73,7 @@ impl Case {
             variables: &self.vars,
             system: "Eres un agente de atención al cliente. Trata siempre de usted.",
             title: "Atención al cliente",
-            minute_of_day: self.minute,
+            start: super::calendar::test_start(self.minute),
         };
         let (conv, bad) = generate(&input, &mut ConvRng::new(seed));
         assert!(

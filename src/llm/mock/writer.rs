@@ -1,9 +1,13 @@
 //! The writer: picks phrases without repeating them within a conversation
 //! and fills their placeholders with the conversation's facts.
 
+use chrono::Datelike;
+
 use super::bank::{ANY, Bank, DOMAINS, Tagged, TaggedQa, domain_bit};
+use super::calendar::filler_day;
 use super::classify::Domain;
 use super::facts::Facts;
+use super::specifics::Kind;
 use crate::rng::ConvRng;
 
 /// Whether an entry tagged `tag` fits one of the sub-types `sub` in `domain`
@@ -34,6 +38,8 @@ pub struct Writer<'r> {
     pub domain: Domain,
     /// The sub-type the scenario text points at, if any.
     pub hint: u8,
+    /// The kind of the scenario's specific phrase (`{spec}`), if it has one.
+    pub spec: Option<Kind>,
 }
 
 impl<'r> Writer<'r> {
@@ -51,6 +57,7 @@ impl<'r> Writer<'r> {
             sub: S0,
             domain: Domain::Telecom,
             hint: 0,
+            spec: None,
         }
     }
 
@@ -238,7 +245,8 @@ impl<'r> Writer<'r> {
         let j = (self.dyn_k * 17 + self.dyn_offset) % 336;
         self.dyn_k += 1;
         let (loc, months) = (&self.b.locale, &self.b.facts.months);
-        let d = loc.date((j % 28 + 1) as i64, &months[(j / 28) as usize % 12]);
+        let day = filler_day(self.f.today, self.dyn_k, self.dyn_offset);
+        let d = loc.date(i64::from(day.day()), &months[day.month0() as usize]);
         let sym = &loc.money.filler_currency;
         let amount = loc.money(5.0 + (j as f64) * 0.37 + 0.15, sym);
         self.f.set("dyn_date", d);

@@ -3,11 +3,14 @@
 //! fact of the conversation ([`super::facts::KEYS`]), `[a|b]` one
 //! alternative drawn from the rng. Checked when loaded ([`super::load`]).
 
+use std::sync::OnceLock;
+
 use serde::Deserialize;
 
 use super::classify::{Domain, Outcome, Tone, Topic};
 use super::keywords::Keywords;
 use super::locale::Locale;
+use super::stems::StemIndex;
 use super::pools::{CallPools, FactPools, GenericPools};
 use super::specifics::SpecificPools;
 
@@ -300,4 +303,19 @@ pub struct Bank {
     /// their first code), besides its own.
     #[serde(skip)]
     pub read: Keywords,
+    /// `read`'s scored stems, indexed to be found in one pass (built with
+    /// `read`; a bank parsed on its own builds it when first used).
+    #[serde(skip)]
+    pub stems: OnceLock<StemIndex>,
+}
+
+impl Bank {
+    /// The index of the stems this bank reads scenarios with.
+    pub fn stems(&self) -> &StemIndex {
+        self.stems.get_or_init(|| {
+            // The stems are checked when the bank loads; an automaton over
+            // them cannot fail to build short of a bug.
+            StemIndex::build(&self.read).unwrap_or_else(|e| panic!("{e}"))
+        })
+    }
 }

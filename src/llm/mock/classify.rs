@@ -3,8 +3,9 @@
 //! are the banks' (see [`super::keywords`]).
 
 use super::MockInput;
-use super::bank::ANY;
-use super::keywords::{Keywords, SubWords};
+use super::bank::{ANY, Bank};
+use super::keywords::Keywords;
+use super::stems::{Counts, List};
 use super::vars::clip;
 
 /// Whether `role` names one of `words` ("rep" and "csr" are agents too).
@@ -79,6 +80,11 @@ impl Topic {
             _ => true,
         }
     }
+
+    /// Whether the topic's phrases are told apart by sub-type (`fits`).
+    pub fn has_subtypes(self) -> bool {
+        !matches!(self, Topic::Technical | Topic::Cancel | Topic::General)
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -124,24 +130,29 @@ pub enum Outcome {
     Callback,
 }
 
-/// Lower-cased text of the scenario (id and title weigh three times) and prompt.
-pub struct Haystack<'k> {
-    k: &'k Keywords,
-    head: String,
-    body: String,
-    prompt: String,
+/// The stems found in the scenario (id and title weigh three times) and in
+/// the prompt.
+pub struct Haystack {
+    head: Counts,
+    body: Counts,
+    prompt: Counts,
 }
 
+/// How many of `words` `hay` holds, one search per stem: what
+/// [`super::stems::StemIndex`] counts in one pass (its tests' reference).
+#[cfg(test)]
 pub fn count_hits(hay: &str, words: &[String]) -> usize {
     words.iter().filter(|w| hay.contains(w.as_str())).count()
 }
 
 /// Like [`count_hits`], with each stem matched only at the start of a word
 /// (so "claim" is not found in "reclaim", nor "store" in "restore").
+#[cfg(test)]
 pub fn count_word_hits(hay: &str, words: &[String]) -> usize {
     words.iter().filter(|w| at_word_start(hay, w)).count()
 }
 
+#[cfg(test)]
 fn at_word_start(hay: &str, stem: &str) -> bool {
     if stem.is_empty() {
         return false;
@@ -154,44 +165,33 @@ fn at_word_start(hay: &str, stem: &str) -> bool {
     })
 }
 
-impl<'k> Haystack<'k> {
-    pub fn new(input: &MockInput, k: &'k Keywords) -> Self {
+impl Haystack {
+    pub fn new(input: &MockInput, bank: &Bank) -> Self {
         let mut head = input.scenario_id.replace(['_', '-'], " ");
         head.push(' ');
         head.push_str(input.scenario_title);
+        let stems = bank.stems();
+        let prompt = format!("{} {}", input.title, clip(input.system, 3000));
         Self {
-            k,
-            head: head.to_lowercase(),
-            body: clip(input.scenario_text, 2000).to_lowercase(),
-            prompt: format!("{} {}", input.title, clip(input.system, 3000)).to_lowercase(),
+            head: stems.count(&head.to_lowercase()),
+            body: stems.count(&clip(input.scenario_text, 2000).to_lowercase()),
+            prompt: stems.count(&prompt.to_lowercase()),
         }
     }
 
-    fn score(&self, words: &[String]) -> usize {
-        3 * count_hits(&self.head, words) + count_hits(&self.body, words)
+    fn score(&self, list: List) -> usize {
+        3 * self.head.get(list) + self.body.get(list)
     }
 
     pub fn topic(&self, domain: Domain) -> Topic {
-        let t = &self.k.topic;
-        let candidates = [
-            (Topic::Billing, &t.billing),
-            (Topic::Technical, &t.technical),
-            (Topic::Cancel, &t.cancel),
-            (Topic::Plan, &t.plan),
-            (Topic::Order, &t.order),
-            (Topic::Account, &t.account),
-            (Topic::Card, &t.card),
-            (Topic::Transfer, &t.transfer),
-            (Topic::Claim, &t.claim),
-        ];
         let mut best = (0, Topic::General);
-        for (topic, words) in candidates {
+        for topic in Topic::ALL {
             // cards and transfers have pools written for banks only, claims
-            // for insurers only
-            if !topic.reachable_in(domain) {
+            // for insurers only; general is what is left
+            if topic == Topic::General || !topic.reachable_in(domain) {
                 continue;
             }
-            let score = self.score(words);
+            let score = self.score(List::Topic(topic));
             if score > best.0 {
                 best = (score, topic);
             }
@@ -201,20 +201,12 @@ impl<'k> Haystack<'k> {
 
     /// The sub-type of the topic that the scenario's words point at (all when none).
     pub fn subtype_hint(&self, topic: Topic) -> u8 {
-        let s = &self.k.subtype;
-        let words: &SubWords = match topic {
-            Topic::Billing => &s.billing,
-            Topic::Order => &s.order,
-            Topic::Account => &s.account,
-            Topic::Plan => &s.plan,
-            Topic::Card => &s.card,
-            Topic::Transfer => &s.transfer,
-            Topic::Claim => &s.claim,
-            _ => return ANY,
-        };
+        if !topic.has_subtypes() {
+            return ANY;
+        }
         let mut best = (0, ANY);
-        for (i, list) in [&words.s0, &words.s1, &words.s2].into_iter().enumerate() {
-            let score = self.score(list);
+        for i in 0..3 {
+            let score = self.score(List::Sub(topic, i));
             if score > best.0 {
                 best = (score, 1 << i);
             }
@@ -223,23 +215,10 @@ impl<'k> Haystack<'k> {
     }
 
     pub fn domain(&self) -> Domain {
-        let d = &self.k.domain;
         let mut best = (0, Domain::Telecom);
-        for (domain, words) in [
-            (Domain::Telecom, &d.telecom),
-            (Domain::Bank, &d.bank),
-            (Domain::Shop, &d.shop),
-            (Domain::Insurance, &d.insurance),
-        ] {
-            // Insurance stems are matched at the start of a word: "claim"
-            // and "seguro" hide inside other words ("reclaim", "inseguro").
-            let hits = if domain == Domain::Insurance {
-                count_word_hits
-            } else {
-                count_hits
-            };
-            let score =
-                2 * hits(&self.head, words) + hits(&self.body, words) + hits(&self.prompt, words);
+        for domain in Domain::ALL {
+            let list = List::Domain(domain);
+            let score = 2 * self.head.get(list) + self.body.get(list) + self.prompt.get(list);
             if score > best.0 {
                 best = (score, domain);
             }

@@ -134,7 +134,7 @@ fn bank_scenarios_get_bank_topics() {
             title: "Customer support — online bank",
             start: super::calendar::test_start(10 * 60),
         };
-        let hay = Haystack::new(&input, &load::for_language(input.language).0.read);
+        let hay = Haystack::new(&input, load::for_language(input.language).0);
         hay.topic(hay.domain())
     };
     let card = topic_of(

@@ -34,7 +34,7 @@ fn classify(
         title: "",
         start: super::calendar::test_start(600),
     };
-    let hay = Haystack::new(&input, &load::for_language(language).0.read);
+    let hay = Haystack::new(&input, load::for_language(language).0);
     let domain = hay.domain();
     let topic = hay.topic(domain);
     (domain, topic, hay.subtype_hint(topic))

@@ -52,6 +52,7 @@ mod pools;
 #[cfg(test)]
 mod shape_tests;
 mod specifics;
+mod stems;
 #[cfg(test)]
 mod specifics_tests;
 #[cfg(test)]
@@ -163,7 +164,7 @@ fn write(
 ) -> (Vec<(String, String)>, bool) {
     let n = input.turns;
     let call = call_roles(roles, &bank.read);
-    let hay = Haystack::new(input, &bank.read);
+    let hay = Haystack::new(input, bank);
     let domain = hay.domain();
     let topic = hay.topic(domain);
     let names = RoleNames::of(roles, call);

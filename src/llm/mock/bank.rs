@@ -10,9 +10,9 @@ use serde::Deserialize;
 use super::classify::{Domain, Outcome, Tone, Topic};
 use super::keywords::Keywords;
 use super::locale::Locale;
-use super::stems::StemIndex;
 use super::pools::{CallPools, FactPools, GenericPools};
 use super::specifics::SpecificPools;
+use super::stems::StemIndex;
 
 /// Which sub-types of a topic an entry fits (the low bits) and in which
 /// domains (the high bits; see [`super::writer::fits_tag`]).

@@ -152,29 +152,33 @@ fn as_label(words: &str) -> String {
 /// accents), with at most two short words between them («número da apólice»).
 fn find_words(text: &str, parts: &[&str]) -> Option<String> {
     // Not the names inside `{{placeholders}}` of an unfilled text.
-    let words: Vec<&str> = text
+    let mut words = text
         .split(|c: char| !c.is_alphanumeric() && c != '{')
-        .filter(|w| !w.is_empty() && !w.starts_with('{'))
-        .collect();
-    'start: for i in 0..words.len() {
-        if !same_word(words[i], parts[0]) {
+        .filter(|w| !w.is_empty() && !w.starts_with('{'));
+    'start: while let Some(first) = words.next() {
+        if !same_word(first, parts[0]) {
             continue;
         }
-        let mut end = i;
+        let mut found = vec![first];
+        let mut ahead = words.clone();
         for part in &parts[1..] {
-            let mut j = end + 1;
-            while j < words.len() && j <= end + 3 && !same_word(words[j], part) {
-                if words[j].chars().count() > 3 {
+            // at most two short words before the next part
+            let mut skipped = 0;
+            loop {
+                let Some(w) = ahead.next() else {
+                    continue 'start;
+                };
+                found.push(w);
+                if same_word(w, part) {
+                    break;
+                }
+                skipped += 1;
+                if skipped > 2 || w.chars().count() > 3 {
                     continue 'start;
                 }
-                j += 1;
             }
-            if j >= words.len() || j > end + 3 {
-                continue 'start;
-            }
-            end = j;
         }
-        return Some(as_label(&words[i..=end].join(" ")));
+        return Some(as_label(&found.join(" ")));
     }
     None
 }
@@ -187,7 +191,13 @@ fn same_word(a: &str, b: &str) -> bool {
             .filter(|c| !is_combining_mark(*c))
             .flat_map(char::to_lowercase)
     }
-    // Cheap first: most words differ in length.
+    // Cheap first: most words differ in their first letter, or in length.
+    let (Some(x), Some(y)) = (a.chars().next(), b.chars().next()) else {
+        return a.is_empty() && b.is_empty();
+    };
+    if x.is_ascii() && y.is_ascii() && !x.eq_ignore_ascii_case(&y) {
+        return false;
+    }
     a.chars().count() == b.chars().count() && folded(a).eq(folded(b))
 }
 

@@ -52,9 +52,9 @@ mod pools;
 #[cfg(test)]
 mod shape_tests;
 mod specifics;
-mod stems;
 #[cfg(test)]
 mod specifics_tests;
+mod stems;
 #[cfg(test)]
 mod tests;
 mod var_names;

@@ -4,7 +4,7 @@
 //! characters, and filled with its own variables) are scanned once each
 //! instead of once per stem.
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use super::classify::{Domain, Topic};
 use super::keywords::Keywords;
@@ -133,7 +133,10 @@ impl StemIndex {
                 add(List::Sub(topic, i), words, false);
             }
         }
+        // A DFA: more memory once (a few MiB over every bank), the fastest
+        // search for every conversation.
         let ac = AhoCorasick::builder()
+            .kind(Some(AhoCorasickKind::DFA))
             .match_kind(MatchKind::Standard)
             .build(&b.stems)
             .map_err(|e| format!("keywords: {e}"))?;
@@ -199,11 +202,23 @@ mod tests {
                 let insurance = count_word_hits(text, &d.insurance);
                 assert_eq!(counts.get(List::Domain(Domain::Insurance)), insurance);
                 let t = &k.topic;
-                assert_eq!(counts.get(List::Topic(Topic::Billing)), count_hits(text, &t.billing));
-                assert_eq!(counts.get(List::Topic(Topic::Claim)), count_hits(text, &t.claim));
+                assert_eq!(
+                    counts.get(List::Topic(Topic::Billing)),
+                    count_hits(text, &t.billing)
+                );
+                assert_eq!(
+                    counts.get(List::Topic(Topic::Claim)),
+                    count_hits(text, &t.claim)
+                );
                 let s = &k.subtype.claim;
-                assert_eq!(counts.get(List::Sub(Topic::Claim, 0)), count_hits(text, &s.s0));
-                assert_eq!(counts.get(List::Sub(Topic::Claim, 2)), count_hits(text, &s.s2));
+                assert_eq!(
+                    counts.get(List::Sub(Topic::Claim, 0)),
+                    count_hits(text, &s.s0)
+                );
+                assert_eq!(
+                    counts.get(List::Sub(Topic::Claim, 2)),
+                    count_hits(text, &s.s2)
+                );
             }
         }
     }

@@ -91,10 +91,11 @@ pub fn insert(text: &mut String, at: usize, sentence: &str) {
     text.insert_str(at, &format!("{before}{sentence}{after}"));
 }
 
-/// How the prompt names a variable: its words as the scenario or the system
-/// prompt writes them (accents and all), else the word the prompt puts
-/// before its value when that is a code or an amount («Su contrato es el
-/// TV-1» names `contract` «contrato»), else its name with spaces.
+/// How the prompt names a variable: its words as the scenario writes them
+/// (accents and all), else the word the prompt puts before its value when
+/// that is a code or an amount («Su contrato es el TV-1» names `contract`
+/// «contrato»), else its words as the system prompt writes them, else its
+/// name with spaces.
 pub fn label(name: &str, value: &str, input: &MockInput) -> String {
     let parts: Vec<&str> = name
         .split(['_', '-', ' ', '.'])
@@ -103,17 +104,20 @@ pub fn label(name: &str, value: &str, input: &MockInput) -> String {
     if parts.is_empty() {
         return name.to_string();
     }
-    let texts = [input.scenario_text, input.system, input.title];
-    texts
+    let short = [input.scenario_text, input.title];
+    let all = [input.scenario_text, input.system, input.title];
+    // A code or an amount is named by the word before it («contrato
+    // TV-1»); a name or words («en Datalia») are not. That is looked up
+    // before the long system text is read word by word.
+    let code = value.chars().any(|c| c.is_ascii_digit());
+    short
         .iter()
         .find_map(|text| find_words(text, &parts))
-        // A code or an amount is named by the word before it («contrato
-        // TV-1»); a name or words («en Datalia») are not.
         .or_else(|| {
-            let code = value.chars().any(|c| c.is_ascii_digit());
-            code.then(|| texts.iter().find_map(|text| word_before(text, name, value)))
+            code.then(|| all.iter().find_map(|text| word_before(text, name, value)))
                 .flatten()
         })
+        .or_else(|| find_words(input.system, &parts))
         .unwrap_or_else(|| parts.join(" "))
 }
 

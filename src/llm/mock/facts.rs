@@ -4,12 +4,11 @@
 use chrono::{Datelike, NaiveDate, Timelike};
 
 use super::MockInput;
-use super::attrs::{
-    classify_outcome, classify_outcome_strict, classify_tone, classify_tone_strict,
-};
+use super::attrs::tone_and_outcome;
 use super::bank::Bank;
 use super::calendar::{CallDates, retell_weekday};
 use super::classify::{Domain, Outcome, Tone, Topic};
+pub use super::keys::{KEYS, key_index};
 use super::locale::lower_first;
 use super::people::People;
 use super::policy;
@@ -25,65 +24,6 @@ pub struct Facts {
     /// The day of the call, which the fillers of long calls date back from.
     pub today: NaiveDate,
     values: [String; KEYS.len()],
-}
-
-/// Placeholder names, in the order of `Facts::values`.
-pub const KEYS: [&str; 51] = [
-    "company",
-    "agent",
-    "customer",
-    "first",
-    "addr",
-    "amount",
-    "usual",
-    "bill",
-    "month",
-    "since",
-    "ticket",
-    "sla",
-    "refund",
-    "dept",
-    "dni",
-    "dob",
-    "digits",
-    "phone",
-    "product",
-    "title",
-    "title_lc",
-    "issue",
-    "order",
-    "item",
-    "the_item",
-    "years",
-    "eff_date",
-    "ship_day",
-    "callback",
-    "plan",
-    "new_amount",
-    "pct",
-    "hour",
-    "street",
-    "num",
-    "doc",
-    "hello",
-    "hello_lc",
-    "wish",
-    "penalty",
-    "perm_month",
-    "dyn_date",
-    "dyn_amount",
-    "dyn_k",
-    "card",
-    "fee",
-    "extras",
-    "policy",
-    "deductible",
-    "sent_day",
-    "spec",
-];
-
-pub fn key_index(key: &str) -> Option<usize> {
-    KEYS.iter().position(|k| *k == key)
 }
 
 pub fn pick_str(rng: &mut ConvRng, items: &'static [String]) -> &'static str {
@@ -117,32 +57,7 @@ impl Facts {
 
         // Tone and outcome: attributes first, then the scenario text, then chance.
         let names = &bank.read.variables;
-        let tone_attr = var_text(attrs, &names.tone)
-            .or_else(|| var_text(vars, &names.tone))
-            .and_then(|s| classify_tone(&s.to_lowercase(), &bank.read));
-        let urgency = var_text(attrs, &names.priority)
-            .and_then(|s| classify_tone(&s.to_lowercase(), &bank.read))
-            .filter(|t| *t == Tone::Urgent);
-        let tone_draw = rng.weighted_index(&[0.45, 0.25, 0.15, 0.15]).unwrap_or(0);
-        let tone = tone_attr
-            .or(urgency)
-            .or_else(|| classify_tone_strict(&hay_body, &bank.read))
-            .unwrap_or([Tone::Calm, Tone::Angry, Tone::Urgent, Tone::Confused][tone_draw]);
-
-        let outcome_attr = var_text(attrs, &names.resolution)
-            .or_else(|| var_text(vars, &names.resolution))
-            .and_then(|s| classify_outcome(&s.to_lowercase(), &bank.read));
-        let outcome_draw = rng.weighted_index(&[0.55, 0.2, 0.15, 0.1]).unwrap_or(0);
-        let outcome = outcome_attr
-            .or_else(|| classify_outcome_strict(&hay_body, &bank.read))
-            .unwrap_or(
-                [
-                    Outcome::Resolved,
-                    Outcome::Escalated,
-                    Outcome::Pending,
-                    Outcome::Callback,
-                ][outcome_draw],
-            );
+        let (tone, outcome) = tone_and_outcome(input, bank, &hay_body, rng);
 
         // People and company.
         let People {

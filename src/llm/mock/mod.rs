@@ -38,10 +38,14 @@ mod day_parts;
 mod daytime_tests;
 mod domain_check;
 mod extras;
+#[cfg(test)]
+mod extras_tests;
 mod facts;
+mod fits;
 mod generic;
 #[cfg(test)]
 mod insurance_tests;
+mod keys;
 mod keywords;
 mod load;
 mod locale;
